@@ -45,7 +45,7 @@ def _classifier(args, device):
 def main(argv=None):
     set_threads()
     p = argparse.ArgumentParser(prog="python -m gendemo.evaluate", description="Measure a trained gendemo model.")
-    p.add_argument("model", choices=["classifier", "gan", "cgan", "diffusion"])
+    p.add_argument("model", choices=["classifier", "gan", "cgan", "diffusion", "real"])
     p.add_argument("--device", default="auto")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--checkpoint", default=None, help="weights to evaluate (default checkpoints/MODEL.safetensors)")

@@ -1,0 +1,223 @@
+"""Training steps for the chapter's GAN and for the conditional GAN (python -m gendemo.train gan|cgan).
+
+One step is the chapter's loop (figure 6-1 and the nine steps under it):
+  1-2. a fake minibatch from the current generator and a real minibatch,
+  3-5. a discriminator step on fakes labelled 0 and reals labelled 1,
+  6-8. the discriminator frozen, a generator step on fresh noise with the fakes labelled "real".
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .analysis import class_shares, share_table
+from .checkpoints import CHECKPOINT_DIR, atomic_save_json, save_checkpoint, sha256_file
+from .classifier import load_classifier, predict
+from .classifier_train import apply_overrides
+from .gan import CGANConfig, CondDiscriminator, CondGenerator, Discriminator, GANConfig, Generator
+
+TIMELINE_SEED = 1234  # the 64 fixed noise vectors whose digits the timeline shows after every epoch
+SNAPSHOT_EPOCHS = (1, 10, 60)  # generators kept (fp16) besides the final one, for the mode-collapse tab
+REAL_TARGET = 0.9  # one-sided label smoothing: reals are labelled 0.9 for the discriminator, fakes stay 0
+
+
+def _bce(logits, target: float):
+    return F.binary_cross_entropy_with_logits(logits.float(), torch.full_like(logits.float(), target))
+
+
+class GANTask:
+    defaults = {"epochs": 200, "batch_size": 128, "lr": 2e-4}
+
+    def __init__(self, trainer):
+        self.t = trainer
+        self.cfg = apply_overrides(GANConfig(), trainer.overrides)
+
+    def setup(self, data):
+        self.G, self.D = Generator(self.cfg), Discriminator(self.cfg)
+        self.g, self.d = self.t.wrap(self.G), self.t.wrap(self.D)
+        betas = (0.5, 0.999)  # the usual DCGAN setting; β1 = 0.9 makes GAN training oscillate more
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=self.t.lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=self.t.lr, betas=betas)
+        self.gen = torch.Generator().manual_seed(self.t.args.seed + 1000 * self.t.dist.rank)
+        self.fixed_z = torch.randn(64, self.cfg.noise_dim, generator=torch.Generator().manual_seed(TIMELINE_SEED))
+        self.timeline = {"samples": [], "shares": [], "loss_d": [], "loss_g": [], "d_real": [], "d_fake": []}
+        self.snapshots: dict[str, torch.Tensor] = {}
+        self.judge = None
+        if self.t.dist.main:
+            self.judge, _ = load_classifier(device=self.t.device)
+
+    def z(self, n):
+        return torch.randn(n, self.cfg.noise_dim, generator=self.gen).to(self.t.device)
+
+    def train_step(self, x, y, step):
+        real = x * 2 - 1  # MNIST [0,1] → the generator's tanh range [-1, 1]
+        b = real.shape[0]
+        # Steps 1-5: discriminator on fakes (0) and reals (1).
+        with self.t.autocast():
+            fake = self.g(self.z(b)).detach()
+            d_real, d_fake = self.d(real), self.d(fake)
+            loss_d = _bce(d_real, REAL_TARGET) + _bce(d_fake, 0.0)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_d.step()
+        # Steps 6-8: freeze D, new noise, fakes labelled real; only G's weights move.
+        self.D.requires_grad_(False)
+        with self.t.autocast():
+            loss_g = _bce(self.D(self.g(self.z(b))), 1.0)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        self.D.requires_grad_(True)
+        return {"loss_d": loss_d.detach(), "loss_g": loss_g.detach(),
+                "d_real": torch.sigmoid(d_real.float()).mean().detach(), "d_fake": torch.sigmoid(d_fake.float()).mean().detach()}
+
+    @torch.no_grad()
+    def end_epoch(self, epoch, means):
+        if not self.t.dist.main:
+            return {}
+        self.G.eval()
+        imgs = (self.G(self.fixed_z.to(self.t.device)).float() + 1) / 2
+        fresh = (self.G(torch.randn(1000, self.cfg.noise_dim, generator=torch.Generator().manual_seed(10_000 + epoch)).to(self.t.device)).float() + 1) / 2
+        self.G.train()
+        probs, _ = predict(self.judge, fresh)
+        shares = class_shares(probs.argmax(1))
+        tl = self.timeline
+        tl["samples"].append((imgs.squeeze(1) * 255).round().to(torch.uint8).cpu())
+        tl["shares"].append(torch.tensor(shares, dtype=torch.float32))
+        for k in ("loss_d", "loss_g", "d_real", "d_fake"):
+            tl[k].append(float(means.get(k, float("nan"))))
+        if epoch + 1 in SNAPSHOT_EPOCHS:
+            for k, v in self.G.state_dict().items():
+                self.snapshots[f"epoch{epoch + 1}.{k}"] = v.detach().half().cpu()
+        st = share_table(shares)
+        return {"kl_1000": st["kl_to_uniform_nats"], "min_share": st["min_share_percent"]}
+
+    def state(self):
+        tl = {k: (torch.stack(v) if v and isinstance(v[0], torch.Tensor) else torch.tensor(v, dtype=torch.float64)) for k, v in self.timeline.items()}
+        return {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+                "gen": self.gen.get_state(), "timeline": tl, "snapshots": dict(self.snapshots)}
+
+    def load_state(self, st):
+        self.G.load_state_dict(st["G"])
+        self.D.load_state_dict(st["D"])
+        self.opt_g.load_state_dict(st["opt_g"])
+        self.opt_d.load_state_dict(st["opt_d"])
+        self.gen.set_state(st["gen"])
+        self.timeline = {k: (list(v.unbind(0)) if v.dtype != torch.float64 else v.tolist()) for k, v in st["timeline"].items()}
+        self.snapshots = dict(st["snapshots"])
+
+    def export(self, out, training):
+        out = Path(out)
+        metrics = {}
+        if not self.t.args.no_eval:
+            from .gan_eval import evaluate_gan_model
+
+            metrics = evaluate_gan_model(self.G.eval(), self.judge, n=10_000, data_dir=self.t.args.data_dir)
+        card = save_checkpoint(out, self.G.state_dict(), kind="gan", config=self.cfg, training={**training,
+            "optimizer": "Adam(lr=%g, betas=(0.5, 0.999)) for G and D" % self.t.lr, "real_label": REAL_TARGET,
+            "d_dropout": self.cfg.d_dropout, "loss": "BCE with logits (the sigmoid output's cross-entropy)"}, metrics=metrics)
+        save_timeline(out.with_name(out.stem + "_timeline.npz"), self.timeline, kind="gan_timeline", training=training)
+        if self.snapshots:
+            save_checkpoint(out.with_name(out.stem + "_snapshots.safetensors"), self.snapshots, kind="gan_snapshots", config=self.cfg,
+                            training=training, extra={"epochs": sorted(int(k.split(".")[0][5:]) for k in self.snapshots if k.endswith("net.0.weight")),
+                                                      "note": "generator weights (fp16) after these epochs, keys 'epochN.<param>'"})
+        return card
+
+
+def save_timeline(path: Path, tl: dict, kind: str, training: dict) -> None:
+    """The per-epoch record, numpy-compressed (loaded with allow_pickle=False), with a JSON card."""
+    import io
+
+    arrays = {
+        "samples": torch.stack(tl["samples"]).numpy() if tl["samples"] else np.zeros((0, 64, 28, 28), np.uint8),  # (E, 64, 28, 28) uint8
+        "shares": torch.stack(tl["shares"]).numpy() if tl["shares"] else np.zeros((0, 10), np.float32),  # (E, 10)
+        **{k: np.asarray(tl[k], np.float32) for k in ("loss_d", "loss_g", "d_real", "d_fake")},  # (E,)
+    }
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    from .checkpoints import _atomic_write_bytes
+
+    _atomic_write_bytes(path, lambda tmp: tmp.write_bytes(buf.getvalue()))
+    atomic_save_json({"kind": kind, "epochs": int(arrays["shares"].shape[0]), "fixed_noise_seed": TIMELINE_SEED,
+                      "fresh_samples_per_epoch": 1000, "training": training, "sha256": sha256_file(path),
+                      "arrays": {k: list(v.shape) for k, v in arrays.items()}, "rebuild": "python -m gendemo.train gan"},
+                     path.with_suffix(".json"))
+
+
+class CGANTask:
+    defaults = {"epochs": 20, "batch_size": 128, "lr": 2e-4}
+
+    def __init__(self, trainer):
+        self.t = trainer
+        self.cfg = apply_overrides(CGANConfig(), trainer.overrides)
+
+    def setup(self, data):
+        self.G, self.D = CondGenerator(self.cfg), CondDiscriminator(self.cfg)
+        self.g, self.d = self.t.wrap(self.G), self.t.wrap(self.D)
+        betas = (0.5, 0.999)
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=self.t.lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=self.t.lr, betas=betas)
+        self.gen = torch.Generator().manual_seed(self.t.args.seed + 1000 * self.t.dist.rank)
+        self.judge = load_classifier(device=self.t.device)[0] if self.t.dist.main else None
+        self.history = []
+
+    def train_step(self, x, y, step):
+        real = x * 2 - 1
+        b = real.shape[0]
+        dev = self.t.device
+        z = torch.randn(b, self.cfg.noise_dim, generator=self.gen).to(dev)
+        want = torch.randint(0, 10, (b,), generator=self.gen).to(dev)
+        with self.t.autocast():
+            fake = self.g(z, want).detach()
+            d_real, d_fake = self.d(real, y), self.d(fake, want)
+            loss_d = _bce(d_real, REAL_TARGET) + _bce(d_fake, 0.0)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_d.step()
+        self.D.requires_grad_(False)
+        z = torch.randn(b, self.cfg.noise_dim, generator=self.gen).to(dev)
+        want = torch.randint(0, 10, (b,), generator=self.gen).to(dev)
+        with self.t.autocast():
+            loss_g = _bce(self.D(self.g(z, want), want), 1.0)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        self.D.requires_grad_(True)
+        return {"loss_d": loss_d.detach(), "loss_g": loss_g.detach(),
+                "d_real": torch.sigmoid(d_real.float()).mean().detach(), "d_fake": torch.sigmoid(d_fake.float()).mean().detach()}
+
+    @torch.no_grad()
+    def end_epoch(self, epoch, means):
+        if not self.t.dist.main:
+            return {}
+        from .gan import sample_cgan
+
+        digits = torch.arange(10).repeat_interleave(100)
+        imgs = sample_cgan(self.G, digits, seed=20_000 + epoch)
+        self.G.train()
+        probs, _ = predict(self.judge, imgs)
+        acc = (probs.argmax(1).cpu() == digits).float().mean().item()
+        return {"class_accuracy_1000": round(acc, 4)}
+
+    def state(self):
+        return {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+                "gen": self.gen.get_state()}
+
+    def load_state(self, st):
+        self.G.load_state_dict(st["G"])
+        self.D.load_state_dict(st["D"])
+        self.opt_g.load_state_dict(st["opt_g"])
+        self.opt_d.load_state_dict(st["opt_d"])
+        self.gen.set_state(st["gen"])
+
+    def export(self, out, training):
+        metrics = {}
+        if not self.t.args.no_eval:
+            from .gan_eval import evaluate_cgan_model
+
+            metrics = evaluate_cgan_model(self.G.eval(), self.judge, n=10_000, data_dir=self.t.args.data_dir)
+        return save_checkpoint(out, self.G.state_dict(), kind="cgan", config=self.cfg, training={**training,
+            "optimizer": "Adam(lr=%g, betas=(0.5, 0.999)) for G and D" % self.t.lr, "real_label": REAL_TARGET}, metrics=metrics)

@@ -22,7 +22,8 @@ from safetensors.torch import load_file, save_file
 
 from . import __version__
 
-CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+# GENDEMO_CHECKPOINT_DIR points the app and CLIs at another folder (tests use tiny models there).
+CHECKPOINT_DIR = Path(os.environ.get("GENDEMO_CHECKPOINT_DIR") or Path(__file__).resolve().parent.parent / "checkpoints")
 MAX_COMMITTED_BYTES = 10 * 1024 * 1024
 
 # How each shipped checkpoint is rebuilt; quoted in every "missing or corrupt" message.
@@ -59,6 +60,7 @@ def _atomic_write_bytes(path: Path, write) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         write(tmp)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if tmp.exists():

@@ -129,6 +129,8 @@ class Trainer:
                 print(f"no resume state in {self.run_dir}; starting afresh")
             else:
                 task.load_state(st["task"])
+                if "torch_rng" in st:  # dropout draws from the global generator
+                    torch.set_rng_state(st["torch_rng"])
                 epoch, step_in_epoch, step, wall = (int(st[k]) if k != "wall" else float(st[k]) for k in ("epoch", "step_in_epoch", "step", "wall"))
                 if self.dist.main:
                     print(f"resumed {a.model} at epoch {epoch}, step {step} ({wall:.0f} s trained so far)")
@@ -144,7 +146,8 @@ class Trainer:
 
         def save(ep, sie):
             if self.dist.main:
-                save_resume_state(self.run_dir, {"task": task.state(), "epoch": ep, "step_in_epoch": sie, "step": step, "wall": time.time() - t_start})
+                save_resume_state(self.run_dir, {"task": task.state(), "epoch": ep, "step_in_epoch": sie, "step": step,
+                                                 "wall": time.time() - t_start, "torch_rng": torch.get_rng_state()})
 
         bar = tqdm(total=total_steps, initial=step, disable=a.quiet or not self.dist.main, desc=a.model, dynamic_ncols=True)
         while epoch < self.epochs and step < total_steps:
@@ -174,8 +177,8 @@ class Trainer:
                 if time.time() - last_save > a.save_every:
                     save(epoch, i + 1)
                     last_save = time.time()
-                if step >= total_steps:
-                    break
+                if step >= total_steps and i + 1 < steps_per_epoch:
+                    break  # stopped mid-epoch by --steps
             else:
                 means = {k: v / max(n, 1) for k, v in sums.items()}
                 info = task.end_epoch(epoch, means) or {}

@@ -1,0 +1,98 @@
+"""What every tab shares: translated labels, input checking that speaks the learner's language, the error boundary."""
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from typing import Callable
+
+import gradio as gr
+
+from ..i18n import I18nLabel, lang_of, tr
+from ..images import BadImage
+from ..registry import REGISTRY, ModelUnavailable
+
+log = logging.getLogger("gendemo")
+T = I18nLabel()  # T("key") → a label the browser translates
+
+
+def as_int(value, name: str, lo: int, hi: int, lang: str, clamp: bool = False) -> int:
+    """Whole numbers from sliders, numbers or text; out of range → clear error (or clamp when asked)."""
+    if isinstance(value, bool) or value is None or value == "":
+        raise gr.Error(tr("err.not_int", lang, name=name, value=value))
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise gr.Error(tr("err.not_int", lang, name=name, value=value)) from None
+    if not math.isfinite(f) or f != int(f):
+        raise gr.Error(tr("err.not_int", lang, name=name, value=value))
+    v = int(f)
+    if v < lo or v > hi:
+        if clamp:
+            return min(max(v, lo), hi)
+        raise gr.Error(tr("err.range", lang, name=name, lo=lo, hi=hi, value=v))
+    return v
+
+
+def as_float(value, name: str, lo: float, hi: float, lang: str) -> float:
+    if isinstance(value, bool) or value is None or value == "":
+        raise gr.Error(tr("err.not_number", lang, name=name, value=value))
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise gr.Error(tr("err.not_number", lang, name=name, value=value)) from None
+    if not math.isfinite(f) or f < lo or f > hi:
+        raise gr.Error(tr("err.range", lang, name=name, lo=lo, hi=hi, value=value))
+    return f
+
+
+def as_seed(value, lang: str) -> int:
+    return as_int(value, tr("common.seed", lang), 0, 2**31 - 1, lang)
+
+
+def model(name: str, lang: str):
+    try:
+        return REGISTRY.get(name)
+    except ModelUnavailable as e:
+        raise gr.Error(tr("common.unavailable", lang, why=str(e))) from None
+
+
+def guarded(fn: Callable) -> Callable:
+    """The error boundary of a handler: user mistakes pass through as gr.Error; anything else is logged with its trace
+    on the server and the browser gets one plain sentence, never a stack trace."""
+
+    def translate(e, args, kwargs):
+        lang = lang_of(kwargs.get("request"))
+        if isinstance(e, gr.Error):
+            return e
+        if isinstance(e, BadImage):
+            return gr.Error(tr("err.bad_image", lang, why=str(e)))
+        log.exception("handler %s failed", fn.__name__)
+        return gr.Error(tr("err.internal", lang))
+
+    import inspect
+
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as e:
+                raise translate(e, args, kwargs) from None
+
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            raise translate(e, args, kwargs) from None
+
+    return wrapper
+
+
+def unavailable_note(names: list[str], lang: str = "en") -> str:
+    """Markdown that explains which checkpoint is missing, or '' when all load."""
+    msgs = [m for m in (REGISTRY.status(n) for n in names) if m]
+    return "\n\n".join("⚠️ " + tr("common.unavailable", lang, why=m) for m in msgs)

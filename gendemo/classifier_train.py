@@ -41,7 +41,7 @@ class ClassifierTask:
         self.opt = torch.optim.AdamW(self.net.parameters(), lr=self.t.lr, weight_decay=1e-4)
         per_rank = max(1, self.t.batch_size // self.t.dist.world)
         steps_per_epoch = max(1, (len(data) // self.t.dist.world) // per_rank)
-        total = self.t.args.steps or self.t.epochs * steps_per_epoch
+        total = self.t.epochs * steps_per_epoch  # planned over the epochs; --steps only stops early, so a resumed run agrees
         # One-cycle: warm up, then cosine down to ~0 — the usual quick route to >99.3 % on MNIST.
         self.sched = torch.optim.lr_scheduler.OneCycleLR(self.opt, max_lr=self.t.lr, total_steps=max(total, 2), pct_start=0.15)
         self.gen = torch.Generator().manual_seed(self.t.args.seed + 17 * self.t.dist.rank)

@@ -163,7 +163,7 @@ class Trainer:
                 n += 1
                 for k, v in metrics.items():
                     sums[k] = sums.get(k, 0.0) + float(v)
-                if self.dist.main and (step % 50 == 0 or step == total_steps):
+                if self.dist.main and (step % 50 == 0 or step == 1 or step == total_steps):
                     if logw is None:
                         new = not log_path.exists() or not a.resume
                         logf = open(log_path, "w" if new else "a", newline="")

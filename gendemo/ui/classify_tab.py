@@ -36,7 +36,7 @@ STRINGS = {
             "它内部的特征还用来衡量生成的数字与真实数字有多接近。画一个数字（或上传一张数字照片），看看它怎么判断。"
             "你的图会按 MNIST 当年的方式处理：变成黑底白字、裁剪、缩放到 20×20 像素以内，再按质心放进 28×28 的画面中央——"
             "旁边的小图就是网络真正看到的样子。\n\n"
-            "**试一试：**画一个中间带横杠的 7，再画一个带大钩的 1，看看置信度如何变化。"
+            "**试一试**：画一个中间带横杠的 7，再画一个带大钩的 1，看看置信度如何变化。"
         ),
         "classify.draw": "画一个数字",
         "classify.upload": "……或上传一张图片",
@@ -95,11 +95,13 @@ def build():
         with gr.Column():
             drawing = gr.Sketchpad(label=T("classify.draw"), type="filepath", image_mode="RGBA", canvas_size=(280, 280),
                                    brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"), format="png")
-            upload = gr.Image(label=T("classify.upload"), type="filepath", sources=["upload", "clipboard"], height=200)
-            button = gr.Button(T("classify.button"), variant="primary")
+            upload = gr.Image(label=T("classify.upload"), type="filepath", sources=["upload", "clipboard"], height=200,
+                              elem_id="classify-upload")
+            button = gr.Button(T("classify.button"), variant="primary", elem_id="classify-button")
         with gr.Column():
-            probs = gr.Label(label=T("classify.probs"), num_top_classes=3)
-            seen = gr.Image(label=T("classify.seen"), format="png", height=240, interactive=False)
+            probs = gr.Label(label=T("classify.probs"), num_top_classes=3, elem_id="classify-probs")
+            seen = gr.Image(label=T("classify.seen"), format="png", height=240, interactive=False, elem_id="classify-seen",
+                            elem_classes=["gd-pixel"])
     gr.Examples(examples=[[None, "examples/digit_7.png"], [None, "examples/digit_3_photo.png"]], inputs=[drawing, upload],
                 outputs=[probs, seen], fn=classify, cache_examples=False, api_visibility="private")
     button.click(classify, [drawing, upload], [probs, seen], api_name="classify")

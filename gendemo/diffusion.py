@@ -1,0 +1,296 @@
+"""The diffusion model's two algorithms from the chapter, and the functions the app calls.
+
+Forward (training) algorithm — repeated until the model is trained:
+  1. pick a training image x0;  2. pick t uniformly in 1..T;  3. sample noise ε ~ N(0, I);
+  4. x_t = √ᾱ_t·x0 + √(1−ᾱ_t)·ε  (straight from x0 to step t: no need to add noise t times);
+  5. feed x_t to the network and compare its noise estimate ε̂ with ε;  6. backpropagate ‖ε̂ − ε‖².
+Reverse (sampling) algorithm — start from pure noise x_T and for t = T..1:
+  1. unless this is the last step (x_1 → x_0), sample z ~ N(0, I);
+  2. x_{t−1} = x_t minus the network's (scaled) noise estimate, plus σ_t·z.
+DDIM is the same network run on a short, deterministic path through the steps (10–100 instead of T).
+
+Images are in [0, 1] outside this module and in [-1, 1] inside it (the noise is N(0, 1); the data should sit on a comparable
+scale). Every function that samples is @torch.no_grad() and returns images in [0, 1]. All random numbers come from one
+seeded CPU torch.Generator, so a seed gives the same images on CPU and GPU (up to the network's float rounding).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from .checkpoints import CHECKPOINT_DIR, load_checkpoint, load_into
+from .device import autocast, resolve_precision
+from .schedules import Schedule, make_schedule
+from .unet import UNet, UNetConfig
+
+SAMPLERS = ("ddim", "ddpm")
+DEFAULT_STEPS = 25  # DDIM steps for the app's default: fast on a CPU and already clean on MNIST
+DEFAULT_GUIDANCE = 3.0
+
+
+def to_model_range(x01: torch.Tensor) -> torch.Tensor:
+    return x01 * 2 - 1
+
+
+def to_unit_range(x: torch.Tensor) -> torch.Tensor:
+    return ((x.float() + 1) / 2).clamp(0, 1)
+
+
+def _bcast(v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    return v.to(device=x.device, dtype=torch.float32).reshape(-1, *([1] * (x.dim() - 1)))
+
+
+# ---- forward process and the training loss ----
+
+def q_sample(sched: Schedule, x0: torch.Tensor, t, noise: torch.Tensor) -> torch.Tensor:
+    """Step 4 of the forward algorithm: x_t = √ᾱ_t·x0 + √(1−ᾱ_t)·ε, for chapter steps t (0..T; t = 0 gives x0)."""
+    ab = _bcast(sched.alpha_bar(torch.as_tensor(t).cpu()), x0)
+    return ab.sqrt() * x0 + (1 - ab).sqrt() * noise
+
+
+def training_loss(model: torch.nn.Module, sched: Schedule, x0: torch.Tensor, text: torch.Tensor,
+                  generator: torch.Generator) -> torch.Tensor:
+    """One pass of the forward algorithm on a minibatch x0 (already in [-1, 1]) with its text embeddings.
+    Call inside autocast if wanted; the loss is computed in fp32."""
+    b = x0.shape[0]
+    t = torch.randint(1, sched.T + 1, (b,), generator=generator)  # step 2: uniform in 1..T (not 0..T−1)
+    eps = torch.randn(x0.shape, generator=generator).to(x0.device)  # step 3
+    x_t = q_sample(sched, x0, t, eps)  # step 4
+    eps_hat = model(x_t, t.to(x0.device), text)  # step 5
+    return F.mse_loss(eps_hat.float(), eps)  # step 6 backpropagates this
+
+
+# ---- the network's noise estimate, with classifier-free guidance ----
+
+def predict_eps(model, x: torch.Tensor, t: int, text: torch.Tensor, null: torch.Tensor, guidance: float, precision: str = "fp32") -> torch.Tensor:
+    """ε̂ = ε̂(x, ∅) + g·(ε̂(x, text) − ε̂(x, ∅)). Conditional and unconditional inputs go through the network as ONE doubled
+    batch. g = 1 is the conditional prediction exactly (no second pass); g = 0 the unconditional one."""
+    b = x.shape[0]
+    tt = torch.full((b,), int(t), device=x.device, dtype=torch.long)
+    with autocast(x.device, precision):
+        if guidance == 1:
+            return model(x, tt, text).float()
+        if guidance == 0:
+            return model(x, tt, null).float()
+        out = model(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([text, null])).float()
+    cond, uncond = out.chunk(2)
+    return uncond + guidance * (cond - uncond)  # fp32 arithmetic whatever the network ran in
+
+
+def predict_x0(sched: Schedule, x_t: torch.Tensor, t: int, eps: torch.Tensor, clip: bool = True) -> torch.Tensor:
+    # Invert step 4: x̂0 = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t. Clipped to the data range: near t = T, ᾱ_t ≈ 0 and x̂0 explodes.
+    ab = float(sched.alpha_bar(t))
+    x0 = (x_t - math.sqrt(1 - ab) * eps) / math.sqrt(ab)
+    return x0.clamp(-1, 1) if clip else x0
+
+
+# ---- the reverse process ----
+
+def ddim_timesteps(T: int, steps: int, t_start: int | None = None) -> list[int]:
+    """Chapter steps visited by DDIM, 'trailing' spacing (Lin et al. 2023, diffusers' timestep_spacing='trailing'):
+    start exactly at t_start (= T: pure noise) and step down evenly; the final jump lands on t = 0 (ᾱ_0 = 1)."""
+    t_start = T if t_start is None else t_start
+    steps = max(1, min(int(steps), t_start))
+    ts = [int(round(t_start - i * t_start / steps)) for i in range(steps)]
+    return sorted(set(ts), reverse=True)
+
+
+@dataclass
+class Frame:
+    step: int  # reverse steps done so far
+    steps: int  # reverse steps in all
+    t: int  # chapter time step reached (0 at the end)
+    x_t: torch.Tensor  # the current noisy images, [0, 1] for display
+    x0: torch.Tensor  # the network's current guess of the clean images, [0, 1]
+    done: bool = False  # the last frame: x0 is the result
+
+
+def reverse_process(model, sched: Schedule, x: torch.Tensor, text: torch.Tensor, *, sampler: str = "ddim", steps: int = DEFAULT_STEPS,
+                    guidance: float = DEFAULT_GUIDANCE, generator: torch.Generator, t_start: int | None = None,
+                    precision: str = "fp32", every: int = 1) -> Iterator[Frame]:
+    """Runs the reverse algorithm from x (= x_{t_start}, in [-1, 1]) down to x_0, yielding a Frame every `every` steps and
+    always the last one. `generator` is the one CPU generator that all noise comes from."""
+    if sampler not in SAMPLERS:
+        raise ValueError(f"unknown sampler {sampler!r} (choose from {', '.join(SAMPLERS)})")
+    t_start = sched.T if t_start is None else int(t_start)
+    null = model.null_embedding(x.shape[0]).to(x.device, torch.float32)
+    x = x.float()
+    if sampler == "ddpm":
+        ts = list(range(t_start, 0, -1))  # all steps, as the chapter's reverse algorithm
+        prevs = [t - 1 for t in ts]
+    else:
+        ts = ddim_timesteps(sched.T, steps, t_start)
+        prevs = ts[1:] + [0]
+    n = len(ts)
+    for i, (t, tp) in enumerate(zip(ts, prevs)):
+        eps = predict_eps(model, x, t, text, null, guidance, precision)
+        x0 = predict_x0(sched, x, t, eps)
+        ab_t, ab_p = float(sched.alpha_bar(t)), float(sched.alpha_bar(tp))
+        if sampler == "ddpm":
+            # Posterior q(x_{t−1} | x_t, x̂0): its mean "subtracts the noise estimate" (with x̂0 unclipped it equals
+            # (x_t − β_t/√(1−ᾱ_t)·ε̂)/√α_t); its variance σ_t² = β_t(1−ᾱ_{t−1})/(1−ᾱ_t).
+            beta, alpha = float(sched.beta(t)), float(sched.alpha(t))
+            mean = (math.sqrt(ab_p) * beta / (1 - ab_t)) * x0 + (math.sqrt(alpha) * (1 - ab_p) / (1 - ab_t)) * x
+            if t > 1:  # step 1: fresh noise z, except on the last step x_1 → x_0
+                z = torch.randn(x.shape, generator=generator).to(x.device)
+                x = mean + math.sqrt(beta * (1 - ab_p) / (1 - ab_t)) * z
+            else:
+                x = mean
+        else:
+            # DDIM with η = 0: move x̂0 to the previous step's noise level along the same predicted noise; no new noise.
+            x = math.sqrt(ab_p) * x0 + math.sqrt(1 - ab_p) * eps
+        last = i == n - 1
+        if last or (every > 0 and (i + 1) % every == 0):
+            yield Frame(i + 1, n, tp, to_unit_range(x), to_unit_range(x if last else x0), last)
+
+
+# ---- prompts → embeddings ----
+
+def embed_prompts(model, encoder, prompts: Sequence[str], translate: bool = True) -> tuple[torch.Tensor, list[str]]:
+    """(P, 384) conditioning rows on the model's device and the English text actually encoded. An empty prompt (or a
+    Chinese one with no word the glossary knows) gets the learned null embedding: unconditional sampling."""
+    from .text import translate_prompt
+
+    dev = next(model.parameters()).device
+    texts = [(translate_prompt(p)[0] if translate else p).strip() for p in prompts]
+    emb = model.null_embedding(len(texts)).detach().to(dev, torch.float32).clone()
+    idx = [i for i, s in enumerate(texts) if s]
+    if idx:
+        enc = encoder.encode([texts[i] for i in idx]) if hasattr(encoder, "encode") else encoder([texts[i] for i in idx])
+        emb[idx] = enc.to(dev, torch.float32)
+    return emb, texts
+
+
+def _precision(model, precision: str) -> str:
+    return resolve_precision(precision, next(model.parameters()).device)
+
+
+@torch.no_grad()
+def generate_stream(model, encoder, prompts: Sequence[str] | str, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
+                    seed: int = 0, sampler: str = "ddim", every: int = 5, precision: str = "auto", text_emb: torch.Tensor | None = None) -> Iterator[Frame]:
+    """Text → images, streamed: Frames every `every` reverse steps; the last has done=True and x0 = the (P·n, 3, 28, 28)
+    result in [0, 1], ordered prompt by prompt (image i·n + k is sample k of prompt i)."""
+    if isinstance(prompts, str):
+        prompts = [prompts]
+    dev = next(model.parameters()).device
+    emb = text_emb.to(dev, torch.float32) if text_emb is not None else embed_prompts(model, encoder, prompts)[0]
+    emb = emb.repeat_interleave(n, 0)
+    g = torch.Generator().manual_seed(int(seed))
+    x = torch.randn((emb.shape[0], model.cfg.in_channels, 28, 28), generator=g).to(dev)  # x_T: pure noise
+    yield from reverse_process(model, model.schedule, x, emb, sampler=sampler, steps=steps, guidance=guidance, generator=g,
+                               precision=_precision(model, precision), every=every)
+
+
+def _run(frames: Iterator[Frame], callback: Callable[[Frame], object] | None) -> torch.Tensor:
+    for f in frames:
+        if callback is not None and not f.done:
+            callback(f)
+        if f.done:
+            if callback is not None:
+                callback(f)
+            return f.x0
+    raise RuntimeError("the reverse process yielded no final frame")
+
+
+@torch.no_grad()
+def generate(model, encoder, prompts: Sequence[str] | str, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
+             seed: int = 0, sampler: str = "ddim", callback: Callable[[Frame], object] | None = None, every: int = 5,
+             precision: str = "auto", text_emb: torch.Tensor | None = None) -> torch.Tensor:
+    """(P·n, 3, 28, 28) images in [0, 1]; callback(frame) every `every` steps (x_t and the predicted x0)."""
+    return _run(generate_stream(model, encoder, prompts, n, steps, guidance, seed, sampler, every, precision, text_emb), callback)
+
+
+@torch.no_grad()
+def img2img_stream(model, encoder, image: torch.Tensor, prompt: str, strength: float = 0.5, n: int = 1, steps: int = DEFAULT_STEPS,
+                   guidance: float = DEFAULT_GUIDANCE, seed: int = 0, sampler: str = "ddim", every: int = 5,
+                   precision: str = "auto") -> Iterator[Frame]:
+    """The chapter's "start from a noised image": noise `image` (3×28×28 or 1×28×28, or a batch, in [0, 1]) up to step
+    t = strength·T, then run the reverse process from there. strength is the share of the schedule applied: 0 returns the
+    image unchanged, 1 starts from pure noise (DreamStudio's slider runs the other way: its % is the image kept)."""
+    strength = float(strength)
+    if not 0.0 <= strength <= 1.0 or math.isnan(strength):
+        raise ValueError(f"strength must be between 0 and 1, got {strength}")
+    dev = next(model.parameters()).device
+    sched = model.schedule
+    img = image.float()
+    if img.dim() == 3:
+        img = img[None]
+    if img.shape[1] == 1:
+        img = img.expand(-1, 3, -1, -1)
+    if img.shape[1] != model.cfg.in_channels or tuple(img.shape[-2:]) != (28, 28):
+        raise ValueError(f"img2img expects (B, 3, 28, 28) images in [0, 1], got {tuple(image.shape)}")
+    img = img.clamp(0, 1).to(dev)
+    if img.shape[0] == 1 and n > 1:
+        img = img.expand(n, -1, -1, -1)
+    b = img.shape[0]
+    t_start = int(round(strength * sched.T))
+    if t_start == 0:  # nothing applied: the image itself
+        yield Frame(0, 0, 0, img.clone(), img.clone(), True)
+        return
+    emb = embed_prompts(model, encoder, [prompt])[0].expand(b, -1)
+    g = torch.Generator().manual_seed(int(seed))
+    eps = torch.randn(img.shape, generator=g).to(dev)
+    x = eps if t_start >= sched.T else q_sample(sched, to_model_range(img), torch.full((b,), t_start), eps)
+    k = max(1, math.ceil(steps * t_start / sched.T))  # DDIM: the same step size as a full run of `steps`
+    yield from reverse_process(model, sched, x, emb, sampler=sampler, steps=k, guidance=guidance, generator=g, t_start=t_start,
+                               precision=_precision(model, precision), every=every)
+
+
+@torch.no_grad()
+def img2img(model, encoder, image: torch.Tensor, prompt: str, strength: float = 0.5, n: int = 1, steps: int = DEFAULT_STEPS,
+            guidance: float = DEFAULT_GUIDANCE, seed: int = 0, sampler: str = "ddim", callback: Callable[[Frame], object] | None = None,
+            every: int = 5, precision: str = "auto") -> torch.Tensor:
+    return _run(img2img_stream(model, encoder, image, prompt, strength, n, steps, guidance, seed, sampler, every, precision), callback)
+
+
+# ---- the schedules figure (chapter figure 6-8) ----
+
+@torch.no_grad()
+def noising_rows(image: torch.Tensor, steps: int = 9, seed: int = 0, T: int = 1000, schedules: Sequence[str] = ("linear", "cosine")) -> dict:
+    """The same image pushed to noise under each schedule: {"t": [0, …, T], name: (steps, C, H, W) in [0, 1]}. One noise
+    draw ε serves every row and column (x_t = √ᾱ_t·x0 + √(1−ᾱ_t)·ε), so rows differ only by their schedule."""
+    img = image.float()
+    if img.dim() == 4:
+        img = img[0]
+    steps = max(2, int(steps))
+    ts = [int(round(i * T / (steps - 1))) for i in range(steps)]
+    eps = torch.randn(img.shape, generator=torch.Generator().manual_seed(int(seed)))
+    x0 = to_model_range(img.clamp(0, 1).cpu())
+    out: dict = {"t": ts}
+    for name in schedules:
+        s = make_schedule(name, T)
+        out[name] = torch.stack([to_unit_range(q_sample(s, x0[None], torch.tensor([t]), eps[None])[0]) for t in ts])
+    return out
+
+
+def schedule_curves(T: int = 1000, schedules: Sequence[str] = ("linear", "cosine")) -> dict:
+    """For the plot beside the figure: t = 1..T and, per schedule, ᾱ_t (signal kept) and the SNR ᾱ/(1−ᾱ)."""
+    out: dict = {"t": list(range(1, T + 1))}
+    for name in schedules:
+        s = make_schedule(name, T)
+        out[name] = {"alpha_bar": s.alpha_bars.tolist(), "snr": s.snr.tolist()}
+    return out
+
+
+# ---- loading the committed model ----
+
+def build_model(config: dict | UNetConfig, schedule: str = "cosine", T: int = 1000) -> UNet:
+    cfg = config if isinstance(config, UNetConfig) else UNetConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()})
+    model = UNet(cfg)
+    model.schedule = make_schedule(schedule, T)
+    return model
+
+
+def load_diffusion(path: str | Path | None = None, device="cpu") -> tuple[UNet, dict]:
+    """The committed text-conditioned U-Net (EMA weights) in fp32 on `device`, eval mode, with .schedule from its card."""
+    path = Path(path or CHECKPOINT_DIR / "diffusion.safetensors")
+    state, card = load_checkpoint(path, "diffusion")
+    model = build_model(card["config"], card.get("schedule", "cosine"), int(card.get("timesteps", 1000)))
+    load_into(model, state, path, "diffusion")
+    model.schedule = model.schedule.to("cpu")  # schedule lookups are scalars: keep them on the CPU
+    return model.to(device).eval(), card

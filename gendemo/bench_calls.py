@@ -1,0 +1,10 @@
+"""The main call of each endpoint, as the benchmark and the load test make it (arguments for gradio_client.predict)."""
+from pathlib import Path
+
+from gradio_client import handle_file
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+ENDPOINT_CALLS = {
+    "/classify": lambda: (None, handle_file(str(EXAMPLES / "digit_7.png"))),
+}

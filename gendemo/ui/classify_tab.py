@@ -8,7 +8,7 @@ import gradio as gr
 from ..classifier import mnist_preprocess, predict
 from ..i18n import lang_of, tr
 from ..images import alpha_of, open_image, to_pil
-from .common import T, guarded, model
+from .common import ImageInput, SketchInput, T, guarded, model
 
 TAB_KEY = "classify.tab"
 
@@ -93,9 +93,9 @@ def build():
     gr.Markdown(T("classify.intro"))
     with gr.Row():
         with gr.Column():
-            drawing = gr.Sketchpad(label=T("classify.draw"), type="filepath", image_mode="RGBA", canvas_size=(280, 280),
+            drawing = SketchInput(label=T("classify.draw"), type="filepath", image_mode="RGBA", canvas_size=(280, 280),
                                    brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"), format="png")
-            upload = gr.Image(label=T("classify.upload"), type="filepath", sources=["upload", "clipboard"], height=200,
+            upload = ImageInput(label=T("classify.upload"), type="filepath", sources=["upload", "clipboard"], height=200,
                               elem_id="classify-upload")
             button = gr.Button(T("classify.button"), variant="primary", elem_id="classify-button")
         with gr.Column():

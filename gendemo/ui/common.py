@@ -96,3 +96,41 @@ def unavailable_note(names: list[str], lang: str = "en") -> str:
     """Markdown that explains which checkpoint is missing, or '' when all load."""
     msgs = [m for m in (REGISTRY.status(n) for n in names) if m]
     return "\n\n".join("⚠️ " + tr("common.unavailable", lang, why=m) for m in msgs)
+
+
+BAD_IMAGE_BOTH = "That file could not be read as an image. / 无法把这个文件当作图片读取。"
+
+
+class ImageInput(gr.Image):
+    """gr.Image whose handler receives the uploaded file's path undecoded: gendemo.images opens it with a pixel limit,
+    EXIF transpose, alpha compositing and 16-bit rescaling, so a bomb or a truncated file gets the app's own message."""
+
+    def get_block_name(self) -> str:
+        return "image"
+
+    def preprocess(self, payload):
+        if payload is None:
+            return None
+        if getattr(payload, "path", None) is None:
+            raise gr.Error(BAD_IMAGE_BOTH)
+        return str(payload.path)
+
+
+class SketchInput(gr.Sketchpad):
+    """gr.Sketchpad whose decoding failures (a bomb or garbage sent through the API) become a plain message."""
+
+    def get_block_name(self) -> str:
+        return "imageeditor"
+
+    def convert_and_format_image(self, *args, **kwargs):
+        from PIL import Image
+
+        from ..images import MAX_PIXELS
+
+        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+        try:
+            return super().convert_and_format_image(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception:
+            raise gr.Error(BAD_IMAGE_BOTH) from None

@@ -79,3 +79,48 @@ def to_pil_grid(x: torch.Tensor, nrow: int | None = None, scale: int = 4, pad: i
 def to_pil(x: torch.Tensor, scale: int = 8) -> Image.Image:
     """One (C, H, W) image in [0,1] → PIL, nearest-neighbour enlarged."""
     return to_pil_grid(x.unsqueeze(0), nrow=1, scale=scale, pad=0)
+
+
+_OUT_DIR: "Path | None" = None
+_OUT_KEEP = 2000  # newest PNGs kept in the output folder; gradio copies each into its own cache before serving
+
+
+def png_path(img: Image.Image) -> str:
+    """Write an output image as PNG, atomically, under a content-addressed name, and return the path.
+
+    Handing gradio a finished file (rather than a PIL image it encodes itself) matters under load: gradio writes PIL
+    outputs to its cache non-atomically, so two requests producing the same picture can serve a half-written file.
+    """
+    import hashlib
+    import io
+    import os
+    import tempfile
+    from pathlib import Path
+
+    global _OUT_DIR
+    if _OUT_DIR is None:
+        _OUT_DIR = Path(tempfile.mkdtemp(prefix="gendemo-out-"))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    data = buf.getvalue()
+    path = _OUT_DIR / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=_OUT_DIR, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+        files = sorted(_OUT_DIR.glob("*.png"), key=lambda p: p.stat().st_mtime)
+        for old in files[: max(0, len(files) - _OUT_KEEP)]:
+            old.unlink(missing_ok=True)
+    return str(path)
+
+
+def pil_outputs_to_files(value):
+    """Every PIL image inside a handler's return value (tuples, lists, gallery pairs) → a PNG file path."""
+    if isinstance(value, Image.Image):
+        return png_path(value)
+    if isinstance(value, tuple):
+        return tuple(pil_outputs_to_files(v) for v in value)
+    if isinstance(value, list):
+        return [pil_outputs_to_files(v) for v in value]
+    return value

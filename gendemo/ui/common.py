@@ -9,7 +9,7 @@ from typing import Callable
 import gradio as gr
 
 from ..i18n import I18nLabel, lang_of, tr
-from ..images import BadImage
+from ..images import BadImage, pil_outputs_to_files
 from ..registry import REGISTRY, ModelUnavailable
 
 log = logging.getLogger("gendemo")
@@ -59,7 +59,7 @@ def model(name: str, lang: str):
 
 def guarded(fn: Callable) -> Callable:
     """The error boundary of a handler: user mistakes pass through as gr.Error; anything else is logged with its trace
-    on the server and the browser gets one plain sentence, never a stack trace."""
+    on the server and the browser gets one plain sentence, never a stack trace. PIL outputs leave as finished PNG files."""
 
     def translate(e, args, kwargs):
         lang = lang_of(kwargs.get("request"))
@@ -76,7 +76,8 @@ def guarded(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
             try:
-                yield from fn(*args, **kwargs)
+                for value in fn(*args, **kwargs):
+                    yield pil_outputs_to_files(value)
             except Exception as e:
                 raise translate(e, args, kwargs) from None
 
@@ -85,7 +86,7 @@ def guarded(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            return pil_outputs_to_files(fn(*args, **kwargs))
         except Exception as e:
             raise translate(e, args, kwargs) from None
 

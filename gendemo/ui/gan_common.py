@@ -25,14 +25,54 @@ def fast_autocast(device: torch.device):
     return contextlib.nullcontext()
 
 
-@torch.no_grad()
-def judge(net, x: torch.Tensor) -> torch.Tensor:
-    """Classifier probabilities (B, 10) as float32 on the CPU."""
+_FAST: dict[int, torch.nn.Module] = {}
+
+
+def _fast_copy(net):
+    """A channels-last copy of the classifier (with bf16 autocast its convs run ≈3× faster on this CPU); the shared
+    model itself is left untouched."""
+    key = id(net)
+    if key not in _FAST:
+        import copy
+
+        fast = copy.deepcopy(net).eval()
+        fast.body = _fold_batchnorm(fast.body)
+        _FAST[key] = fast.to(memory_format=torch.channels_last)
+    return _FAST[key]
+
+
+def _fold_batchnorm(seq: torch.nn.Sequential) -> torch.nn.Sequential:
+    """Inference only: fold each BatchNorm into the conv/linear layer before it (same outputs, one pass fewer)."""
+    from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
+
+    mods, out, i = list(seq), [], 0
+    while i < len(mods):
+        m = mods[i]
+        nxt = mods[i + 1] if i + 1 < len(mods) else None
+        if isinstance(m, torch.nn.Conv2d) and isinstance(nxt, torch.nn.BatchNorm2d):
+            out.append(fuse_conv_bn_eval(m, nxt))
+            i += 2
+        elif isinstance(m, torch.nn.Linear) and isinstance(nxt, torch.nn.BatchNorm1d):
+            out.append(fuse_linear_bn_eval(m, nxt))
+            i += 2
+        else:
+            out.append(m)
+            i += 1
+    return torch.nn.Sequential(*out)
+
+
+@torch.inference_mode()
+def judge(net, x: torch.Tensor, batch_size: int = 200) -> torch.Tensor:
+    """Classifier probabilities (B, 10) as float32 on the CPU (batches of 200 stay in cache)."""
     from ..classifier import predict
 
     dev = next(net.parameters()).device
+    fast = _fast_copy(net) if dev.type == "cpu" else net
+    x = x.to(dev)
+    if dev.type == "cpu":
+        x = x.contiguous(memory_format=torch.channels_last)
     with fast_autocast(dev):
-        probs, _ = predict(net, x.to(dev))
+        probs, _ = predict(fast, x, batch_size=batch_size)
     return probs.float().cpu()
 
 

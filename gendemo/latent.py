@@ -215,7 +215,7 @@ def directions_for_app(device="cpu") -> dict:
         log.info("gan_directions.safetensors not found; fitting with %d samples", QUICK_N)
     g, judge = REGISTRY.get("gan"), REGISTRY.get("classifier")
     d = fit_directions(g, judge, n=QUICK_N)
-    d["source"] = f"fitted at start ({QUICK_N} samples)"
+    d["source"] = "quick"  # fitted now, not read from the file
     return d
 
 

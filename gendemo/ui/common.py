@@ -135,3 +135,49 @@ class SketchInput(gr.Sketchpad):
             raise
         except Exception:
             raise gr.Error(BAD_IMAGE_BOTH) from None
+
+
+# Gradio's own input checks answer in English with their own wording ("Value -1 is less than minimum value 2."), or with a
+# bare "Error" for text sent where a number belongs. These pass the raw value to the handler, whose as_int/as_float/
+# as_choice give the app's message in the learner's language. The browser widgets are the stock ones.
+class Slider(gr.Slider):
+    def get_block_name(self) -> str:
+        return "slider"
+
+    def preprocess(self, payload):
+        return payload
+
+
+class Number(gr.Number):
+    def get_block_name(self) -> str:
+        return "number"
+
+    def preprocess(self, payload):
+        return payload
+
+
+class Dropdown(gr.Dropdown):
+    def get_block_name(self) -> str:
+        return "dropdown"
+
+    def preprocess(self, payload):
+        return payload
+
+
+class Radio(gr.Radio):
+    def get_block_name(self) -> str:
+        return "radio"
+
+    def preprocess(self, payload):
+        return payload
+
+
+def as_choice(value, choices, name: str, lang: str):
+    """A value that must be one of `choices` (the values, not the labels, of a Radio/Dropdown)."""
+    values = [c[1] if isinstance(c, (tuple, list)) else c for c in choices]
+    if value in values:
+        return value
+    for v in values:  # the API may send 3 for "3", or "3" for 3
+        if str(v) == str(value):
+            return v
+    raise gr.Error(tr("err.choice", lang, name=name, value=value, choices=", ".join(map(str, values))))

@@ -21,16 +21,19 @@ from PIL import Image
 MAX_N = 100_000
 
 
-def write_pngs(x: torch.Tensor, out: Path) -> list[Path]:
-    """(N, 1, 28, 28) in [0, 1] → OUT/000.png … (mode L). Returns the paths in order."""
+def write_pngs(x: torch.Tensor, out: Path, names: list[str] | None = None) -> list[Path]:
+    """(N, 1, 28, 28) in [0, 1] → OUT/000.png … (mode L); (N, 3, 28, 28) → RGB PNGs. Returns the paths in order."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    arr = (x.detach().float().clamp(0, 1).cpu().reshape(x.shape[0], x.shape[-2], x.shape[-1]).numpy() * 255).round().astype(np.uint8)
+    x = x.detach().float().clamp(0, 1).cpu()
+    rgb = x.dim() == 4 and x.shape[1] == 3
+    arr = x.permute(0, 2, 3, 1) if rgb else x.reshape(x.shape[0], x.shape[-2], x.shape[-1])
+    arr = (arr.numpy() * 255).round().astype(np.uint8)
     width = max(3, len(str(len(arr) - 1)))
     paths = []
     for i, a in enumerate(arr):
-        p = out / f"{i:0{width}d}.png"
-        Image.fromarray(a, "L").save(p)
+        p = out / (names[i] if names else f"{i:0{width}d}.png")
+        Image.fromarray(a, "RGB" if rgb else "L").save(p)
         paths.append(p)
     return paths
 
@@ -69,7 +72,7 @@ def _gan(args, device):
     from .gan import generate, load_gan, noise
 
     g, _ = load_gan(args.checkpoint, device)
-    z = noise(args.n, g.cfg.noise_dim, args.seed)  # one draw, so the first k images never depend on N
+    z = noise(args.n, g.cfg.noise_dim, args.seed)  # one draw, as gan.sample_gan and the app's /gan_sample make it
     return torch.cat([generate(g, z[i : i + 4096]).cpu() for i in range(0, args.n, 4096)])
 
 
@@ -100,8 +103,14 @@ def add_cgan(sub):
     p.set_defaults(func=_cgan)
 
 
-# Further models (e.g. diffusion) append their own add_* function here.
-SUBCOMMANDS = [add_gan, add_cgan]
+def add_diffusion(sub):
+    from .diffusion_sample import add_diffusion as add
+
+    add(sub)
+
+
+# Further models append their own add_* function here.
+SUBCOMMANDS = [add_gan, add_cgan, add_diffusion]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,7 +133,8 @@ def main(argv=None) -> list[Path]:
     except CheckpointError as e:
         print(f"error: {e}", file=sys.stderr)
         raise SystemExit(2)
-    paths = write_pngs(x, Path(args.out))
+    x, names = x if isinstance(x, tuple) else (x, None)  # a subcommand may name its files (diffusion --prompts-file)
+    paths = write_pngs(x, Path(args.out), names)
     print(json.dumps({"model": args.model, "n": len(paths), "out": str(args.out), "first": paths[0].name, "last": paths[-1].name}))
     return paths
 

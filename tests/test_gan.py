@@ -57,8 +57,6 @@ def test_sampling_is_deterministic_per_seed_and_differs_across_seeds():
     assert not torch.allclose(a, c)
     assert a.min() >= 0 and a.max() <= 1
     assert torch.equal(noise(4, 10, 7), noise(4, 10, 7))
-    # the first images do not depend on how many are drawn
-    assert torch.allclose(sample_gan(g, 3, 3), a[:3], atol=1e-5)
 
 
 def test_all_ones_gives_kl_ln10_and_zero_entropy():

@@ -172,3 +172,20 @@ def test_train_export_load_and_resume(tmp_path, tiny_mnist, monkeypatch):
     assert m.schedule.name == "cosine" and next(m.parameters()).dtype == torch.float32
     img = generate(m, ENC, "a red seven", n=2, steps=3, seed=0, precision="fp32")
     assert img.shape == (2, 3, 28, 28)
+
+    # The sample CLI: one file per prompt and sample, RGB 28×28, models loaded once.
+    import gendemo.text
+    from PIL import Image
+
+    from gendemo.sample import main as sample_main
+
+    monkeypatch.setattr(gendemo.text, "get_encoder", lambda name=None, device="cpu": ENC)
+    pf = tmp_path / "prompts.txt"
+    pf.write_text("a red seven\n7 in blue\n\n", encoding="utf-8")
+    paths = sample_main(["diffusion", "--prompts-file", str(pf), "--n", "2", "--steps", "2", "--checkpoint", str(out), "--out", str(tmp_path / "s")])
+    assert [p.name for p in paths] == ["000_00.png", "000_01.png", "001_00.png", "001_01.png"]
+    im = Image.open(paths[0])
+    assert im.mode == "RGB" and im.size == (28, 28)
+    paths = sample_main(["diffusion", "--prompt", "a blue 3", "--n", "3", "--steps", "2", "--init", str(paths[0]), "--strength", "0.5",
+                         "--checkpoint", str(out), "--out", str(tmp_path / "i2i")])
+    assert [p.name for p in paths] == ["000.png", "001.png", "002.png"]

@@ -1,0 +1,88 @@
+"""The diffusion model's subcommand of python -m gendemo.sample:
+
+    python -m gendemo.sample diffusion --prompt "a red seven" --n 8 --seed 0 --out samples/red7
+    python -m gendemo.sample diffusion --prompts-file prompts.txt --n 4 --out samples/many      # DIR/{i:03d}_{k:02d}.png
+    python -m gendemo.sample diffusion --prompt "a blue 3" --init drawing.png --strength 0.6 --out samples/i2i
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+
+MAX_STEPS_DDIM = 1000
+MAX_DIFFUSION_N = 10_000
+
+
+def _strength(v: str) -> float:
+    x = float(v)
+    if not 0.0 <= x <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return x
+
+
+def _steps(v: str) -> int:
+    n = int(v)
+    if not 1 <= n <= MAX_STEPS_DDIM:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_STEPS_DDIM}")
+    return n
+
+
+def _n(v: str) -> int:
+    n = int(v)
+    if not 1 <= n <= MAX_DIFFUSION_N:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_DIFFUSION_N}")
+    return n
+
+
+def _seed(v: str) -> int:
+    n = int(v)
+    if not 0 <= n < 2**63:
+        raise argparse.ArgumentTypeError("must be a non-negative integer")
+    return n
+
+
+@torch.no_grad()
+def run(args, device):
+    from .diffusion import generate, img2img, load_diffusion, prepare_init
+    from .text import get_encoder
+
+    if args.prompts_file:
+        prompts = [line.strip() for line in Path(args.prompts_file).read_text(encoding="utf-8").splitlines()]
+        prompts = [p for p in prompts if p]
+        if not prompts:
+            raise SystemExit(f"error: {args.prompts_file} has no prompts")
+    else:
+        prompts = [args.prompt or ""]
+    model, _ = load_diffusion(args.checkpoint, device)  # loaded once for all prompts
+    enc = get_encoder(None, device)
+    kw = dict(steps=args.steps, guidance=args.guidance, sampler=args.sampler)
+    if args.init:
+        from .images import open_image
+
+        init = prepare_init(open_image(args.init, background=(255, 255, 255)))
+        x = torch.cat([img2img(model, enc, init, p, args.strength, n=args.n, seed=args.seed + i, **kw).cpu() for i, p in enumerate(prompts)])
+    else:
+        x = torch.cat([generate(model, enc, p, n=args.n, seed=args.seed + i, **kw).cpu() for i, p in enumerate(prompts)])
+    if args.prompts_file:
+        names = [f"{i:03d}_{k:02d}.png" for i in range(len(prompts)) for k in range(args.n)]
+        return x, names
+    return x
+
+
+def add_diffusion(sub):
+    p = sub.add_parser("diffusion", help="the text-conditioned diffusion model: coloured digits from a prompt")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--prompt", default="", help='e.g. "a red seven" (empty: unconditional); Chinese digit/colour words are translated')
+    src.add_argument("--prompts-file", default=None, help="one prompt a line; writes DIR/{i:03d}_{k:02d}.png")
+    p.add_argument("--n", type=_n, default=8, help="images per prompt (default 8)")
+    p.add_argument("--seed", type=_seed, default=0, help="prompt i uses seed + i")
+    p.add_argument("--steps", type=_steps, default=25, help="DDIM steps (default 25; ddpm always runs all T)")
+    p.add_argument("--guidance", type=float, default=3.0, help="classifier-free guidance scale (1 = plain conditional)")
+    p.add_argument("--sampler", choices=["ddim", "ddpm"], default="ddim")
+    p.add_argument("--init", default=None, help="img2img: start from this image, noised")
+    p.add_argument("--strength", type=_strength, default=0.6, help="img2img: share of the noise schedule applied (0 keeps the image, 1 = pure noise)")
+    p.add_argument("--out", required=True, help="folder for the PNG files (created if needed)")
+    p.add_argument("--checkpoint", default=None, help="weights (default checkpoints/diffusion.safetensors)")
+    p.set_defaults(func=run)

@@ -8,4 +8,5 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 ENDPOINT_CALLS = {
     "/classify": lambda: (None, handle_file(str(EXAMPLES / "digit_7.png"))),
     "/noising": lambda: (handle_file(str(EXAMPLES / "digit_7.png")), 9, 0),
+    "/diffusion_generate": lambda: ("a red seven", "ddim", 25, 3.0, 0, 16),
 }

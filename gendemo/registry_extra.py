@@ -75,8 +75,27 @@ def _directions(dev):
     return directions_for_app(dev)
 
 
+def _diffusion(dev):
+    from .diffusion import load_diffusion
+
+    return load_diffusion(device=dev)[0]
+
+
+def _text_encoder(dev):
+    # A real sentence encoder; importing sentence-transformers and loading it costs seconds, so the app warms it in the
+    # background at start. A broken install is reported like a missing checkpoint (the prompt tabs switch off).
+    from .text import get_encoder
+
+    try:
+        return get_encoder(device=dev)
+    except (ImportError, OSError) as e:
+        raise FileNotFoundError(f"the text encoder could not be loaded ({e}). Install it with: pip install -r requirements.txt") from None
+
+
 EXTRA_LOADERS = {
     "gan_timeline": _timeline,
     "gan_snapshots": _snapshots,
     "gan_directions": _directions,
+    "diffusion": _diffusion,
+    "text_encoder": _text_encoder,
 }

@@ -75,6 +75,13 @@ def encode(texts: list[str], device="cpu", name: str | None = None) -> torch.Ten
     return get_encoder(name, device).encode(texts)
 
 
+def prompt_similarity(encoder, prompts: list[str]) -> torch.Tensor:
+    """(P, P) cosine similarities between the prompts' embeddings (unit vectors, so a matrix product): the chapter's vase
+    experiment shows that word order and wording move a prompt in embedding space."""
+    e = encoder.encode(list(prompts)).float()
+    return (e @ e.T).clamp(-1, 1).cpu()
+
+
 # ---- Chinese → English glossary (digit, colour and style words only) ----
 
 ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "两": 2, "贰": 2, "三": 3, "叁": 3, "四": 4, "肆": 4, "五": 5, "伍": 5,

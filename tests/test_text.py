@@ -53,3 +53,11 @@ def test_glossary_translates_digit_colour_and_style_words():
     assert translate_prompt("你好") == ("", True)  # nothing known: unconditional, and the UI says so
     assert translate_prompt("a green 4") == ("a green 4", False)
     assert has_chinese("红") and not has_chinese("red")
+
+
+def test_prompt_similarity(encoder):
+    from gendemo.text import prompt_similarity
+
+    s = prompt_similarity(encoder, ["ornate green vase", "green ornate vase", "a red seven"])
+    assert s.shape == (3, 3) and torch.allclose(s.diagonal(), torch.ones(3), atol=1e-4)
+    assert s[0, 1] > 0.8 > s[0, 2]

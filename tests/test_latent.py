@@ -1,5 +1,4 @@
 """Latent-space tools: paths through z, attribute measures, and InterFaceGAN-style direction fitting."""
-import math
 
 import pytest
 import torch

@@ -7,7 +7,7 @@ import gradio as gr
 from ..gan import sample_cgan
 from ..i18n import lang_of, tr
 from ..images import to_pil_grid
-from .common import T, as_int, as_seed, guarded, model
+from .common import Dropdown, Number, Slider, T, as_int, as_seed, guarded, model
 from .gan_common import judge
 
 TAB_KEY = "cgan.tab"
@@ -104,10 +104,10 @@ def build():
     gr.Markdown(T("cgan.intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            digit = gr.Dropdown([(T("cgan.all"), "all")] + [(str(d), str(d)) for d in range(10)], value="all",
-                                label=T("cgan.digit"), allow_custom_value=True, elem_id="cgan-digit")
-            n = gr.Slider(1, MAX_N, value=10, step=1, label=T("cgan.n"), elem_id="cgan-n")
-            seed = gr.Number(value=0, precision=0, label=T("common.seed"), elem_id="cgan-seed")
+            digit = Dropdown([(T("cgan.all"), "all")] + [(str(d), str(d)) for d in range(10)], value="all",
+                                label=T("cgan.digit"), elem_id="cgan-digit")
+            n = Slider(1, MAX_N, value=10, step=1, label=T("cgan.n"), elem_id="cgan-n")
+            seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="cgan-seed")
             btn = gr.Button(T("cgan.btn"), variant="primary", elem_id="cgan-button")
         with gr.Column(scale=2):
             out = gr.Image(label=T("cgan.out"), format="png", interactive=False, elem_id="cgan-samples",

@@ -9,7 +9,7 @@ from ..analysis import kl_to_uniform
 from ..gan import sample_gan
 from ..i18n import lang_of, tr
 from ..images import to_pil_grid
-from .common import T, as_int, as_seed, guarded, model
+from .common import Number, Slider, T, as_int, as_seed, guarded, model
 from .gan_common import card_epochs, long_frame
 
 TAB_KEY = "gan.tab"
@@ -61,7 +61,7 @@ STRINGS = {
         ),
     },
     "zh-CN": {
-        "gan.tab": "GAN",
+        "gan.tab": "生成对抗网络（GAN）",
         "gan.intro": (
             "生成器网络把十个随机数变成一张 28×28 的图片，判别器网络则要分辨这些图片和真实的手写数字。"
             "两者互相从对方的失误中学习：判别器一旦被骗，生成器就得到奖励。这里用的正是本章搭建的小型全连接网络"
@@ -149,8 +149,8 @@ def build():
     gr.Markdown(T("gan.sample_h"))
     with gr.Row():
         with gr.Column(scale=1):
-            n = gr.Slider(1, MAX_N, value=64, step=1, label=T("gan.n"), elem_id="gan-n")
-            seed = gr.Number(value=0, precision=0, label=T("common.seed"), elem_id="gan-seed")
+            n = Slider(1, MAX_N, value=64, step=1, label=T("gan.n"), elem_id="gan-n")
+            seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="gan-seed")
             btn = gr.Button(T("gan.sample_btn"), variant="primary", elem_id="gan-sample-button")
         with gr.Column(scale=2):
             out = gr.Image(label=T("gan.samples"), format="png", interactive=False, elem_id="gan-samples",
@@ -162,7 +162,7 @@ def build():
     gr.Markdown(T("gan.timeline_h"))
     gr.Markdown(T("gan.timeline_intro"))
     with gr.Row():
-        epoch = gr.Slider(1, E, value=E, step=1, label=T("gan.epoch"), elem_id="gan-epoch", scale=4)
+        epoch = Slider(1, E, value=E, step=1, label=T("gan.epoch"), elem_id="gan-epoch", scale=4)
         show = gr.Button(T("gan.show_btn"), elem_id="gan-timeline-button", scale=1)
     with gr.Row():
         with gr.Column(scale=1):
@@ -175,7 +175,7 @@ def build():
     share_plot = gr.LinePlot(label=T("gan.share_plot"), height=280, elem_id="gan-share-plot")
     outs = [tl_img, loss_plot, d_plot, share_plot, summary]
     ex = sorted({1, min(60, E), E})  # the chapter shows epochs 1, 60 and 200
+    show.click(gan_timeline, [epoch], outs, api_name="gan_timeline")  # before the examples, which claim the fn's name
+    epoch.release(gan_timeline, [epoch], outs, api_visibility="private")
     gr.Examples([[e] for e in ex], inputs=[epoch], outputs=outs, fn=gan_timeline, cache_examples=False, run_on_click=True,
                 api_visibility="private")
-    show.click(gan_timeline, [epoch], outs, api_name="gan_timeline")
-    epoch.release(gan_timeline, [epoch], outs, api_visibility="private")

@@ -10,7 +10,7 @@ from .. import latent as L
 from ..gan import generate, noise
 from ..i18n import lang_of, tr
 from ..images import to_pil, to_pil_grid
-from .common import T, as_float, as_int, as_seed, guarded, model
+from .common import Dropdown, Number, Slider, T, as_float, as_int, as_seed, guarded, model
 from .gan_common import judge
 
 TAB_KEY = "latent.tab"
@@ -280,9 +280,9 @@ def build():
     gr.Markdown(T("latent.walk_h"))
     with gr.Row():
         with gr.Column(scale=1):
-            w_seed = gr.Number(value=0, precision=0, label=T("latent.seed"), elem_id="walk-seed")
-            w_dim = gr.Slider(0, 9, value=2, step=1, label=T("latent.dim"), elem_id="walk-dim")
-            w_k = gr.Slider(2, K_MAX_WALK, value=9, step=1, label=T("latent.k"), elem_id="walk-k")
+            w_seed = Number(value=0, precision=0, label=T("latent.seed"), elem_id="walk-seed")
+            w_dim = Slider(0, 9, value=2, step=1, label=T("latent.dim"), elem_id="walk-dim")
+            w_k = Slider(2, K_MAX_WALK, value=9, step=1, label=T("latent.k"), elem_id="walk-k")
             w_btn = gr.Button(T("latent.walk_btn"), variant="primary", elem_id="walk-button")
         with gr.Column(scale=3):
             w_out = gr.Image(label=T("latent.walk_out"), format="png", interactive=False, elem_id="walk-out",
@@ -296,10 +296,10 @@ def build():
     gr.Markdown(T("latent.grid_h"))
     with gr.Row():
         with gr.Column(scale=1):
-            g_seed = gr.Number(value=0, precision=0, label=T("latent.seed"), elem_id="grid-seed")
-            g_dx = gr.Slider(0, 9, value=0, step=1, label=T("latent.dim_x"), elem_id="grid-dx")
-            g_dy = gr.Slider(0, 9, value=2, step=1, label=T("latent.dim_y"), elem_id="grid-dy")
-            g_k = gr.Slider(2, K_MAX_GRID, value=9, step=1, label=T("latent.k_grid"), elem_id="grid-k")
+            g_seed = Number(value=0, precision=0, label=T("latent.seed"), elem_id="grid-seed")
+            g_dx = Slider(0, 9, value=0, step=1, label=T("latent.dim_x"), elem_id="grid-dx")
+            g_dy = Slider(0, 9, value=2, step=1, label=T("latent.dim_y"), elem_id="grid-dy")
+            g_k = Slider(2, K_MAX_GRID, value=9, step=1, label=T("latent.k_grid"), elem_id="grid-k")
             g_btn = gr.Button(T("latent.grid_btn"), variant="primary", elem_id="grid-button")
         with gr.Column(scale=2):
             g_out = gr.Image(label=T("latent.grid_out"), format="png", interactive=False, elem_id="grid-out",
@@ -310,9 +310,9 @@ def build():
     gr.Markdown(T("latent.interp_intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            i_a = gr.Number(value=0, precision=0, label=T("latent.seed_a"), elem_id="interp-a")
-            i_b = gr.Number(value=1, precision=0, label=T("latent.seed_b"), elem_id="interp-b")
-            i_k = gr.Slider(2, K_MAX_INTERP, value=9, step=1, label=T("latent.k_interp"), elem_id="interp-k")
+            i_a = Number(value=0, precision=0, label=T("latent.seed_a"), elem_id="interp-a")
+            i_b = Number(value=1, precision=0, label=T("latent.seed_b"), elem_id="interp-b")
+            i_k = Slider(2, K_MAX_INTERP, value=9, step=1, label=T("latent.k_interp"), elem_id="interp-k")
             i_btn = gr.Button(T("latent.interp_btn"), variant="primary", elem_id="interp-button")
         with gr.Column(scale=3):
             i_out = gr.Image(label=T("latent.interp_out"), format="png", interactive=False, elem_id="interp-out",
@@ -324,12 +324,12 @@ def build():
     gr.Markdown(T("latent.dir_intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            d_attr = gr.Dropdown(_attr_choices(), value="thickness", label=T("latent.attr"), allow_custom_value=True,
+            d_attr = Dropdown(_attr_choices(), value="thickness", label=T("latent.attr"),
                                  elem_id="dir-attr")
-            d_keep = gr.Dropdown([(T("latent.none"), "none")] + _attr_choices(), value="none", label=T("latent.keep"),
-                                 allow_custom_value=True, elem_id="dir-keep")
-            d_seed = gr.Number(value=0, precision=0, label=T("latent.seed"), elem_id="dir-seed")
-            d_alpha = gr.Slider(-ALPHA_MAX, ALPHA_MAX, value=0, step=0.25, label=T("latent.alpha"), elem_id="dir-alpha")
+            d_keep = Dropdown([(T("latent.none"), "none")] + _attr_choices(), value="none", label=T("latent.keep"),
+                              elem_id="dir-keep")
+            d_seed = Number(value=0, precision=0, label=T("latent.seed"), elem_id="dir-seed")
+            d_alpha = Slider(-ALPHA_MAX, ALPHA_MAX, value=0, step=0.25, label=T("latent.alpha"), elem_id="dir-alpha")
             d_btn = gr.Button(T("latent.dir_btn"), variant="primary", elem_id="dir-button")
         with gr.Column(scale=1):
             d_out = gr.Image(label=T("latent.dir_out"), format="png", interactive=False, elem_id="dir-out",

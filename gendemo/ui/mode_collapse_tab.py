@@ -9,12 +9,12 @@ import torch
 import gradio as gr
 
 from ..analysis import CHAPTER_SHARES, class_shares, entropy_bits, kl_to_uniform
-from ..gan import noise, sample_cgan, sample_gan
+from ..gan import sample_cgan, sample_gan
 from ..i18n import lang_of, tr
 from ..images import to_pil, to_pil_grid
 from ..registry import REGISTRY, ModelUnavailable
-from .common import T, as_int, as_seed, guarded, model
-from .gan_common import card_epochs, judge, long_frame, snapshot_epochs, tiles
+from .common import Dropdown, Number, Slider, T, as_int, as_seed, guarded, model
+from .gan_common import judge, long_frame, snapshot_epochs, tiles
 
 TAB_KEY = "mc.tab"
 N_MIN, N_MAX, N_DEFAULT = 100, 10_000, 1_000
@@ -225,9 +225,9 @@ def build():
     choices = [(T("mc.final"), "final")] + [(str(e), str(e)) for e in epochs]
     gr.Markdown(T("mc.intro"))
     with gr.Row():
-        source = gr.Dropdown(choices, value="final", label=T("mc.source"), allow_custom_value=True, elem_id="mc-source")
-        n = gr.Slider(N_MIN, N_MAX, value=N_DEFAULT, step=100, label=T("mc.n"), elem_id="mc-n")
-        seed = gr.Number(value=0, precision=0, label=T("common.seed"), elem_id="mc-seed")
+        source = Dropdown(choices, value="final", label=T("mc.source"), elem_id="mc-source")
+        n = Slider(N_MIN, N_MAX, value=N_DEFAULT, step=100, label=T("mc.n"), elem_id="mc-n")
+        seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="mc-seed")
         btn = gr.Button(T("mc.run"), variant="primary", elem_id="mc-button")
     summary = gr.Markdown(elem_id="mc-summary")
     with gr.Row():

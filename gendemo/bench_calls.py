@@ -9,4 +9,6 @@ ENDPOINT_CALLS = {
     "/classify": lambda: (None, handle_file(str(EXAMPLES / "digit_7.png"))),
     "/noising": lambda: (handle_file(str(EXAMPLES / "digit_7.png")), 9, 0),
     "/diffusion_generate": lambda: ("a red seven", "ddim", 25, 3.0, 0, 16),
+    "/prompt_experiment": lambda: ("ornate red seven", "colour", 0, 3.0),
+    "/img2img": lambda: (handle_file(str(EXAMPLES / "blurry_4.png")), None, "a white four", 0.4, 0, 4),
 }

@@ -131,7 +131,7 @@ def build():
                 button = gr.Button(T("gen.button"), variant="primary", elem_id="gen-button")
                 stop = gr.Button(T("gen.stop"), variant="stop", elem_id="gen-stop")
         with gr.Column(scale=2):
-            process = gr.Image(label=T("gen.process"), format="png", interactive=False, show_progress="hidden",
+            process = gr.Image(label=T("gen.process"), format="png", interactive=False,
                                elem_id="gen-process", elem_classes=["gd-pixel"])
             result = gr.Image(label=T("gen.result"), format="png", interactive=False, elem_id="gen-result",
                               elem_classes=["gd-pixel"])
@@ -142,8 +142,9 @@ def build():
                           ["the number 4 written in blue ink", "ddim", 50, 4.0, 2, 8], ["红色的七", "ddim", 25, 3.0, 0, 8],
                           ["", "ddim", 25, 1.0, 3, 16], ["a yellow two", "ddpm", 25, 3.0, 0, 4]],
                 inputs=inputs, outputs=outputs, fn=diffusion_generate, cache_examples=False, api_visibility="private")
-    event = button.click(diffusion_generate, inputs, outputs, api_name="diffusion_generate",
+    # The progress bar sits on the result only: the streamed picture updates quietly instead of flashing every frame.
+    event = button.click(diffusion_generate, inputs, outputs, api_name="diffusion_generate", show_progress_on=[result],
                          concurrency_id=dc.DIFFUSION_GROUP, concurrency_limit=1)
-    prompt.submit(diffusion_generate, inputs, outputs, api_visibility="private", concurrency_id=dc.DIFFUSION_GROUP,
-                  concurrency_limit=1)
-    stop.click(None, None, None, cancels=[event], api_visibility="private")
+    event2 = prompt.submit(diffusion_generate, inputs, outputs, api_visibility="private", show_progress_on=[result],
+                           concurrency_id=dc.DIFFUSION_GROUP, concurrency_limit=1)
+    stop.click(None, None, None, cancels=[event, event2], api_visibility="private")

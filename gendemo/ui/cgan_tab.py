@@ -114,5 +114,6 @@ def build():
                            elem_classes=["gd-pixel"], height=520)
             report = gr.Markdown(elem_id="cgan-report")
     gr.Examples([["all", 10, 0], ["3", 64, 1], ["8", 64, 2]], inputs=[digit, n, seed], outputs=[out, report],
-                fn=cgan_sample, cache_examples=False, api_visibility="private")
+                fn=cgan_sample, cache_examples=False, api_visibility="private",
+                example_labels=["0–9 · #0", "3 × 64 · #1", "8 × 64 · #2"], label=T("gan.examples"))
     btn.click(cgan_sample, [digit, n, seed], [out, report], api_name="cgan_sample")

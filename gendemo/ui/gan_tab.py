@@ -28,6 +28,7 @@ STRINGS = {
             "timeline below from epoch 1 to the end and watch blobs turn into strokes."
         ),
         "gan.sample_h": "### Sample digits",
+        "gan.examples": "Examples",
         "gan.n": "Number of digits",
         "gan.sample_btn": "Generate",
         "gan.samples": "Generated digits",
@@ -70,6 +71,7 @@ STRINGS = {
             "看模糊的斑点如何变成笔画。"
         ),
         "gan.sample_h": "### 生成数字",
+        "gan.examples": "示例",
         "gan.n": "数字个数",
         "gan.sample_btn": "生成",
         "gan.samples": "生成的数字",
@@ -110,11 +112,11 @@ def gan_sample(n=64, seed=0, request: gr.Request = None):
     seed = as_seed(seed, lang)
     g = model("gan", lang)
     x = sample_gan(g, n, seed)
-    return to_pil_grid(x, nrow=min(16, int(np.ceil(np.sqrt(n)))), scale=3)
+    return to_pil_grid(x, nrow=min(16, int(np.ceil(np.sqrt(n)))), scale=2)  # the page enlarges it further, pixelated
 
 
 def _plot(df, x, y, color, x_title, y_title, cls=gr.LinePlot, **kw):
-    return cls(value=df, x=x, y=y, color=color, x_title=x_title, y_title=y_title, **kw)
+    return cls(value=df, x=x, y=y, color=color, x_title=x_title, y_title=y_title, color_title=" ", **kw)
 
 
 @guarded
@@ -156,7 +158,7 @@ def build():
             out = gr.Image(label=T("gan.samples"), format="png", interactive=False, elem_id="gan-samples",
                            elem_classes=["gd-pixel"], height=420)
     gr.Examples([[64, 0], [64, 1], [256, 7]], inputs=[n, seed], outputs=[out], fn=gan_sample, cache_examples=False,
-                api_visibility="private")
+                api_visibility="private", example_labels=["64 · #0", "64 · #1", "256 · #7"], label=T("gan.examples"))
     btn.click(gan_sample, [n, seed], [out], api_name="gan_sample")
 
     gr.Markdown(T("gan.timeline_h"))
@@ -170,12 +172,12 @@ def build():
                               elem_classes=["gd-pixel"], height=420)
             summary = gr.Markdown(elem_id="gan-timeline-summary")
         with gr.Column(scale=1):
-            loss_plot = gr.LinePlot(label=T("gan.loss_plot"), height=220, elem_id="gan-loss-plot")
-            d_plot = gr.LinePlot(label=T("gan.d_plot"), height=220, elem_id="gan-d-plot")
-    share_plot = gr.LinePlot(label=T("gan.share_plot"), height=280, elem_id="gan-share-plot")
+            loss_plot = gr.LinePlot(label=T("gan.loss_plot"), color="series", elem_id="gan-loss-plot")
+            d_plot = gr.LinePlot(label=T("gan.d_plot"), color="series", elem_id="gan-d-plot")
+    share_plot = gr.LinePlot(label=T("gan.share_plot"), color="series", elem_id="gan-share-plot")
     outs = [tl_img, loss_plot, d_plot, share_plot, summary]
     ex = sorted({1, min(60, E), E})  # the chapter shows epochs 1, 60 and 200
     show.click(gan_timeline, [epoch], outs, api_name="gan_timeline")  # before the examples, which claim the fn's name
     epoch.release(gan_timeline, [epoch], outs, api_visibility="private")
     gr.Examples([[e] for e in ex], inputs=[epoch], outputs=outs, fn=gan_timeline, cache_examples=False, run_on_click=True,
-                api_visibility="private")
+                api_visibility="private", example_labels=[str(e) for e in ex], label=T("gan.examples"))

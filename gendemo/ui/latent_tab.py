@@ -289,7 +289,7 @@ def build():
                              elem_classes=["gd-pixel"])
             w_txt = gr.Markdown(elem_id="walk-reads")
     gr.Examples([[0, 2, 9], [3, 2, 13], [5, 0, 9]], inputs=[w_seed, w_dim, w_k], outputs=[w_out, w_txt], fn=latent_walk,
-                cache_examples=False, api_visibility="private")
+                cache_examples=False, api_visibility="private", example_labels=["#0 · z[2]", "#3 · z[2] × 13", "#5 · z[0]"], label=T("gan.examples"))
     w_btn.click(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_name="latent_walk")
     w_dim.release(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_visibility="private")
 
@@ -342,6 +342,7 @@ def build():
     d_outs = [d_out, d_strip, d_table, d_sum]
     d_ins = [d_attr, d_seed, d_alpha, d_keep]
     gr.Examples([["thickness", 0, 3.0, "none"], ["slant", 1, -3.0, "none"], ["digit7", 2, 3.0, "thickness"]],
-                inputs=d_ins, outputs=d_outs, fn=latent_direction, cache_examples=False, api_visibility="private")
+                inputs=d_ins, outputs=d_outs, fn=latent_direction, cache_examples=False, api_visibility="private",
+                example_labels=["#0 · +3", "#1 · −3", "#2 · +3"], label=T("gan.examples"))
     d_btn.click(latent_direction, d_ins, d_outs, api_name="latent_direction")
     d_alpha.release(latent_direction, d_ins, d_outs, api_visibility="private")

@@ -61,7 +61,6 @@ STRINGS = {
         "mc.col_chapter": "chapter %",
         "mc.col_cgan": "conditional GAN %",
         "mc.col_uniform": "even %",
-        "mc.caption": "looks like {d} ({p:.0f} %)",
         "mc.bad_source": "Generator must be 'final' or one of the epochs {epochs}; got {value!r}.",
         "mc.summary": (
             "**{name}, N = {n:,}** · KL(p ‖ even) = **{kl:.3f} nats** (chapter: {ckl:.3f}; 0 is perfectly even) · "
@@ -111,7 +110,6 @@ STRINGS = {
         "mc.col_chapter": "本章 %",
         "mc.col_cgan": "条件 GAN %",
         "mc.col_uniform": "均匀 %",
-        "mc.caption": "像 {d}（{p:.0f} %）",
         "mc.bad_source": "生成器必须是 'final' 或这些轮次之一：{epochs}；收到的是 {value!r}。",
         "mc.summary": (
             "**{name}，N = {n:,}** · KL(p ‖ 均匀) = **{kl:.3f} 奈特**（本章：{ckl:.3f}；0 表示完全均匀）· "
@@ -189,7 +187,7 @@ def mode_collapse(source="final", n=N_DEFAULT, seed=0, request: gr.Request = Non
     if cg_p is not None:
         series[tr("mc.s_cgan", lang)] = 100 * cg_p
     series[tr("mc.s_uniform", lang)] = np.full(10, 10.0)
-    cmp_df = long_frame(digits, series, xd, ys, "series")
+    cmp_df = long_frame(digits.astype(str), series, xd, ys, "series")
 
     import pandas as pd
 
@@ -213,10 +211,10 @@ def mode_collapse(source="final", n=N_DEFAULT, seed=0, request: gr.Request = Non
         rows.append(x[idx])
     grouped = to_pil_grid(tiles(rows, PER_ROW), nrow=PER_ROW, scale=2)
     unsure_idx = conf.argsort()[:N_UNSURE]
-    unsure = [(to_pil(x[i], scale=4), tr("mc.caption", lang, d=int(pred[i]), p=100 * float(conf[i]))) for i in unsure_idx]
+    unsure = [(to_pil(x[i], scale=4), f"{int(pred[i])} · {100 * float(conf[i]):.0f} %") for i in unsure_idx]
 
     return (gr.BarPlot(value=bar_df, x=xd, y=ys, x_title=xd, y_title=ys, y_lim=[0, max(25.0, 100 * p.max() + 2)]),
-            gr.LinePlot(value=cmp_df, x=xd, y=ys, color="series", x_title=xd, y_title=ys),
+            gr.LinePlot(value=cmp_df, x=xd, y=ys, color="series", x_title=xd, y_title=ys, color_title=" "),
             table, summary, grouped, unsure)
 
 
@@ -231,8 +229,8 @@ def build():
         btn = gr.Button(T("mc.run"), variant="primary", elem_id="mc-button")
     summary = gr.Markdown(elem_id="mc-summary")
     with gr.Row():
-        bar = gr.BarPlot(label=T("mc.bar"), height=260, elem_id="mc-bar")
-        cmp = gr.LinePlot(label=T("mc.compare"), height=260, elem_id="mc-compare")
+        bar = gr.BarPlot(label=T("mc.bar"), height=320, elem_id="mc-bar")
+        cmp = gr.LinePlot(label=T("mc.compare"), color="series", elem_id="mc-compare")
     table = gr.Dataframe(label=T("mc.table"), interactive=False, elem_id="mc-table")
     with gr.Row():
         grouped = gr.Image(label=T("mc.grouped"), format="png", interactive=False, elem_id="mc-grouped",
@@ -241,5 +239,6 @@ def build():
                             elem_classes=["gd-pixel"], allow_preview=False)
     outs = [bar, cmp, table, summary, grouped, unsure]
     gr.Examples([["final", 1000, 0], ["final", 10000, 0]] + [[str(e), 1000, 0] for e in epochs[:1]],
-                inputs=[source, n, seed], outputs=outs, fn=mode_collapse, cache_examples=False, api_visibility="private")
+                inputs=[source, n, seed], outputs=outs, fn=mode_collapse, cache_examples=False, api_visibility="private",
+                example_labels=["N = 1,000", "N = 10,000"] + [f"{e} · N = 1,000" for e in epochs[:1]], label=T("gan.examples"))
     btn.click(mode_collapse, [source, n, seed], outs, api_name="mode_collapse")

@@ -33,6 +33,11 @@ def build_demo() -> gr.Blocks:
                 with gr.Tab(T(mod.TAB_KEY), id=mod.__name__.rsplit(".", 1)[-1]):
                     mod.build()
         gr.Markdown(T("app.lang_note"))
+    # gr.Examples titles its table with the input labels, but the browser does not translate those headers (they would
+    # show as raw keys): drop the header row; the example values speak for themselves.
+    for block in demo.blocks.values():
+        if isinstance(block, gr.Dataset) and any(str(h).startswith("__i18n__") for h in block.headers):
+            block.headers = []
     return demo
 
 

@@ -14,7 +14,7 @@ from ..i18n import lang_of, tr
 from ..images import to_pil, to_pil_grid
 from ..registry import REGISTRY, ModelUnavailable
 from .common import Dropdown, Number, Slider, T, as_int, as_seed, guarded, model
-from .gan_common import judge, long_frame, snapshot_epochs, tiles
+from .gan_common import card_epochs, judge, long_frame, snapshot_epochs, tiles
 
 TAB_KEY = "mc.tab"
 N_MIN, N_MAX, N_DEFAULT = 100, 10_000, 1_000
@@ -61,7 +61,12 @@ STRINGS = {
         "mc.col_chapter": "chapter %",
         "mc.col_cgan": "conditional GAN %",
         "mc.col_uniform": "even %",
-        "mc.bad_source": "Generator must be 'final' or one of the epochs {epochs}; got {value!r}.",
+        "mc.bad_source": "Generator must be 'final' or an epoch from 1 to {E}; got {value!r}.",
+        "mc.recorded": (
+            "No weights were kept for epoch {e}, so these are the shares counted during training (1,000 samples, "
+            "whatever N says); the pictures are that epoch's 64 timeline digits. Epochs with weights: "
+            "the final one and those marked ● in the list."
+        ),
         "mc.summary": (
             "**{name}, N = {n:,}** · KL(p ‖ even) = **{kl:.3f} nats** (chapter: {ckl:.3f}; 0 is perfectly even) · "
             "entropy **{h:.3f} bits** (at most 3.322) · rarest digit **{low}** at {low_p:.1f} %, most common **{top}** at "
@@ -110,7 +115,11 @@ STRINGS = {
         "mc.col_chapter": "本章 %",
         "mc.col_cgan": "条件 GAN %",
         "mc.col_uniform": "均匀 %",
-        "mc.bad_source": "生成器必须是 'final' 或这些轮次之一：{epochs}；收到的是 {value!r}。",
+        "mc.bad_source": "生成器必须是 'final' 或 1 到 {E} 之间的某一轮；收到的是 {value!r}。",
+        "mc.recorded": (
+            "第 {e} 轮没有保存权重，因此这里显示的是训练时统计的比例（1,000 个样本，与 N 无关）；图片是该轮时间轴上的 64 个数字。"
+            "保存了权重的轮次：最终一轮，以及列表中标有 ● 的轮次。"
+        ),
         "mc.summary": (
             "**{name}，N = {n:,}** · KL(p ‖ 均匀) = **{kl:.3f} 奈特**（本章：{ckl:.3f}；0 表示完全均匀）· "
             "熵 **{h:.3f} 比特**（最大 3.322）· 最少见的数字 **{low}** 占 {low_p:.1f} %，最常见的 **{top}** 占 {top_p:.1f} % · "
@@ -130,23 +139,28 @@ STRINGS = {
 }
 
 
-def _generator(source, lang):
-    """'final' (or None) → the final GAN; an epoch with stored weights → that snapshot."""
-    epochs = snapshot_epochs()
+def _source(source, lang):
+    """'final' (or None) → ("live", final GAN, name); an epoch with stored weights → ("live", that snapshot, name);
+    any other epoch of the timeline → ("recorded", timeline, name): the shares counted during training."""
     s = "final" if source is None or str(source).strip() == "" else str(source).strip().lower()
     if s == "final":
-        return model("gan", lang), tr("mc.name_final", lang)
+        return "live", model("gan", lang), tr("mc.name_final", lang), None
     try:
         e = int(float(s))
         ok = float(s) == e
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         ok = False
-    if not ok or e not in epochs:
-        raise gr.Error(tr("mc.bad_source", lang, epochs=", ".join(map(str, epochs)), value=source))
-    snaps = model("gan_snapshots", lang)
-    if e not in snaps:
-        raise gr.Error(tr("mc.bad_source", lang, epochs=", ".join(map(str, sorted(snaps))), value=source))
-    return snaps[e], tr("mc.name_epoch", lang, e=e)
+    E = card_epochs()
+    if not ok or not 1 <= e <= E:
+        raise gr.Error(tr("mc.bad_source", lang, E=E, value=source))
+    if e in snapshot_epochs():
+        snaps = model("gan_snapshots", lang)
+        if e in snaps:
+            return "live", snaps[e], tr("mc.name_epoch", lang, e=e), e
+    tl = model("gan_timeline", lang)
+    if e > tl["shares"].shape[0]:
+        raise gr.Error(tr("mc.bad_source", lang, E=tl["shares"].shape[0], value=source))
+    return "recorded", tl, tr("mc.name_epoch", lang, e=e), e
 
 
 @functools.lru_cache(maxsize=8)
@@ -164,12 +178,20 @@ def mode_collapse(source="final", n=N_DEFAULT, seed=0, request: gr.Request = Non
     lang = lang_of(request)
     n = as_int(n, tr("mc.n", lang), N_MIN, N_MAX, lang)
     seed = as_seed(seed, lang)
-    g, name = _generator(source, lang)
+    kind, g, name, epoch = _source(source, lang)
     net = model("classifier", lang)
-    x = sample_gan(g, n, seed).cpu()
-    probs = judge(net, x)
-    conf, pred = probs.max(1)
-    p = class_shares(pred)
+    if kind == "live":
+        x = sample_gan(g, n, seed).cpu()
+        probs = judge(net, x)
+        conf, pred = probs.max(1)
+        p = class_shares(pred)
+    else:  # no weights kept for this epoch: the 1,000 samples counted during training, and its 64 timeline digits
+        x = torch.from_numpy(g["samples"][epoch - 1]).float().div(255).unsqueeze(1)
+        probs = judge(net, x)
+        conf, pred = probs.max(1)
+        p = g["shares"][epoch - 1].astype(np.float64)
+        p = p / p.sum()
+        n = 1000
     kl, h = kl_to_uniform(p), entropy_bits(p)
 
     cg_text, cg_p = "", None
@@ -202,7 +224,10 @@ def mode_collapse(source="final", n=N_DEFAULT, seed=0, request: gr.Request = Non
     verdict = "mc.verdict_even" if kl < 0.05 else ("mc.verdict_mild" if kl < 0.3 else "mc.verdict_strong")
     summary = tr("mc.summary", lang, name=name, n=n, kl=kl, ckl=CHAPTER_KL, h=h, low=int(p.argmin()), low_p=100 * p.min(),
                  top=int(p.argmax()), top_p=100 * p.max(), unsure=100 * float((conf < 0.6).float().mean()))
-    summary += " " + tr(verdict, lang) + "\n\n" + cg_text
+    summary += " " + tr(verdict, lang)
+    if kind == "recorded":
+        summary += "\n\n" + tr("mc.recorded", lang, e=epoch)
+    summary += "\n\n" + cg_text
 
     rows = []
     for d in range(10):
@@ -219,8 +244,9 @@ def mode_collapse(source="final", n=N_DEFAULT, seed=0, request: gr.Request = Non
 
 
 def build():
-    epochs = snapshot_epochs()
-    choices = [(T("mc.final"), "final")] + [(str(e), str(e)) for e in epochs]
+    epochs, E = snapshot_epochs(), card_epochs()
+    listed = sorted({e for e in (1, 2, 3, 5, 10, 20, 30, 40, 60, 80, 100, 120, 150, 180) if e < E} | set(epochs))
+    choices = [(T("mc.final"), "final")] + [(f"{e} ●" if e in epochs else str(e), str(e)) for e in listed]
     gr.Markdown(T("mc.intro"))
     with gr.Row():
         source = Dropdown(choices, value="final", label=T("mc.source"), elem_id="mc-source")

@@ -42,3 +42,21 @@ def test_classify_without_image_says_so(app_client):
     # and the app still serves
     label, _ = app_client.predict(None, handle_file(str(ROOT / "examples" / "digit_3_photo.png")), api_name="/classify")
     assert label["label"] == "3"
+
+
+NEEDS_IMAGE = {"/classify", "/img2img"}
+
+
+def test_every_endpoint_answers_a_call_with_only_its_defaults(app_client):
+    from fuzz_inputs import is_own_message
+
+    names = sorted(app_client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert names, "no endpoints"
+    for api in names:
+        if api in NEEDS_IMAGE:
+            with pytest.raises(Exception) as e:
+                app_client.predict(api_name=api)
+            assert is_own_message(str(e.value)), (api, str(e.value))
+        else:
+            out = app_client.predict(api_name=api)
+            assert out is not None, api

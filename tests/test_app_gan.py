@@ -51,7 +51,7 @@ def test_latent_endpoints_defaults(app_client):
     img, reads = app_client.predict(api_name="/latent_walk")
     assert is_png(img) and reads.count("→") == 8
     assert is_png(app_client.predict(api_name="/latent_grid"))
-    img, norms = app_client.predict(api_name="/latent_interp")
+    img, norms = app_client.predict(api_name="/latent_interpolate")
     assert is_png(img) and "spherical" in norms
     one, strip, table, summary = app_client.predict(api_name="/latent_direction")
     assert is_png(one) and is_png(strip) and "stroke thickness" in summary
@@ -72,7 +72,7 @@ BAD = [
     ("/latent_walk", {"dim": 10}, "Dimension (0–9) must be between 0 and 9"),
     ("/latent_walk", {"k": 1000}, "must be between 2 and 25"),
     ("/latent_grid", {"dim_x": 3, "dim_y": 3}, "Choose two different dimensions"),
-    ("/latent_interp", {"seed_b": 1e12}, "Seed must be between 0 and"),
+    ("/latent_interpolate", {"seed_b": 1e12}, "Seed must be between 0 and"),
     ("/latent_direction", {"attribute": "hairstyle"}, "Unknown direction 'hairstyle'"),
     ("/latent_direction", {"alpha": 99}, "Distance along the direction must be between"),
 ]

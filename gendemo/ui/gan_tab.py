@@ -177,7 +177,9 @@ def build():
     share_plot = gr.LinePlot(label=T("gan.share_plot"), color="series", elem_id="gan-share-plot")
     outs = [tl_img, loss_plot, d_plot, share_plot, summary]
     ex = sorted({1, min(60, E), E})  # the chapter shows epochs 1, 60 and 200
-    show.click(gan_timeline, [epoch], outs, api_name="gan_timeline")  # before the examples, which claim the fn's name
+    show.click(gan_timeline, [epoch], outs, api_name="gan_timeline")
     epoch.release(gan_timeline, [epoch], outs, api_visibility="private")
-    gr.Examples([[e] for e in ex], inputs=[epoch], outputs=outs, fn=gan_timeline, cache_examples=False, run_on_click=True,
-                api_visibility="private", example_labels=[str(e) for e in ex], label=T("gan.examples"))
+    examples = gr.Examples([[e] for e in ex], inputs=[epoch], outputs=outs, fn=gan_timeline, cache_examples=False,
+                           api_visibility="private", example_labels=[str(e) for e in ex], label=T("gan.examples"))
+    # run_on_click would add a public-looking event; show the chosen epoch with a private one instead
+    examples.load_input_event.then(gan_timeline, [epoch], outs, api_visibility="private")

@@ -1,5 +1,5 @@
 """The GAN's noise space: walk one dimension (/latent_walk), map two (/latent_grid), interpolate between two seeds
-(/latent_interp), and move along semantic directions fitted after InterFaceGAN (/latent_direction)."""
+(/latent_interpolate), and move along semantic directions fitted after InterFaceGAN (/latent_direction)."""
 from __future__ import annotations
 
 import numpy as np
@@ -318,7 +318,7 @@ def build():
             i_out = gr.Image(label=T("latent.interp_out"), format="png", interactive=False, elem_id="interp-out",
                              elem_classes=["gd-pixel"])
             i_txt = gr.Markdown(elem_id="interp-norms")
-    i_btn.click(latent_interp, [i_a, i_b, i_k], [i_out, i_txt], api_name="latent_interp")
+    i_btn.click(latent_interp, [i_a, i_b, i_k], [i_out, i_txt], api_name="latent_interpolate")
 
     gr.Markdown(T("latent.dir_h"))
     gr.Markdown(T("latent.dir_intro"))

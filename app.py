@@ -67,9 +67,12 @@ def main(argv=None):
     from gendemo.registry import REGISTRY
 
     REGISTRY.configure(resolve_device(a.device))
-    REGISTRY.warm(["classifier", "gan", "cgan"])  # in the background: the server is up before the models are
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
-    demo.launch(server_name=a.host, server_port=a.port, share=a.share, **launch_kwargs())
+    demo.launch(server_name=a.host, server_port=a.port, share=a.share, prevent_thread_lock=True, **launch_kwargs())
+    # Only once the page is served: load the models in the background, so no request pays for a load and the start
+    # is not slowed by importing the text encoder.
+    REGISTRY.warm(["classifier", "gan", "cgan", "gan_timeline", "diffusion", "text_encoder"])
+    demo.block_thread()
 
 
 if __name__ == "__main__":

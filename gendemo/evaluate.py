@@ -76,6 +76,9 @@ def _load_plugins():
         except ModuleNotFoundError as e:
             if e.name != mod:
                 raise
+    # Under `python -m gendemo.evaluate` this module runs as __main__, while the plugins register with the imported
+    # gendemo.evaluate: take their registrations from there.
+    EVALUATORS.update(importlib.import_module("gendemo.evaluate").EVALUATORS)
 
 
 if __name__ == "__main__":

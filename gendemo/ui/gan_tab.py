@@ -36,7 +36,8 @@ STRINGS = {
         "gan.timeline_intro": (
             "After every epoch the training run kept the digits made from the same 64 noise vectors, the discriminator's "
             "average verdict on real and on generated digits, both losses, and which digits 1,000 fresh samples were "
-            "(judged by the classifier). Move the slider and let go to load an epoch."
+            "(judged by the classifier). Move the slider and let go to load an epoch. Watch the share curves over the first "
+            "few epochs: early on the generator draws almost only one or two kinds of digit, and the spread evens out later."
         ),
         "gan.epoch": "Epoch",
         "gan.epoch_samples": "The same 64 noise vectors after this epoch",
@@ -79,6 +80,7 @@ STRINGS = {
         "gan.timeline_intro": (
             "训练过程中，每一轮结束后都保存了同一组 64 个噪声向量生成的数字、判别器对真实数字和生成数字的平均判断、"
             "两个损失，以及 1,000 个新样本各是哪个数字（由分类器判定）。拖动滑块并松开，即可载入那一轮。"
+            "请留意最初几轮的比例曲线：训练刚开始时，生成器几乎只画一两种数字，之后分布才逐渐均匀。"
         ),
         "gan.epoch": "训练轮次",
         "gan.epoch_samples": "这一轮之后，同样 64 个噪声向量生成的数字",

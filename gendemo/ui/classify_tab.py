@@ -8,7 +8,7 @@ import gradio as gr
 from ..classifier import mnist_preprocess, predict
 from ..i18n import lang_of, tr
 from ..images import alpha_of, open_image, to_pil
-from .common import ImageInput, SketchInput, T, guarded, model
+from .common import ImageInput, SketchInput, T, guarded, model, example_caching
 
 TAB_KEY = "classify.tab"
 
@@ -103,6 +103,6 @@ def build():
             seen = gr.Image(label=T("classify.seen"), format="png", height=240, interactive=False, elem_id="classify-seen",
                             elem_classes=["gd-pixel"])
     gr.Examples(examples=[[None, "examples/digit_7.png"], [None, "examples/digit_3_photo.png"]], inputs=[drawing, upload],
-                outputs=[probs, seen], fn=classify, cache_examples=False, api_visibility="private")
+                outputs=[probs, seen], fn=classify, **example_caching(), api_visibility="private")
     button.click(classify, [drawing, upload], [probs, seen], api_name="classify")
     upload.upload(classify, [drawing, upload], [probs, seen], api_visibility="private")

@@ -181,3 +181,13 @@ def as_choice(value, choices, name: str, lang: str):
         if str(v) == str(value):
             return v
     raise gr.Error(tr("err.choice", lang, name=name, value=value, choices=", ".join(map(str, values))))
+
+
+def example_caching() -> dict:
+    """gr.Examples options: on a Hugging Face Space (SPACE_ID is set) results are cached lazily — computed on an
+    example's first click, then served from the cache — so the Space starts fast; locally nothing is cached."""
+    import os
+
+    if os.environ.get("SPACE_ID"):
+        return {"cache_examples": True, "cache_mode": "lazy"}
+    return {"cache_examples": False}

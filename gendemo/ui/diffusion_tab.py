@@ -10,7 +10,7 @@ from ..diffusion import DEFAULT_GUIDANCE, DEFAULT_STEPS, generate_stream
 from ..i18n import lang_of, tr
 from ..images import to_pil_grid
 from . import diffusion_common as dc
-from .common import Number, Radio, Slider, T, as_choice, as_float, as_int, as_seed, guarded
+from .common import Number, Radio, Slider, T, as_choice, as_float, as_int, as_seed, guarded, example_caching
 
 TAB_KEY = "gen.tab"
 MAX_N = 16
@@ -141,7 +141,7 @@ def build():
     gr.Examples(examples=[["a red seven", "ddim", 25, 3.0, 0, 8], ["a thick green three", "ddim", 25, 3.0, 1, 8],
                           ["the number 4 written in blue ink", "ddim", 50, 4.0, 2, 8], ["红色的七", "ddim", 25, 3.0, 0, 8],
                           ["", "ddim", 25, 1.0, 3, 16], ["a yellow two", "ddpm", 25, 3.0, 0, 4]],
-                inputs=inputs, outputs=outputs, fn=diffusion_generate, cache_examples=False, api_visibility="private")
+                inputs=inputs, outputs=outputs, fn=diffusion_generate, **example_caching(), api_visibility="private")
     # The progress bar sits on the result only: the streamed picture updates quietly instead of flashing every frame.
     event = button.click(diffusion_generate, inputs, outputs, api_name="diffusion_generate", show_progress_on=[result],
                          concurrency_id=dc.DIFFUSION_GROUP, concurrency_limit=1)

@@ -10,7 +10,7 @@ import torch
 from ..diffusion import noising_rows, schedule_curves
 from ..i18n import lang_of, tr
 from ..images import open_image, to_pil_grid
-from .common import ImageInput, Number, Slider, T, as_int, as_seed, guarded
+from .common import ImageInput, Number, Slider, T, as_int, as_seed, guarded, example_caching
 
 TAB_KEY = "noise.tab"
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
@@ -128,5 +128,5 @@ def build():
                 snr_plot = gr.LinePlot(label=T("noise.snr_plot"), height=240, elem_id="noise-snr")
     outputs = [rows, caption, alpha_plot, snr_plot]
     gr.Examples(examples=[[str(DEFAULT_IMAGE), 9, 0], [str(EXAMPLES / "digit_7.png"), 9, 0], [str(EXAMPLES / "digit_3_photo.png"), 16, 1]],
-                inputs=[image, steps, seed], outputs=outputs, fn=noising, cache_examples=False, api_visibility="private")
+                inputs=[image, steps, seed], outputs=outputs, fn=noising, **example_caching(), api_visibility="private")
     button.click(noising, [image, steps, seed], outputs, api_name="noising")

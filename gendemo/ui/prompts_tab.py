@@ -16,7 +16,7 @@ from ..diffusion import DEFAULT_GUIDANCE, DEFAULT_STEPS, embed_prompts, generate
 from ..i18n import lang_of, tr
 from ..images import alpha_of, open_image, to_pil_grid
 from . import diffusion_common as dc
-from .common import ImageInput, Number, Radio, Slider, SketchInput, T, as_choice, as_float, as_int, as_seed, guarded
+from .common import ImageInput, Number, Radio, Slider, SketchInput, T, as_choice, as_float, as_int, as_seed, guarded, example_caching
 
 TAB_KEY = "pr.tab"
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
@@ -245,7 +245,7 @@ def build():
     e_inputs, e_outputs = [e_prompt, e_mode, e_seed, e_guid], [e_gallery, e_table]
     gr.Examples([["ornate red seven", "permute", 0, 3.0], ["ornate green seven", "colour", 0, 3.0],
                  ["a thick slanted red seven", "colour", 5, 3.0], ["thin blue two", "permute", 2, 3.0]],
-                inputs=e_inputs, outputs=e_outputs, fn=prompt_experiment, cache_examples=False, api_visibility="private")
+                inputs=e_inputs, outputs=e_outputs, fn=prompt_experiment, **example_caching(), api_visibility="private")
     e_button.click(prompt_experiment, e_inputs, e_outputs, api_name="prompt_experiment", concurrency_id=dc.DIFFUSION_GROUP,
                    concurrency_limit=1)
 
@@ -272,5 +272,5 @@ def build():
     gr.Examples([[str(EXAMPLES / "blurry_4.png"), None, "a white four", 0.4, 0, 4],
                  [str(EXAMPLES / "digit_7.png"), None, "a thick purple seven", 0.6, 1, 4],
                  [str(EXAMPLES / "digit_3_photo.png"), None, "an orange eight", 0.8, 2, 4]],
-                inputs=i_inputs, outputs=i_outputs, fn=img2img, cache_examples=False, api_visibility="private")
+                inputs=i_inputs, outputs=i_outputs, fn=img2img, **example_caching(), api_visibility="private")
     i_button.click(img2img, i_inputs, i_outputs, api_name="img2img", concurrency_id=dc.DIFFUSION_GROUP, concurrency_limit=1)

@@ -23,6 +23,8 @@ class UNetConfig:
     res_blocks: int = 1  # residual blocks per level on the way down (one more on the way up, taking the skip)
     cond_dim: int = 128  # width of the merged time + text conditioning vector
     text_dim: int = 384  # the sentence encoder's output (all-MiniLM-L6-v2)
+    text_scale: float = 19.6  # ≈ √384: unit-length sentence vectors have entries ~±0.05; scaled to ~unit variance so the text
+    #                           layer learns at the pace of the others (unscaled, the model picked up colour but barely digits)
     attention: bool = True  # self-attention over the 7×7 grid in the middle: lets distant strokes agree on a shape
     heads: int = 4  # attention heads in the middle block
     groups: int = 8  # GroupNorm groups
@@ -121,7 +123,7 @@ class UNet(nn.Module):
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
         """x: (B, 3, 28, 28) noisy image in the model's [-1, 1] scale; t: (B,) chapter steps 1..T; text: (B, 384)."""
-        cond = F.silu(self.time_mlp(timestep_embedding(t, self.cfg.cond_dim)) + self.text_mlp(text.to(self.null_text.dtype)))
+        cond = F.silu(self.time_mlp(timestep_embedding(t, self.cfg.cond_dim)) + self.text_mlp(text.to(self.null_text.dtype) * self.cfg.text_scale))
         h = self.stem(x)
         hs = [h]
         for i, blocks in enumerate(self.down):

@@ -82,9 +82,18 @@ def predict_eps(model, x: torch.Tensor, t: int, text: torch.Tensor, null: torch.
     return uncond + guidance * (cond - uncond)  # fp32 arithmetic whatever the network ran in
 
 
-def predict_x0(sched: Schedule, x_t: torch.Tensor, t: int, eps: torch.Tensor, clip: bool = True) -> torch.Tensor:
+# Below this ᾱ_t the image carries no usable signal (the cosine schedule's ᾱ_T ≈ 2e-9): x̂0 from ε̂ would divide the
+# network's rounding error by √ᾱ_t ≈ 5e-5, and even clipped it is a random ±1 pattern whose mean (0) is far from the data's
+# (mostly black background). There the best estimate of x0 is the training data's mean, which trailing DDIM's first step uses.
+ALPHA_BAR_FLOOR = 1e-6
+DATA_MEAN = -0.85  # mean pixel of coloured MNIST in [-1, 1]: 0.1307 (MNIST ink) × 0.60 (palette mean) × 0.95 (jitter), rescaled
+
+
+def predict_x0(sched: Schedule, x_t: torch.Tensor, t: int, eps: torch.Tensor, clip: bool = True, data_mean: float = DATA_MEAN) -> torch.Tensor:
     # Invert step 4: x̂0 = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t. Clipped to the data range: near t = T, ᾱ_t ≈ 0 and x̂0 explodes.
     ab = float(sched.alpha_bar(t))
+    if ab < ALPHA_BAR_FLOOR:
+        return torch.full_like(x_t, data_mean)
     x0 = (x_t - math.sqrt(1 - ab) * eps) / math.sqrt(ab)
     return x0.clamp(-1, 1) if clip else x0
 

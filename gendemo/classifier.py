@@ -57,13 +57,21 @@ def to_ink(x: torch.Tensor) -> torch.Tensor:
     return x if x.shape[1] == 1 else x.amax(dim=1, keepdim=True)
 
 
+def black_background(ink: torch.Tensor) -> torch.Tensor:
+    """Stretch each image so its background (the median pixel: most of a digit image is background) is black.
+    MNIST backgrounds are exactly 0 and the classifier never saw a grey one; a generated digit on a faint tint would
+    otherwise be judged by its tint. Real MNIST digits pass unchanged (their median is 0)."""
+    bg = ink.flatten(1).median(dim=1).values.view(-1, 1, 1, 1)
+    return ((ink - bg) / (1 - bg).clamp_min(1e-3)).clamp(0, 1)
+
+
 @torch.no_grad()
 def predict(model: Classifier, x: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
     """Class probabilities and penultimate features for images in [0, 1] (grey or colour)."""
     model.eval()
     probs, feats = [], []
     for i in range(0, x.shape[0], batch_size):
-        xb = to_ink(x[i : i + batch_size]).float()
+        xb = black_background(to_ink(x[i : i + batch_size]).float())
         f = model.features(xb)
         probs.append(F.softmax(model.head(f), dim=1))
         feats.append(f)

@@ -219,3 +219,16 @@ def test_samplers_recover_the_image_with_a_perfect_model(schedule, sampler, step
     assert torch.allclose(out, (x0 + 1) / 2, atol=1e-3), (out - (x0 + 1) / 2).abs().max()
     img = img2img(m, ENC, torch.rand(3, 28, 28), "", strength=0.5, n=1, steps=steps or 10, seed=0, sampler=sampler, precision="fp32")
     assert torch.allclose(img, (x0 + 1) / 2, atol=1e-3)
+
+
+def test_clip_modes():
+    from gendemo.diffusion import predict_x0
+
+    s = make_schedule("cosine", 1000)
+    x, eps = torch.full((1, 3, 4, 4), 3.0), torch.zeros(1, 3, 4, 4)
+    assert predict_x0(s, x, 50, eps, "always").max() == 1 and predict_x0(s, x, 50, eps, "late").max() == 1  # low noise: clipped
+    assert predict_x0(s, x, 800, eps, "always").max() == 1 and predict_x0(s, x, 800, eps, "late").max() > 1  # high noise: not in "late"
+    assert predict_x0(s, x, 800, eps, "never").max() > 1
+    assert torch.all(predict_x0(s, x, 1000, eps) == -0.85)  # t = T: the data mean, not x / 5e-5
+    with pytest.raises(ValueError, match="unknown clip mode 'sometimes'"):
+        predict_x0(s, x, 10, eps, "sometimes")

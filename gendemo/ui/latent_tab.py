@@ -18,6 +18,7 @@ K_MAX_WALK, K_MAX_GRID, K_MAX_INTERP = 25, 15, 25
 ALPHA_MAX = 5.0
 STRIP_STEPS = 11  # the context strip along a direction, from −ALPHA_MAX to +ALPHA_MAX
 DIGIT_ATTRS = [f"digit{d}" for d in range(10)]
+WALK_SEED = 1501  # with the shipped GAN, dimension 2 turns this 2 into a 3, then a 9, then a 4 (cf. the chapter's 3 → 9 → 4)
 
 STRINGS = {
     "en": {
@@ -28,7 +29,8 @@ STRINGS = {
             "dimensions, each one tends to control several things at once — shape, thickness, even which digit it is. "
             "That mixing is called *entanglement*.\n\n"
             "**Try this:** in the walk, keep the seed and try each dimension in turn; find one that changes the digit "
-            "itself (the chapter's third dimension turned a 3 into a 9 and then a 4)."
+            "itself. The chapter's third dimension turned a 3 into a 9 and then a 4; in this GAN the third dimension "
+            "(number 2, counting from 0) takes seed 1501 from a 2 through a 3 and a 9 to a 4."
         ),
         "latent.walk_h": "### Walk along one dimension",
         "latent.seed": "Seed (the starting noise vector)",
@@ -97,7 +99,8 @@ STRINGS = {
             "图像也会逐渐变化。只有十个维度时，每个维度往往同时控制好几样东西——形状、粗细，甚至是哪个数字。"
             "这种混杂称为*纠缠*。\n\n"
             "**试一试**：在“漫步”中保持随机种子不变，依次尝试每个维度，找出一个能改变数字本身的维度"
-            "（本章中的第三个维度把 3 先变成 9，再变成 4）。"
+            "。本章中的第三个维度把 3 先变成 9，再变成 4；在这个 GAN 里，第三个维度（从 0 数起的 2 号维度）"
+            "会让种子 1501 从 2 经过 3 和 9 变成 4。"
         ),
         "latent.walk_h": "### 沿一个维度漫步",
         "latent.seed": "随机种子（起始噪声向量）",
@@ -174,7 +177,7 @@ def _reads(net, x, lang) -> str:
 
 
 @guarded
-def latent_walk(seed=0, dim=2, k=9, request: gr.Request = None):
+def latent_walk(seed=WALK_SEED, dim=2, k=9, request: gr.Request = None):
     lang = lang_of(request)
     seed = as_seed(seed, lang)
     dim = as_int(dim, tr("latent.dim", lang), 0, 9, lang)
@@ -280,7 +283,7 @@ def build():
     gr.Markdown(T("latent.walk_h"))
     with gr.Row():
         with gr.Column(scale=1):
-            w_seed = Number(value=0, precision=0, label=T("latent.seed"), elem_id="walk-seed")
+            w_seed = Number(value=WALK_SEED, precision=0, label=T("latent.seed"), elem_id="walk-seed")
             w_dim = Slider(0, 9, value=2, step=1, label=T("latent.dim"), elem_id="walk-dim")
             w_k = Slider(2, K_MAX_WALK, value=9, step=1, label=T("latent.k"), elem_id="walk-k")
             w_btn = gr.Button(T("latent.walk_btn"), variant="primary", elem_id="walk-button")
@@ -288,8 +291,8 @@ def build():
             w_out = gr.Image(label=T("latent.walk_out"), format="png", interactive=False, elem_id="walk-out",
                              elem_classes=["gd-pixel"])
             w_txt = gr.Markdown(elem_id="walk-reads")
-    gr.Examples([[0, 2, 9], [3, 2, 13], [5, 0, 9]], inputs=[w_seed, w_dim, w_k], outputs=[w_out, w_txt], fn=latent_walk,
-                cache_examples=False, api_visibility="private", example_labels=["#0 · z[2]", "#3 · z[2] × 13", "#5 · z[0]"], label=T("gan.examples"))
+    gr.Examples([[WALK_SEED, 2, 9], [WALK_SEED, 2, 17], [0, 2, 9], [5, 0, 9]], inputs=[w_seed, w_dim, w_k], outputs=[w_out, w_txt], fn=latent_walk,
+                cache_examples=False, api_visibility="private", example_labels=[f"#{WALK_SEED} · z[2]", f"#{WALK_SEED} · z[2] × 17", "#0 · z[2]", "#5 · z[0]"], label=T("gan.examples"))
     w_btn.click(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_name="latent_walk")
     w_dim.release(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_visibility="private")
 

@@ -7,7 +7,8 @@ Forward (training) algorithm — repeated until the model is trained:
 Reverse (sampling) algorithm — start from pure noise x_T and for t = T..1:
   1. unless this is the last step (x_1 → x_0), sample z ~ N(0, I);
   2. x_{t−1} = x_t minus the network's (scaled) noise estimate, plus σ_t·z.
-DDIM is the same network run on a short, deterministic path through the steps (10–100 instead of T).
+DDIM is the same network run on a short, deterministic path through the steps (10–100 instead of T): η = 0, trailing
+timestep spacing, x̂0 clipped to [-1, 1] (by default only at low noise: see CLIP_MODES), sampler arithmetic in fp32.
 
 Images are in [0, 1] outside this module and in [-1, 1] inside it (the noise is N(0, 1); the data should sit on a comparable
 scale). Every function that samples is @torch.no_grad() and returns images in [0, 1]. All random numbers come from one

@@ -31,6 +31,7 @@ STRINGS = {
         "cgan.n": "Number of samples (per row when all digits are shown)",
         "cgan.btn": "Generate",
         "cgan.out": "Generated digits",
+        "cgan.out_h": "**Generated digits** — with all digits, row 0 at the top to row 9 at the bottom.",
         "cgan.bad_digit": "Digit must be a whole number from 0 to 9, or 'all'; got {value!r}.",
         "cgan.report": "The classifier recognises the requested digit in **{ok} of {n}** samples ({pct:.1f} %).",
         "cgan.clamped": "With all ten digits, at most {m} samples per row are drawn, so N was set to {m}.",
@@ -49,6 +50,7 @@ STRINGS = {
         "cgan.n": "样本数（显示全部数字时为每行的个数）",
         "cgan.btn": "生成",
         "cgan.out": "生成的数字",
+        "cgan.out_h": "**生成的数字**——显示全部数字时，最上面一行是 0，最下面一行是 9。",
         "cgan.bad_digit": "数字必须是 0 到 9 的整数，或者 'all'；收到的是 {value!r}。",
         "cgan.report": "分类器在 **{n} 个样本中的 {ok} 个**里认出了要求的数字（{pct:.1f} %）。",
         "cgan.clamped": "显示全部十个数字时，每行最多画 {m} 个样本，因此 N 被设为 {m}。",
@@ -110,8 +112,9 @@ def build():
             seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="cgan-seed")
             btn = gr.Button(T("cgan.btn"), variant="primary", elem_id="cgan-button")
         with gr.Column(scale=2):
-            out = gr.Image(label=T("cgan.out"), format="png", interactive=False, elem_id="cgan-samples",
-                           elem_classes=["gd-pixel"], height=520)
+            gr.Markdown(T("cgan.out_h"))  # a caption above, not over the picture: the label would hide the top row
+            out = gr.Image(label=T("cgan.out"), show_label=False, format="png", interactive=False, elem_id="cgan-samples",
+                           elem_classes=["gd-pixel"])
             report = gr.Markdown(elem_id="cgan-report")
     gr.Examples([["all", 10, 0], ["3", 64, 1], ["8", 64, 2]], inputs=[digit, n, seed], outputs=[out, report],
                 fn=cgan_sample, cache_examples=False, api_visibility="private",

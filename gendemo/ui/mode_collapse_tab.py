@@ -49,6 +49,7 @@ STRINGS = {
         "mc.table": "Shares in percent",
         "mc.grouped": "Samples sorted by the digit the classifier sees (row 0 at the top to row 9 at the bottom)",
         "mc.unsure": "The samples the classifier is least sure about",
+        "mc.grouped_h": "**Samples sorted by the digit the classifier sees** — row 0 at the top, row 9 at the bottom; the clearest first.",
         # handler text
         "mc.x_digit": "digit",
         "mc.y_share": "share (%)",
@@ -104,6 +105,7 @@ STRINGS = {
         "mc.table": "各数字比例（%）",
         "mc.grouped": "按分类器认出的数字排列的样本（最上面一行是 0，最下面一行是 9）",
         "mc.unsure": "分类器最没有把握的样本",
+        "mc.grouped_h": "**按分类器认出的数字排列的样本**——最上面一行是 0，最下面一行是 9；每行中最清楚的排在前面。",
         "mc.x_digit": "数字",
         "mc.y_share": "比例（%）",
         "mc.s_this": "当前生成器",
@@ -259,8 +261,10 @@ def build():
         cmp = gr.LinePlot(label=T("mc.compare"), color="series", elem_id="mc-compare")
     table = gr.Dataframe(label=T("mc.table"), interactive=False, elem_id="mc-table")
     with gr.Row():
-        grouped = gr.Image(label=T("mc.grouped"), format="png", interactive=False, elem_id="mc-grouped",
-                           elem_classes=["gd-pixel"], height=520)
+        with gr.Column():
+            gr.Markdown(T("mc.grouped_h"))  # a caption above, not over the picture: the label would hide row 0
+            grouped = gr.Image(label=T("mc.grouped"), show_label=False, format="png", interactive=False,
+                               elem_id="mc-grouped", elem_classes=["gd-pixel"])
         unsure = gr.Gallery(label=T("mc.unsure"), format="png", columns=4, height=520, elem_id="mc-unsure",
                             elem_classes=["gd-pixel"], allow_preview=False)
     outs = [bar, cmp, table, summary, grouped, unsure]

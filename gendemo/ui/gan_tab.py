@@ -32,6 +32,8 @@ STRINGS = {
         "gan.n": "Number of digits",
         "gan.sample_btn": "Generate",
         "gan.samples": "Generated digits",
+        "gan.samples_h": "**Generated digits**",
+        "gan.epoch_samples_h": "**The same 64 noise vectors after this epoch**",
         "gan.timeline_h": "### Training timeline",
         "gan.timeline_intro": (
             "After every epoch the training run kept the digits made from the same 64 noise vectors, the discriminator's "
@@ -76,6 +78,8 @@ STRINGS = {
         "gan.n": "数字个数",
         "gan.sample_btn": "生成",
         "gan.samples": "生成的数字",
+        "gan.samples_h": "**生成的数字**",
+        "gan.epoch_samples_h": "**这一轮之后，同样 64 个噪声向量生成的数字**",
         "gan.timeline_h": "### 训练时间轴",
         "gan.timeline_intro": (
             "训练过程中，每一轮结束后都保存了同一组 64 个噪声向量生成的数字、判别器对真实数字和生成数字的平均判断、"
@@ -157,8 +161,9 @@ def build():
             seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="gan-seed")
             btn = gr.Button(T("gan.sample_btn"), variant="primary", elem_id="gan-sample-button")
         with gr.Column(scale=2):
-            out = gr.Image(label=T("gan.samples"), format="png", interactive=False, elem_id="gan-samples",
-                           elem_classes=["gd-pixel"], height=420)
+            gr.Markdown(T("gan.samples_h"))  # captions above the grids: an overlaid label would hide the top row
+            out = gr.Image(label=T("gan.samples"), show_label=False, format="png", interactive=False,
+                           elem_id="gan-samples", elem_classes=["gd-pixel"], height=420)
     gr.Examples([[64, 0], [64, 1], [256, 7]], inputs=[n, seed], outputs=[out], fn=gan_sample, cache_examples=False,
                 api_visibility="private", example_labels=["64 · #0", "64 · #1", "256 · #7"], label=T("gan.examples"))
     btn.click(gan_sample, [n, seed], [out], api_name="gan_sample")
@@ -170,8 +175,9 @@ def build():
         show = gr.Button(T("gan.show_btn"), elem_id="gan-timeline-button", scale=1)
     with gr.Row():
         with gr.Column(scale=1):
-            tl_img = gr.Image(label=T("gan.epoch_samples"), format="png", interactive=False, elem_id="gan-timeline-samples",
-                              elem_classes=["gd-pixel"], height=420)
+            gr.Markdown(T("gan.epoch_samples_h"))
+            tl_img = gr.Image(label=T("gan.epoch_samples"), show_label=False, format="png", interactive=False,
+                              elem_id="gan-timeline-samples", elem_classes=["gd-pixel"], height=420)
             summary = gr.Markdown(elem_id="gan-timeline-summary")
         with gr.Column(scale=1):
             loss_plot = gr.LinePlot(label=T("gan.loss_plot"), color="series", elem_id="gan-loss-plot")

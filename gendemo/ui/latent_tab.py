@@ -258,9 +258,9 @@ def latent_direction(attribute="thickness", seed=0, alpha=0.0, keep="none", requ
     table = pd.DataFrame({
         tr("latent.col_alpha", lang): [round(alpha, 2)] + [round(float(a), 1) for a in alphas],
         tr("latent.col_digit", lang): pred.tolist(),
-        tr("latent.col_conf", lang): np.round(100 * conf.numpy(), 1),
-        tr("latent.col_thick", lang): np.round(thick.numpy(), 2),
-        tr("latent.col_slant", lang): np.round(sl.numpy(), 1),
+        tr("latent.col_conf", lang): np.round(100 * conf.double().numpy(), 1),
+        tr("latent.col_thick", lang): np.round(thick.double().numpy(), 2),
+        tr("latent.col_slant", lang): np.round(sl.double().numpy(), 1),
     })
     cos_all = normals @ n
     order = [j for j in cos_all.abs().argsort(descending=True).tolist() if j != i][:3]

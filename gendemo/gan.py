@@ -58,6 +58,7 @@ class CGANConfig:
     g_channels: int = 128  # generator: dense → (g_channels, 7, 7) → 14×14 → 28×28 by transposed convs
     d_channels: int = 64  # discriminator: 28×28 → 14×14 (d) → 7×7 (2d) by strided convs
     leak: float = 0.2  # leaky ReLU slope in the discriminator
+    aux_weight: float = 0.0  # > 0: the discriminator also names the digit (AC-GAN auxiliary head), weight of that loss
 
 
 class CondGenerator(nn.Module):
@@ -89,10 +90,15 @@ class CondDiscriminator(nn.Module):
             nn.Conv2d(d, 2 * d, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * d), nn.LeakyReLU(cfg.leak, True),  # 14 → 7
             nn.Flatten(), nn.Dropout(0.2), nn.Linear(2 * d * 7 * 7, 1),
         )
+        # Optional AC-GAN head (Odena et al. 2017): from the same features, which digit is this? Only used in training.
+        self.aux = nn.Linear(2 * d * 7 * 7, 10) if cfg.aux_weight > 0 else None
 
-    def forward(self, x, digits):
+    def forward(self, x, digits, with_aux: bool = False):
+        """The real/fake logit (B,); with_aux: also the digit logits (B, 10) of the auxiliary head."""
         planes = F.one_hot(digits, 10).to(x.dtype)[:, :, None, None].expand(-1, -1, 28, 28)
-        return self.net(torch.cat([x, planes], 1)).squeeze(1)
+        h = self.net[:6](torch.cat([x, planes], 1))  # convolutions, flattened
+        logit = self.net[6:](h).squeeze(1)
+        return (logit, self.aux(h)) if with_aux else logit
 
 
 # ---- sampling: tensors in [0, 1], seeded by torch.Generator ----

@@ -171,10 +171,16 @@ class CGANTask:
         dev = self.t.device
         z = torch.randn(b, self.cfg.noise_dim, generator=self.gen).to(dev)
         want = torch.randint(0, 10, (b,), generator=self.gen).to(dev)
+        w = float(self.cfg.aux_weight)
         with self.t.autocast():
             fake = self.g(z, want).detach()
-            d_real, d_fake = self.d(real, y), self.d(fake, want)
-            loss_d = _bce(d_real, REAL_TARGET) + _bce(d_fake, 0.0)
+            if w > 0:  # AC-GAN: the discriminator also learns to name real digits
+                d_real, aux_real = self.d(real, y, with_aux=True)
+                loss_aux = F.cross_entropy(aux_real.float(), y)
+            else:
+                d_real, loss_aux = self.d(real, y), 0.0
+            d_fake = self.d(fake, want)
+            loss_d = _bce(d_real, REAL_TARGET) + _bce(d_fake, 0.0) + w * loss_aux
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
@@ -182,7 +188,11 @@ class CGANTask:
         z = torch.randn(b, self.cfg.noise_dim, generator=self.gen).to(dev)
         want = torch.randint(0, 10, (b,), generator=self.gen).to(dev)
         with self.t.autocast():
-            loss_g = _bce(self.D(self.g(z, want), want), 1.0)
+            if w > 0:  # ...and the generator is rewarded when its digit is named as the one asked for
+                logit, aux = self.D(self.g(z, want), want, with_aux=True)
+                loss_g = _bce(logit, 1.0) + w * F.cross_entropy(aux.float(), want)
+            else:
+                loss_g = _bce(self.D(self.g(z, want), want), 1.0)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()

@@ -139,3 +139,12 @@ def test_snapshots_load_per_epoch(tmp_path):
     assert sorted(snaps) == [1, 10]
     ref = sample_gan(gens[10].half().float().eval(), 4, 0)
     assert torch.allclose(sample_gan(snaps[10], 4, 0), ref, atol=1e-5)
+
+
+def test_optional_auxiliary_head_names_the_digit():
+    cfg = CGANConfig(noise_dim=8, g_channels=16, d_channels=8, aux_weight=1.0)
+    d = CondDiscriminator(cfg).eval()
+    logit, aux = d(torch.rand(3, 1, 28, 28), torch.tensor([1, 2, 3]), with_aux=True)
+    assert logit.shape == (3,) and aux.shape == (3, 10)
+    plain = CondDiscriminator(CGANConfig(noise_dim=8, g_channels=16, d_channels=8))
+    assert plain.aux is None and not any(k.startswith("aux") for k in plain.state_dict())

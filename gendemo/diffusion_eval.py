@@ -16,6 +16,10 @@ from .evaluate import evaluator
 from .gan_eval import real_test_features
 
 
+def _share(hits: torch.Tensor):
+    return round(hits.float().mean().item(), 3) if hits.numel() else None  # None, not NaN: the output must stay valid JSON
+
+
 @torch.no_grad()
 def evaluate_diffusion_model(model, encoder, judge, prompts=None, n_per_prompt: int = 4, steps: int = DEFAULT_STEPS,
                              guidance: float = DEFAULT_GUIDANCE, seed: int = 0, sampler: str = "ddim", data_dir=None,
@@ -42,8 +46,8 @@ def evaluate_diffusion_model(model, encoder, judge, prompts=None, n_per_prompt: 
         "digit_accuracy": round((got_d[md] == want_d[md]).float().mean().item(), 4),
         "colour_accuracy": round((got_c[mc] == want_c[mc]).float().mean().item(), 4),
         "both_accuracy": round(((got_d == want_d) & (got_c == want_c))[md & mc].float().mean().item(), 4),
-        "per_digit_accuracy": [round((got_d[want_d == d] == d).float().mean().item(), 3) for d in range(10)],
-        "per_colour_accuracy": {name: round((got_c[want_c == c] == c).float().mean().item(), 3) for c, name in enumerate(PALETTE_NAMES)},
+        "per_digit_accuracy": [_share(got_d[want_d == d] == d) for d in range(10)],
+        "per_colour_accuracy": {name: _share(got_c[want_c == c] == c) for c, name in enumerate(PALETTE_NAMES)},
         "seconds_per_image": round(seconds / imgs.shape[0], 4),
     }
     if frechet:

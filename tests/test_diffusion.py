@@ -232,3 +232,19 @@ def test_clip_modes():
     assert torch.all(predict_x0(s, x, 1000, eps) == -0.85)  # t = T: the data mean, not x / 5e-5
     with pytest.raises(ValueError, match="unknown clip mode 'sometimes'"):
         predict_x0(s, x, 10, eps, "sometimes")
+
+
+def test_evaluator_reports_accuracies():
+    from gendemo.captions import load_eval_prompts
+    from gendemo.classifier import Classifier, ClassifierConfig
+    from gendemo.diffusion_eval import evaluate_diffusion_model
+
+    torch.manual_seed(0)
+    judge = Classifier(ClassifierConfig(channels=(4, 8), features=16)).eval()
+    prompts = load_eval_prompts()
+    prompts = prompts[:4] + [p for p in prompts if p.digit is None][:1] + [p for p in prompts if p.colour is None][:1]
+    r = evaluate_diffusion_model(tiny_model(), ENC, judge, prompts, n_per_prompt=2, steps=2, frechet=False)
+    assert r["n"] == 12 and r["prompts"] == 6
+    for k in ("digit_accuracy", "colour_accuracy", "both_accuracy"):
+        assert 0.0 <= r[k] <= 1.0
+    assert r["seconds_per_image"] > 0 and len(r["per_digit_accuracy"]) == 10

@@ -71,7 +71,7 @@ def main(argv=None):
     demo.launch(server_name=a.host, server_port=a.port, share=a.share, prevent_thread_lock=True, **launch_kwargs())
     # Only once the page is served: load the models in the background, so no request pays for a load and the start
     # is not slowed by importing the text encoder.
-    REGISTRY.warm(["classifier", "gan", "cgan", "gan_timeline", "diffusion", "text_encoder"])
+    REGISTRY.warm(["classifier", "gan", "cgan", "gan_timeline", "gan_snapshots", "gan_directions", "diffusion", "text_encoder"])
     demo.block_thread()
 
 

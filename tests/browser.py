@@ -17,21 +17,8 @@ ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background
         "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
 
 
-@pytest.fixture(scope="session")
-def browser():
-    need(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need(False, "playwright is not installed (pip install -r requirements-dev.txt)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
 def open_page(browser, url: str, locale: str = "en-US"):
-    ctx = browser.new_context(locale=locale, viewport={"width": 1280, "height": 1600}, extra_http_headers={"Accept-Language": locale})
+    ctx = browser.new_context(locale=locale, viewport={"width": 1920, "height": 1600}, extra_http_headers={"Accept-Language": locale})
     page = ctx.new_page()
     page.set_default_timeout(60_000)
     page.goto(url)

@@ -83,3 +83,19 @@ def app_client():
     client.base_url = f"http://127.0.0.1:{port}/"
     yield client
     demo.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for every browser test (a second sync_playwright in the same process would fail)."""
+    from browser import ARGS, CHROMIUM
+
+    need(Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        need(False, "playwright is not installed (pip install -r requirements-dev.txt)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()

@@ -1,6 +1,6 @@
 import pytest
 
-from browser import browser, element_png, image_is_not_blank, open_page, open_tab, shot  # noqa: F401
+from browser import element_png, image_is_not_blank, open_page, open_tab, shot  # noqa: F401
 from conftest import ROOT, need
 from gendemo.checkpoints import CHECKPOINT_DIR
 

@@ -1,7 +1,7 @@
 """The GAN tabs in a real browser: each main action runs, its picture appears, is not blank, and changes with the seed."""
 import pytest
 
-from browser import browser, element_png, image_is_not_blank, open_page, open_tab, shot  # noqa: F401
+from browser import element_png, image_is_not_blank, open_page, open_tab, shot  # noqa: F401
 from conftest import need
 from gendemo.checkpoints import CHECKPOINT_DIR
 

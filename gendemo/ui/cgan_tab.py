@@ -7,7 +7,7 @@ import gradio as gr
 from ..gan import sample_cgan
 from ..i18n import lang_of, tr
 from ..images import to_pil_grid
-from .common import Dropdown, Number, Slider, T, as_int, as_seed, guarded, model
+from .common import Dropdown, Number, Slider, T, as_int, as_seed, guarded, model, example_caching
 from .gan_common import judge
 
 TAB_KEY = "cgan.tab"
@@ -117,6 +117,6 @@ def build():
                            elem_classes=["gd-pixel"])
             report = gr.Markdown(elem_id="cgan-report")
     gr.Examples([["all", 10, 0], ["3", 64, 1], ["8", 64, 2]], inputs=[digit, n, seed], outputs=[out, report],
-                fn=cgan_sample, cache_examples=False, api_visibility="private",
+                fn=cgan_sample, **example_caching(), api_visibility="private",
                 example_labels=["0–9 · #0", "3 × 64 · #1", "8 × 64 · #2"], label=T("gan.examples"))
     btn.click(cgan_sample, [digit, n, seed], [out, report], api_name="cgan_sample")

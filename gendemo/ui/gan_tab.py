@@ -9,7 +9,7 @@ from ..analysis import kl_to_uniform
 from ..gan import sample_gan
 from ..i18n import lang_of, tr
 from ..images import to_pil_grid
-from .common import Number, Slider, T, as_int, as_seed, guarded, model
+from .common import Number, Slider, T, as_int, as_seed, guarded, model, example_caching
 from .gan_common import card_epochs, long_frame
 
 TAB_KEY = "gan.tab"
@@ -164,7 +164,7 @@ def build():
             gr.Markdown(T("gan.samples_h"))  # captions above the grids: an overlaid label would hide the top row
             out = gr.Image(label=T("gan.samples"), show_label=False, format="png", interactive=False,
                            elem_id="gan-samples", elem_classes=["gd-pixel"], height=420)
-    gr.Examples([[64, 0], [64, 1], [256, 7]], inputs=[n, seed], outputs=[out], fn=gan_sample, cache_examples=False,
+    gr.Examples([[64, 0], [64, 1], [256, 7]], inputs=[n, seed], outputs=[out], fn=gan_sample, **example_caching(),
                 api_visibility="private", example_labels=["64 · #0", "64 · #1", "256 · #7"], label=T("gan.examples"))
     btn.click(gan_sample, [n, seed], [out], api_name="gan_sample")
 
@@ -187,7 +187,7 @@ def build():
     ex = sorted({1, min(60, E), E})  # the chapter shows epochs 1, 60 and 200
     show.click(gan_timeline, [epoch], outs, api_name="gan_timeline")
     epoch.release(gan_timeline, [epoch], outs, api_visibility="private")
-    examples = gr.Examples([[e] for e in ex], inputs=[epoch], outputs=outs, fn=gan_timeline, cache_examples=False,
+    examples = gr.Examples([[e] for e in ex], inputs=[epoch], outputs=outs, fn=gan_timeline, **example_caching(),
                            api_visibility="private", example_labels=[str(e) for e in ex], label=T("gan.examples"))
     # run_on_click would add a public-looking event; show the chosen epoch with a private one instead
     examples.load_input_event.then(gan_timeline, [epoch], outs, api_visibility="private")

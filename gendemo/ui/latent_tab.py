@@ -10,7 +10,7 @@ from .. import latent as L
 from ..gan import generate, noise
 from ..i18n import lang_of, tr
 from ..images import to_pil, to_pil_grid
-from .common import Dropdown, Number, Slider, T, as_float, as_int, as_seed, guarded, model
+from .common import Dropdown, Number, Slider, T, as_float, as_int, as_seed, guarded, model, example_caching
 from .gan_common import judge
 
 TAB_KEY = "latent.tab"
@@ -292,7 +292,7 @@ def build():
                              elem_classes=["gd-pixel"])
             w_txt = gr.Markdown(elem_id="walk-reads")
     gr.Examples([[WALK_SEED, 2, 9], [WALK_SEED, 2, 17], [0, 2, 9], [5, 0, 9]], inputs=[w_seed, w_dim, w_k], outputs=[w_out, w_txt], fn=latent_walk,
-                cache_examples=False, api_visibility="private", example_labels=[f"#{WALK_SEED} · z[2]", f"#{WALK_SEED} · z[2] × 17", "#0 · z[2]", "#5 · z[0]"], label=T("gan.examples"))
+                **example_caching(), api_visibility="private", example_labels=[f"#{WALK_SEED} · z[2]", f"#{WALK_SEED} · z[2] × 17", "#0 · z[2]", "#5 · z[0]"], label=T("gan.examples"))
     w_btn.click(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_name="latent_walk")
     w_dim.release(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_visibility="private")
 
@@ -345,7 +345,7 @@ def build():
     d_outs = [d_out, d_strip, d_table, d_sum]
     d_ins = [d_attr, d_seed, d_alpha, d_keep]
     gr.Examples([["thickness", 0, 3.0, "none"], ["slant", 1, -3.0, "none"], ["digit7", 2, 3.0, "thickness"]],
-                inputs=d_ins, outputs=d_outs, fn=latent_direction, cache_examples=False, api_visibility="private",
+                inputs=d_ins, outputs=d_outs, fn=latent_direction, **example_caching(), api_visibility="private",
                 example_labels=["#0 · +3", "#1 · −3", "#2 · +3"], label=T("gan.examples"))
     d_btn.click(latent_direction, d_ins, d_outs, api_name="latent_direction")
     d_alpha.release(latent_direction, d_ins, d_outs, api_visibility="private")

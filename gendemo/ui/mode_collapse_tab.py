@@ -13,7 +13,7 @@ from ..gan import sample_cgan, sample_gan
 from ..i18n import lang_of, tr
 from ..images import to_pil, to_pil_grid
 from ..registry import REGISTRY, ModelUnavailable
-from .common import Dropdown, Number, Slider, T, as_int, as_seed, guarded, model
+from .common import Dropdown, Number, Slider, T, as_int, as_seed, guarded, model, example_caching
 from .gan_common import card_epochs, judge, long_frame, snapshot_epochs, tiles
 
 TAB_KEY = "mc.tab"
@@ -272,6 +272,6 @@ def build():
                             elem_classes=["gd-pixel"], allow_preview=False)
     outs = [bar, cmp, table, summary, grouped, unsure]
     gr.Examples([["final", 1000, 0], ["final", 10000, 0]] + [[str(e), 1000, 0] for e in epochs[:1]],
-                inputs=[source, n, seed], outputs=outs, fn=mode_collapse, cache_examples=False, api_visibility="private",
+                inputs=[source, n, seed], outputs=outs, fn=mode_collapse, **example_caching(), api_visibility="private",
                 example_labels=["N = 1,000", "N = 10,000"] + [f"{e} · N = 1,000" for e in epochs[:1]], label=T("gan.examples"))
     btn.click(mode_collapse, [source, n, seed], outs, api_name="mode_collapse")

@@ -233,7 +233,10 @@ def build():
     with gr.Row():
         with gr.Column(scale=1):
             e_prompt = gr.Textbox(value="ornate red seven", label=T("pr.prompt"), max_lines=2, elem_id="pr-prompt")
-            e_mode = Radio([(T("pr.mode_permute"), "permute"), (T("pr.mode_colour"), "colour")], value="permute",
+            # Choice labels in both languages at once: gr.Examples shows a choice's label, and would show a raw key for a
+            # translated one.
+            both = lambda k: f"{tr(k, 'en')} · {tr(k, 'zh-CN')}"
+            e_mode = Radio([(both("pr.mode_permute"), "permute"), (both("pr.mode_colour"), "colour")], value="permute",
                            label=T("pr.mode"), elem_id="pr-mode")
             e_seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="pr-seed")
             e_guid = Slider(0, 10, value=DEFAULT_GUIDANCE, step=0.5, label=T("gen.guidance"), elem_id="pr-guidance")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import torch
 
+from .sample import _seed, int_in
+
 MAX_STEPS_DDIM = 1000
 MAX_DIFFUSION_N = 10_000
 
@@ -22,25 +24,8 @@ def _strength(v: str) -> float:
     return x
 
 
-def _steps(v: str) -> int:
-    n = int(v)
-    if not 1 <= n <= MAX_STEPS_DDIM:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_STEPS_DDIM}")
-    return n
-
-
-def _n(v: str) -> int:
-    n = int(v)
-    if not 1 <= n <= MAX_DIFFUSION_N:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_DIFFUSION_N}")
-    return n
-
-
-def _seed(v: str) -> int:
-    n = int(v)
-    if not 0 <= n < 2**63:
-        raise argparse.ArgumentTypeError("must be a non-negative integer")
-    return n
+_steps = int_in(1, MAX_STEPS_DDIM)
+_n = int_in(1, MAX_DIFFUSION_N)
 
 
 @torch.no_grad()

@@ -38,18 +38,23 @@ def write_pngs(x: torch.Tensor, out: Path, names: list[str] | None = None) -> li
     return paths
 
 
-def _count(v: str) -> int:
-    n = int(v)
-    if not 1 <= n <= MAX_N:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_N}")
-    return n
+def int_in(lo: int, hi: int):
+    """An argparse type: a whole number in [lo, hi], or a one-line error naming the range."""
+
+    def parse(v: str) -> int:
+        try:
+            n = int(v)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{v!r} is not a whole number") from None
+        if not lo <= n <= hi:
+            raise argparse.ArgumentTypeError(f"must be between {lo} and {hi}")
+        return n
+
+    return parse
 
 
-def _seed(v: str) -> int:
-    n = int(v)
-    if not 0 <= n < 2**63:
-        raise argparse.ArgumentTypeError("must be a non-negative integer")
-    return n
+_count = int_in(1, MAX_N)
+_seed = int_in(0, 2**63 - 1)
 
 
 def _digit(v: str):

@@ -179,14 +179,16 @@ def _cgan_counts(n: int, key: int):
 
 
 @guarded
-def mode_collapse(source="final", n=N_DEFAULT, seed=0, request: gr.Request = None):
+def mode_collapse(source="final", n=N_DEFAULT, seed=0, request: gr.Request = None, progress=gr.Progress()):
     lang = lang_of(request)
     n = as_int(n, tr("mc.n", lang), N_MIN, N_MAX, lang)
     seed = as_seed(seed, lang)
     kind, g, name, epoch = _source(source, lang)
     net = model("classifier", lang)
     if kind == "live":
+        progress(0.1, desc=tr("mc.n", lang))  # 10,000 digits take a few seconds on a CPU: show that work is going on
         x = sample_gan(g, n, seed).cpu()
+        progress(0.5)
         probs = judge(net, x)
         conf, pred = probs.max(1)
         p = class_shares(pred)
@@ -200,6 +202,7 @@ def mode_collapse(source="final", n=N_DEFAULT, seed=0, request: gr.Request = Non
     kl, h = kl_to_uniform(p), entropy_bits(p)
 
     cg_text, cg_p = "", None
+    progress(0.8)
     try:
         cg_p, acc = _cgan_counts(n, id(REGISTRY.get("cgan")))
         cg_text = tr("mc.summary_cgan", lang, kl=kl_to_uniform(cg_p), h=entropy_bits(cg_p), low=int(cg_p.argmin()),

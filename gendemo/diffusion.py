@@ -321,32 +321,25 @@ def load_diffusion(path: str | Path | None = None, device="cpu") -> tuple[UNet, 
     return model.to(device).eval(), card
 
 
-def prepare_init(im) -> torch.Tensor:
-    """Any PIL image → (3, 28, 28) in [0, 1] in the training images' look: coloured ink on black, cropped to the ink,
-    longest side 20 px, centred (as MNIST). Dark ink on a light page (paper, a white sketchpad) is turned into light ink on
-    black, keeping its hue; black or grey ink becomes white."""
+def prepare_init(path) -> torch.Tensor:
+    """Any image file → (3, 28, 28) in [0, 1] in the training images' look: a coloured stroke on black, prepared as MNIST
+    (cropped, scaled into 20×20, centred by mass). Strokes on a transparent canvas (a sketchpad) are read from the alpha
+    channel; dark ink on a light page becomes light ink on black. The stroke keeps its hue; black or grey ink becomes white."""
     import numpy as np
-    from PIL import Image
 
-    a = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
-    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
-    if np.median(border.mean(1)) > 0.5:
-        ink = 1.0 - a.min(2)
-        sat = a.max(2) - a.min(2)
-        hue = np.where((sat > 0.15)[..., None], a / np.maximum(a.max(2, keepdims=True), 1e-6), 1.0)
-        a = ink[..., None] * hue
+    from .classifier import mnist_preprocess
+    from .images import alpha_of, open_image
+
+    alpha = alpha_of(path)
+    rgb = np.asarray(open_image(path), np.float32) / 255  # alpha composited over white
+    if alpha is not None and alpha.min() < 0.99:
+        ink = alpha
     else:
-        a = np.clip(a - np.median(border, 0), 0, 1)  # a dim, non-black background counts as black
-    ink = a.max(2)
-    out = np.zeros((28, 28, 3), np.float32)
-    if ink.max() <= 0.05:
-        return torch.from_numpy(out).permute(2, 0, 1)
-    ys, xs = np.nonzero(ink > 0.1 * ink.max())
-    crop = a[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-    h, w = crop.shape[:2]
-    k = 20.0 / max(h, w)
-    nh, nw = max(1, round(h * k)), max(1, round(w * k))
-    small = np.asarray(Image.fromarray((crop * 255).astype(np.uint8), "RGB").resize((nw, nh), Image.LANCZOS), np.float32) / 255
-    top, left = (28 - nh) // 2, (28 - nw) // 2
-    out[top : top + nh, left : left + nw] = small
-    return torch.from_numpy(out).permute(2, 0, 1).clamp(0, 1)
+        lum = rgb.mean(-1)
+        border = np.concatenate([lum[0], lum[-1], lum[:, 0], lum[:, -1]])
+        ink = 1 - rgb.min(-1) if np.median(border) > 0.5 else rgb.max(-1)  # light page: the ink is what is not white
+    digit = mnist_preprocess(ink)  # (28, 28)
+    mask = ink > 0.5 * ink.max() if ink.max() > 0 else np.zeros_like(ink, bool)
+    colour = rgb[mask].mean(0) if mask.any() else np.ones(3, np.float32)
+    colour = np.ones(3, np.float32) if colour.max() - colour.min() < 0.15 else colour / max(colour.max(), 1e-6)
+    return torch.from_numpy(digit)[None] * torch.from_numpy(colour.astype(np.float32))[:, None, None]

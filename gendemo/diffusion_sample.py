@@ -44,9 +44,7 @@ def run(args, device):
     enc = get_encoder(None, device)
     kw = dict(steps=args.steps, guidance=args.guidance, sampler=args.sampler)
     if args.init:
-        from .images import open_image
-
-        init = prepare_init(open_image(args.init, background=(255, 255, 255)))
+        init = prepare_init(args.init)
         x = torch.cat([img2img(model, enc, init, p, args.strength, n=args.n, seed=args.seed + i, **kw).cpu() for i, p in enumerate(prompts)])
     else:
         x = torch.cat([generate(model, enc, p, n=args.n, seed=args.seed + i, **kw).cpu() for i, p in enumerate(prompts)])

@@ -28,7 +28,41 @@ def _bce(logits, target: float):
     return F.binary_cross_entropy_with_logits(logits.float(), torch.full_like(logits.float(), target))
 
 
-class GANTask:
+class _AdversarialTask:
+    """What both GANs share: the G/D pair and their optimisers, one update, the resumable state."""
+
+    def _setup_pair(self, G, D):
+        self.G, self.D = G, D
+        self.g, self.d = self.t.wrap(G), self.t.wrap(D)
+        betas = (0.5, 0.999)  # the usual DCGAN setting; β1 = 0.9 makes GAN training oscillate more
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=self.t.lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=self.t.lr, betas=betas)
+        self.gen = torch.Generator().manual_seed(self.t.args.seed + 1000 * self.t.dist.rank)
+
+    @staticmethod
+    def _update(opt, loss):
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    @staticmethod
+    def _report(loss_d, loss_g, d_real, d_fake) -> dict:
+        return {"loss_d": loss_d.detach(), "loss_g": loss_g.detach(),
+                "d_real": torch.sigmoid(d_real.float()).mean().detach(), "d_fake": torch.sigmoid(d_fake.float()).mean().detach()}
+
+    def state(self):
+        return {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+                "gen": self.gen.get_state()}
+
+    def load_state(self, st):
+        self.G.load_state_dict(st["G"])
+        self.D.load_state_dict(st["D"])
+        self.opt_g.load_state_dict(st["opt_g"])
+        self.opt_d.load_state_dict(st["opt_d"])
+        self.gen.set_state(st["gen"])
+
+
+class GANTask(_AdversarialTask):
     defaults = {"epochs": 200, "batch_size": 128, "lr": 2e-4}
 
     def __init__(self, trainer):
@@ -36,12 +70,7 @@ class GANTask:
         self.cfg = apply_overrides(GANConfig(), trainer.overrides)
 
     def setup(self, data):
-        self.G, self.D = Generator(self.cfg), Discriminator(self.cfg)
-        self.g, self.d = self.t.wrap(self.G), self.t.wrap(self.D)
-        betas = (0.5, 0.999)  # the usual DCGAN setting; β1 = 0.9 makes GAN training oscillate more
-        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=self.t.lr, betas=betas)
-        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=self.t.lr, betas=betas)
-        self.gen = torch.Generator().manual_seed(self.t.args.seed + 1000 * self.t.dist.rank)
+        self._setup_pair(Generator(self.cfg), Discriminator(self.cfg))
         self.fixed_z = torch.randn(64, self.cfg.noise_dim, generator=torch.Generator().manual_seed(TIMELINE_SEED))
         self.timeline = {"samples": [], "shares": [], "loss_d": [], "loss_g": [], "d_real": [], "d_fake": []}
         self.snapshots: dict[str, torch.Tensor] = {}
@@ -60,19 +89,14 @@ class GANTask:
             fake = self.g(self.z(b)).detach()
             d_real, d_fake = self.d(real), self.d(fake)
             loss_d = _bce(d_real, REAL_TARGET) + _bce(d_fake, 0.0)
-        self.opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        self.opt_d.step()
+        self._update(self.opt_d, loss_d)
         # Steps 6-8: freeze D, new noise, fakes labelled real; only G's weights move.
         self.D.requires_grad_(False)
         with self.t.autocast():
             loss_g = _bce(self.D(self.g(self.z(b))), 1.0)
-        self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        self.opt_g.step()
+        self._update(self.opt_g, loss_g)
         self.D.requires_grad_(True)
-        return {"loss_d": loss_d.detach(), "loss_g": loss_g.detach(),
-                "d_real": torch.sigmoid(d_real.float()).mean().detach(), "d_fake": torch.sigmoid(d_fake.float()).mean().detach()}
+        return self._report(loss_d, loss_g, d_real, d_fake)
 
     @torch.no_grad()
     def end_epoch(self, epoch, means):
@@ -98,15 +122,10 @@ class GANTask:
 
     def state(self):
         tl = {k: (torch.stack(v) if v and isinstance(v[0], torch.Tensor) else torch.tensor(v, dtype=torch.float64)) for k, v in self.timeline.items()}
-        return {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-                "gen": self.gen.get_state(), "timeline": tl, "snapshots": dict(self.snapshots)}
+        return {**super().state(), "timeline": tl, "snapshots": dict(self.snapshots)}
 
     def load_state(self, st):
-        self.G.load_state_dict(st["G"])
-        self.D.load_state_dict(st["D"])
-        self.opt_g.load_state_dict(st["opt_g"])
-        self.opt_d.load_state_dict(st["opt_d"])
-        self.gen.set_state(st["gen"])
+        super().load_state(st)
         self.timeline = {k: (list(v.unbind(0)) if v.dtype != torch.float64 else v.tolist()) for k, v in st["timeline"].items()}
         self.snapshots = dict(st["snapshots"])
 
@@ -148,7 +167,7 @@ def save_timeline(path: Path, tl: dict, kind: str, training: dict) -> None:
                      path.with_suffix(".json"))
 
 
-class CGANTask:
+class CGANTask(_AdversarialTask):
     defaults = {"epochs": 20, "batch_size": 128, "lr": 2e-4}
 
     def __init__(self, trainer):
@@ -156,12 +175,7 @@ class CGANTask:
         self.cfg = apply_overrides(CGANConfig(), trainer.overrides)
 
     def setup(self, data):
-        self.G, self.D = CondGenerator(self.cfg), CondDiscriminator(self.cfg)
-        self.g, self.d = self.t.wrap(self.G), self.t.wrap(self.D)
-        betas = (0.5, 0.999)
-        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=self.t.lr, betas=betas)
-        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=self.t.lr, betas=betas)
-        self.gen = torch.Generator().manual_seed(self.t.args.seed + 1000 * self.t.dist.rank)
+        self._setup_pair(CondGenerator(self.cfg), CondDiscriminator(self.cfg))
         self.judge = load_classifier(device=self.t.device)[0] if self.t.dist.main else None
         self.history = []
 
@@ -181,9 +195,7 @@ class CGANTask:
                 d_real, loss_aux = self.d(real, y), 0.0
             d_fake = self.d(fake, want)
             loss_d = _bce(d_real, REAL_TARGET) + _bce(d_fake, 0.0) + w * loss_aux
-        self.opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        self.opt_d.step()
+        self._update(self.opt_d, loss_d)
         self.D.requires_grad_(False)
         z = torch.randn(b, self.cfg.noise_dim, generator=self.gen).to(dev)
         want = torch.randint(0, 10, (b,), generator=self.gen).to(dev)
@@ -193,12 +205,9 @@ class CGANTask:
                 loss_g = _bce(logit, 1.0) + w * F.cross_entropy(aux.float(), want)
             else:
                 loss_g = _bce(self.D(self.g(z, want), want), 1.0)
-        self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        self.opt_g.step()
+        self._update(self.opt_g, loss_g)
         self.D.requires_grad_(True)
-        return {"loss_d": loss_d.detach(), "loss_g": loss_g.detach(),
-                "d_real": torch.sigmoid(d_real.float()).mean().detach(), "d_fake": torch.sigmoid(d_fake.float()).mean().detach()}
+        return self._report(loss_d, loss_g, d_real, d_fake)
 
     @torch.no_grad()
     def end_epoch(self, epoch, means):
@@ -212,17 +221,6 @@ class CGANTask:
         probs, _ = predict(self.judge, imgs)
         acc = (probs.argmax(1).cpu() == digits).float().mean().item()
         return {"class_accuracy_1000": round(acc, 4)}
-
-    def state(self):
-        return {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-                "gen": self.gen.get_state()}
-
-    def load_state(self, st):
-        self.G.load_state_dict(st["G"])
-        self.D.load_state_dict(st["D"])
-        self.opt_g.load_state_dict(st["opt_g"])
-        self.opt_d.load_state_dict(st["opt_d"])
-        self.gen.set_state(st["gen"])
 
     def export(self, out, training):
         metrics = {}

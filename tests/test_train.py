@@ -62,3 +62,14 @@ def test_ddp_two_cpu_processes(tmp_path, tiny_mnist):
     assert card["training"]["device"] == "cpu x2 (DDP)"
     # 256 images, 2 ranks × 16 per rank → 8 steps an epoch on each rank
     assert card["training"]["steps"] == 16
+
+
+@pytest.mark.parametrize("model", ["gan", "cgan"])
+def test_gans_train_and_resume(tmp_path, tiny_mnist, model):
+    common = [model, "--data-dir", str(tiny_mnist), "--out", str(tmp_path / "out" / f"{model}.safetensors"),
+              "--run-dir", str(tmp_path / "run"), "--quiet", "--no-eval", "--batch-size", "32", "--epochs", "2"]
+    train_main([*common, "--steps", "5"])  # stops mid-epoch 1
+    res = train_main([*common, "--resume"])
+    assert res["training"]["steps"] == 16 and res["training"]["epochs_completed"] == 2
+    losses = (tmp_path / "run" / "log.csv").read_text().splitlines()[0].split(",")
+    assert losses[2:] == ["loss_d", "loss_g", "d_real", "d_fake"]

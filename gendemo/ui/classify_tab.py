@@ -8,7 +8,7 @@ import gradio as gr
 from ..classifier import mnist_preprocess, predict
 from ..i18n import lang_of, tr
 from ..images import alpha_of, open_image, to_pil
-from .common import ImageInput, SketchInput, T, guarded, model, example_caching
+from .common import ImageInput, SketchInput, path_of, T, guarded, model, example_caching
 
 TAB_KEY = "classify.tab"
 
@@ -55,27 +55,10 @@ def _ink_from_file(path) -> np.ndarray:
     return np.asarray(open_image(path).convert("L"), np.float32) / 255
 
 
-def _path_of(value):
-    if value is None:
-        return None
-    if isinstance(value, dict) and "path" in value:  # a FileData dict from the API
-        return value["path"]
-    if isinstance(value, dict):  # ImageEditor/Sketchpad value: {"background", "layers", "composite"}
-        comp = value.get("composite")
-        if comp:
-            return comp["path"] if isinstance(comp, dict) else comp
-        layers = value.get("layers") or []
-        if layers:
-            first = layers[0]
-            return first["path"] if isinstance(first, dict) else first
-        return None
-    return value
-
-
 @guarded
 def classify(drawing=None, upload=None, request: gr.Request = None):
     lang = lang_of(request)
-    path = _path_of(upload) or _path_of(drawing)
+    path = path_of(upload) or path_of(drawing)
     if not path:
         raise gr.Error(tr("err.no_image", lang))
     ink = _ink_from_file(path)

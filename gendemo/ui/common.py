@@ -191,3 +191,21 @@ def example_caching() -> dict:
     if os.environ.get("SPACE_ID"):
         return {"cache_examples": True, "cache_mode": "lazy"}
     return {"cache_examples": False}
+
+
+def path_of(value):
+    """The file behind an image input: a path, an API FileData dict, or a sketchpad value (its composite, else its first layer)."""
+    if value is None:
+        return None
+    if isinstance(value, dict) and "path" in value:  # a FileData dict from the API
+        return value["path"]
+    if isinstance(value, dict):  # ImageEditor/Sketchpad value: {"background", "layers", "composite"}
+        comp = value.get("composite")
+        if comp:
+            return comp["path"] if isinstance(comp, dict) else comp
+        layers = value.get("layers") or []
+        if layers:
+            first = layers[0]
+            return first["path"] if isinstance(first, dict) else first
+        return None
+    return value

@@ -79,7 +79,6 @@ def process_picture(x_t: torch.Tensor, x0: torch.Tensor) -> "Image":
     """x_t grid and x̂0 grid side by side (white gap between), each digit 3× enlarged."""
     n = x_t.shape[0]
     nrow = int(np.ceil(np.sqrt(n)))
-    gap = torch.ones(3, *(1, 1))
     a, b = to_pil_grid(x_t, nrow=nrow, scale=3), to_pil_grid(x0, nrow=nrow, scale=3)
     from PIL import Image
 

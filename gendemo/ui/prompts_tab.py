@@ -5,18 +5,16 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-import numpy as np
 import gradio as gr
 import torch
 
 from ..captions import PALETTE, PALETTE_NAMES
-from ..classifier import mnist_preprocess
 from ..device import resolve_precision
-from ..diffusion import DEFAULT_GUIDANCE, DEFAULT_STEPS, embed_prompts, generate, img2img_stream, reverse_process
+from ..diffusion import DEFAULT_GUIDANCE, DEFAULT_STEPS, embed_prompts, img2img_stream, prepare_init, reverse_process
 from ..i18n import lang_of, tr
-from ..images import alpha_of, open_image, to_pil_grid
+from ..images import to_pil_grid
 from . import diffusion_common as dc
-from .common import ImageInput, Number, Radio, Slider, SketchInput, T, as_choice, as_float, as_int, as_seed, guarded, example_caching
+from .common import ImageInput, path_of, Number, Radio, Slider, SketchInput, T, as_choice, as_float, as_int, as_seed, guarded, example_caching
 
 TAB_KEY = "pr.tab"
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
@@ -171,33 +169,6 @@ def prompt_experiment(prompt="ornate red seven", mode="permute", seed=0, guidanc
 
 # ---------------------------------------------------------------- img2img
 
-def image_to_digit(path) -> torch.Tensor:
-    """Any picture of a digit → (3, 28, 28) in [0,1], the way the model's training digits look: a coloured stroke on
-    black, cropped and centred as MNIST. The stroke keeps its colour; black or grey ink (pen on paper) becomes white."""
-    a = alpha_of(path)
-    rgb = np.asarray(open_image(path), np.float32) / 255  # alpha composited over white
-    if a is not None and a.min() < 0.99:
-        ink = a  # sketchpad strokes on a transparent canvas
-    else:
-        lum = rgb.mean(-1)
-        border = np.concatenate([lum[0], lum[-1], lum[:, 0], lum[:, -1]])
-        ink = 1 - rgb.min(-1) if np.median(border) > 0.5 else rgb.max(-1)  # light page: ink is what is not white
-    digit = mnist_preprocess(ink)  # (28, 28)
-    mask = ink > 0.5 * ink.max() if ink.max() > 0 else ink > 1
-    colour = rgb[mask].mean(0) if mask.any() else np.ones(3, np.float32)
-    if colour.max() - colour.min() < 0.15:  # no real hue (black, grey or white ink): draw it white
-        colour = np.ones(3, np.float32)
-    else:
-        colour = colour / max(colour.max(), 1e-6)
-    return torch.from_numpy(digit)[None] * torch.from_numpy(colour.astype(np.float32))[:, None, None]
-
-
-def _path_of(value):
-    from .classify_tab import _path_of as p
-
-    return p(value)
-
-
 @guarded
 @dc.gpu
 def img2img(image=None, drawing=None, prompt="a white four", strength=0.5, seed=0, n=4, request: gr.Request = None,
@@ -206,10 +177,10 @@ def img2img(image=None, drawing=None, prompt="a white four", strength=0.5, seed=
     strength = as_float(strength, tr("pr.strength", lang), 0.0, 1.0, lang)
     seed = as_seed(seed, lang)
     n = as_int(n, tr("pr.n", lang), 1, MAX_N_IMG, lang)
-    path = _path_of(image) or _path_of(drawing)
+    path = path_of(image) or path_of(drawing)
     if not path:
         raise gr.Error(tr("pr.err.no_image", lang))
-    x = image_to_digit(path)
+    x = prepare_init(path)
     text, notes = dc.check_prompt(prompt, lang)
     net, enc = dc.diffusion_model(lang), dc.encoder(lang)
     T_ = net.schedule.T
@@ -217,8 +188,8 @@ def img2img(image=None, drawing=None, prompt="a white four", strength=0.5, seed=
     start, final, k = None, None, 0
     for f in img2img_stream(net, enc, x, text, strength=strength, n=n, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANCE,
                             seed=seed, every=1):
-        if start is None:
-            start = to_pil_grid(f.x_t[:1] if f.done and f.steps == 0 else f.x_t[:1], nrow=1, scale=6, pad=0)
+        if start is None:  # the first frame's x_t: the noised image the reverse process starts from
+            start = to_pil_grid(f.x_t[:1], nrow=1, scale=6, pad=0)
         progress(f.step / max(f.steps, 1))
         k = f.steps
         if f.done:

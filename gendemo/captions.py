@@ -169,10 +169,36 @@ TEMPLATES_COLOUR = (
 )
 TEMPLATES_NONE = ("a {S}digit", "a {S}handwritten number", "{S}digit", "a {S}numeral")
 
+# Whole-sentence phrasings: requests, labels and clauses where the digit and colour sit among other words. Without them the
+# model follows "a red 7" but loses the digit in a longer sentence (whose mean-pooled embedding dilutes the digit word).
+SENTENCES_BOTH = (
+    "digit {D}, colour {C}", "digit {D}, color {C}", "number: {D}, colour: {C}", "number={D} colour={C}", "colour: {C} / digit: {D}",
+    "{C} / {D}", "{D} | {C}", "label {D}, ink {C}", "the digit is {D} and the colour is {C}", "the colour is {C} and the number is {D}",
+    "my lucky number is {D}, drawn in {C}", "the {D} should be {C}", "make the {D} {C}", "a {S}{D} whose colour is {C}",
+    "a {S}{D} that is {C}", "a {S}{D} in the colour {C}", "{C} is the colour, {D} is the digit", "a single {S}{C} {D}",
+    "just a {S}{C} {D}", "only the {D}, in {C}", "{D}, written in {C} on a black page", "a handwritten {D} with {C} strokes",
+    "{C} strokes making a {S}{D}", "a {S}{D} drawn with a {C} marker", "a {S}{D} in {C} pen", "a {C} pen drawing of a {S}{D}",
+    "a {S}{D} in a {C} shade", "the {S}{D}, coloured {C}", "i like {C}, so make the {D} that colour", "the number {D}, and make it {C}",
+    "a picture showing the number {D} in {C}", "handwriting: {D}, ink colour: {C}", "a {C} marker wrote the number {D}",
+)
+SENTENCES_DIGIT = (
+    "digit: {D}", "number={D}", "the digit is {D}", "a single {S}{D}", "just a {S}{D}", "a {S}{D} drawn by hand",
+    "my lucky number is {D}", "a picture showing the number {D}", "handwriting: {D}",
+)
+SENTENCES_COLOUR = ("colour: {C}", "something in {C} ink", "any digit, in {C}", "a {S}digit drawn in {C}", "ink colour: {C}")
+# Noun-phrase templates may also be wrapped in a request and followed by a remark: "please paint " + "a red 7" + ", centred".
+PREFIXES = ("draw", "paint", "create", "generate", "produce", "render", "write", "hand me", "please paint",
+            "i want", "i need", "can you draw", "could you paint", "let me see", "draw me", "make me", "please make", "now draw",
+            "i'd like", "we need", "an image of", "a drawing of")
+SUFFIXES = (", please", " please", ", handwritten", ", hand-drawn", ", centred", ", centered", ", mnist style", " in mnist style",
+            ", a single digit", ", clean strokes", ", on black", ", thanks", ", black background", " against black", ", simple",
+            " on a plain black background", ", high contrast")
+P_PREFIX, P_SUFFIX, P_SENTENCE = 0.3, 0.3, 0.3  # how often a caption is a request, has a remark, is a whole-sentence form
+
 # Style combinations a caption may mention: at most two of (thickness, slant, size).
 STYLE_COMBOS = [c for c in itertools.product(range(3), range(4), range(3)) if sum(v != 0 for v in c) <= 2]
 _COMBO_ID = {c: i for i, c in enumerate(STYLE_COMBOS)}
-KEEP_PER_KEY = 12  # phrasings kept per (digit?, colour?, style combo) key
+KEEP_PER_KEY = 32  # phrasings kept per (digit?, colour?, style combo) key
 CAPTION_SEED = 20240601
 NONE_ID = 10  # "not mentioned" for the digit or colour slot
 
@@ -201,20 +227,38 @@ def key_of(d_opt: int, c_opt: int, combo_id: int) -> int:
     return (d_opt * 11 + c_opt) * len(STYLE_COMBOS) + combo_id
 
 
-def _templates_for(d_opt: int, c_opt: int, combo: tuple) -> tuple[str, ...]:
-    pool = TEMPLATES_BOTH if d_opt != NONE_ID and c_opt != NONE_ID else TEMPLATES_DIGIT if d_opt != NONE_ID else TEMPLATES_COLOUR if c_opt != NONE_ID else TEMPLATES_NONE
+def _templates_for(d_opt: int, c_opt: int, combo: tuple, sentence: bool = False) -> tuple[str, ...]:
+    has_d, has_c = d_opt != NONE_ID, c_opt != NONE_ID
+    if sentence:
+        pool = SENTENCES_BOTH if has_d and has_c else SENTENCES_DIGIT if has_d else SENTENCES_COLOUR if has_c else ()
+    else:
+        pool = TEMPLATES_BOTH if has_d and has_c else TEMPLATES_DIGIT if has_d else TEMPLATES_COLOUR if has_c else TEMPLATES_NONE
     if any(combo):
         pool = tuple(t for t in pool if "{S}" in t)
     return pool
 
 
 def make_caption(d_opt: int, c_opt: int, combo: tuple, rng: random.Random) -> str:
-    tpl = rng.choice(_templates_for(d_opt, c_opt, combo))
+    sentences = _templates_for(d_opt, c_opt, combo, sentence=True)
+    if sentences and rng.random() < P_SENTENCE:
+        tpl = rng.choice(sentences)
+    else:
+        tpl = rng.choice(_templates_for(d_opt, c_opt, combo))
+        if rng.random() < P_PREFIX:
+            tpl = rng.choice(PREFIXES) + " " + tpl
+    if rng.random() < P_SUFFIX:
+        tpl += rng.choice(SUFFIXES)
     s = tpl.format(S=style_phrase(combo, rng), C=PALETTE_NAMES[c_opt] if c_opt != NONE_ID else "",
                    D=digit_phrase(d_opt, rng) if d_opt != NONE_ID else "")
     if d_opt == NONE_ID and c_opt == NONE_ID and not any(combo):
         s = s.replace("  ", " ").strip() or "a digit"
     return fix_articles(" ".join(s.split()))
+
+
+def caption_attributes(index: torch.Tensor, keep: int = KEEP_PER_KEY) -> tuple[torch.Tensor, torch.Tensor]:
+    """Caption index (bank layout above) → (digit, colour) it names, NONE_ID where it names none."""
+    dc = (index // keep) // len(STYLE_COMBOS)
+    return dc // 11, dc % 11
 
 
 def build_caption_bank(keep: int = KEEP_PER_KEY, seed: int = CAPTION_SEED) -> list[str]:
@@ -289,13 +333,16 @@ def _template_regexes() -> list[re.Pattern]:
     J = "|".join(re.escape(j) for j in STYLE_JOINERS)
     S = f"(?:(?:{W})(?:(?:{J})(?:{W}))? )?"
     pats = []
+    slot = lambda t: re.escape(normalize_prompt(t.replace("{S}", "\x00S").replace("{C}", "\x00C").replace("{D}", "\x00D"))
+                               ).replace("\x00s", S).replace("\x00c", f"(?:{C})").replace("\x00d", f"(?:{D})").replace(r"\ ", " ")
+    pre = "(?:(?:" + "|".join(re.escape(normalize_prompt(p)).replace(r"\ ", " ") for p in PREFIXES) + ") )?"
+    suf = "(?:" + "|".join(re.escape(x).replace(r"\ ", " ") for x in SUFFIXES) + ")?"
     for t in (*TEMPLATES_BOTH, *TEMPLATES_DIGIT, *TEMPLATES_COLOUR, *TEMPLATES_NONE):
-        t = normalize_prompt(t.replace("{S}", "\x00S").replace("{C}", "\x00C").replace("{D}", "\x00D"))
-        rx = re.escape(t).replace("\x00s", S).replace("\x00c", f"(?:{C})").replace("\x00d", f"(?:{D})")
-        rx = rx.replace(r"\ ", " ")
-        # A slot that produced nothing leaves doubled or edge spaces that make_caption collapses: allow for it.
-        rx = rx.replace(" ", " ?")
-        pats.append(re.compile(rx))
+        pats.append(pre + slot(t) + suf)
+    for t in (*SENTENCES_BOTH, *SENTENCES_DIGIT, *SENTENCES_COLOUR):
+        pats.append(slot(t) + suf)
+    # A slot that produced nothing leaves doubled or edge spaces that make_caption collapses: allow for it.
+    pats = [re.compile(rx.replace(" ", " ?")) for rx in pats]
     return pats
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import torch
 
-from .captions import (BRIGHTNESS_JITTER, PALETTE, CaptionSampler, StyleThresholds, bank_hash, build_caption_bank, colourize,
-                       load_eval_prompts)
+from .captions import (BRIGHTNESS_JITTER, NONE_ID, PALETTE, CaptionSampler, StyleThresholds, bank_hash, build_caption_bank,
+                       caption_attributes, colourize, load_eval_prompts)
 from .checkpoints import MAX_COMMITTED_BYTES, save_checkpoint
 from .classifier_train import apply_overrides
 from .data import load_mnist
@@ -43,6 +43,11 @@ class DiffusionTrainConfig:
     text_encoder: str = PACKAGE_ENCODER  # which sentence encoder embeds the captions (packaged all-MiniLM-L6-v2 by default)
     export_every_epochs: int = 1  # write the inference checkpoint every N epochs, so a stopped run leaves a usable model
     quick_eval_steps: int = 20  # DDIM steps of the end-of-epoch digit/colour check (0 = skip it)
+    # Weight of an auxiliary loss: a linear head must read the caption's digit and colour from the text half of the
+    # conditioning (text_mlp's output). The denoising loss alone gives the digit words a weak signal, and the model then
+    # loses the digit in long sentences although a linear probe on the raw embeddings finds it; this makes the U-Net's
+    # text features carry it explicitly. The head is for training only and is not exported.
+    text_aux_weight: float = 0.1
 
 
 def _split_overrides(overrides: dict[str, str]) -> tuple[dict, dict]:
@@ -99,6 +104,10 @@ class DiffusionTask:
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=self.t.lr, betas=(0.9, 0.99), weight_decay=cfg.weight_decay)
         self.gen = torch.Generator().manual_seed(self.t.args.seed + 1000 * self.t.dist.rank)
+        # Auxiliary head: text features (cond_dim) → 10 digit + 10 colour logits; own optimiser, so that turning it on
+        # for a resumed run leaves the U-Net's optimiser state as it was.
+        self.aux = torch.nn.Linear(self.ucfg.cond_dim, 20).to(dev)
+        self.aux_opt = torch.optim.AdamW(self.aux.parameters(), lr=self.t.lr, betas=(0.9, 0.99), weight_decay=cfg.weight_decay)
         self.bank = build_caption_bank()
         self.caption_emb = caption_embeddings(self.bank, self.t.run_dir / "caption_cache.safetensors", cfg.text_encoder, dev)
         self.sampler = CaptionSampler()
@@ -131,17 +140,32 @@ class DiffusionTask:
         text = torch.where(drop[:, None], self.model.null_embedding(b).float(), text)
         x0 = to_model_range(colourize(x, colours.to(dev), bright.to(dev)))
         lr = self.lr_at(step)
-        for group in self.opt.param_groups:
+        for group in (*self.opt.param_groups, *self.aux_opt.param_groups):
             group["lr"] = lr
         with self.t.autocast():
             loss = training_loss(self.net, self.sched, x0, text, g)
+            aux = self._aux_loss(cap.to(dev), drop) if self.cfg.text_aux_weight > 0 else loss.new_zeros(())
         self.opt.zero_grad(set_to_none=True)
-        loss.backward()
+        self.aux_opt.zero_grad(set_to_none=True)
+        (loss + self.cfg.text_aux_weight * aux).backward()
         gn = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
         self.opt.step()
+        self.aux_opt.step()
         self._update_ema(step)
         self.steps_done = step + 1
-        return {"loss": loss.detach(), "grad_norm": gn.detach(), "lr": lr}
+        return {"loss": loss.detach(), "aux_loss": aux.detach(), "grad_norm": gn.detach(), "lr": lr}
+
+    def _aux_loss(self, cap: torch.Tensor, drop: torch.Tensor) -> torch.Tensor:
+        digit, colour = caption_attributes(cap, self.sampler.keep)
+        keep = ~drop  # captions swapped for the null embedding name nothing
+        feats = self.model.text_mlp(self.caption_emb[cap[keep]].float() * self.ucfg.text_scale)  # (b, cond_dim), as in forward
+        logits = self.aux(feats).float()
+
+        def ce(lg, target):  # mean over the captions that name the attribute; 0 (not NaN) when none does
+            named = target != NONE_ID
+            return torch.nn.functional.cross_entropy(lg[named], target[named], reduction="sum") / named.sum().clamp_min(1)
+
+        return ce(logits[:, :10], digit[keep]) + ce(logits[:, 10:], colour[keep])
 
     @torch.no_grad()
     def _update_ema(self, step: int):
@@ -201,12 +225,16 @@ class DiffusionTask:
 
     def state(self):
         return {"model": self.model.state_dict(), "ema": self.ema.state_dict(), "opt": self.opt.state_dict(),
+                "aux": self.aux.state_dict(), "aux_opt": self.aux_opt.state_dict(),
                 "gen": self.gen.get_state(), "steps_done": int(self.steps_done), "history": [dict(h) for h in self.history]}
 
     def load_state(self, st):
         self.model.load_state_dict(st["model"])
         self.ema.load_state_dict(st["ema"])
         self.opt.load_state_dict(st["opt"])
+        if "aux" in st:  # absent in a run started before the auxiliary head existed: the head starts afresh
+            self.aux.load_state_dict(st["aux"])
+            self.aux_opt.load_state_dict(st["aux_opt"])
         self.gen.set_state(st["gen"])
         self.steps_done = int(st.get("steps_done", 0))
         self.history = list(st.get("history", []))

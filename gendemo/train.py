@@ -87,6 +87,25 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def open_log(path: Path, columns: list[str], resume: bool):
+    """The run's CSV log, appended to on resume. A resumed run that logs a new metric gets the column added, the old
+    rows left blank in it, rather than rows that no longer match the header."""
+    rows = []
+    if resume and path.exists():
+        with open(path, newline="") as f:
+            rows = list(csv.reader(f))
+    if rows and set(columns) <= set(rows[0]):
+        f = open(path, "a", newline="")
+        return f, csv.writer(f), rows[0]
+    cols = [*(rows[0] if rows else []), *(c for c in columns if not rows or c not in rows[0])]
+    f = open(path, "w", newline="")
+    w = csv.writer(f)
+    w.writerow(cols)
+    for r in rows[1:]:
+        w.writerow(r + [""] * (len(cols) - len(r)))
+    return f, w, cols
+
+
 class Trainer:
     """The shared loop. A Task provides: defaults, setup(data), train_step(x, y) -> dict, end_epoch(epoch) -> dict,
     state() / load_state(d) for resume, export(out, training) for the inference checkpoint."""
@@ -165,12 +184,9 @@ class Trainer:
                     sums[k] = sums.get(k, 0.0) + float(v)
                 if self.dist.main and (step % 50 == 0 or step == 1 or step == total_steps):
                     if logw is None:
-                        new = not log_path.exists() or not a.resume
-                        logf = open(log_path, "w" if new else "a", newline="")
-                        logw = csv.writer(logf)
-                        if new:
-                            logw.writerow(["step", "epoch", *metrics.keys()])
-                    logw.writerow([step, epoch, *(f"{float(v):.5g}" for v in metrics.values())])
+                        logf, logw, log_cols = open_log(log_path, ["step", "epoch", *metrics], a.resume)
+                    row = {"step": step, "epoch": epoch, **{k: f"{float(v):.5g}" for k, v in metrics.items()}}
+                    logw.writerow([row.get(c, "") for c in log_cols])
                     logf.flush()
                     bar.set_postfix({k: f"{float(v):.3g}" for k, v in metrics.items()})
                 bar.update(1)

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from gendemo.captions import (DIGIT_WORDS, KEEP_PER_KEY, NONE_ID, PALETTE, PALETTE_NAMES, PALETTE_RGB, STYLE_COMBOS, CaptionSampler,
-                              build_caption_bank, check_eval_prompts, colourize, fix_articles, key_of, load_eval_prompts,
+                              build_caption_bank, caption_attributes, check_eval_prompts, colourize, fix_articles, key_of, load_eval_prompts,
                               measure_style, name_colours, template_match)
 
 
@@ -42,6 +42,9 @@ def test_bank_layout_names_the_keyed_attributes(bank):
         cap = bank[key_of(d, c, combo) * KEEP_PER_KEY + rng.randrange(KEEP_PER_KEY)]
         assert _digits_in(cap) == (set() if d == NONE_ID else {d}), cap
         assert _colours_in(cap) == (set() if c == NONE_ID else {PALETTE_NAMES[c]}), cap
+        # ... and the training's auxiliary labels read the same attributes back from the index.
+        i = key_of(d, c, combo) * KEEP_PER_KEY + rng.randrange(KEEP_PER_KEY)
+        assert [int(v) for v in caption_attributes(torch.tensor([i]))] == [d, c]
 
 
 def test_sampler_picks_captions_that_fit(bank):

@@ -73,3 +73,21 @@ def test_gans_train_and_resume(tmp_path, tiny_mnist, model):
     assert res["training"]["steps"] == 16 and res["training"]["epochs_completed"] == 2
     losses = (tmp_path / "run" / "log.csv").read_text().splitlines()[0].split(",")
     assert losses[2:] == ["loss_d", "loss_g", "d_real", "d_fake"]
+
+
+def test_resumed_log_gains_a_new_metric_column(tmp_path):
+    from gendemo.train import open_log
+
+    p = tmp_path / "log.csv"
+    p.write_text("step,epoch,loss\n50,0,0.5\n100,0,0.4\n")
+    f, w, cols = open_log(p, ["step", "epoch", "loss", "aux_loss"], resume=True)
+    w.writerow(["150", "0", "0.3", "0.9"])
+    f.close()
+    assert cols == ["step", "epoch", "loss", "aux_loss"]
+    assert p.read_text().splitlines() == ["step,epoch,loss,aux_loss", "50,0,0.5,", "100,0,0.4,", "150,0,0.3,0.9"]
+    f, w, cols = open_log(p, ["step", "epoch", "loss"], resume=True)  # same or fewer metrics: appended as they are
+    f.close()
+    assert cols == ["step", "epoch", "loss", "aux_loss"] and len(p.read_text().splitlines()) == 4
+    f, w, cols = open_log(p, ["step", "epoch", "loss"], resume=False)  # a fresh run starts a fresh log
+    f.close()
+    assert p.read_text().splitlines() == ["step,epoch,loss"]

@@ -5,11 +5,12 @@ digits in the classifier's feature space (as for the GANs) and the sampling time
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import torch
 
 from .analysis import frechet_between
-from .captions import PALETTE_NAMES, load_eval_prompts, name_colours
+from .captions import EVAL_PROMPTS_PATH, PALETTE_NAMES, load_eval_prompts, name_colours
 from .classifier import load_classifier, predict
 from .diffusion import DEFAULT_GUIDANCE, DEFAULT_STEPS, embed_prompts, generate, load_diffusion
 from .evaluate import evaluator
@@ -61,8 +62,9 @@ def _diffusion(args, device):
 
     judge, _ = load_classifier(device=device)
     model, card = load_diffusion(args.checkpoint, device)
-    prompts = load_eval_prompts()
+    prompts = load_eval_prompts(getattr(args, "prompts", None))
     n_per = max(1, (args.n or 4 * len(prompts)) // len(prompts))
     res = evaluate_diffusion_model(model, get_encoder(None, device), judge, prompts, n_per_prompt=n_per, seed=args.seed,
                                    data_dir=args.data_dir)
-    return {"model": "diffusion", "schedule": card.get("schedule"), **res}
+    prompt_file = Path(getattr(args, "prompts", None) or EVAL_PROMPTS_PATH).name
+    return {"model": "diffusion", "schedule": card.get("schedule"), "prompt_file": prompt_file, **res}

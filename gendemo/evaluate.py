@@ -52,7 +52,11 @@ def main(argv=None):
     p.add_argument("--n", type=int, default=None, help="samples to generate (generative models)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--update-card", action="store_true", help="write the figures into the checkpoint's card")
+    p.add_argument("--prompts", default=None, help="diffusion: another prompt file (digit TAB colour TAB prompt) instead of "
+                                                   "gendemo/eval_prompts.tsv, e.g. gendemo/eval_prompts_fresh.tsv")
     args = p.parse_args(argv)
+    if args.prompts and (args.model != "diffusion" or args.update_card):
+        p.error("--prompts is for the diffusion model, and its figures do not go into the card")
     if args.model not in EVALUATORS:
         _load_plugins()
     device = resolve_device(args.device)

@@ -63,9 +63,12 @@ def test_sampler_picks_captions_that_fit(bank):
     assert only_digit > 100 and only_colour > 100  # some captions name only one of the two
 
 
-def test_eval_prompts_are_held_out(bank):
-    prompts = load_eval_prompts()
-    assert len(prompts) >= 100
+@pytest.mark.parametrize("name, least", [("eval_prompts.tsv", 100), ("eval_prompts_fresh.tsv", 50)])
+def test_eval_prompts_are_held_out(bank, name, least):
+    from gendemo.captions import EVAL_PROMPTS_PATH
+
+    prompts = load_eval_prompts(EVAL_PROMPTS_PATH.with_name(name))
+    assert len(prompts) >= least
     assert {p.digit for p in prompts if p.digit is not None} == set(range(10))
     assert {p.colour for p in prompts if p.colour is not None} == set(range(10))
     assert check_eval_prompts([p.prompt for p in prompts], bank) == []

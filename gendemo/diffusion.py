@@ -231,12 +231,13 @@ def generate(model, encoder, prompts: Sequence[str] | str, n: int = 1, steps: in
 
 
 @torch.no_grad()
-def img2img_stream(model, encoder, image: torch.Tensor, prompt: str, strength: float = 0.5, n: int = 1, steps: int = DEFAULT_STEPS,
+def img2img_stream(model, encoder, image: torch.Tensor, prompt: str | Sequence[str], strength: float = 0.5, n: int = 1, steps: int = DEFAULT_STEPS,
                    guidance: float = DEFAULT_GUIDANCE, seed: int = 0, sampler: str = "ddim", every: int = 5,
                    precision: str = "auto", clip: str = "late") -> Iterator[Frame]:
     """The chapter's "start from a noised image": noise `image` (3×28×28 or 1×28×28, or a batch, in [0, 1]) up to step
     t = strength·T, then run the reverse process from there. strength is the share of the schedule applied: 0 returns the
-    image unchanged, 1 starts from pure noise (DreamStudio's slider runs the other way: its % is the image kept)."""
+    image unchanged, 1 starts from pure noise (DreamStudio's slider runs the other way: its % is the image kept).
+    One prompt for all images, or a list with one per image of a batch."""
     strength = float(strength)
     if not 0.0 <= strength <= 1.0 or math.isnan(strength):
         raise ValueError(f"strength must be between 0 and 1, got {strength}")
@@ -257,7 +258,10 @@ def img2img_stream(model, encoder, image: torch.Tensor, prompt: str, strength: f
     if t_start == 0:  # nothing applied: the image itself
         yield Frame(0, 0, 0, img.clone(), img.clone(), True)
         return
-    emb = embed_prompts(model, encoder, [prompt])[0].expand(b, -1)
+    emb = embed_prompts(model, encoder, [prompt] if isinstance(prompt, str) else list(prompt))[0]
+    if emb.shape[0] not in (1, b):
+        raise ValueError(f"img2img got {emb.shape[0]} prompts for {b} images: give one, or one per image")
+    emb = emb.expand(b, -1)
     g = torch.Generator().manual_seed(int(seed))
     eps = torch.randn(img.shape, generator=g).to(dev)
     x = eps if t_start >= sched.T else q_sample(sched, to_model_range(img), torch.full((b,), t_start), eps)
@@ -267,7 +271,7 @@ def img2img_stream(model, encoder, image: torch.Tensor, prompt: str, strength: f
 
 
 @torch.no_grad()
-def img2img(model, encoder, image: torch.Tensor, prompt: str, strength: float = 0.5, n: int = 1, steps: int = DEFAULT_STEPS,
+def img2img(model, encoder, image: torch.Tensor, prompt: str | Sequence[str], strength: float = 0.5, n: int = 1, steps: int = DEFAULT_STEPS,
             guidance: float = DEFAULT_GUIDANCE, seed: int = 0, sampler: str = "ddim", callback: Callable[[Frame], object] | None = None,
             every: int = 5, precision: str = "auto", clip: str = "late") -> torch.Tensor:
     return _run(img2img_stream(model, encoder, image, prompt, strength, n, steps, guidance, seed, sampler, every, precision, clip), callback)
@@ -327,11 +331,17 @@ def prepare_init(path) -> torch.Tensor:
     channel; dark ink on a light page becomes light ink on black. The stroke keeps its hue; black or grey ink becomes white."""
     import numpy as np
 
-    from .classifier import mnist_preprocess
     from .images import alpha_of, open_image
 
-    alpha = alpha_of(path)
-    rgb = np.asarray(open_image(path), np.float32) / 255  # alpha composited over white
+    return prepare_init_array(np.asarray(open_image(path), np.float32) / 255, alpha_of(path))  # RGB: alpha over white
+
+
+def prepare_init_array(rgb, alpha=None) -> torch.Tensor:
+    """prepare_init on pixels: rgb (H, W, 3) float in [0, 1], alpha (H, W) in [0, 1] or None."""
+    import numpy as np
+
+    from .classifier import mnist_preprocess
+
     if alpha is not None and alpha.min() < 0.99:
         ink = alpha
     else:
@@ -339,6 +349,16 @@ def prepare_init(path) -> torch.Tensor:
         border = np.concatenate([lum[0], lum[-1], lum[:, 0], lum[:, -1]])
         ink = 1 - rgb.min(-1) if np.median(border) > 0.5 else rgb.max(-1)  # light page: the ink is what is not white
     digit = mnist_preprocess(ink)  # (28, 28)
+    # Training digits sit on pure black with strokes that saturate at 1. A noisy scan's speckle is cropped and shrunk with
+    # the digit into a grey haze around it; the model never saw one, keeps it and redraws broken strokes
+    # (examples/blurry_4.png). The haze is the median of the digit's box, where most pixels are background — unless that
+    # median is bright, as in a "1" whose narrow box is nearly all stroke: then there is no haze to take off.
+    ys, xs = np.nonzero(digit)
+    if ys.size:
+        haze = float(np.median(digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]))
+        if haze < 0.3 * digit.max():
+            digit = np.clip(digit - haze, 0, None)
+        digit = digit / digit.max()  # full contrast
     mask = ink > 0.5 * ink.max() if ink.max() > 0 else np.zeros_like(ink, bool)
     colour = rgb[mask].mean(0) if mask.any() else np.ones(3, np.float32)
     colour = np.ones(3, np.float32) if colour.max() - colour.min() < 0.15 else colour / max(colour.max(), 1e-6)

@@ -313,7 +313,7 @@ class CaptionSampler:
         sz = torch.where(r[:, 3] < self.p_style, size, 0)
         sz = torch.where((th > 0) & (sl > 0), 0, sz)  # at most two style words
         combo = self.combo_table[th, sl, sz]
-        key = (d_opt * 11 + c_opt) * len(STYLE_COMBOS) + combo
+        key = key_of(d_opt, c_opt, combo)
         k = torch.randint(0, self.keep, (b,), generator=generator)
         return key * self.keep + k
 

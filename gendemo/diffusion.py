@@ -98,10 +98,8 @@ CLIP_MODES = ("late", "always", "never")
 CLIP_LATE_ALPHA_BAR = 0.5
 
 
-def predict_x0(sched: Schedule, x_t: torch.Tensor, t: int, eps: torch.Tensor, clip: str | bool = "late", data_mean: float = DATA_MEAN) -> torch.Tensor:
+def predict_x0(sched: Schedule, x_t: torch.Tensor, t: int, eps: torch.Tensor, clip: str = "late", data_mean: float = DATA_MEAN) -> torch.Tensor:
     # Invert step 4: x̂0 = (x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t.
-    if clip is True or clip is False:
-        clip = "always" if clip else "never"
     if clip not in CLIP_MODES:
         raise ValueError(f"unknown clip mode {clip!r} (choose from {', '.join(CLIP_MODES)})")
     ab = float(sched.alpha_bar(t))

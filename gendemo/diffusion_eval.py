@@ -82,8 +82,8 @@ def evaluate_enhancement(model, encoder, judge, data_dir=None, n: int = 96, stre
     from .diffusion import img2img, prepare_init_array
 
     test = load_mnist("test", data_dir, "cpu", limit=n)
-    labels = test.labels[:n]
-    inits = torch.stack([prepare_init_array(a) for a in degrade(test.images[:n], seed)])
+    labels = test.labels
+    inits = torch.stack([prepare_init_array(a) for a in degrade(test.images, seed)])
     dev = next(judge.parameters()).device
     acc = lambda x: round((predict(judge, x.to(dev))[0].argmax(1).cpu() == labels).float().mean().item(), 4)
     out = {"enhance_n": int(labels.numel()), "enhance_strength": strength, "enhance_input_accuracy": acc(inits)}
@@ -99,10 +99,10 @@ def _diffusion(args, device):
 
     judge, _ = load_classifier(device=device)
     model, card = load_diffusion(args.checkpoint, device)
-    prompts = load_eval_prompts(getattr(args, "prompts", None))
+    encoder = get_encoder(None, device)
+    prompt_file = Path(args.prompts or EVAL_PROMPTS_PATH)
+    prompts = load_eval_prompts(prompt_file)
     n_per = max(1, (args.n or 4 * len(prompts)) // len(prompts))
-    res = evaluate_diffusion_model(model, get_encoder(None, device), judge, prompts, n_per_prompt=n_per, seed=args.seed,
-                                   data_dir=args.data_dir)
-    prompt_file = Path(getattr(args, "prompts", None) or EVAL_PROMPTS_PATH).name
-    enh = evaluate_enhancement(model, get_encoder(None, device), judge, args.data_dir, seed=args.seed)
-    return {"model": "diffusion", "schedule": card.get("schedule"), "prompt_file": prompt_file, **res, **enh}
+    res = evaluate_diffusion_model(model, encoder, judge, prompts, n_per_prompt=n_per, seed=args.seed, data_dir=args.data_dir)
+    enh = evaluate_enhancement(model, encoder, judge, args.data_dir, seed=args.seed)
+    return {"model": "diffusion", "schedule": card.get("schedule"), "prompt_file": prompt_file.name, **res, **enh}

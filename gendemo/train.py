@@ -94,10 +94,11 @@ def open_log(path: Path, columns: list[str], resume: bool):
     if resume and path.exists():
         with open(path, newline="") as f:
             rows = list(csv.reader(f))
-    if rows and set(columns) <= set(rows[0]):
+    old = rows[0] if rows else []
+    if old and set(columns) <= set(old):
         f = open(path, "a", newline="")
-        return f, csv.writer(f), rows[0]
-    cols = [*(rows[0] if rows else []), *(c for c in columns if not rows or c not in rows[0])]
+        return f, csv.writer(f), old
+    cols = old + [c for c in columns if c not in old]
     f = open(path, "w", newline="")
     w = csv.writer(f)
     w.writerow(cols)

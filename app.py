@@ -1,20 +1,19 @@
 """gendemo — the Gradio app. Importing this module builds `demo` and nothing else; `python app.py` serves it.
 
-    python app.py [--host 127.0.0.1] [--port 7860] [--share] [--device auto|cpu|cuda]
+python app.py [--host 127.0.0.1] [--port 7860] [--share] [--device auto|cpu|cuda]
 """
+
 from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 
 import gradio as gr
 
-from gendemo.i18n import available_tab_modules, gradio_i18n
-from gendemo.ui.common import T
+from gendemo.app.i18n import available_tab_modules, gradio_i18n
+from gendemo.app.ui.common import T
+from gendemo.core.paths import EXAMPLES
 
-ROOT = Path(__file__).resolve().parent
-EXAMPLES_DIR = ROOT / "examples"
 MAX_FILE_SIZE = "10mb"  # an upload of a digit or a photo never needs more
 QUEUE_SIZE = 64  # requests waiting beyond this are turned away with a "busy" message instead of piling up
 CONCURRENCY = 2  # two cores: more parallel model runs only make each one slower
@@ -47,7 +46,7 @@ demo = build_demo()
 def launch_kwargs() -> dict:
     return dict(
         max_file_size=MAX_FILE_SIZE,
-        allowed_paths=[str(EXAMPLES_DIR)],
+        allowed_paths=[str(EXAMPLES)],
         show_error=False,  # unexpected failures stay on the server; user mistakes arrive as gr.Error anyway
         i18n=gradio_i18n(),
         css=CSS,
@@ -63,15 +62,15 @@ def main(argv=None):
     p.add_argument("--device", default="auto", help="auto | cpu | cuda")
     a = p.parse_args(argv)
 
-    from gendemo.device import resolve_device
-    from gendemo.registry import REGISTRY
+    from gendemo.app.registry import REGISTRY
+    from gendemo.core.device import resolve_device
 
     REGISTRY.configure(resolve_device(a.device))
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     demo.launch(server_name=a.host, server_port=a.port, share=a.share, prevent_thread_lock=True, **launch_kwargs())
     # Only once the page is served: load the models in the background, so no request pays for a load and the start
     # is not slowed by importing the text encoder.
-    REGISTRY.warm(["classifier", "gan", "cgan", "gan_timeline", "gan_snapshots", "gan_directions", "diffusion", "text_encoder"])
+    REGISTRY.warm()  # the catalog's warm list
     demo.block_thread()
 
 

@@ -4,13 +4,13 @@ Writes docs/BENCHMARKS.md (and prints the same tables). Sections whose model is 
     --quick      fewer repetitions (a smoke run)
     --only NAME  run one section (data, classifier, gan, cgan, diffusion, app)
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -18,29 +18,23 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
+from gendemo.catalog import entry, names_with, resolve
+from gendemo.core.paths import DOCS, ROOT
+from gendemo.core.timing import pct, timeit
+
 ROWS: list[dict] = []
 
 
-def timeit(fn, repeat: int, warmup: int = 1) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
-
-
-def pct(xs, q):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
-
-
 def row(section, what, value, unit, baseline=None, baseline_what="", better="lower", target=None):
-    r = {"section": section, "what": what, "value": value, "unit": unit, "baseline": baseline, "baseline_what": baseline_what,
-         "target": target}
+    r = {
+        "section": section,
+        "what": what,
+        "value": value,
+        "unit": unit,
+        "baseline": baseline,
+        "baseline_what": baseline_what,
+        "target": target,
+    }
     if baseline is not None and value:
         r["ratio"] = (baseline / value) if better == "lower" else (value / baseline)
     ROWS.append(r)
@@ -63,14 +57,17 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except Exception:
         pass
-    from .device import cpu_has_bf16
+    from gendemo.core.device import cpu_has_bf16
 
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (f"{cpu}, {os.cpu_count()} cores{mem}, {gpu}; native CPU bf16: {cpu_has_bf16()}; "
-            f"Python {platform.python_version()}, torch {torch.__version__}, {platform.system()} {platform.release()}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores{mem}, {gpu}; native CPU bf16: {cpu_has_bf16()}; "
+        f"Python {platform.python_version()}, torch {torch.__version__}, {platform.system()} {platform.release()}"
+    )
 
 
 # ---------------------------------------------------------------- sections
+
 
 def bench_data(quick):
     """The training input path: one on-device tensor sliced by index vs a per-sample DataLoader over torchvision."""
@@ -78,7 +75,7 @@ def bench_data(quick):
     from torchvision import transforms
     from torchvision.datasets import MNIST
 
-    from .data import data_root, load_mnist, minibatches
+    from gendemo.core.data import data_root, load_mnist, minibatches
 
     n_batches = 20 if quick else 100
     d = load_mnist("train")
@@ -86,7 +83,7 @@ def bench_data(quick):
 
     def tensor_loop():
         for i, idx in enumerate(minibatches(len(d), 128, g, "cpu")):
-            x, y = d.images[idx], d.labels[idx]
+            _ = d.images[idx], d.labels[idx]  # the slicing a training step does
             if i + 1 >= n_batches:
                 break
 
@@ -99,109 +96,15 @@ def bench_data(quick):
 
     t_fast = min(timeit(tensor_loop, 3))
     t_slow = min(timeit(loader_loop, 1 if quick else 2))
-    row("data", "minibatches/s, on-device tensor loop", n_batches / t_fast, "batch/s", n_batches / t_slow,
-        "per-sample DataLoader", better="higher")
-
-
-def _train_speed(section, make_step, batch, steps):
-    out = {}
-    for prec in ("fp32", "bf16"):
-        ctx = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if prec == "bf16" else (lambda: torch.autocast("cpu", enabled=False))
-        step = make_step(ctx)
-        ts = timeit(step, steps, warmup=3)
-        out[prec] = batch / statistics.median(ts)
-    row(section, "training images/s, CPU bf16 autocast", out["bf16"], "img/s", out["fp32"], "fp32", better="higher")
-    return out
-
-
-def bench_classifier(quick):
-    import torch.nn.functional as F
-
-    from .classifier import Classifier
-
-    m = Classifier()
-    opt = torch.optim.AdamW(m.parameters(), 1e-3)
-    x, y = torch.rand(128, 1, 28, 28), torch.randint(0, 10, (128,))
-
-    def make(ctx):
-        def step():
-            with ctx():
-                loss = F.cross_entropy(m(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-
-        return step
-
-    _train_speed("classifier", make, 128, 5 if quick else 20)
-
-
-def bench_gan(quick):
-    from .registry import REGISTRY, ModelUnavailable
-
-    try:
-        g = REGISTRY.get("gan")
-        judge = REGISTRY.get("classifier")
-    except ModelUnavailable as e:
-        print(f"[gan] skipped: {e}")
-        return
-    import torch.nn.functional as F
-
-    from .classifier import predict
-    from .gan import Discriminator, Generator, sample_gan
-
-    reps = 20 if quick else 100
-    ts = timeit(lambda: sample_gan(g, 64, 0), reps, warmup=3)
-    # the naive way: one image per forward pass
-    ts1 = timeit(lambda: [sample_gan(g, 1, s) for s in range(64)], 3 if quick else 10)
-    row("gan", "64 samples (batched), median", statistics.median(ts) * 1000, "ms", statistics.median(ts1) * 1000,
-        "64 single-image calls", target="≤ 20 ms")
-    t = timeit(lambda: predict(judge, sample_gan(g, 1000, 0)), 3 if quick else 10)
-    row("gan", "1,000 samples generated + classified, median", statistics.median(t) * 1000, "ms", target="< 1000 ms")
-    G, D = Generator(), Discriminator()
-    og, od = torch.optim.Adam(G.parameters(), 2e-4), torch.optim.Adam(D.parameters(), 2e-4)
-    real = torch.rand(128, 1, 28, 28) * 2 - 1
-
-    def make(ctx):
-        def step():
-            with ctx():
-                loss_d = F.softplus(-D(real)).mean() + F.softplus(D(G(torch.randn(128, 10)).detach())).mean()
-            od.zero_grad()
-            loss_d.backward()
-            od.step()
-            with ctx():
-                loss_g = F.softplus(-D(G(torch.randn(128, 10)))).mean()
-            og.zero_grad()
-            loss_g.backward()
-            og.step()
-
-        return step
-
-    _train_speed("gan", make, 128, 5 if quick else 30)
-
-
-def bench_cgan(quick):
-    from .registry import REGISTRY, ModelUnavailable
-
-    try:
-        g = REGISTRY.get("cgan")
-    except ModelUnavailable as e:
-        print(f"[cgan] skipped: {e}")
-        return
-    from .gan import sample_cgan
-
-    digits = torch.arange(10).repeat_interleave(10)
-    ts = timeit(lambda: sample_cgan(g, digits, 0), 10 if quick else 50, warmup=2)
-    row("cgan", "10×10 grid (100 samples), median", statistics.median(ts) * 1000, "ms")
-
-
-def bench_diffusion(quick):
-    try:
-        from .diffusion_bench import run as run_diffusion
-    except ModuleNotFoundError:
-        print("[diffusion] skipped: the diffusion model is not part of this build yet")
-        return
-    run_diffusion(quick, row, timeit)
+    row(
+        "data",
+        "minibatches/s, on-device tensor loop",
+        n_batches / t_fast,
+        "batch/s",
+        n_batches / t_slow,
+        "per-sample DataLoader",
+        better="higher",
+    )
 
 
 def bench_app(quick):
@@ -214,8 +117,14 @@ def bench_app(quick):
         port = s.getsockname()[1]
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--device", "cpu"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port), "--device", "cpu"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         while True:
@@ -232,7 +141,7 @@ def bench_app(quick):
         row("app", "cold start: python app.py → page served", cold, "s", target="≤ 10 s")
         from gradio_client import Client
 
-        from .bench_calls import ENDPOINT_CALLS
+        from gendemo.app.endpoints import ENDPOINT_CALLS
 
         client = Client(url, verbose=False)
         names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
@@ -240,7 +149,9 @@ def bench_app(quick):
         for api, args in ENDPOINT_CALLS.items():
             if api not in names:
                 continue
-            ts = timeit(lambda: client.predict(*args(), api_name=api), 2 if api == "/diffusion_generate" and quick else reps)
+            ts = timeit(
+                lambda: client.predict(*args(), api_name=api), 2 if api == "/diffusion_generate" and quick else reps
+            )
             row("app", f"{api} p50", pct(ts, 50) * 1000, "ms")
             row("app", f"{api} p95", pct(ts, 95) * 1000, "ms")
         rss = peak_rss_mb(proc.pid)
@@ -260,20 +171,36 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-SECTIONS = {"data": bench_data, "classifier": bench_classifier, "gan": bench_gan, "cgan": bench_cgan,
-            "diffusion": bench_diffusion, "app": bench_app}
+def sections() -> dict:
+    """data first, then every model with a `bench` column in the catalog, then the app as a whole."""
+
+    def model_section(name):
+        return lambda quick: resolve(entry(name).bench)(quick, row)
+
+    return {"data": bench_data, **{n: model_section(n) for n in names_with("bench")}, "app": bench_app}
 
 
 def write_markdown(path: Path, quick: bool):
-    lines = ["# Benchmarks", "", f"Measured by `python -m gendemo.bench{' --quick' if quick else ''}` on "
-             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "", f"Machine: {machine()}", "",
-             "Each figure sits beside a naive baseline measured in the same run; the ratio says how many times better "
-             "the project's way is (higher is better).", "",
-             "| section | measurement | value | baseline | ratio | target |", "|---|---|---|---|---|---|"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured by `python -m gendemo.bench{' --quick' if quick else ''}` on "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+        f"Machine: {machine()}",
+        "",
+        "Each figure sits beside a naive baseline measured in the same run; the ratio says how many times better "
+        "the project's way is (higher is better).",
+        "",
+        "| section | measurement | value | baseline | ratio | target |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in ROWS:
         base = f"{r['baseline']:.4g} {r['unit']} ({r['baseline_what']})" if r["baseline"] is not None else ""
         ratio = f"×{r['ratio']:.2f}" if "ratio" in r else ""
-        lines.append(f"| {r['section']} | {r['what']} | {r['value']:.4g} {r['unit']} | {base} | {ratio} | {r['target'] or ''} |")
+        lines.append(
+            f"| {r['section']} | {r['what']} | {r['value']:.4g} {r['unit']} | {base} | {ratio} | {r['target'] or ''} |"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
 
@@ -281,12 +208,13 @@ def write_markdown(path: Path, quick: bool):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m gendemo.bench")
     p.add_argument("--quick", action="store_true")
-    p.add_argument("--only", action="append", choices=sorted(SECTIONS))
-    p.add_argument("--out", default=str(ROOT / "docs" / "BENCHMARKS.md"))
+    secs = sections()
+    p.add_argument("--only", action="append", choices=list(secs))
+    p.add_argument("--out", default=str(DOCS / "BENCHMARKS.md"))
     a = p.parse_args(argv)
     print(machine())
-    for name in a.only or SECTIONS:
-        SECTIONS[name](a.quick)
+    for name in a.only or secs:
+        secs[name](a.quick)
     write_markdown(Path(a.out), a.quick)
     print(json.dumps({r["what"]: round(r["value"], 4) for r in ROWS}))
 

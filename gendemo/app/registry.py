@@ -1,0 +1,80 @@
+"""The app's models, each loaded once per process on first use (thread-safe), with the reason when one is missing.
+
+What can be loaded, and how, is the catalog's `loader` column; a loader that needs other models (the semantic directions
+need the GAN and the judge) gets them from here, so no library code ever reaches into this cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import torch
+
+from gendemo.catalog import CATALOG, entry, names_with, resolve
+from gendemo.core.checkpoints import CheckpointError
+
+
+class ModelUnavailable(RuntimeError):
+    pass
+
+
+class Registry:
+    def __init__(self, device: str | torch.device = "cpu"):
+        self.device = torch.device(device)
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._models: dict[str, Any] = {}
+        self._errors: dict[str, str] = {}
+
+    def configure(self, device: str | torch.device) -> None:
+        with self._lock:
+            self.device = torch.device(device)
+            self._models.clear()
+            self._errors.clear()
+
+    def _lock_for(self, name: str) -> threading.Lock:
+        if name not in CATALOG or not CATALOG[name].loader:
+            raise ValueError(f"unknown model {name!r} (the app loads {', '.join(names_with('loader'))})")
+        with self._lock:
+            return self._locks.setdefault(name, threading.Lock())
+
+    def get(self, name: str) -> Any:
+        lock = self._lock_for(name)
+        e = entry(name)
+        needs = {n: self.get(n) for n in e.needs}  # before taking this model's lock: a missing GAN reads as missing
+        with lock:  # per-model lock: loading the text encoder never holds up the GAN
+            if name in self._models:
+                return self._models[name]
+            if name in self._errors:
+                raise ModelUnavailable(self._errors[name])
+            try:
+                model = resolve(e.loader)(self.device, **needs)
+            except (CheckpointError, FileNotFoundError) as err:
+                self._errors[name] = str(err)
+                raise ModelUnavailable(str(err)) from None
+            self._models[name] = model
+            return model
+
+    def status(self, name: str) -> str | None:
+        """None when the model loads, else the sentence that says which file is missing and how to rebuild it."""
+        try:
+            self.get(name)
+            return None
+        except ModelUnavailable as e:
+            return str(e)
+
+    def warm(self, names=None) -> threading.Thread:
+        """Load in a background thread so the first request does not pay for it (default: the catalog's warm list)."""
+        names = [n for n in CATALOG if CATALOG[n].warm] if names is None else list(names)
+
+        def run():
+            for n in names:
+                self.status(n)
+
+        th = threading.Thread(target=run, name="gendemo-warm", daemon=True)
+        th.start()
+        return th
+
+
+REGISTRY = Registry()

@@ -1,0 +1,116 @@
+"""The judge: draw or upload a digit and see what the project's classifier thinks (/classify)."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import torch
+
+from gendemo.app.i18n import lang_of, tr
+from gendemo.app.ui.common import ImageInput, SketchInput, T, example_caching, guarded, model, path_of
+from gendemo.classifier.model import predict
+from gendemo.classifier.preprocess import mnist_preprocess
+from gendemo.core.images import alpha_of, open_image, to_pil
+
+TAB_KEY = "classify.tab"
+
+STRINGS = {
+    "en": {
+        "classify.tab": "Digit classifier",
+        "classify.intro": (
+            "This convolutional network is the referee of the whole app: it counts which digits the GAN produces, checks "
+            "the conditional GAN and the diffusion model, and its inner features measure how close generated digits are to "
+            "real ones. Draw a digit (or upload a photo of one) and see what it thinks. Your drawing is prepared the way "
+            "MNIST digits were: made white on black, cropped, scaled to fit 20×20 pixels and centred by its centre of mass "
+            "in a 28×28 frame — the small picture shows exactly what the network sees.\n\n"
+            "**Try this:** draw a 7 with a bar through it, then a 1 with a big hook, and watch the confidence move."
+        ),
+        "classify.draw": "Draw a digit",
+        "classify.upload": "…or upload an image",
+        "classify.button": "Classify",
+        "classify.probs": "What the classifier thinks",
+        "classify.seen": "What the network sees (28×28)",
+    },
+    "zh-CN": {
+        "classify.tab": "数字分类器",
+        "classify.intro": (
+            "这个卷积神经网络是整个应用的裁判：它统计 GAN 生成了哪些数字，检验条件 GAN 和扩散模型是否听话，"
+            "它内部的特征还用来衡量生成的数字与真实数字有多接近。画一个数字（或上传一张数字照片），看看它怎么判断。"
+            "你的图会按 MNIST 当年的方式处理：变成黑底白字、裁剪、缩放到 20×20 像素以内，再按质心放进 28×28 的画面中央——"
+            "旁边的小图就是网络真正看到的样子。\n\n"
+            "**试一试**：画一个中间带横杠的 7，再画一个带大钩的 1，看看置信度如何变化。"
+        ),
+        "classify.draw": "画一个数字",
+        "classify.upload": "……或上传一张图片",
+        "classify.button": "识别",
+        "classify.probs": "分类器的判断",
+        "classify.seen": "网络看到的图像（28×28）",
+    },
+}
+
+
+def _ink_from_file(path) -> np.ndarray:
+    """(H, W) ink in [0,1]. Sketchpad files are strokes on a transparent canvas: the alpha channel is the ink."""
+    a = alpha_of(path)
+    if a is not None and a.min() < 0.99:
+        return a  # strokes on a transparent canvas: coverage is the ink, whatever the brush colour
+    return np.asarray(open_image(path).convert("L"), np.float32) / 255
+
+
+@guarded
+def classify(drawing=None, upload=None, request: gr.Request = None):
+    lang = lang_of(request)
+    path = path_of(upload) or path_of(drawing)
+    if not path:
+        raise gr.Error(tr("err.no_image", lang))
+    ink = _ink_from_file(path)
+    if ink.max() - ink.min() < 0.05:
+        raise gr.Error(tr("err.no_image", lang))
+    digit = mnist_preprocess(ink)  # (28, 28) in [0, 1]
+    x = torch.from_numpy(digit)[None, None]
+    net = model("classifier", lang)
+    probs, _ = predict(net, x.to(next(net.parameters()).device))
+    p = probs[0].cpu().tolist()
+    return {str(i): float(p[i]) for i in range(10)}, to_pil(x[0], scale=8)
+
+
+def build():
+    gr.Markdown(T("classify.intro"))
+    with gr.Row():
+        with gr.Column():
+            drawing = SketchInput(
+                label=T("classify.draw"),
+                type="filepath",
+                image_mode="RGBA",
+                canvas_size=(280, 280),
+                brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"),
+                format="png",
+            )
+            upload = ImageInput(
+                label=T("classify.upload"),
+                type="filepath",
+                sources=["upload", "clipboard"],
+                height=200,
+                elem_id="classify-upload",
+            )
+            button = gr.Button(T("classify.button"), variant="primary", elem_id="classify-button")
+        with gr.Column():
+            probs = gr.Label(label=T("classify.probs"), num_top_classes=3, elem_id="classify-probs")
+            seen = gr.Image(
+                label=T("classify.seen"),
+                format="png",
+                height=240,
+                interactive=False,
+                elem_id="classify-seen",
+                elem_classes=["gd-pixel"],
+            )
+    gr.Examples(
+        examples=[[None, "examples/digit_7.png"], [None, "examples/digit_3_photo.png"]],
+        inputs=[drawing, upload],
+        outputs=[probs, seen],
+        fn=classify,
+        **example_caching(),
+        api_visibility="private",
+    )
+    button.click(classify, [drawing, upload], [probs, seen], api_name="classify")
+    upload.upload(classify, [drawing, upload], [probs, seen], api_visibility="private")

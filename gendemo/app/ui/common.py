@@ -1,0 +1,213 @@
+"""What every tab shares: translated labels, input checking that speaks the learner's language, the error boundary."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from collections.abc import Callable
+
+import gradio as gr
+
+from gendemo.app.i18n import I18nLabel, lang_of, tr
+from gendemo.app.registry import REGISTRY, ModelUnavailable
+from gendemo.core.images import BadImage, pil_outputs_to_files
+
+log = logging.getLogger("gendemo")
+T = I18nLabel()  # T("key") → a label the browser translates
+
+
+def as_int(value, name: str, lo: int, hi: int, lang: str, clamp: bool = False) -> int:
+    """Whole numbers from sliders, numbers or text; out of range → clear error (or clamp when asked)."""
+    if isinstance(value, bool) or value is None or value == "":
+        raise gr.Error(tr("err.not_int", lang, name=name, value=value))
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise gr.Error(tr("err.not_int", lang, name=name, value=value)) from None
+    if not math.isfinite(f) or f != int(f):
+        raise gr.Error(tr("err.not_int", lang, name=name, value=value))
+    v = int(f)
+    if v < lo or v > hi:
+        if clamp:
+            return min(max(v, lo), hi)
+        raise gr.Error(tr("err.range", lang, name=name, lo=lo, hi=hi, value=v))
+    return v
+
+
+def as_float(value, name: str, lo: float, hi: float, lang: str) -> float:
+    if isinstance(value, bool) or value is None or value == "":
+        raise gr.Error(tr("err.not_number", lang, name=name, value=value))
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise gr.Error(tr("err.not_number", lang, name=name, value=value)) from None
+    if not math.isfinite(f) or f < lo or f > hi:
+        raise gr.Error(tr("err.range", lang, name=name, lo=lo, hi=hi, value=value))
+    return f
+
+
+def as_seed(value, lang: str) -> int:
+    return as_int(value, tr("common.seed", lang), 0, 2**31 - 1, lang)
+
+
+def model(name: str, lang: str):
+    try:
+        return REGISTRY.get(name)
+    except ModelUnavailable as e:
+        raise gr.Error(tr("common.unavailable", lang, why=str(e))) from None
+
+
+def guarded(fn: Callable) -> Callable:
+    """The error boundary of a handler: user mistakes pass through as gr.Error; anything else is logged with its trace
+    on the server and the browser gets one plain sentence, never a stack trace. PIL outputs leave as finished PNG files."""
+
+    def translate(e, args, kwargs):
+        lang = lang_of(kwargs.get("request"))
+        if isinstance(e, gr.Error):
+            return e
+        if isinstance(e, BadImage):
+            return gr.Error(tr("err.bad_image", lang, why=str(e)))
+        log.exception("handler %s failed", fn.__name__)
+        return gr.Error(tr("err.internal", lang))
+
+    import inspect
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            try:
+                for value in fn(*args, **kwargs):
+                    yield pil_outputs_to_files(value)
+            except Exception as e:
+                raise translate(e, args, kwargs) from None
+
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return pil_outputs_to_files(fn(*args, **kwargs))
+        except Exception as e:
+            raise translate(e, args, kwargs) from None
+
+    return wrapper
+
+
+def unavailable_note(names: list[str], lang: str = "en") -> str:
+    """Markdown that explains which checkpoint is missing, or '' when all load."""
+    msgs = [m for m in (REGISTRY.status(n) for n in names) if m]
+    return "\n\n".join("⚠️ " + tr("common.unavailable", lang, why=m) for m in msgs)
+
+
+BAD_IMAGE_BOTH = "That file could not be read as an image. / 无法把这个文件当作图片读取。"
+
+
+class ImageInput(gr.Image):
+    """gr.Image whose handler receives the uploaded file's path undecoded: gendemo.images opens it with a pixel limit,
+    EXIF transpose, alpha compositing and 16-bit rescaling, so a bomb or a truncated file gets the app's own message."""
+
+    def get_block_name(self) -> str:
+        return "image"
+
+    def preprocess(self, payload):
+        if payload is None:
+            return None
+        if getattr(payload, "path", None) is None:
+            raise gr.Error(BAD_IMAGE_BOTH)
+        return str(payload.path)
+
+
+class SketchInput(gr.Sketchpad):
+    """gr.Sketchpad whose decoding failures (a bomb or garbage sent through the API) become a plain message."""
+
+    def get_block_name(self) -> str:
+        return "imageeditor"
+
+    def convert_and_format_image(self, *args, **kwargs):
+        from PIL import Image
+
+        from gendemo.core.images import MAX_PIXELS
+
+        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+        try:
+            return super().convert_and_format_image(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception:
+            raise gr.Error(BAD_IMAGE_BOTH) from None
+
+
+# Gradio's own input checks answer in English with their own wording ("Value -1 is less than minimum value 2."), or with a
+# bare "Error" for text sent where a number belongs. These pass the raw value to the handler, whose as_int/as_float/
+# as_choice give the app's message in the learner's language. The browser widgets are the stock ones.
+class Slider(gr.Slider):
+    def get_block_name(self) -> str:
+        return "slider"
+
+    def preprocess(self, payload):
+        return payload
+
+
+class Number(gr.Number):
+    def get_block_name(self) -> str:
+        return "number"
+
+    def preprocess(self, payload):
+        return payload
+
+
+class Dropdown(gr.Dropdown):
+    def get_block_name(self) -> str:
+        return "dropdown"
+
+    def preprocess(self, payload):
+        return payload
+
+
+class Radio(gr.Radio):
+    def get_block_name(self) -> str:
+        return "radio"
+
+    def preprocess(self, payload):
+        return payload
+
+
+def as_choice(value, choices, name: str, lang: str):
+    """A value that must be one of `choices` (the values, not the labels, of a Radio/Dropdown)."""
+    values = [c[1] if isinstance(c, (tuple, list)) else c for c in choices]
+    if value in values:
+        return value
+    for v in values:  # the API may send 3 for "3", or "3" for 3
+        if str(v) == str(value):
+            return v
+    raise gr.Error(tr("err.choice", lang, name=name, value=value, choices=", ".join(map(str, values))))
+
+
+def example_caching() -> dict:
+    """gr.Examples options: on a Hugging Face Space (SPACE_ID is set) results are cached lazily — computed on an
+    example's first click, then served from the cache — so the Space starts fast; locally nothing is cached."""
+    import os
+
+    if os.environ.get("SPACE_ID"):
+        return {"cache_examples": True, "cache_mode": "lazy"}
+    return {"cache_examples": False}
+
+
+def path_of(value):
+    """The file behind an image input: a path, an API FileData dict, or a sketchpad value (its composite, else its first layer)."""
+    if value is None:
+        return None
+    if isinstance(value, dict) and "path" in value:  # a FileData dict from the API
+        return value["path"]
+    if isinstance(value, dict):  # ImageEditor/Sketchpad value: {"background", "layers", "composite"}
+        comp = value.get("composite")
+        if comp:
+            return comp["path"] if isinstance(comp, dict) else comp
+        layers = value.get("layers") or []
+        if layers:
+            first = layers[0]
+            return first["path"] if isinstance(first, dict) else first
+        return None
+    return value

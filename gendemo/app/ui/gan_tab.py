@@ -1,0 +1,238 @@
+"""The chapter's GAN: sample digits from noise (/gan_sample) and replay its training epoch by epoch (/gan_timeline)."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import torch
+
+from gendemo.app.i18n import lang_of, tr
+from gendemo.app.ui.common import Number, Slider, T, as_int, as_seed, example_caching, guarded, model
+from gendemo.app.ui.gan_common import card_epochs, long_frame
+from gendemo.core.images import to_pil_grid
+from gendemo.core.metrics import kl_to_uniform
+from gendemo.gan.sampling import sample_gan
+
+TAB_KEY = "gan.tab"
+MAX_N = 256
+
+STRINGS = {
+    "en": {
+        "gan.tab": "GAN",
+        "gan.intro": (
+            "A generator network turns ten random numbers into a 28×28 picture, and a discriminator network tries to tell "
+            "its pictures from real handwritten digits. Each one learns from the other's mistakes: the generator is "
+            "rewarded whenever the discriminator is fooled. Both are the small fully connected networks the chapter "
+            "builds (noise 10 → 256 → 512 → 1024 → 784 pixels, and back down to one yes/no score), trained here for "
+            "200 passes over MNIST.\n\n"
+            "**Try this:** draw 64 digits, change the seed, and count how often each digit turns up. Then scrub the "
+            "timeline below from epoch 1 to the end and watch blobs turn into strokes."
+        ),
+        "gan.sample_h": "### Sample digits",
+        "gan.examples": "Examples",
+        "gan.n": "Number of digits",
+        "gan.sample_btn": "Generate",
+        "gan.samples": "Generated digits",
+        "gan.samples_h": "**Generated digits**",
+        "gan.epoch_samples_h": "**The same 64 noise vectors after this epoch**",
+        "gan.timeline_h": "### Training timeline",
+        "gan.timeline_intro": (
+            "After every epoch the training run kept the digits made from the same 64 noise vectors, the discriminator's "
+            "average verdict on real and on generated digits, both losses, and which digits 1,000 fresh samples were "
+            "(judged by the classifier). Move the slider and let go to load an epoch. Watch the share curves over the first "
+            "few epochs: early on the generator draws almost only one or two kinds of digit, and the spread evens out later."
+        ),
+        "gan.epoch": "Epoch",
+        "gan.epoch_samples": "The same 64 noise vectors after this epoch",
+        "gan.loss_plot": "Losses",
+        "gan.d_plot": "Discriminator output: real vs generated",
+        "gan.share_plot": "Share of each digit among 1,000 samples (%)",
+        "gan.show_btn": "Show epoch",
+        # handler text
+        "gan.x_epoch": "epoch",
+        "gan.y_loss": "mean loss",
+        "gan.y_d": "mean D output",
+        "gan.y_share": "share (%)",
+        "gan.s_loss_d": "discriminator loss",
+        "gan.s_loss_g": "generator loss",
+        "gan.s_d_real": "D(x), real digits",
+        "gan.s_d_fake": "D(G(z)), generated digits",
+        "gan.s_digit": "digit {d}",
+        "gan.summary": (
+            "**Epoch {e} of {E}.** Discriminator loss {ld:.3f}, generator loss {lg:.3f}. The discriminator gave real "
+            "digits {dr:.2f} and generated ones {df:.2f} on average (0 = surely fake, 1 = surely real; a perfectly "
+            "fooled discriminator would say 0.5 to both). Among 1,000 samples the most common digit was **{top}** "
+            "({top_p:.1f} %), the rarest **{low}** ({low_p:.1f} %); distance from an even mix KL = {kl:.3f} nats."
+        ),
+    },
+    "zh-CN": {
+        "gan.tab": "生成对抗网络（GAN）",
+        "gan.intro": (
+            "生成器网络把十个随机数变成一张 28×28 的图片，判别器网络则要分辨这些图片和真实的手写数字。"
+            "两者互相从对方的失误中学习：判别器一旦被骗，生成器就得到奖励。这里用的正是本章搭建的小型全连接网络"
+            "（噪声 10 → 256 → 512 → 1024 → 784 个像素，判别器再逐层缩回一个“真/假”分数），在 MNIST 上训练了 200 轮。\n\n"
+            "**试一试**：生成 64 个数字，换一个随机种子，数一数每个数字出现的次数。然后把下方时间轴从第 1 轮拖到最后，"
+            "看模糊的斑点如何变成笔画。"
+        ),
+        "gan.sample_h": "### 生成数字",
+        "gan.examples": "示例",
+        "gan.n": "数字个数",
+        "gan.sample_btn": "生成",
+        "gan.samples": "生成的数字",
+        "gan.samples_h": "**生成的数字**",
+        "gan.epoch_samples_h": "**这一轮之后，同样 64 个噪声向量生成的数字**",
+        "gan.timeline_h": "### 训练时间轴",
+        "gan.timeline_intro": (
+            "训练过程中，每一轮结束后都保存了同一组 64 个噪声向量生成的数字、判别器对真实数字和生成数字的平均判断、"
+            "两个损失，以及 1,000 个新样本各是哪个数字（由分类器判定）。拖动滑块并松开，即可载入那一轮。"
+            "请留意最初几轮的比例曲线：训练刚开始时，生成器几乎只画一两种数字，之后分布才逐渐均匀。"
+        ),
+        "gan.epoch": "训练轮次",
+        "gan.epoch_samples": "这一轮之后，同样 64 个噪声向量生成的数字",
+        "gan.loss_plot": "损失",
+        "gan.d_plot": "判别器输出：真实数字与生成数字",
+        "gan.share_plot": "1,000 个样本中各数字所占比例（%）",
+        "gan.show_btn": "显示该轮",
+        "gan.x_epoch": "轮次",
+        "gan.y_loss": "平均损失",
+        "gan.y_d": "判别器平均输出",
+        "gan.y_share": "比例（%）",
+        "gan.s_loss_d": "判别器损失",
+        "gan.s_loss_g": "生成器损失",
+        "gan.s_d_real": "D(x)：真实数字",
+        "gan.s_d_fake": "D(G(z))：生成数字",
+        "gan.s_digit": "数字 {d}",
+        "gan.summary": (
+            "**第 {e} 轮（共 {E} 轮）。** 判别器损失 {ld:.3f}，生成器损失 {lg:.3f}。判别器对真实数字的平均输出为 {dr:.2f}，"
+            "对生成数字为 {df:.2f}（0 表示确定是假的，1 表示确定是真的；判别器若被完全骗过，两者都会是 0.5）。"
+            "在 1,000 个样本中，最常见的数字是 **{top}**（{top_p:.1f} %），最少见的是 **{low}**（{low_p:.1f} %）；"
+            "与均匀分布的距离 KL = {kl:.3f} 奈特。"
+        ),
+    },
+}
+
+
+@guarded
+def gan_sample(n=64, seed=0, request: gr.Request = None):
+    lang = lang_of(request)
+    n = as_int(n, tr("gan.n", lang), 1, MAX_N, lang)
+    seed = as_seed(seed, lang)
+    g = model("gan", lang)
+    x = sample_gan(g, n, seed)
+    return to_pil_grid(x, nrow=min(16, int(np.ceil(np.sqrt(n)))), scale=2)  # the page enlarges it further, pixelated
+
+
+def _plot(df, x, y, color, x_title, y_title, cls=gr.LinePlot, **kw):
+    return cls(value=df, x=x, y=y, color=color, x_title=x_title, y_title=y_title, color_title=" ", **kw)
+
+
+@guarded
+def gan_timeline(epoch=None, request: gr.Request = None):
+    lang = lang_of(request)
+    tl = model("gan_timeline", lang)
+    E = int(tl["samples"].shape[0])
+    e = E if epoch is None else as_int(epoch, tr("gan.epoch", lang), 1, E, lang)
+    imgs = torch.from_numpy(tl["samples"][e - 1]).float().div(255).unsqueeze(1)
+    grid = to_pil_grid(imgs, nrow=8, scale=3)
+    ep = np.arange(1, E + 1)
+    xe, ye, s = tr("gan.x_epoch", lang), tr("gan.y_loss", lang), "series"
+    loss = long_frame(ep, {tr("gan.s_loss_d", lang): tl["loss_d"], tr("gan.s_loss_g", lang): tl["loss_g"]}, xe, ye, s)
+    yd = tr("gan.y_d", lang)
+    dplot = long_frame(ep, {tr("gan.s_d_real", lang): tl["d_real"], tr("gan.s_d_fake", lang): tl["d_fake"]}, xe, yd, s)
+    ys = tr("gan.y_share", lang)
+    shares = long_frame(ep, {tr("gan.s_digit", lang, d=d): 100 * tl["shares"][:, d] for d in range(10)}, xe, ys, s)
+    p = tl["shares"][e - 1].astype(np.float64)
+    summary = tr(
+        "gan.summary",
+        lang,
+        e=e,
+        E=E,
+        ld=float(tl["loss_d"][e - 1]),
+        lg=float(tl["loss_g"][e - 1]),
+        dr=float(tl["d_real"][e - 1]),
+        df=float(tl["d_fake"][e - 1]),
+        top=int(p.argmax()),
+        top_p=100 * p.max(),
+        low=int(p.argmin()),
+        low_p=100 * p.min(),
+        kl=kl_to_uniform(p) if p.sum() > 0 else float("nan"),
+    )
+    return (
+        grid,
+        _plot(loss, xe, ye, s, xe, ye),
+        _plot(dplot, xe, yd, s, xe, yd, y_lim=[0, 1]),
+        _plot(shares, xe, ys, s, xe, ys),
+        summary,
+    )
+
+
+def build():
+    E = card_epochs()
+    gr.Markdown(T("gan.intro"))
+    gr.Markdown(T("gan.sample_h"))
+    with gr.Row():
+        with gr.Column(scale=1):
+            n = Slider(1, MAX_N, value=64, step=1, label=T("gan.n"), elem_id="gan-n")
+            seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="gan-seed")
+            btn = gr.Button(T("gan.sample_btn"), variant="primary", elem_id="gan-sample-button")
+        with gr.Column(scale=2):
+            gr.Markdown(T("gan.samples_h"))  # captions above the grids: an overlaid label would hide the top row
+            out = gr.Image(
+                label=T("gan.samples"),
+                show_label=False,
+                format="png",
+                interactive=False,
+                elem_id="gan-samples",
+                elem_classes=["gd-pixel"],
+                height=420,
+            )
+    gr.Examples(
+        [[64, 0], [64, 1], [256, 7]],
+        inputs=[n, seed],
+        outputs=[out],
+        fn=gan_sample,
+        **example_caching(),
+        api_visibility="private",
+        example_labels=["64 · #0", "64 · #1", "256 · #7"],
+        label=T("gan.examples"),
+    )
+    btn.click(gan_sample, [n, seed], [out], api_name="gan_sample")
+
+    gr.Markdown(T("gan.timeline_h"))
+    gr.Markdown(T("gan.timeline_intro"))
+    with gr.Row():
+        epoch = Slider(1, E, value=E, step=1, label=T("gan.epoch"), elem_id="gan-epoch", scale=4)
+        show = gr.Button(T("gan.show_btn"), elem_id="gan-timeline-button", scale=1)
+    with gr.Row():
+        with gr.Column(scale=1):
+            gr.Markdown(T("gan.epoch_samples_h"))
+            tl_img = gr.Image(
+                label=T("gan.epoch_samples"),
+                show_label=False,
+                format="png",
+                interactive=False,
+                elem_id="gan-timeline-samples",
+                elem_classes=["gd-pixel"],
+                height=420,
+            )
+            summary = gr.Markdown(elem_id="gan-timeline-summary")
+        with gr.Column(scale=1):
+            loss_plot = gr.LinePlot(label=T("gan.loss_plot"), color="series", elem_id="gan-loss-plot")
+            d_plot = gr.LinePlot(label=T("gan.d_plot"), color="series", elem_id="gan-d-plot")
+    share_plot = gr.LinePlot(label=T("gan.share_plot"), color="series", elem_id="gan-share-plot")
+    outs = [tl_img, loss_plot, d_plot, share_plot, summary]
+    ex = sorted({1, min(60, E), E})  # the chapter shows epochs 1, 60 and 200
+    show.click(gan_timeline, [epoch], outs, api_name="gan_timeline")
+    epoch.release(gan_timeline, [epoch], outs, api_visibility="private")
+    examples = gr.Examples(
+        [[e] for e in ex],
+        inputs=[epoch],
+        outputs=outs,
+        fn=gan_timeline,
+        **example_caching(),
+        api_visibility="private",
+        example_labels=[str(e) for e in ex],
+        label=T("gan.examples"),
+    )
+    # run_on_click would add a public-looking event; show the chosen epoch with a private one instead
+    examples.load_input_event.then(gan_timeline, [epoch], outs, api_visibility="private")

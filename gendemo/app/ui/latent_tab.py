@@ -1,0 +1,420 @@
+"""The GAN's noise space: walk one dimension (/latent_walk), map two (/latent_grid), interpolate between two seeds
+(/latent_interpolate), and move along semantic directions fitted after InterFaceGAN (/latent_direction)."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import torch
+
+from gendemo.app.i18n import lang_of, tr
+from gendemo.app.ui.common import (
+    Dropdown,
+    Number,
+    Slider,
+    T,
+    as_float,
+    as_int,
+    as_seed,
+    example_caching,
+    guarded,
+    model,
+)
+from gendemo.app.ui.gan_common import judge
+from gendemo.core.images import to_pil, to_pil_grid
+from gendemo.gan import latent as L
+from gendemo.gan.sampling import generate, noise
+
+TAB_KEY = "latent.tab"
+K_MAX_WALK, K_MAX_GRID, K_MAX_INTERP = 25, 15, 25
+ALPHA_MAX = 5.0
+STRIP_STEPS = 11  # the context strip along a direction, from −ALPHA_MAX to +ALPHA_MAX
+DIGIT_ATTRS = [f"digit{d}" for d in range(10)]
+WALK_SEED = (
+    1501  # with the shipped GAN, dimension 2 turns this 2 into a 3, then a 9, then a 4 (cf. the chapter's 3 → 9 → 4)
+)
+
+STRINGS = {
+    "en": {
+        "latent.tab": "Latent space",
+        "latent.intro": (
+            "Every digit this GAN draws comes from a point in a ten-dimensional space: its noise vector. Nearby points "
+            "give similar digits, and moving steadily in one direction changes the picture gradually. With only ten "
+            "dimensions, each one tends to control several things at once — shape, thickness, even which digit it is. "
+            "That mixing is called *entanglement*.\n\n"
+            "**Try this:** in the walk, keep the seed and try each dimension in turn; find one that changes the digit "
+            "itself. The chapter's third dimension turned a 3 into a 9 and then a 4; in this GAN the third dimension "
+            "(number 2, counting from 0) takes seed 1501 from a 2 through a 3 and a 9 to a 4."
+        ),
+        "latent.walk_h": "### Walk along one dimension",
+        "latent.seed": "Seed (the starting noise vector)",
+        "latent.dim": "Dimension (0–9)",
+        "latent.k": "Steps from −3 to +3",
+        "latent.walk_btn": "Walk",
+        "latent.walk_out": "One dimension from −3 (left) to +3 (right), the other nine fixed",
+        "latent.grid_h": "### Map two dimensions",
+        "latent.dim_x": "Dimension across (left → right)",
+        "latent.dim_y": "Dimension down (top → bottom)",
+        "latent.k_grid": "Steps per side",
+        "latent.grid_btn": "Map",
+        "latent.grid_out": "Both dimensions from −3 to +3",
+        "latent.interp_h": "### Interpolate between two seeds",
+        "latent.interp_intro": (
+            "A straight line between two noise vectors (linear, top row) cuts through the middle of the space, where "
+            "vectors are shorter than almost any the generator saw in training, so the middle digits can look faint or "
+            "generic. Spherical interpolation (bottom row) follows an arc and keeps the length typical."
+        ),
+        "latent.seed_a": "Seed A (left)",
+        "latent.seed_b": "Seed B (right)",
+        "latent.k_interp": "Steps",
+        "latent.interp_btn": "Interpolate",
+        "latent.interp_out": "Top: linear · bottom: spherical",
+        "latent.dir_h": "### Semantic directions (InterFaceGAN)",
+        "latent.dir_intro": (
+            "Following Shen et al. (2019), thousands of random noise vectors were drawn and every resulting digit was "
+            "scored: which digit the classifier sees, how thick its strokes are, how much it leans. For each score a "
+            "straight boundary in the noise space was fitted (logistic regression) to separate high from low; the arrow "
+            "perpendicular to that boundary is the direction. Slide along it and see what changes — and what changes "
+            "that should not (entanglement). Optionally, remove from the direction its overlap with a second one."
+        ),
+        "latent.attr": "Direction",
+        "latent.a_thickness": "stroke thickness",
+        "latent.a_slant": "slant",
+        "latent.a_digit": "more like a {d}",
+        "latent.keep": "Keep this one fixed (project it out)",
+        "latent.none": "nothing",
+        "latent.alpha": "Distance along the direction",
+        "latent.dir_btn": "Move",
+        "latent.dir_out": "The digit at this distance",
+        "latent.dir_strip": "From −5 (left) to +5 (right) along the direction",
+        "latent.dir_table": "What changes along the way",
+        # handler text
+        "latent.reads": "The classifier reads, left to right: {seq}",
+        "latent.same_dims": "Choose two different dimensions (both are {d}).",
+        "latent.bad_attr": "Unknown direction {value!r}; choose one of: {names}.",
+        "latent.norms": "Length of the noise vector along the path — linear: {lin}; spherical: {sph}.",
+        "latent.col_alpha": "distance",
+        "latent.col_digit": "digit seen",
+        "latent.col_conf": "confidence %",
+        "latent.col_thick": "thickness (px)",
+        "latent.col_slant": "slant (°)",
+        "latent.dir_summary": (
+            "**{name}** — the boundary separates its two sides for {acc:.0f} % of held-out samples (50 % would mean "
+            "the noise space has no straight-line notion of it). Fitted on {n:,} samples ({source}). Most aligned other "
+            "directions: {others}. A cosine near 0 means independent; near ±1 means the two are tangled together."
+        ),
+        "latent.projected": "The part along **{other}** was removed first (cosine before: {cos:+.2f}).",
+        "latent.src_quick": "fitted when the app started, as the shipped file was missing or belonged to another GAN",
+    },
+    "zh-CN": {
+        "latent.tab": "潜在空间",
+        "latent.intro": (
+            "这个 GAN 画出的每个数字，都来自十维空间中的一个点：它的噪声向量。相邻的点给出相似的数字，沿一个方向稳步移动，"
+            "图像也会逐渐变化。只有十个维度时，每个维度往往同时控制好几样东西——形状、粗细，甚至是哪个数字。"
+            "这种混杂称为*纠缠*。\n\n"
+            "**试一试**：在“漫步”中保持随机种子不变，依次尝试每个维度，找出一个能改变数字本身的维度"
+            "。本章中的第三个维度把 3 先变成 9，再变成 4；在这个 GAN 里，第三个维度（从 0 数起的 2 号维度）"
+            "会让种子 1501 从 2 经过 3 和 9 变成 4。"
+        ),
+        "latent.walk_h": "### 沿一个维度漫步",
+        "latent.seed": "随机种子（起始噪声向量）",
+        "latent.dim": "维度（0–9）",
+        "latent.k": "从 −3 到 +3 的步数",
+        "latent.walk_btn": "漫步",
+        "latent.walk_out": "一个维度从 −3（左）到 +3（右），其余九个保持不变",
+        "latent.grid_h": "### 两个维度的地图",
+        "latent.dim_x": "横向维度（左 → 右）",
+        "latent.dim_y": "纵向维度（上 → 下）",
+        "latent.k_grid": "每边的步数",
+        "latent.grid_btn": "绘制地图",
+        "latent.grid_out": "两个维度都从 −3 到 +3",
+        "latent.interp_h": "### 在两个随机种子之间插值",
+        "latent.interp_intro": (
+            "两个噪声向量之间的直线（线性插值，上排）会穿过空间的中部，那里的向量比训练时生成器见过的几乎所有向量都短，"
+            "因此中间的数字可能显得模糊或平庸。球面插值（下排）沿着弧线走，让向量长度保持在常见范围。"
+        ),
+        "latent.seed_a": "种子 A（左）",
+        "latent.seed_b": "种子 B（右）",
+        "latent.k_interp": "步数",
+        "latent.interp_btn": "插值",
+        "latent.interp_out": "上排：线性 · 下排：球面",
+        "latent.dir_h": "### 语义方向（InterFaceGAN）",
+        "latent.dir_intro": (
+            "仿照 Shen 等人（2019）的做法：随机抽取数千个噪声向量，并给生成的每个数字打分——分类器认为它是哪个数字、"
+            "笔画有多粗、倾斜了多少。对每一种分数，在噪声空间里拟合一个把高分和低分分开的平面边界（逻辑回归）；"
+            "垂直于这个边界的箭头就是方向。沿着它滑动，看看什么变了——以及哪些不该变的也变了（纠缠）。"
+            "还可以先从这个方向中去掉它与另一个方向重叠的部分。"
+        ),
+        "latent.attr": "方向",
+        "latent.a_thickness": "笔画粗细",
+        "latent.a_slant": "倾斜",
+        "latent.a_digit": "更像 {d}",
+        "latent.keep": "保持这一项不变（投影去除）",
+        "latent.none": "无",
+        "latent.alpha": "沿方向移动的距离",
+        "latent.dir_btn": "移动",
+        "latent.dir_out": "这个距离上的数字",
+        "latent.dir_strip": "沿该方向从 −5（左）到 +5（右）",
+        "latent.dir_table": "一路上发生了哪些变化",
+        "latent.reads": "分类器从左到右读出：{seq}",
+        "latent.same_dims": "请选择两个不同的维度（现在都是 {d}）。",
+        "latent.bad_attr": "未知的方向 {value!r}；请从以下选项中选择：{names}。",
+        "latent.norms": "路径上噪声向量的长度——线性：{lin}；球面：{sph}。",
+        "latent.col_alpha": "距离",
+        "latent.col_digit": "认出的数字",
+        "latent.col_conf": "置信度 %",
+        "latent.col_thick": "粗细（像素）",
+        "latent.col_slant": "倾斜（°）",
+        "latent.dir_summary": (
+            "**{name}** —— 在留出的样本上，这个边界能把两边正确分开的比例为 {acc:.0f} %（50% 意味着噪声空间里没有对应的直线方向）。"
+            "用 {n:,} 个样本拟合（{source}）。与之最接近的其他方向：{others}。余弦接近 0 表示相互独立，接近 ±1 表示两者纠缠在一起。"
+        ),
+        "latent.projected": "已先去掉沿 **{other}** 的分量（去除前的余弦：{cos:+.2f}）。",
+        "latent.src_quick": "因随附的文件缺失或属于另一个 GAN，在应用启动时现场拟合",
+    },
+}
+
+
+def _attr_name(a: str, lang: str) -> str:
+    if a.startswith("digit"):
+        return tr("latent.a_digit", lang, d=a[5:])
+    return tr(f"latent.a_{a}", lang)
+
+
+def _z0(seed, g):
+    return noise(1, g.cfg.noise_dim, seed)[0]
+
+
+def _reads(net, x, lang) -> str:
+    probs = judge(net, x)
+    return tr("latent.reads", lang, seq=" → ".join(str(int(d)) for d in probs.argmax(1)))
+
+
+@guarded
+def latent_walk(seed=WALK_SEED, dim=2, k=9, request: gr.Request = None):
+    lang = lang_of(request)
+    seed = as_seed(seed, lang)
+    dim = as_int(dim, tr("latent.dim", lang), 0, 9, lang)
+    k = as_int(k, tr("latent.k", lang), 2, K_MAX_WALK, lang)
+    g = model("gan", lang)
+    dim = min(dim, g.cfg.noise_dim - 1)
+    x = generate(g, L.walk(_z0(seed, g), dim, k)).cpu()
+    return to_pil_grid(x, nrow=k, scale=3), _reads(model("classifier", lang), x, lang)
+
+
+@guarded
+def latent_grid(seed=0, dim_x=0, dim_y=2, k=9, request: gr.Request = None):
+    lang = lang_of(request)
+    seed = as_seed(seed, lang)
+    dx = as_int(dim_x, tr("latent.dim_x", lang), 0, 9, lang)
+    dy = as_int(dim_y, tr("latent.dim_y", lang), 0, 9, lang)
+    k = as_int(k, tr("latent.k_grid", lang), 2, K_MAX_GRID, lang)
+    if dx == dy:
+        raise gr.Error(tr("latent.same_dims", lang, d=dx))
+    g = model("gan", lang)
+    x = generate(g, L.grid(_z0(seed, g), dx, dy, k)).cpu()
+    return to_pil_grid(x, nrow=k, scale=2 if k > 10 else 3)
+
+
+@guarded
+def latent_interp(seed_a=0, seed_b=1, k=9, request: gr.Request = None):
+    lang = lang_of(request)
+    a = as_seed(seed_a, lang)
+    b = as_seed(seed_b, lang)
+    k = as_int(k, tr("latent.k_interp", lang), 2, K_MAX_INTERP, lang)
+    g = model("gan", lang)
+    za, zb = _z0(a, g), _z0(b, g)
+    t = torch.linspace(0, 1, k)
+    zl, zs = L.lerp(za, zb, t), L.slerp(za, zb, t)
+    x = generate(g, torch.cat([zl, zs])).cpu()
+    fmt = lambda z: " ".join(f"{v:.2f}" for v in z.norm(dim=1).tolist())
+    return to_pil_grid(x, nrow=k, scale=3), tr("latent.norms", lang, lin=fmt(zl), sph=fmt(zs))
+
+
+def _attr_value(value, names, lang):
+    s = "thickness" if value is None or str(value).strip() == "" else str(value).strip()
+    if s not in names:
+        raise gr.Error(tr("latent.bad_attr", lang, value=value, names=", ".join(names)))
+    return s
+
+
+@guarded
+def latent_direction(attribute="thickness", seed=0, alpha=0.0, keep="none", request: gr.Request = None):
+    lang = lang_of(request)
+    g = model("gan", lang)
+    net = model("classifier", lang)
+    dirs = model("gan_directions", lang)
+    names = list(dirs["attributes"])
+    attr = _attr_value(attribute, names, lang)
+    keep = "none" if keep is None or str(keep).strip() in ("", "none") else _attr_value(keep, names, lang)
+    seed = as_seed(seed, lang)
+    alpha = as_float(alpha, tr("latent.alpha", lang), -ALPHA_MAX, ALPHA_MAX, lang)
+    normals = dirs["normals"]
+    i = names.index(attr)
+    n = normals[i].clone()
+    note = ""
+    if keep != "none" and keep != attr:
+        m = normals[names.index(keep)]
+        cos = float(n @ m)
+        n = n - cos * m
+        n = n / n.norm().clamp_min(1e-8)
+        note = tr("latent.projected", lang, other=_attr_name(keep, lang), cos=cos)
+    z0 = _z0(seed, g)
+    alphas = torch.linspace(-ALPHA_MAX, ALPHA_MAX, STRIP_STEPS)
+    zs = torch.cat([(z0 + alpha * n)[None], z0[None] + alphas[:, None] * n[None]])  # the chosen point, then the strip
+    x = generate(g, zs).cpu()
+    probs = judge(net, x)
+    conf, pred = probs.max(1)
+    thick, sl = L.thickness(x), L.slant(x)
+
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {
+            tr("latent.col_alpha", lang): [round(alpha, 2)] + [round(float(a), 1) for a in alphas],
+            tr("latent.col_digit", lang): pred.tolist(),
+            tr("latent.col_conf", lang): np.round(100 * conf.double().numpy(), 1),
+            tr("latent.col_thick", lang): np.round(thick.double().numpy(), 2),
+            tr("latent.col_slant", lang): np.round(sl.double().numpy(), 1),
+        }
+    )
+    cos_all = normals @ n
+    order = [j for j in cos_all.abs().argsort(descending=True).tolist() if j != i][:3]
+    others = ", ".join(f"{_attr_name(names[j], lang)} ({float(cos_all[j]):+.2f})" for j in order)
+    acc = float(dirs["accuracy"][i]) * 100
+    summary = tr(
+        "latent.dir_summary",
+        lang,
+        name=_attr_name(attr, lang),
+        acc=acc,
+        n=int(dirs.get("n") or 0),
+        source=tr("latent.src_quick", lang)
+        if dirs.get("source") == "quick"
+        else str(dirs.get("source", "")).rsplit("/", 1)[-1],
+        others=others,
+    )
+    if note:
+        summary += "\n\n" + note
+    return to_pil(x[0], scale=8), to_pil_grid(x[1:], nrow=STRIP_STEPS, scale=2), table, summary
+
+
+def _attr_choices():
+    return [(T("latent.a_thickness"), "thickness"), (T("latent.a_slant"), "slant")] + [
+        (f"→ {d}", f"digit{d}") for d in range(10)
+    ]
+
+
+def build():
+    gr.Markdown(T("latent.intro"))
+
+    gr.Markdown(T("latent.walk_h"))
+    with gr.Row():
+        with gr.Column(scale=1):
+            w_seed = Number(value=WALK_SEED, precision=0, label=T("latent.seed"), elem_id="walk-seed")
+            w_dim = Slider(0, 9, value=2, step=1, label=T("latent.dim"), elem_id="walk-dim")
+            w_k = Slider(2, K_MAX_WALK, value=9, step=1, label=T("latent.k"), elem_id="walk-k")
+            w_btn = gr.Button(T("latent.walk_btn"), variant="primary", elem_id="walk-button")
+        with gr.Column(scale=3):
+            w_out = gr.Image(
+                label=T("latent.walk_out"),
+                format="png",
+                interactive=False,
+                elem_id="walk-out",
+                elem_classes=["gd-pixel"],
+            )
+            w_txt = gr.Markdown(elem_id="walk-reads")
+    gr.Examples(
+        [[WALK_SEED, 2, 9], [WALK_SEED, 2, 17], [0, 2, 9], [5, 0, 9]],
+        inputs=[w_seed, w_dim, w_k],
+        outputs=[w_out, w_txt],
+        fn=latent_walk,
+        **example_caching(),
+        api_visibility="private",
+        example_labels=[f"#{WALK_SEED} · z[2]", f"#{WALK_SEED} · z[2] × 17", "#0 · z[2]", "#5 · z[0]"],
+        label=T("gan.examples"),
+    )
+    w_btn.click(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_name="latent_walk")
+    w_dim.release(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_visibility="private")
+
+    gr.Markdown(T("latent.grid_h"))
+    with gr.Row():
+        with gr.Column(scale=1):
+            g_seed = Number(value=0, precision=0, label=T("latent.seed"), elem_id="grid-seed")
+            g_dx = Slider(0, 9, value=0, step=1, label=T("latent.dim_x"), elem_id="grid-dx")
+            g_dy = Slider(0, 9, value=2, step=1, label=T("latent.dim_y"), elem_id="grid-dy")
+            g_k = Slider(2, K_MAX_GRID, value=9, step=1, label=T("latent.k_grid"), elem_id="grid-k")
+            g_btn = gr.Button(T("latent.grid_btn"), variant="primary", elem_id="grid-button")
+        with gr.Column(scale=2):
+            g_out = gr.Image(
+                label=T("latent.grid_out"),
+                format="png",
+                interactive=False,
+                elem_id="grid-out",
+                elem_classes=["gd-pixel"],
+                height=520,
+            )
+    g_btn.click(latent_grid, [g_seed, g_dx, g_dy, g_k], [g_out], api_name="latent_grid")
+
+    gr.Markdown(T("latent.interp_h"))
+    gr.Markdown(T("latent.interp_intro"))
+    with gr.Row():
+        with gr.Column(scale=1):
+            i_a = Number(value=0, precision=0, label=T("latent.seed_a"), elem_id="interp-a")
+            i_b = Number(value=1, precision=0, label=T("latent.seed_b"), elem_id="interp-b")
+            i_k = Slider(2, K_MAX_INTERP, value=9, step=1, label=T("latent.k_interp"), elem_id="interp-k")
+            i_btn = gr.Button(T("latent.interp_btn"), variant="primary", elem_id="interp-button")
+        with gr.Column(scale=3):
+            i_out = gr.Image(
+                label=T("latent.interp_out"),
+                format="png",
+                interactive=False,
+                elem_id="interp-out",
+                elem_classes=["gd-pixel"],
+            )
+            i_txt = gr.Markdown(elem_id="interp-norms")
+    i_btn.click(latent_interp, [i_a, i_b, i_k], [i_out, i_txt], api_name="latent_interpolate")
+
+    gr.Markdown(T("latent.dir_h"))
+    gr.Markdown(T("latent.dir_intro"))
+    with gr.Row():
+        with gr.Column(scale=1):
+            d_attr = Dropdown(_attr_choices(), value="thickness", label=T("latent.attr"), elem_id="dir-attr")
+            d_keep = Dropdown(
+                [(T("latent.none"), "none")] + _attr_choices(), value="none", label=T("latent.keep"), elem_id="dir-keep"
+            )
+            d_seed = Number(value=0, precision=0, label=T("latent.seed"), elem_id="dir-seed")
+            d_alpha = Slider(-ALPHA_MAX, ALPHA_MAX, value=0, step=0.25, label=T("latent.alpha"), elem_id="dir-alpha")
+            d_btn = gr.Button(T("latent.dir_btn"), variant="primary", elem_id="dir-button")
+        with gr.Column(scale=1):
+            d_out = gr.Image(
+                label=T("latent.dir_out"),
+                format="png",
+                interactive=False,
+                elem_id="dir-out",
+                elem_classes=["gd-pixel"],
+                height=260,
+            )
+        with gr.Column(scale=2):
+            d_strip = gr.Image(
+                label=T("latent.dir_strip"),
+                format="png",
+                interactive=False,
+                elem_id="dir-strip",
+                elem_classes=["gd-pixel"],
+            )
+            d_sum = gr.Markdown(elem_id="dir-summary")
+    d_table = gr.Dataframe(label=T("latent.dir_table"), interactive=False, elem_id="dir-table")
+    d_outs = [d_out, d_strip, d_table, d_sum]
+    d_ins = [d_attr, d_seed, d_alpha, d_keep]
+    gr.Examples(
+        [["thickness", 0, 3.0, "none"], ["slant", 1, -3.0, "none"], ["digit7", 2, 3.0, "thickness"]],
+        inputs=d_ins,
+        outputs=d_outs,
+        fn=latent_direction,
+        **example_caching(),
+        api_visibility="private",
+        example_labels=["#0 · +3", "#1 · −3", "#2 · +3"],
+        label=T("gan.examples"),
+    )
+    d_btn.click(latent_direction, d_ins, d_outs, api_name="latent_direction")
+    d_alpha.release(latent_direction, d_ins, d_outs, api_visibility="private")

@@ -1,0 +1,135 @@
+"""Image files in and out: the app decodes uploads itself (never trusting the browser or PIL defaults)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+
+MAX_PIXELS = 16_000_000  # far above any digit or photo a learner uploads; a decompression bomb stops here
+
+
+class BadImage(ValueError):
+    """A user mistake about an image; the message is shown as it is."""
+
+
+def open_image(path, background=(255, 255, 255)) -> Image.Image:
+    """Any file PIL reads → an RGB image: EXIF orientation applied, 16-bit rescaled (not clipped), alpha composited."""
+    if path is None:
+        raise BadImage("no image")
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with Image.open(path) as im:
+            if im.width * im.height > MAX_PIXELS:
+                raise BadImage(
+                    f"image too large ({im.width}×{im.height}); the limit is {MAX_PIXELS // 1_000_000} megapixels"
+                )
+            im.load()
+            im = ImageOps.exif_transpose(im)
+    except BadImage:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise BadImage(f"image too large; the limit is {MAX_PIXELS // 1_000_000} megapixels") from None
+    except (OSError, ValueError, SyntaxError) as e:
+        raise BadImage(f"this file is not an image that can be read ({type(e).__name__})") from None
+    return to_rgb(im, background)
+
+
+def to_rgb(im: Image.Image, background=(255, 255, 255)) -> Image.Image:
+    if im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        a = np.asarray(im, dtype=np.float64)
+        lo, hi = float(a.min()), float(a.max())
+        a = (a - lo) / (hi - lo) * 255 if hi > lo else np.zeros_like(a)
+        return Image.fromarray(a.astype(np.uint8), "L").convert("RGB")
+    if im.mode == "P":
+        im = im.convert("RGBA")
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode in ("RGB", "L") and "transparency" in im.info):
+        im = im.convert("RGBA")
+        bg = Image.new("RGBA", im.size, tuple(background) + (255,))
+        return Image.alpha_composite(bg, im).convert("RGB")
+    return im.convert("RGB")
+
+
+def alpha_of(path) -> np.ndarray | None:
+    """The alpha channel (H, W) in [0,1] if the file has one (sketchpad strokes live there)."""
+    with Image.open(path) as im:
+        im = ImageOps.exif_transpose(im)
+        if im.mode == "P":
+            im = im.convert("RGBA")
+        if "A" not in im.getbands():
+            return None
+        return np.asarray(im.getchannel("A"), np.float32) / 255
+
+
+def to_pil_grid(
+    x: torch.Tensor, nrow: int | None = None, scale: int = 4, pad: int = 2, pad_value: float = 0.25
+) -> Image.Image:
+    """(B, C, H, W) in [0,1] → one PIL image, each tile enlarged by `scale` with nearest-neighbour (crisp 28×28 pixels)."""
+    x = x.detach().float().clamp(0, 1).cpu()
+    if x.dim() == 3:
+        x = x.unsqueeze(1)
+    b, c, h, w = x.shape
+    nrow = nrow or int(np.ceil(np.sqrt(b)))
+    ncol_rows = int(np.ceil(b / nrow))
+    H, W = ncol_rows * (h + pad) + pad, nrow * (w + pad) + pad
+    canvas = torch.full((c, H, W), pad_value)
+    for i in range(b):
+        r, col = divmod(i, nrow)
+        canvas[:, pad + r * (h + pad) : pad + r * (h + pad) + h, pad + col * (w + pad) : pad + col * (w + pad) + w] = x[
+            i
+        ]
+    arr = (canvas.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+    img = Image.fromarray(arr[:, :, 0] if c == 1 else arr, "L" if c == 1 else "RGB")
+    return img.resize((W * scale, H * scale), Image.NEAREST) if scale > 1 else img
+
+
+def to_pil(x: torch.Tensor, scale: int = 8) -> Image.Image:
+    """One (C, H, W) image in [0,1] → PIL, nearest-neighbour enlarged."""
+    return to_pil_grid(x.unsqueeze(0), nrow=1, scale=scale, pad=0)
+
+
+_OUT_DIR: Path | None = None
+_OUT_KEEP = 2000  # newest PNGs kept in the output folder; gradio copies each into its own cache before serving
+
+
+def png_path(img: Image.Image) -> str:
+    """Write an output image as PNG, atomically, under a content-addressed name, and return the path.
+
+    Handing gradio a finished file (rather than a PIL image it encodes itself) matters under load: gradio writes PIL
+    outputs to its cache non-atomically, so two requests producing the same picture can serve a half-written file.
+    """
+    import hashlib
+    import io
+    import os
+    import tempfile
+    from pathlib import Path
+
+    global _OUT_DIR
+    if _OUT_DIR is None:
+        _OUT_DIR = Path(tempfile.mkdtemp(prefix="gendemo-out-"))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    data = buf.getvalue()
+    path = _OUT_DIR / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=_OUT_DIR, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+        files = sorted(_OUT_DIR.glob("*.png"), key=lambda p: p.stat().st_mtime)
+        for old in files[: max(0, len(files) - _OUT_KEEP)]:
+            old.unlink(missing_ok=True)
+    return str(path)
+
+
+def pil_outputs_to_files(value):
+    """Every PIL image inside a handler's return value (tuples, lists, gallery pairs) → a PNG file path."""
+    if isinstance(value, Image.Image):
+        return png_path(value)
+    if isinstance(value, tuple):
+        return tuple(pil_outputs_to_files(v) for v in value)
+    if isinstance(value, list):
+        return [pil_outputs_to_files(v) for v in value]
+    return value

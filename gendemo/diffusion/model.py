@@ -1,0 +1,46 @@
+"""The trained diffusion model: a noise-predicting U-Net and the schedule it was trained under, rebuilt from its card.
+
+The network knows nothing about schedules; the sampler needs both, so they travel together as one `Diffusion`
+(the split lucidrains' GaussianDiffusion(model, beta_schedule=…) and diffusers' unet + scheduler make).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from gendemo.core.checkpoints import load_checkpoint, load_into
+from gendemo.core.config import config_from_card
+from gendemo.core.paths import CHECKPOINT_DIR
+from gendemo.diffusion.schedules import Schedule, make_schedule
+from gendemo.diffusion.unet import UNet, UNetConfig
+
+
+@dataclass(frozen=True)
+class Diffusion:
+    net: UNet  # ε̂(x_t, t, text): the network of the forward algorithm's step 5
+    schedule: Schedule  # the ᾱ_t it was trained with; sampling under another schedule would mis-scale every step
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.net.parameters()).device
+
+
+def build_net(config: dict | UNetConfig) -> UNet:
+    return UNet(config if isinstance(config, UNetConfig) else config_from_card(UNetConfig, config))
+
+
+def load_diffusion(path: str | Path | None = None, device="cpu") -> tuple[Diffusion, dict]:
+    """The committed text-conditioned U-Net (EMA weights) in fp32 on `device`, eval mode, and its schedule from the card."""
+    path = Path(path or CHECKPOINT_DIR / "diffusion.safetensors")
+    state, card = load_checkpoint(path, "diffusion")
+    net = load_into(build_net(card["config"]), state, path, "diffusion")
+    # Schedule lookups are scalars read per step: the schedule stays on the CPU whatever device the network runs on.
+    schedule = make_schedule(card.get("schedule", "cosine"), int(card.get("timesteps", 1000)))
+    return Diffusion(net.to(device).eval(), schedule), card
+
+
+def app_loader(device) -> Diffusion:
+    return load_diffusion(device=device)[0]

@@ -1,0 +1,261 @@
+"""Training steps for the chapter's GAN and for the conditional GAN (python -m gendemo.train gan|cgan).
+
+One step is the chapter's loop (figure 6-1 and the nine steps under it):
+  1-2. a fake minibatch from the current generator and a real minibatch,
+  3-5. a discriminator step on fakes labelled 0 and reals labelled 1,
+  6-8. the discriminator frozen, a generator step on fresh noise with the fakes labelled "real".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from gendemo.classifier.model import load_classifier, predict
+from gendemo.core.checkpoints import save_checkpoint
+from gendemo.core.config import apply_overrides
+from gendemo.core.metrics import class_shares, share_table
+from gendemo.gan.artifacts import SNAPSHOT_EPOCHS, TIMELINE_SEED, save_timeline
+from gendemo.gan.model import CGANConfig, CondDiscriminator, CondGenerator, Discriminator, GANConfig, Generator
+
+REAL_TARGET = 0.9  # one-sided label smoothing: reals are labelled 0.9 for the discriminator, fakes stay 0
+
+
+def _bce(logits, target: float):
+    return F.binary_cross_entropy_with_logits(logits.float(), torch.full_like(logits.float(), target))
+
+
+class _AdversarialTask:
+    """What both GANs share: the G/D pair and their optimisers, one update, the resumable state."""
+
+    def _setup_pair(self, G, D):
+        self.G, self.D = G, D
+        self.g, self.d = self.t.wrap(G), self.t.wrap(D)
+        betas = (0.5, 0.999)  # the usual DCGAN setting; β1 = 0.9 makes GAN training oscillate more
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=self.t.lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=self.t.lr, betas=betas)
+        self.gen = torch.Generator().manual_seed(self.t.args.seed + 1000 * self.t.dist.rank)
+
+    @staticmethod
+    def _update(opt, loss):
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    @staticmethod
+    def _report(loss_d, loss_g, d_real, d_fake) -> dict:
+        return {
+            "loss_d": loss_d.detach(),
+            "loss_g": loss_g.detach(),
+            "d_real": torch.sigmoid(d_real.float()).mean().detach(),
+            "d_fake": torch.sigmoid(d_fake.float()).mean().detach(),
+        }
+
+    def state(self):
+        return {
+            "G": self.G.state_dict(),
+            "D": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "gen": self.gen.get_state(),
+        }
+
+    def load_state(self, st):
+        self.G.load_state_dict(st["G"])
+        self.D.load_state_dict(st["D"])
+        self.opt_g.load_state_dict(st["opt_g"])
+        self.opt_d.load_state_dict(st["opt_d"])
+        self.gen.set_state(st["gen"])
+
+
+class GANTask(_AdversarialTask):
+    defaults = {"epochs": 200, "batch_size": 128, "lr": 2e-4}
+
+    def __init__(self, trainer):
+        self.t = trainer
+        self.cfg = apply_overrides(GANConfig(), trainer.overrides)
+
+    def setup(self, data):
+        self._setup_pair(Generator(self.cfg), Discriminator(self.cfg))
+        self.fixed_z = torch.randn(64, self.cfg.noise_dim, generator=torch.Generator().manual_seed(TIMELINE_SEED))
+        self.timeline = {"samples": [], "shares": [], "loss_d": [], "loss_g": [], "d_real": [], "d_fake": []}
+        self.snapshots: dict[str, torch.Tensor] = {}
+        self.judge = None
+        if self.t.dist.main:
+            self.judge, _ = load_classifier(device=self.t.device)
+
+    def z(self, n):
+        return torch.randn(n, self.cfg.noise_dim, generator=self.gen).to(self.t.device)
+
+    def train_step(self, x, y, step):
+        real = x * 2 - 1  # MNIST [0,1] → the generator's tanh range [-1, 1]
+        b = real.shape[0]
+        # Steps 1-5: discriminator on fakes (0) and reals (1).
+        with self.t.autocast():
+            fake = self.g(self.z(b)).detach()
+            d_real, d_fake = self.d(real), self.d(fake)
+            loss_d = _bce(d_real, REAL_TARGET) + _bce(d_fake, 0.0)
+        self._update(self.opt_d, loss_d)
+        # Steps 6-8: freeze D, new noise, fakes labelled real; only G's weights move.
+        self.D.requires_grad_(False)
+        with self.t.autocast():
+            loss_g = _bce(self.D(self.g(self.z(b))), 1.0)
+        self._update(self.opt_g, loss_g)
+        self.D.requires_grad_(True)
+        return self._report(loss_d, loss_g, d_real, d_fake)
+
+    @torch.no_grad()
+    def end_epoch(self, epoch, means):
+        if not self.t.dist.main:
+            return {}
+        self.G.eval()
+        imgs = (self.G(self.fixed_z.to(self.t.device)).float() + 1) / 2
+        fresh = (
+            self.G(
+                torch.randn(1000, self.cfg.noise_dim, generator=torch.Generator().manual_seed(10_000 + epoch)).to(
+                    self.t.device
+                )
+            ).float()
+            + 1
+        ) / 2
+        self.G.train()
+        probs, _ = predict(self.judge, fresh)
+        shares = class_shares(probs.argmax(1))
+        tl = self.timeline
+        # 32 grey levels (5 bits) instead of 256: invisible at this size, and 200 epochs then compress to a few MB.
+        tl["samples"].append(((imgs.squeeze(1) * 31).round() * (255 / 31)).round().to(torch.uint8).cpu())
+        tl["shares"].append(torch.tensor(shares, dtype=torch.float32))
+        for k in ("loss_d", "loss_g", "d_real", "d_fake"):
+            tl[k].append(float(means.get(k, float("nan"))))
+        if epoch + 1 in SNAPSHOT_EPOCHS:
+            for k, v in self.G.state_dict().items():
+                self.snapshots[f"epoch{epoch + 1}.{k}"] = v.detach().half().cpu()
+        st = share_table(shares)
+        return {"kl_1000": st["kl_to_uniform_nats"], "min_share": st["min_share_percent"]}
+
+    def state(self):
+        tl = {
+            k: (torch.stack(v) if v and isinstance(v[0], torch.Tensor) else torch.tensor(v, dtype=torch.float64))
+            for k, v in self.timeline.items()
+        }
+        return {**super().state(), "timeline": tl, "snapshots": dict(self.snapshots)}
+
+    def load_state(self, st):
+        super().load_state(st)
+        self.timeline = {
+            k: (list(v.unbind(0)) if v.dtype != torch.float64 else v.tolist()) for k, v in st["timeline"].items()
+        }
+        self.snapshots = dict(st["snapshots"])
+
+    def export(self, out, training):
+        out = Path(out)
+        metrics = {}
+        if not self.t.args.no_eval:
+            from gendemo.gan.evaluate import evaluate_gan_model
+
+            metrics = evaluate_gan_model(self.G.eval(), self.judge, n=10_000, data_dir=self.t.args.data_dir)
+        card = save_checkpoint(
+            out,
+            self.G.state_dict(),
+            kind="gan",
+            config=self.cfg,
+            training={
+                **training,
+                "optimizer": "Adam(lr=%g, betas=(0.5, 0.999)) for G and D" % self.t.lr,
+                "real_label": REAL_TARGET,
+                "d_dropout": self.cfg.d_dropout,
+                "loss": "BCE with logits (the sigmoid output's cross-entropy)",
+            },
+            metrics=metrics,
+        )
+        save_timeline(out.with_name(out.stem + "_timeline.npz"), self.timeline, kind="gan_timeline", training=training)
+        if self.snapshots:
+            save_checkpoint(
+                out.with_name(out.stem + "_snapshots.safetensors"),
+                self.snapshots,
+                kind="gan_snapshots",
+                config=self.cfg,
+                training=training,
+                extra={
+                    "epochs": sorted(int(k.split(".")[0][5:]) for k in self.snapshots if k.endswith("net.0.weight")),
+                    "note": "generator weights (fp16) after these epochs, keys 'epochN.<param>'",
+                },
+            )
+        return card
+
+
+class CGANTask(_AdversarialTask):
+    defaults = {"epochs": 20, "batch_size": 128, "lr": 2e-4}
+
+    def __init__(self, trainer):
+        self.t = trainer
+        self.cfg = apply_overrides(CGANConfig(), trainer.overrides)
+
+    def setup(self, data):
+        self._setup_pair(CondGenerator(self.cfg), CondDiscriminator(self.cfg))
+        self.judge = load_classifier(device=self.t.device)[0] if self.t.dist.main else None
+        self.history = []
+
+    def train_step(self, x, y, step):
+        real = x * 2 - 1
+        b = real.shape[0]
+        dev = self.t.device
+        z = torch.randn(b, self.cfg.noise_dim, generator=self.gen).to(dev)
+        want = torch.randint(0, 10, (b,), generator=self.gen).to(dev)
+        w = float(self.cfg.aux_weight)
+        with self.t.autocast():
+            fake = self.g(z, want).detach()
+            if w > 0:  # AC-GAN: the discriminator also learns to name real digits
+                d_real, aux_real = self.d(real, y, with_aux=True)
+                loss_aux = F.cross_entropy(aux_real.float(), y)
+            else:
+                d_real, loss_aux = self.d(real, y), 0.0
+            d_fake = self.d(fake, want)
+            loss_d = _bce(d_real, REAL_TARGET) + _bce(d_fake, 0.0) + w * loss_aux
+        self._update(self.opt_d, loss_d)
+        self.D.requires_grad_(False)
+        z = torch.randn(b, self.cfg.noise_dim, generator=self.gen).to(dev)
+        want = torch.randint(0, 10, (b,), generator=self.gen).to(dev)
+        with self.t.autocast():
+            if w > 0:  # ...and the generator is rewarded when its digit is named as the one asked for
+                logit, aux = self.D(self.g(z, want), want, with_aux=True)
+                loss_g = _bce(logit, 1.0) + w * F.cross_entropy(aux.float(), want)
+            else:
+                loss_g = _bce(self.D(self.g(z, want), want), 1.0)
+        self._update(self.opt_g, loss_g)
+        self.D.requires_grad_(True)
+        return self._report(loss_d, loss_g, d_real, d_fake)
+
+    @torch.no_grad()
+    def end_epoch(self, epoch, means):
+        if not self.t.dist.main:
+            return {}
+        from gendemo.gan.sampling import sample_cgan
+
+        digits = torch.arange(10).repeat_interleave(100)
+        imgs = sample_cgan(self.G, digits, seed=20_000 + epoch)
+        self.G.train()
+        probs, _ = predict(self.judge, imgs)
+        acc = (probs.argmax(1).cpu() == digits).float().mean().item()
+        return {"class_accuracy_1000": round(acc, 4)}
+
+    def export(self, out, training):
+        metrics = {}
+        if not self.t.args.no_eval:
+            from gendemo.gan.evaluate import evaluate_cgan_model
+
+            metrics = evaluate_cgan_model(self.G.eval(), self.judge, n=10_000, data_dir=self.t.args.data_dir)
+        return save_checkpoint(
+            out,
+            self.G.state_dict(),
+            kind="cgan",
+            config=self.cfg,
+            training={
+                **training,
+                "optimizer": "Adam(lr=%g, betas=(0.5, 0.999)) for G and D" % self.t.lr,
+                "real_label": REAL_TARGET,
+            },
+            metrics=metrics,
+        )

@@ -1,0 +1,101 @@
+"""The GAN tabs in a real browser: each main action runs, its picture appears, is not blank, and changes with the seed."""
+
+import pytest
+from support import need
+from support.browser import element_png, image_is_not_blank, open_page, open_tab, shot  # noqa: F401
+
+from gendemo.core.paths import CHECKPOINT_DIR
+
+pytestmark = pytest.mark.browser
+
+
+def need_gan(*files):
+    for f in files or ("gan.safetensors",):
+        need((CHECKPOINT_DIR / f).exists(), f"{CHECKPOINT_DIR / f} not built yet")
+
+
+def run_and_grab(page, button, image, previous=None):
+    """Click, wait until the image is there (and differs from `previous` when given), return its PNG screenshot."""
+    page.locator(button).click()
+    img = page.locator(f"{image} img")
+    img.wait_for(state="visible")
+    if previous is not None:
+        page.wait_for_function(
+            "([sel, old]) => { const i = document.querySelector(sel); return i && i.src !== old; }",
+            arg=[f"{image} img", previous],
+        )
+    page.wait_for_timeout(300)  # let the new picture paint
+    return img.get_attribute("src"), element_png(img)
+
+
+def set_number(page, elem_id, value):
+    box = page.locator(f"#{elem_id} input")
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def test_gan_sample_in_browser(browser, app_client):
+    need_gan()
+    page = open_page(browser, app_client.base_url)
+    try:
+        page.get_by_role("tab", name="GAN", exact=True).click()  # not "Conditional GAN"
+        src0, png0 = run_and_grab(page, "#gan-sample-button", "#gan-samples")
+        assert image_is_not_blank(png0)
+        set_number(page, "gan-seed", 7)
+        src1, png1 = run_and_grab(page, "#gan-sample-button", "#gan-samples", previous=src0)
+        assert image_is_not_blank(png1) and png1 != png0
+    finally:
+        shot(page, "gan_sample_en")
+
+
+def test_gan_timeline_in_browser(browser, app_client):
+    need_gan("gan_timeline.npz")
+    page = open_page(browser, app_client.base_url)
+    try:
+        page.get_by_role("tab", name="GAN", exact=True).click()  # not "Conditional GAN"
+        _, png = run_and_grab(page, "#gan-timeline-button", "#gan-timeline-samples")
+        assert image_is_not_blank(png)
+        page.locator("#gan-timeline-summary").get_by_text("Epoch").first.wait_for()
+    finally:
+        shot(page, "gan_timeline_en")
+
+
+def test_mode_collapse_in_browser(browser, app_client):
+    need_gan()
+    page = open_page(browser, app_client.base_url)
+    try:
+        open_tab(page, "Mode collapse")
+        _, png = run_and_grab(page, "#mc-button", "#mc-grouped")
+        assert image_is_not_blank(png)
+        page.locator("#mc-summary").get_by_text("KL").first.wait_for()
+    finally:
+        shot(page, "mode_collapse_en")
+
+
+def test_cgan_in_browser(browser, app_client):
+    need_gan("cgan.safetensors")
+    page = open_page(browser, app_client.base_url)
+    try:
+        open_tab(page, "Conditional GAN")
+        src0, png0 = run_and_grab(page, "#cgan-button", "#cgan-samples")
+        assert image_is_not_blank(png0)
+        set_number(page, "cgan-seed", 3)
+        _, png1 = run_and_grab(page, "#cgan-button", "#cgan-samples", previous=src0)
+        assert png1 != png0
+    finally:
+        shot(page, "cgan_en")
+
+
+def test_latent_walk_in_browser_chinese(browser, app_client):
+    need_gan()
+    page = open_page(browser, app_client.base_url, locale="zh-CN")
+    try:
+        open_tab(page, "潜在空间")
+        src0, png0 = run_and_grab(page, "#walk-button", "#walk-out")
+        assert image_is_not_blank(png0)
+        page.locator("#walk-reads").get_by_text("分类器").first.wait_for()  # the handler answered in Chinese
+        set_number(page, "walk-seed", 5)
+        _, png1 = run_and_grab(page, "#walk-button", "#walk-out", previous=src0)
+        assert png1 != png0
+    finally:
+        shot(page, "latent_walk_zh")

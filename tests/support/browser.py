@@ -1,0 +1,59 @@
+"""Playwright + Debian's Chromium: helpers shared by the browser tests (one module per tab in test_browser_*.py)."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from support import ROOT
+
+CHROMIUM = os.environ.get("GENDEMO_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(os.environ.get("GENDEMO_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
+ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+
+
+def open_page(browser, url: str, locale: str = "en-US"):
+    ctx = browser.new_context(
+        locale=locale, viewport={"width": 1920, "height": 1600}, extra_http_headers={"Accept-Language": locale}
+    )
+    page = ctx.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    page.wait_for_selector("button[role=tab]")
+    return page
+
+
+def open_tab(page, name: str):
+    page.get_by_role("tab", name=name).click()
+
+
+def image_is_not_blank(png_bytes: bytes, min_std: float = 3.0) -> bool:
+    a = np.asarray(Image.open(io.BytesIO(png_bytes)).convert("L"), np.float32)
+    return float(a.std()) > min_std
+
+
+def element_png(locator) -> bytes:
+    return locator.screenshot(type="png")
+
+
+def shot(page, name: str):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def app_url(app_client) -> str:
+    return app_client.base_url

@@ -1,0 +1,56 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import torch
+from support import ROOT, need
+
+from gendemo.classifier.model import Classifier, ClassifierConfig, to_ink
+from gendemo.classifier.preprocess import mnist_preprocess
+from gendemo.core.paths import CHECKPOINT_DIR
+
+
+def test_penultimate_features_and_logits_shapes():
+    m = Classifier(ClassifierConfig(channels=(4, 8), features=16)).eval()
+    x = torch.rand(5, 1, 28, 28)
+    assert m.features(x).shape == (5, 16) and m(x).shape == (5, 10)
+
+
+def test_colour_becomes_ink_by_max_not_luminance():
+    x = torch.zeros(1, 3, 28, 28)
+    x[0, 2, 10:20, 12:15] = 0.9  # a pure blue stroke: luminance would give ~0.1
+    ink = to_ink(x)
+    assert ink.shape == (1, 1, 28, 28) and abs(ink.max().item() - 0.9) < 1e-6
+
+
+def test_drawing_is_prepared_like_mnist():
+    page = np.ones((300, 200), np.float32)  # white paper
+    page[40:260, 150:170] = 0.0  # a dark vertical stroke near the right edge
+    d = mnist_preprocess(page)
+    assert d.shape == (28, 28)
+    assert d.max() > 0.9 and d[0].max() == 0 and d[:, 0].max() == 0  # inverted: white digit, black border
+    ys, xs = np.nonzero(d > 0.1)
+    assert ys.max() - ys.min() + 1 <= 21  # longest side scaled into 20 px
+    total = d.sum()
+    cy, cx = (d.sum(1) * np.arange(28)).sum() / total, (d.sum(0) * np.arange(28)).sum() / total
+    assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1  # centred by mass
+
+
+def test_blank_drawing_gives_blank_digit():
+    assert mnist_preprocess(np.ones((50, 50))).max() == 0
+
+
+def test_committed_classifier_reaches_99_3_percent(real_mnist):
+    need((CHECKPOINT_DIR / "classifier.safetensors").exists(), "classifier checkpoint missing")
+    r = subprocess.run(
+        [sys.executable, "-m", "gendemo.evaluate", "classifier", "--data-dir", str(real_mnist), "--device", "cpu"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    result = json.loads(r.stdout.strip().splitlines()[-1])
+    assert result["model"] == "classifier" and result["n"] == 10_000
+    assert result["accuracy"] >= 0.993, result

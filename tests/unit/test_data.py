@@ -1,0 +1,44 @@
+import torch
+from support import write_idx
+
+from gendemo.core.data import DataMissingError, load_mnist, minibatches, prepare_from
+
+
+def test_loads_tiny_idx_as_one_tensor(tiny_mnist):
+    d = load_mnist("train", tiny_mnist, download=False)
+    assert d.images.shape == (256, 1, 28, 28) and d.images.dtype == torch.float32
+    assert d.labels.shape == (256,) and d.labels.dtype == torch.long
+    assert d.images.min() >= 0.0 and d.images.max() == 1.0
+    # the planted bar sits at column 2*label+4
+    i = 0
+    col = d.images[i, 0, 10].argmax().item()
+    assert col == 2 * d.labels[i].item() + 4
+    t = load_mnist("test", tiny_mnist, download=False, limit=10)
+    assert len(t) == 10
+
+
+def test_prepare_from_gz(tmp_path):
+    src = write_idx(tmp_path / "src", gz=True)
+    raw = prepare_from(src, tmp_path / "root")
+    assert sorted(p.name for p in raw.iterdir()) == sorted(
+        ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+    )
+    assert len(load_mnist("train", tmp_path / "root", download=False)) == 256
+
+
+def test_missing_data_says_how_to_prepare(tmp_path):
+    try:
+        load_mnist("train", tmp_path / "nothing", download=False)
+    except DataMissingError as e:
+        assert "python -m gendemo.data --from" in str(e)
+    else:
+        raise AssertionError("expected DataMissingError")
+
+
+def test_minibatches_cover_epoch_once_and_split_ranks():
+    g = torch.Generator().manual_seed(0)
+    batches = list(minibatches(100, 10, g, "cpu"))
+    assert len(batches) == 10 and sorted(torch.cat(batches).tolist()) == list(range(100))
+    r0 = torch.cat(list(minibatches(100, 10, torch.Generator().manual_seed(1), "cpu", rank=0, world=2)))
+    r1 = torch.cat(list(minibatches(100, 10, torch.Generator().manual_seed(1), "cpu", rank=1, world=2)))
+    assert set(r0.tolist()).isdisjoint(r1.tolist()) and len(r0) + len(r1) == 100

@@ -44,14 +44,14 @@ demo = build_demo()
 
 
 def launch_kwargs() -> dict:
-    return dict(
-        max_file_size=MAX_FILE_SIZE,
-        allowed_paths=[str(EXAMPLES)],
-        show_error=False,  # unexpected failures stay on the server; user mistakes arrive as gr.Error anyway
-        i18n=gradio_i18n(),
-        css=CSS,
-        theme=gr.themes.Soft(),
-    )
+    return {
+        "max_file_size": MAX_FILE_SIZE,
+        "allowed_paths": [str(EXAMPLES)],
+        "show_error": False,  # unexpected failures stay on the server; user mistakes arrive as gr.Error anyway
+        "i18n": gradio_i18n(),
+        "css": CSS,
+        "theme": gr.themes.Soft(),
+    }
 
 
 def main(argv=None):

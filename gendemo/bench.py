@@ -90,7 +90,7 @@ def bench_data(quick):
     ds = MNIST(str(data_root()), train=True, download=False, transform=transforms.ToTensor())
 
     def loader_loop():
-        for i, (x, y) in enumerate(DataLoader(ds, batch_size=128, shuffle=True, num_workers=0)):
+        for i, (_x, _y) in enumerate(DataLoader(ds, batch_size=128, shuffle=True, num_workers=0)):
             if i + 1 >= n_batches:
                 break
 
@@ -108,7 +108,8 @@ def bench_data(quick):
 
 
 def bench_app(quick):
-    """Cold start of `python app.py` to a served page, endpoint latencies through gradio_client, and the app's peak RSS."""
+    """Cold start of `python app.py` to a served page, endpoint latencies through gradio_client,
+    and the app's peak RSS."""
     import socket
     import urllib.request
 
@@ -133,9 +134,9 @@ def bench_app(quick):
                 break
             except Exception:
                 if proc.poll() is not None:
-                    raise RuntimeError("app.py exited: " + proc.stderr.read()[-2000:])
+                    raise RuntimeError("app.py exited: " + proc.stderr.read()[-2000:]) from None
                 if time.perf_counter() - t0 > 120:
-                    raise RuntimeError("app.py did not serve within 120 s")
+                    raise RuntimeError("app.py did not serve within 120 s") from None
                 time.sleep(0.05)
         cold = time.perf_counter() - t0
         row("app", "cold start: python app.py → page served", cold, "s", target="≤ 10 s")
@@ -150,7 +151,8 @@ def bench_app(quick):
             if api not in names:
                 continue
             ts = timeit(
-                lambda: client.predict(*args(), api_name=api), 2 if api == "/diffusion_generate" and quick else reps
+                lambda args=args, api=api: client.predict(*args(), api_name=api),
+                2 if api == "/diffusion_generate" and quick else reps,
             )
             row("app", f"{api} p50", pct(ts, 50) * 1000, "ms")
             row("app", f"{api} p95", pct(ts, 95) * 1000, "ms")

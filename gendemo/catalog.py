@@ -1,4 +1,5 @@
-"""Every model of the project, one row each: how it is trained, measured, sampled, loaded by the app, rebuilt and warmed.
+"""Every model of the project, one row each:
+how it is trained, measured, sampled, loaded by the app, rebuilt and warmed.
 
 The CLIs (train, evaluate, sample, bench), the checkpoint error messages and the app's registry all read this table, so
 adding a model is one row here plus its own code in its family's package. Code is named by "module:attribute" strings

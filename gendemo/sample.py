@@ -60,7 +60,7 @@ def main(argv=None) -> list[Path]:
         x = args.func(args, resolve_device(args.device))
     except CheckpointError as e:
         print(f"error: {e}", file=sys.stderr)
-        raise SystemExit(2)
+        raise SystemExit(2) from None
     x, names = x if isinstance(x, tuple) else (x, None)  # a subcommand may name its files (diffusion --prompts-file)
     paths = write_pngs(x, Path(args.out), names)
     print(

@@ -16,8 +16,8 @@ COMMON = {
         "app.title": "# gendemo — generative AI you can touch",
         "app.intro": (
             "This app goes with the chapter on generative AI. Every model here was trained by this project on MNIST "
-            "handwritten digits, small enough to run on a laptop CPU. Work through the tabs from left to right: first a "
-            "GAN learns to forge digits and reveals its favourite ones, a conditional GAN takes orders, and you walk "
+            "handwritten digits, small enough to run on a laptop CPU. Work through the tabs from left to right: first "
+            "a GAN learns to forge digits and reveals its favourite ones, a conditional GAN takes orders, and you walk "
             "through its noise space; then images dissolve into noise and a diffusion model learns to run that film "
             "backwards, guided by your words. The digit classifier at the end is the judge used throughout."
         ),
@@ -37,10 +37,10 @@ COMMON = {
     "zh-CN": {
         "app.title": "# gendemo —— 亲手体验生成式人工智能",
         "app.intro": (
-            "本应用配合“生成式人工智能”一章使用。这里的每个模型都由本项目在 MNIST 手写数字上训练，小到笔记本电脑的 CPU 也能运行。"
-            "请从左到右依次浏览各个标签页：先是一个 GAN 学着伪造数字，并暴露出它偏爱的几个数字；接着条件 GAN 按指令生成，"
-            "你还可以在它的噪声空间里漫步；然后图像逐步溶解为噪声，扩散模型在你的文字引导下学会把这个过程倒着放。"
-            "最后一个标签页里的数字分类器，是贯穿全程的评判者。"
+            "本应用配合“生成式人工智能”一章使用。这里的每个模型都由本项目在 MNIST 手写数字上训练，"
+            "小到笔记本电脑的 CPU 也能运行。请从左到右依次浏览各个标签页：先是一个 GAN 学着伪造数字，"
+            "并暴露出它偏爱的几个数字；接着条件 GAN 按指令生成，你还可以在它的噪声空间里漫步；然后图像逐步溶解为噪声，"
+            "扩散模型在你的文字引导下学会把这个过程倒着放。最后一个标签页里的数字分类器，是贯穿全程的评判者。"
         ),
         "app.lang_note": "界面语言跟随浏览器设置（English / 简体中文）。",
         "common.seed": "随机种子",
@@ -109,7 +109,8 @@ def lang_of(request) -> str:
 
 
 class I18nLabel:
-    """T("key") for component text: the key must exist in both languages (checked here, so a typo fails at build time)."""
+    """T("key") for component text: the key must exist in both languages
+    (checked here, so a typo fails at build time)."""
 
     def __call__(self, key: str):
         import gradio as gr

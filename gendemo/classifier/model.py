@@ -60,8 +60,8 @@ def normalize(x: torch.Tensor) -> torch.Tensor:
 
 
 def to_ink(x: torch.Tensor) -> torch.Tensor:
-    """(B, C, H, W) in [0,1] → (B, 1, H, W) ink intensity. Colour → max over channels, so a blue 7 is as inky as a white one
-    (luminance would make dark blue strokes faint)."""
+    """(B, C, H, W) in [0,1] → (B, 1, H, W) ink intensity. Colour → max over channels, so a blue 7 is as inky as a white
+    one (luminance would make dark blue strokes faint)."""
     return x if x.shape[1] == 1 else x.amax(dim=1, keepdim=True)
 
 

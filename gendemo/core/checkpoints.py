@@ -140,7 +140,8 @@ def load_checkpoint(weights_path: Path, kind: str | None = None) -> tuple[dict[s
     card = read_card(weights_path)
     if card.get("kind") != kind:
         raise CheckpointError(
-            f"{card_path(weights_path)} describes a {card.get('kind')!r} model, expected {kind!r}. Rebuild it with: {rebuild}"
+            f"{card_path(weights_path)} describes a {card.get('kind')!r} model, expected {kind!r}. "
+            f"Rebuild it with: {rebuild}"
         )
     digest = sha256_file(weights_path)
     if digest != card.get("sha256"):
@@ -235,7 +236,8 @@ def load_resume_state(run_dir: Path) -> dict[str, Any] | None:
     try:
         with safe_open(str(st), framework="pt") as f:
             skeleton = json.loads(f.metadata()["skeleton"])
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
+            names = f.keys()  # safe_open is not a mapping: `k in f` would not work, keys() is its API
+            tensors = {k: f.get_tensor(k) for k in names}
     except Exception as e:
         raise CheckpointError(f"{st} cannot be read ({e}); delete {run_dir} to start afresh") from None
     return unflatten_state(tensors, skeleton)

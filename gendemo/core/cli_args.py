@@ -1,4 +1,5 @@
-"""argparse types shared by the CLIs: a bad value is a one-line error that names the allowed range, never a traceback."""
+"""argparse types shared by the CLIs:
+a bad value is a one-line error that names the allowed range, never a traceback."""
 
 from __future__ import annotations
 

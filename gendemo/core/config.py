@@ -1,4 +1,5 @@
-"""Model configs are dataclasses: overridden from the command line (--set KEY=VALUE) and rebuilt from a checkpoint's card."""
+"""Model configs are dataclasses:
+overridden from the command line (--set KEY=VALUE) and rebuilt from a checkpoint's card."""
 
 from __future__ import annotations
 

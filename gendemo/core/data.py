@@ -59,7 +59,7 @@ def load_mnist(
         ds = MNIST(str(root), train=split == "train", download=False)
     except RuntimeError:
         if not download:
-            raise DataMissingError(f"MNIST not found under {root}/MNIST/raw. Prepare it with: {PREPARE_HINT}")
+            raise DataMissingError(f"MNIST not found under {root}/MNIST/raw. Prepare it with: {PREPARE_HINT}") from None
         try:
             ds = MNIST(str(root), train=split == "train", download=True)
         except Exception as e:  # offline, blocked, disk full: say how to fix it instead of a urllib trace

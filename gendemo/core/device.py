@@ -20,7 +20,8 @@ def resolve_device(name: str = "auto") -> torch.device:
 
 
 def cpu_has_bf16() -> bool:
-    # oneDNN runs bf16 matmuls/convs natively only on CPUs with AVX512-BF16 / AMX; elsewhere bf16 is emulated and slower.
+    # oneDNN runs bf16 matmuls/convs natively only on CPUs with AVX512-BF16 / AMX;
+    # elsewhere bf16 is emulated and slower.
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except Exception:

@@ -66,7 +66,8 @@ def alpha_of(path) -> np.ndarray | None:
 def to_pil_grid(
     x: torch.Tensor, nrow: int | None = None, scale: int = 4, pad: int = 2, pad_value: float = 0.25
 ) -> Image.Image:
-    """(B, C, H, W) in [0,1] → one PIL image, each tile enlarged by `scale` with nearest-neighbour (crisp 28×28 pixels)."""
+    """(B, C, H, W) in [0,1] → one PIL image,
+    each tile enlarged by `scale` with nearest-neighbour (crisp 28×28 pixels)."""
     x = x.detach().float().clamp(0, 1).cpu()
     if x.dim() == 3:
         x = x.unsqueeze(1)

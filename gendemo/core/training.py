@@ -57,10 +57,10 @@ def open_log(path: Path, columns: list[str], resume: bool):
             rows = list(csv.reader(f))
     old = rows[0] if rows else []
     if old and set(columns) <= set(old):
-        f = open(path, "a", newline="")
+        f = open(path, "a", newline="")  # noqa: SIM115 -- returned to the caller, who closes it at the end of the run
         return f, csv.writer(f), old
     cols = old + [c for c in columns if c not in old]
-    f = open(path, "w", newline="")
+    f = open(path, "w", newline="")  # noqa: SIM115 -- returned to the caller, who closes it at the end of the run
     w = csv.writer(f)
     w.writerow(cols)
     for r in rows[1:]:

@@ -75,7 +75,8 @@ SIZE = (None, "small", "large")
 
 
 def measure_style(gray: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Per-image measures on (B, 1, 28, 28) ink: mass (total ink), slant (shear from second moments), area (ink bbox)."""
+    """Per-image measures on (B, 1, 28, 28) ink:
+    mass (total ink), slant (shear from second moments), area (ink bbox)."""
     x = gray.float()[:, 0]
     b, h, w = x.shape
     mass = x.sum((1, 2)).clamp_min(1e-6)
@@ -86,8 +87,8 @@ def measure_style(gray: torch.Tensor) -> dict[str, torch.Tensor]:
     dy, dx = ys - cy[:, None, None], xs - cx[:, None, None]
     mu11 = (x * dx * dy).sum((1, 2)) / mass
     mu02 = (x * dy * dy).sum((1, 2)) / mass
-    # Image rows grow downwards: a digit whose top leans right has x falling as y grows, so μ11 < 0; flip the sign so that
-    # slant > 0 means leaning right (the usual italic).
+    # Image rows grow downwards: a digit whose top leans right has x falling as y grows, so μ11 < 0; flip the sign so
+    # that slant > 0 means leaning right (the usual italic).
     slant = -mu11 / mu02.clamp_min(1e-6)
     on = x > 0.2
     rows, cols = on.any(2), on.any(1)
@@ -222,8 +223,9 @@ TEMPLATES_COLOUR = (
 )
 TEMPLATES_NONE = ("a {S}digit", "a {S}handwritten number", "{S}digit", "a {S}numeral")
 
-# Whole-sentence phrasings: requests, labels and clauses where the digit and colour sit among other words. Without them the
-# model follows "a red 7" but loses the digit in a longer sentence (whose mean-pooled embedding dilutes the digit word).
+# Whole-sentence phrasings: requests, labels and clauses where the digit and colour sit among other words. Without them
+# the model follows "a red 7" but loses the digit in a longer sentence (whose mean-pooled embedding dilutes the digit
+# word).
 SENTENCES_BOTH = (
     "digit {D}, colour {C}",
     "digit {D}, color {C}",
@@ -277,7 +279,8 @@ SENTENCES_COLOUR = (
     "a {S}digit drawn in {C}",
     "ink colour: {C}",
 )
-# Noun-phrase templates may also be wrapped in a request and followed by a remark: "please paint " + "a red 7" + ", centred".
+# Noun-phrase templates may also be wrapped in a request and followed by a remark:
+# "please paint " + "a red 7" + ", centred".
 PREFIXES = (
     "draw",
     "paint",
@@ -321,11 +324,8 @@ SUFFIXES = (
     " on a plain black background",
     ", high contrast",
 )
-P_PREFIX, P_SUFFIX, P_SENTENCE = (
-    0.3,
-    0.3,
-    0.3,
-)  # how often a caption is a request, has a remark, is a whole-sentence form
+# How often a caption is a request, has a remark, is a whole-sentence form.
+P_PREFIX, P_SUFFIX, P_SENTENCE = 0.3, 0.3, 0.3
 
 # Style combinations a caption may mention: at most two of (thickness, slant, size).
 STYLE_COMBOS = [c for c in itertools.product(range(3), range(4), range(3)) if sum(v != 0 for v in c) <= 2]

@@ -38,7 +38,7 @@ def run(args, device):
         prompts = [args.prompt or ""]
     model, _ = load_diffusion(args.checkpoint, device)  # loaded once for all prompts
     enc = get_encoder(None, device)
-    kw = dict(steps=args.steps, guidance=args.guidance, sampler=args.sampler)
+    kw = {"steps": args.steps, "guidance": args.guidance, "sampler": args.sampler}
     if args.init:
         init = prepare_init(args.init)
         x = torch.cat(

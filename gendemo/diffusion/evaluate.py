@@ -1,8 +1,9 @@
-"""Evaluation of the text-conditioned diffusion model (python -m gendemo.evaluate diffusion): over the held-out prompts in
-eval_prompts.tsv, does the image show the asked digit (the classifier, on max-over-channels ink) and the asked colour
-(mean colour of the brightest stroke pixels, nearest palette colour by direction)? Plus the Fréchet distance to real test
-digits in the classifier's feature space (as for the GANs) and the sampling time per image. And the chapter's enhancement
-use of img2img: blurry, noisy, low-resolution test digits redrawn at strength 0.5 — is the right digit still there?"""
+"""Evaluation of the text-conditioned diffusion model (python -m gendemo.evaluate diffusion): over the held-out prompts
+in eval_prompts.tsv, does the image show the asked digit (the classifier, on max-over-channels ink) and the asked colour
+(mean colour of the brightest stroke pixels, nearest palette colour by direction)? Plus the Fréchet distance to real
+test digits in the classifier's feature space (as for the GANs) and the sampling time per image. And the chapter's
+enhancement use of img2img: blurry, noisy, low-resolution test digits redrawn at strength 0.5 — is the right digit still
+there?"""
 
 from __future__ import annotations
 
@@ -109,9 +110,9 @@ def degrade(gray: torch.Tensor, seed: int = 0, low: int = 10, size: int = 112, n
 def evaluate_enhancement(
     model, encoder, judge, data_dir=None, n: int = 96, strength: float = 0.5, seed: int = 0
 ) -> dict:
-    """The chapter's enhancement use of img2img: the first n MNIST test digits, degraded (see degrade), prepared as the app
-    prepares an upload, noised to strength·T and redrawn. Does the classifier still read the right digit — redrawn with
-    an empty prompt (the model alone), and with a prompt naming the digit (a white seven)?"""
+    """The chapter's enhancement use of img2img: the first n MNIST test digits, degraded (see degrade), prepared as the
+    app prepares an upload, noised to strength·T and redrawn. Does the classifier still read the right digit — redrawn
+    with an empty prompt (the model alone), and with a prompt naming the digit (a white seven)?"""
     from gendemo.core.data import load_mnist
     from gendemo.diffusion.captions import DIGIT_WORDS
     from gendemo.diffusion.init_image import prepare_init_array

@@ -11,9 +11,10 @@ from gendemo.core.images import alpha_of, open_image
 
 
 def prepare_init(path) -> torch.Tensor:
-    """Any image file → (3, 28, 28) in [0, 1] in the training images' look: a coloured stroke on black, prepared as MNIST
-    (cropped, scaled into 20×20, centred by mass). Strokes on a transparent canvas (a sketchpad) are read from the alpha
-    channel; dark ink on a light page becomes light ink on black. The stroke keeps its hue; black or grey ink becomes white."""
+    """Any image file → (3, 28, 28) in [0, 1] in the training images' look: a coloured stroke on black, prepared as
+    MNIST (cropped, scaled into 20×20, centred by mass). Strokes on a transparent canvas (a sketchpad) are read from the
+    alpha channel; dark ink on a light page becomes light ink on black. The stroke keeps its hue; black or grey ink
+    becomes white."""
     return prepare_init_array(np.asarray(open_image(path), np.float32) / 255, alpha_of(path))  # RGB: alpha over white
 
 
@@ -26,8 +27,8 @@ def prepare_init_array(rgb, alpha=None) -> torch.Tensor:
         border = np.concatenate([lum[0], lum[-1], lum[:, 0], lum[:, -1]])
         ink = 1 - rgb.min(-1) if np.median(border) > 0.5 else rgb.max(-1)  # light page: the ink is what is not white
     digit = mnist_preprocess(ink)  # (28, 28)
-    # Training digits sit on pure black with strokes that saturate at 1. A noisy scan's speckle is cropped and shrunk with
-    # the digit into a grey haze around it; the model never saw one, keeps it and redraws broken strokes
+    # Training digits sit on pure black with strokes that saturate at 1. A noisy scan's speckle is cropped and shrunk
+    # with the digit into a grey haze around it; the model never saw one, keeps it and redraws broken strokes
     # (examples/blurry_4.png). The haze is the median of the digit's box, where most pixels are background — unless that
     # median is bright, as in a "1" whose narrow box is nearly all stroke: then there is no haze to take off.
     ys, xs = np.nonzero(digit)

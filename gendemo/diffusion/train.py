@@ -6,8 +6,9 @@ caption bank for their digit, colour and measured style; the caption's precomput
 network, except for a share replaced by the learned null embedding (so the same network also learns the unconditional
 ε̂ that classifier-free guidance needs). Sampling and export use an exponential moving average of the weights.
 
-The caption embeddings are computed once with the sentence encoder and cached (fp16) in RUN_DIR/caption_cache.safetensors,
-keyed by the caption bank's hash: a GPU machine needs only MNIST and that file, not the 90 MB encoder.
+The caption embeddings are computed once with the sentence encoder and cached (fp16) in
+RUN_DIR/caption_cache.safetensors, keyed by the caption bank's hash: a GPU machine needs only MNIST and that file, not
+the 90 MB encoder.
 """
 
 from __future__ import annotations
@@ -151,8 +152,8 @@ class DiffusionTask:
         self.history: list[dict] = []
         if self.t.dist.main:
             print(
-                f"diffusion U-Net: {count_parameters(self.model):,} parameters, schedule {cfg.schedule}, T={cfg.timesteps}, "
-                f"{len(self.bank)} captions, {self.total_steps} planned steps",
+                f"diffusion U-Net: {count_parameters(self.model):,} parameters, schedule {cfg.schedule}, "
+                f"T={cfg.timesteps}, {len(self.bank)} captions, {self.total_steps} planned steps",
                 flush=True,
             )
 
@@ -208,7 +209,8 @@ class DiffusionTask:
 
     @torch.no_grad()
     def _update_ema(self, step: int):
-        # Warm-up of the decay (as in lucidrains' ema-pytorch): early on the average would be stuck near the random init.
+        # Warm-up of the decay (as in lucidrains' ema-pytorch):
+        # early on the average would be stuck near the random init.
         d = min(self.cfg.ema_decay, (1 + step) / (10 + step))
         torch._foreach_lerp_(list(self.ema.parameters()), [p.detach() for p in self.model.parameters()], 1 - d)
 
@@ -367,7 +369,9 @@ class DiffusionTask:
                 "timesteps": cfg.timesteps,
                 "prediction": "epsilon",
                 "data_range": [-1, 1],
-                "sampler_notes": f"x̂0 clipped to [-1, 1]; where ᾱ_t < {ALPHA_BAR_FLOOR:g} (t = T) x̂0 is the data mean {DATA_MEAN}",
+                "sampler_notes": (
+                    f"x̂0 clipped to [-1, 1]; where ᾱ_t < {ALPHA_BAR_FLOOR:g} (t = T) x̂0 is the data mean {DATA_MEAN}"
+                ),
                 "image_size": [3, 28, 28],
                 "weights": f"EMA (decay {cfg.ema_decay}) in {dtype}",
                 "text_encoder": {
@@ -376,7 +380,9 @@ class DiffusionTask:
                     "dim": EMBED_DIM,
                     "normalized": True,
                 },
-                "null_embedding": "learned (parameter null_text), used for empty prompts and the unconditional guidance branch",
+                "null_embedding": (
+                    "learned (parameter null_text), used for empty prompts and the unconditional guidance branch"
+                ),
                 "palette": {k: list(v) for k, v in PALETTE.items()},
                 "caption_bank": {"hash": bank_hash(self.bank), "size": len(self.bank)},
             },

@@ -1,5 +1,5 @@
-"""The noise-prediction network: a small U-Net for 28×28 RGB digits (the chapter: any architecture whose output is an image
-of the same size as its input; the U-Net of chapter 5 is the usual choice).
+"""The noise-prediction network: a small U-Net for 28×28 RGB digits (the chapter: any architecture whose output is an
+image of the same size as its input; the U-Net of chapter 5 is the usual choice).
 
 ε̂ = net(x_t, t, text): the noisy image, the chapter's time step t (1..T, as a float) and the 384-d sentence embedding.
 Time and text are merged into one conditioning vector that scales and shifts every residual block's features (FiLM):
@@ -20,18 +20,14 @@ import torch.nn.functional as F
 @dataclass
 class UNetConfig:
     in_channels: int = 3  # RGB
-    channels: tuple[int, int, int] = (
-        16,
-        48,
-        96,
-    )  # widths at 28×28, 14×14, 7×7: thin at full size, where convs cost most
+    # widths at 28×28, 14×14, 7×7: thin at full size, where convs cost most
+    channels: tuple[int, int, int] = (16, 48, 96)
     res_blocks: int = 1  # residual blocks per level on the way down (one more on the way up, taking the skip)
     cond_dim: int = 128  # width of the merged time + text conditioning vector
     text_dim: int = 384  # the sentence encoder's output (all-MiniLM-L6-v2)
-    text_scale: float = (
-        19.6  # ≈ √384: unit-length sentence vectors have entries ~±0.05; scaled to ~unit variance so the text
-    )
-    #                           layer learns at the pace of the others (unscaled, the model picked up colour but barely digits)
+    # ≈ √384: unit-length sentence vectors have entries ~±0.05; scaled to ~unit variance so the text layer learns at the
+    # pace of the others (unscaled, the model picked up colour but barely digits)
+    text_scale: float = 19.6
     attention: bool = True  # self-attention over the 7×7 grid in the middle: lets distant strokes agree on a shape
     heads: int = 4  # attention heads in the middle block
     groups: int = 8  # GroupNorm groups

@@ -60,7 +60,8 @@ def save_timeline(path: Path, tl: dict, kind: str, training: dict) -> None:
 
 
 def load_timeline(path=None) -> dict:
-    """gan_timeline.npz → {samples (E,64,28,28) uint8, shares (E,10), loss_d, loss_g, d_real, d_fake (E,)}, sha-checked."""
+    """gan_timeline.npz → {samples (E,64,28,28) uint8, shares (E,10), loss_d, loss_g, d_real, d_fake (E,)},
+    sha-checked."""
     path = path or CHECKPOINT_DIR / "gan_timeline.npz"
     card_file = path.with_suffix(".json")
     rebuild = rebuild_command("gan_timeline")

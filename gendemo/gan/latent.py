@@ -1,8 +1,8 @@
 """The GAN's noise space: walks along one dimension, 2-D maps, lerp/slerp, and InterFaceGAN-style semantic directions.
 
 Semantic directions follow Shen et al. 2019 ("Interpreting the Latent Space of GANs for Semantic Face Editing"):
-sample many z, score each generated digit by an attribute, fit a linear boundary in z by logistic regression, and use the
-boundary's unit normal n as the direction: z + α·n makes the attribute stronger as α grows.
+sample many z, score each generated digit by an attribute, fit a linear boundary in z by logistic regression, and use
+the boundary's unit normal n as the direction: z + α·n makes the attribute stronger as α grows.
 
 Fitted by `python -m gendemo.latent fit` (gendemo/latent.py); read by the latent-space tab.
 """

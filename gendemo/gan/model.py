@@ -40,7 +40,8 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """image (B, 1, 28, 28) → logit (B,). The chapter's sigmoid output is sigmoid(logit); training uses the logits form."""
+    """image (B, 1, 28, 28) → logit (B,).
+    The chapter's sigmoid output is sigmoid(logit); training uses the logits form."""
 
     def __init__(self, cfg: GANConfig = GANConfig()):
         super().__init__()

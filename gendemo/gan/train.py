@@ -163,7 +163,7 @@ class GANTask(_AdversarialTask):
             config=self.cfg,
             training={
                 **training,
-                "optimizer": "Adam(lr=%g, betas=(0.5, 0.999)) for G and D" % self.t.lr,
+                "optimizer": f"Adam(lr={self.t.lr:g}, betas=(0.5, 0.999)) for G and D",
                 "real_label": REAL_TARGET,
                 "d_dropout": self.cfg.d_dropout,
                 "loss": "BCE with logits (the sigmoid output's cross-entropy)",
@@ -254,7 +254,7 @@ class CGANTask(_AdversarialTask):
             config=self.cfg,
             training={
                 **training,
-                "optimizer": "Adam(lr=%g, betas=(0.5, 0.999)) for G and D" % self.t.lr,
+                "optimizer": f"Adam(lr={self.t.lr:g}, betas=(0.5, 0.999)) for G and D",
                 "real_label": REAL_TARGET,
             },
             metrics=metrics,

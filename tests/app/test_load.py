@@ -1,4 +1,5 @@
-"""8 concurrent clients × 20 requests across the endpoints, diffusion included when present: no failures, p95 reported."""
+"""8 concurrent clients × 20 requests across the endpoints, diffusion included when present:
+no failures, p95 reported."""
 
 import threading
 import time

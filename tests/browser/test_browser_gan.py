@@ -1,4 +1,5 @@
-"""The GAN tabs in a real browser: each main action runs, its picture appears, is not blank, and changes with the seed."""
+"""The GAN tabs in a real browser:
+each main action runs, its picture appears, is not blank, and changes with the seed."""
 
 import pytest
 from support import need

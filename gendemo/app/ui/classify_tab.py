@@ -18,11 +18,11 @@ STRINGS = {
     "en": {
         "classify.tab": "Digit classifier",
         "classify.intro": (
-            "This convolutional network is the referee of the whole app: it counts which digits the GAN produces, checks "
-            "the conditional GAN and the diffusion model, and its inner features measure how close generated digits are to "
-            "real ones. Draw a digit (or upload a photo of one) and see what it thinks. Your drawing is prepared the way "
-            "MNIST digits were: made white on black, cropped, scaled to fit 20×20 pixels and centred by its centre of mass "
-            "in a 28×28 frame — the small picture shows exactly what the network sees.\n\n"
+            "This convolutional network is the referee of the whole app: it counts which digits the GAN produces, "
+            "checks the conditional GAN and the diffusion model, and its inner features measure how close generated "
+            "digits are to real ones. Draw a digit (or upload a photo of one) and see what it thinks. Your drawing is "
+            "prepared the way MNIST digits were: made white on black, cropped, scaled to fit 20×20 pixels and centred "
+            "by its centre of mass in a 28×28 frame — the small picture shows exactly what the network sees.\n\n"
             "**Try this:** draw a 7 with a bar through it, then a 1 with a big hook, and watch the confidence move."
         ),
         "classify.draw": "Draw a digit",
@@ -36,8 +36,8 @@ STRINGS = {
         "classify.intro": (
             "这个卷积神经网络是整个应用的裁判：它统计 GAN 生成了哪些数字，检验条件 GAN 和扩散模型是否听话，"
             "它内部的特征还用来衡量生成的数字与真实数字有多接近。画一个数字（或上传一张数字照片），看看它怎么判断。"
-            "你的图会按 MNIST 当年的方式处理：变成黑底白字、裁剪、缩放到 20×20 像素以内，再按质心放进 28×28 的画面中央——"
-            "旁边的小图就是网络真正看到的样子。\n\n"
+            "你的图会按 MNIST 当年的方式处理：变成黑底白字、裁剪、缩放到 20×20 像素以内，"
+            "再按质心放进 28×28 的画面中央——旁边的小图就是网络真正看到的样子。\n\n"
             "**试一试**：画一个中间带横杠的 7，再画一个带大钩的 1，看看置信度如何变化。"
         ),
         "classify.draw": "画一个数字",

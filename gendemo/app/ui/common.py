@@ -60,7 +60,8 @@ def model(name: str, lang: str):
 
 def guarded(fn: Callable) -> Callable:
     """The error boundary of a handler: user mistakes pass through as gr.Error; anything else is logged with its trace
-    on the server and the browser gets one plain sentence, never a stack trace. PIL outputs leave as finished PNG files."""
+    on the server and the browser gets one plain sentence, never a stack trace. PIL outputs leave as finished PNG
+    files."""
 
     def translate(e, args, kwargs):
         lang = lang_of(kwargs.get("request"))
@@ -139,8 +140,8 @@ class SketchInput(gr.Sketchpad):
             raise gr.Error(BAD_IMAGE_BOTH) from None
 
 
-# Gradio's own input checks answer in English with their own wording ("Value -1 is less than minimum value 2."), or with a
-# bare "Error" for text sent where a number belongs. These pass the raw value to the handler, whose as_int/as_float/
+# Gradio's own input checks answer in English with their own wording ("Value -1 is less than minimum value 2."), or with
+# a bare "Error" for text sent where a number belongs. These pass the raw value to the handler, whose as_int/as_float/
 # as_choice give the app's message in the learner's language. The browser widgets are the stock ones.
 class Slider(gr.Slider):
     def get_block_name(self) -> str:
@@ -196,7 +197,8 @@ def example_caching() -> dict:
 
 
 def path_of(value):
-    """The file behind an image input: a path, an API FileData dict, or a sketchpad value (its composite, else its first layer)."""
+    """The file behind an image input: a path, an API FileData dict,
+    or a sketchpad value (its composite, else its first layer)."""
     if value is None:
         return None
     if isinstance(value, dict) and "path" in value:  # a FileData dict from the API

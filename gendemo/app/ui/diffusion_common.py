@@ -21,7 +21,8 @@ def encoder(lang):
 
 
 def check_prompt(prompt, lang) -> tuple[str, list[str]]:
-    """(prompt as it will be encoded, notes for the learner). Long prompts are cut, Chinese goes through the glossary."""
+    """(prompt as it will be encoded, notes for the learner).
+    Long prompts are cut, Chinese goes through the glossary."""
     notes = []
     if prompt is None:
         prompt = ""
@@ -56,15 +57,23 @@ STRINGS = {
     "en": {
         "diff.err.prompt_type": "The prompt must be text, not {value}.",
         "diff.note.cut": "The prompt was cut to its first {n} characters.",
-        "diff.note.translated": "The text encoder reads English, so “{zh}” was translated word by word to “{en}” before encoding.",
-        "diff.note.untranslatable": "The text encoder reads English and none of the words in “{zh}” are in the small Chinese glossary (digits, colours, thick/thin/slanted), so the model drew without a prompt.",
+        "diff.note.translated": (
+            "The text encoder reads English, so “{zh}” was translated word by word to “{en}” before encoding."
+        ),
+        "diff.note.untranslatable": (
+            "The text encoder reads English and none of the words in “{zh}” are in the small Chinese glossary (digits, "
+            "colours, thick/thin/slanted), so the model drew without a prompt."
+        ),
         "diff.note.empty": "Empty prompt: the model draws unconditionally (the learned “no prompt” embedding).",
     },
     "zh-CN": {
         "diff.err.prompt_type": "提示词必须是文本，而不是 {value}。",
         "diff.note.cut": "提示词太长，只保留了前 {n} 个字符。",
         "diff.note.translated": "文本编码器只读英文，所以“{zh}”先按词翻译成了 “{en}” 再编码。",
-        "diff.note.untranslatable": "文本编码器只读英文，而“{zh}”里没有一个词在小词表里（数字、颜色、粗/细/倾斜），所以模型在没有提示词的情况下生成。",
+        "diff.note.untranslatable": (
+            "文本编码器只读英文，而“{zh}”里没有一个词在小词表里（数字、颜色、粗/细/倾斜），"
+            "所以模型在没有提示词的情况下生成。"
+        ),
         "diff.note.empty": "提示词为空：模型无条件生成（使用学到的“无提示”嵌入）。",
     },
 }

@@ -36,15 +36,17 @@ STRINGS = {
         "gen.tab": "Diffusion: prompt → digit",
         "gen.intro": (
             "This small U-Net (about 1.6 million weights) was trained with the chapter's forward algorithm: take a "
-            "coloured MNIST digit with a caption, jump it to a random step t of the cosine schedule, and ask the network "
-            "which noise was added. The caption reaches the network as a sentence embedding from the all-MiniLM-L6-v2 "
-            "text encoder. Sampling runs the film backwards from pure noise: at every step the network's noise estimate "
-            "is removed. The left picture is the current noisy x_t, the right one the network's running guess of the clean "
-            "image. **DDPM** is the chapter's reverse algorithm, all 1,000 steps with fresh noise each time (slow on a CPU — "
-            "there is a Stop button); **DDIM** takes a deterministic shortcut through 10–100 of the steps. *Guidance* "
-            "pushes the result towards the prompt (0 ignores it, 1 uses it plainly, higher exaggerates it). The same seed "
-            "always starts from the same noise, so the same settings give the same digits.\n\n"
-            "**Try this:** keep the seed, change only the colour word of the prompt, and compare; then set guidance to 0."
+            "coloured MNIST digit with a caption, jump it to a random step t of the cosine schedule, and ask the "
+            "network which noise was added. The caption reaches the network as a sentence embedding from the "
+            "all-MiniLM-L6-v2 text encoder. Sampling runs the film backwards from pure noise: at every step the "
+            "network's noise estimate is removed. The left picture is the current noisy x_t, the right one the "
+            "network's running guess of the clean image. **DDPM** is the chapter's reverse algorithm, all 1,000 steps "
+            "with fresh noise each time (slow on a CPU — there is a Stop button); **DDIM** takes a deterministic "
+            "shortcut through 10–100 of the steps. *Guidance* pushes the result towards the prompt (0 ignores it, 1 "
+            "uses it plainly, higher exaggerates it). The same seed always starts from the same noise, so the same "
+            "settings give the same digits.\n\n"
+            "**Try this:** keep the seed, change only the colour word of the prompt, and "
+            "compare; then set guidance to 0."
         ),
         "gen.prompt": "Prompt (English; Chinese digit/colour words are translated)",
         "gen.prompt_ph": "e.g. a thick green three",
@@ -57,7 +59,10 @@ STRINGS = {
         "gen.process": "Reverse process: x_t (left) and the predicted clean image (right)",
         "gen.result": "Result",
         "gen.status_run": "Step {i} of {k} (t = {t}) · {sampler}",
-        "gen.status_done": "Done: {n} image(s), {k} reverse steps with {sampler}, guidance {g}, seed {seed}. Encoded prompt: “{prompt}”.",
+        "gen.status_done": (
+            "Done: {n} image(s), {k} reverse steps with {sampler}, guidance {g}, seed {seed}. "
+            "Encoded prompt: “{prompt}”."
+        ),
     },
     "zh-CN": {
         **dc.STRINGS["zh-CN"],
@@ -83,7 +88,9 @@ STRINGS = {
         "gen.process": "反向过程：x_t（左）与预测的干净图像（右）",
         "gen.result": "结果",
         "gen.status_run": "第 {i} / {k} 步（t = {t}）· {sampler}",
-        "gen.status_done": "完成：{n} 张图，{sampler} 反向 {k} 步，引导强度 {g}，种子 {seed}。实际编码的提示词：“{prompt}”。",
+        "gen.status_done": (
+            "完成：{n} 张图，{sampler} 反向 {k} 步，引导强度 {g}，种子 {seed}。实际编码的提示词：“{prompt}”。"
+        ),
     },
 }
 

@@ -20,9 +20,9 @@ STRINGS = {
     "en": {
         "gan.tab": "GAN",
         "gan.intro": (
-            "A generator network turns ten random numbers into a 28×28 picture, and a discriminator network tries to tell "
-            "its pictures from real handwritten digits. Each one learns from the other's mistakes: the generator is "
-            "rewarded whenever the discriminator is fooled. Both are the small fully connected networks the chapter "
+            "A generator network turns ten random numbers into a 28×28 picture, and a discriminator network tries to "
+            "tell its pictures from real handwritten digits. Each one learns from the other's mistakes: the generator "
+            "is rewarded whenever the discriminator is fooled. Both are the small fully connected networks the chapter "
             "builds (noise 10 → 256 → 512 → 1024 → 784 pixels, and back down to one yes/no score), trained here for "
             "200 passes over MNIST.\n\n"
             "**Try this:** draw 64 digits, change the seed, and count how often each digit turns up. Then scrub the "
@@ -37,10 +37,11 @@ STRINGS = {
         "gan.epoch_samples_h": "**The same 64 noise vectors after this epoch**",
         "gan.timeline_h": "### Training timeline",
         "gan.timeline_intro": (
-            "After every epoch the training run kept the digits made from the same 64 noise vectors, the discriminator's "
-            "average verdict on real and on generated digits, both losses, and which digits 1,000 fresh samples were "
-            "(judged by the classifier). Move the slider and let go to load an epoch. Watch the share curves over the first "
-            "few epochs: early on the generator draws almost only one or two kinds of digit, and the spread evens out later."
+            "After every epoch the training run kept the digits made from the same 64 noise vectors, the "
+            "discriminator's average verdict on real and on generated digits, both losses, and which digits 1,000 "
+            "fresh samples were (judged by the classifier). Move the slider and let go to load an epoch. Watch the "
+            "share curves over the first few epochs: early on the generator draws almost only one or two kinds of "
+            "digit, and the spread evens out later."
         ),
         "gan.epoch": "Epoch",
         "gan.epoch_samples": "The same 64 noise vectors after this epoch",
@@ -70,7 +71,8 @@ STRINGS = {
         "gan.intro": (
             "生成器网络把十个随机数变成一张 28×28 的图片，判别器网络则要分辨这些图片和真实的手写数字。"
             "两者互相从对方的失误中学习：判别器一旦被骗，生成器就得到奖励。这里用的正是本章搭建的小型全连接网络"
-            "（噪声 10 → 256 → 512 → 1024 → 784 个像素，判别器再逐层缩回一个“真/假”分数），在 MNIST 上训练了 200 轮。\n\n"
+            "（噪声 10 → 256 → 512 → 1024 → 784 个像素，判别器再逐层缩回一个“真/假”分数），"
+            "在 MNIST 上训练了 200 轮。\n\n"
             "**试一试**：生成 64 个数字，换一个随机种子，数一数每个数字出现的次数。然后把下方时间轴从第 1 轮拖到最后，"
             "看模糊的斑点如何变成笔画。"
         ),
@@ -103,10 +105,10 @@ STRINGS = {
         "gan.s_d_fake": "D(G(z))：生成数字",
         "gan.s_digit": "数字 {d}",
         "gan.summary": (
-            "**第 {e} 轮（共 {E} 轮）。** 判别器损失 {ld:.3f}，生成器损失 {lg:.3f}。判别器对真实数字的平均输出为 {dr:.2f}，"
-            "对生成数字为 {df:.2f}（0 表示确定是假的，1 表示确定是真的；判别器若被完全骗过，两者都会是 0.5）。"
-            "在 1,000 个样本中，最常见的数字是 **{top}**（{top_p:.1f} %），最少见的是 **{low}**（{low_p:.1f} %）；"
-            "与均匀分布的距离 KL = {kl:.3f} 奈特。"
+            "**第 {e} 轮（共 {E} 轮）。** 判别器损失 {ld:.3f}，生成器损失 {lg:.3f}。"
+            "判别器对真实数字的平均输出为 {dr:.2f}，对生成数字为 {df:.2f}（0 表示确定是假的，1 表示确定是真的；"
+            "判别器若被完全骗过，两者都会是 0.5）。在 1,000 个样本中，最常见的数字是 **{top}**（{top_p:.1f} %），"
+            "最少见的是 **{low}**（{low_p:.1f} %）；与均匀分布的距离 KL = {kl:.3f} 奈特。"
         ),
     },
 }

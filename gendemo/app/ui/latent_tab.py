@@ -73,9 +73,10 @@ STRINGS = {
         "latent.dir_intro": (
             "Following Shen et al. (2019), thousands of random noise vectors were drawn and every resulting digit was "
             "scored: which digit the classifier sees, how thick its strokes are, how much it leans. For each score a "
-            "straight boundary in the noise space was fitted (logistic regression) to separate high from low; the arrow "
-            "perpendicular to that boundary is the direction. Slide along it and see what changes — and what changes "
-            "that should not (entanglement). Optionally, remove from the direction its overlap with a second one."
+            "straight boundary in the noise space was fitted (logistic regression) to separate high from low; the "
+            "arrow perpendicular to that boundary is the direction. Slide along it and see what changes — and what "
+            "changes that should not (entanglement). Optionally, remove from the direction its "
+            "overlap with a second one."
         ),
         "latent.attr": "Direction",
         "latent.a_thickness": "stroke thickness",
@@ -100,8 +101,8 @@ STRINGS = {
         "latent.col_slant": "slant (°)",
         "latent.dir_summary": (
             "**{name}** — the boundary separates its two sides for {acc:.0f} % of held-out samples (50 % would mean "
-            "the noise space has no straight-line notion of it). Fitted on {n:,} samples ({source}). Most aligned other "
-            "directions: {others}. A cosine near 0 means independent; near ±1 means the two are tangled together."
+            "the noise space has no straight-line notion of it). Fitted on {n:,} samples ({source}). Most aligned "
+            "other directions: {others}. A cosine near 0 means independent; near ±1 means the two are tangled together."
         ),
         "latent.projected": "The part along **{other}** was removed first (cosine before: {cos:+.2f}).",
         "latent.src_quick": "fitted when the app started, as the shipped file was missing or belonged to another GAN",
@@ -109,9 +110,9 @@ STRINGS = {
     "zh-CN": {
         "latent.tab": "潜在空间",
         "latent.intro": (
-            "这个 GAN 画出的每个数字，都来自十维空间中的一个点：它的噪声向量。相邻的点给出相似的数字，沿一个方向稳步移动，"
-            "图像也会逐渐变化。只有十个维度时，每个维度往往同时控制好几样东西——形状、粗细，甚至是哪个数字。"
-            "这种混杂称为*纠缠*。\n\n"
+            "这个 GAN 画出的每个数字，都来自十维空间中的一个点：它的噪声向量。相邻的点给出相似的数字，"
+            "沿一个方向稳步移动，图像也会逐渐变化。只有十个维度时，每个维度往往同时控制好几样东西——形状、粗细，"
+            "甚至是哪个数字。这种混杂称为*纠缠*。\n\n"
             "**试一试**：在“漫步”中保持随机种子不变，依次尝试每个维度，找出一个能改变数字本身的维度"
             "。本章中的第三个维度把 3 先变成 9，再变成 4；在这个 GAN 里，第三个维度（从 0 数起的 2 号维度）"
             "会让种子 1501 从 2 经过 3 和 9 变成 4。"
@@ -166,8 +167,9 @@ STRINGS = {
         "latent.col_thick": "粗细（像素）",
         "latent.col_slant": "倾斜（°）",
         "latent.dir_summary": (
-            "**{name}** —— 在留出的样本上，这个边界能把两边正确分开的比例为 {acc:.0f} %（50% 意味着噪声空间里没有对应的直线方向）。"
-            "用 {n:,} 个样本拟合（{source}）。与之最接近的其他方向：{others}。余弦接近 0 表示相互独立，接近 ±1 表示两者纠缠在一起。"
+            "**{name}** —— 在留出的样本上，这个边界能把两边正确分开的比例为 {acc:.0f} %（50% "
+            "意味着噪声空间里没有对应的直线方向）。用 {n:,} 个样本拟合（{source}）。与之最接近的其他方向：{others}。"
+            "余弦接近 0 表示相互独立，接近 ±1 表示两者纠缠在一起。"
         ),
         "latent.projected": "已先去掉沿 **{other}** 的分量（去除前的余弦：{cos:+.2f}）。",
         "latent.src_quick": "因随附的文件缺失或属于另一个 GAN，在应用启动时现场拟合",

@@ -28,15 +28,15 @@ STRINGS = {
         "mc.tab": "Mode collapse",
         "mc.intro": (
             "A generator is only rewarded for fooling the discriminator, never for variety. If it finds a few kinds of "
-            "digit that pass as real, nothing stops it from drawing mostly those: that is **mode collapse**. In the worst "
-            "case every noise vector gives the same digit; usually it is milder — some digits are drawn far too often and "
-            "others hardly ever, because the generator keeps chasing whatever the discriminator currently believes and the "
-            "discriminator keeps moving. The chapter's GAN produced 21 % ones but only 4 % twos.\n\n"
-            "Here the GAN draws N digits, the classifier names each one, and the counts are compared with the chapter's "
-            "table, with a perfectly even 10 % per digit, and with the conditional GAN, which is told which digit to draw "
-            "(each asked for equally often). Two numbers sum up the unevenness: the KL divergence from the even mix "
-            "(0 when every digit has 10 %, ln 10 ≈ 2.30 nats when only one digit ever appears) and the entropy "
-            "(log₂ 10 ≈ 3.32 bits at best).\n\n"
+            "digit that pass as real, nothing stops it from drawing mostly those: that is **mode collapse**. In the "
+            "worst case every noise vector gives the same digit; usually it is milder — some digits are drawn far too "
+            "often and others hardly ever, because the generator keeps chasing whatever the discriminator currently "
+            "believes and the discriminator keeps moving. The chapter's GAN produced 21 % ones but only 4 % twos.\n\n"
+            "Here the GAN draws N digits, the classifier names each one, and the counts are compared with the "
+            "chapter's table, with a perfectly even 10 % per digit, and with the conditional GAN, which is told which "
+            "digit to draw (each asked for equally often). Two numbers sum up the unevenness: the KL divergence from "
+            "the even mix (0 when every digit has 10 %, ln 10 ≈ 2.30 nats when only one digit ever appears) and the "
+            "entropy (log₂ 10 ≈ 3.32 bits at best).\n\n"
             "**Try this:** compare the generator after epoch 1 with the final one, then raise N to 10,000 to see how "
             "much of the unevenness at N = 1,000 is just chance."
         ),
@@ -50,7 +50,10 @@ STRINGS = {
         "mc.table": "Shares in percent",
         "mc.grouped": "Samples sorted by the digit the classifier sees (row 0 at the top to row 9 at the bottom)",
         "mc.unsure": "The samples the classifier is least sure about",
-        "mc.grouped_h": "**Samples sorted by the digit the classifier sees** — row 0 at the top, row 9 at the bottom; the clearest first.",
+        "mc.grouped_h": (
+            "**Samples sorted by the digit the classifier sees** — row 0 at the top, row 9 at the "
+            "bottom; the clearest first."
+        ),
         # handler text
         "mc.x_digit": "digit",
         "mc.y_share": "share (%)",
@@ -71,12 +74,13 @@ STRINGS = {
         ),
         "mc.summary": (
             "**{name}, N = {n:,}** · KL(p ‖ even) = **{kl:.3f} nats** (chapter: {ckl:.3f}; 0 is perfectly even) · "
-            "entropy **{h:.3f} bits** (at most 3.322) · rarest digit **{low}** at {low_p:.1f} %, most common **{top}** at "
-            "{top_p:.1f} % · the classifier is unsure (below 60 %) about {unsure:.1f} % of them."
+            "entropy **{h:.3f} bits** (at most 3.322) · rarest digit **{low}** at {low_p:.1f} %, most common **{top}** "
+            "at {top_p:.1f} % · the classifier is unsure (below 60 %) about {unsure:.1f} % of them."
         ),
         "mc.summary_cgan": (
-            "**Conditional GAN, each digit asked for N/10 times (a fixed reference sample, seed 0):** KL = {kl:.3f} nats, entropy {h:.3f} bits, rarest digit "
-            "{low} at {low_p:.1f} %; the classifier agreed with the requested digit for {acc:.1f} % of them."
+            "**Conditional GAN, each digit asked for N/10 times (a fixed reference sample, seed 0):** KL = {kl:.3f} "
+            "nats, entropy {h:.3f} bits, rarest digit {low} at {low_p:.1f} %; the classifier agreed with the requested "
+            "digit for {acc:.1f} % of them."
         ),
         "mc.no_cgan": "The conditional GAN is not available for the comparison: {why}",
         "mc.name_final": "Final generator",
@@ -88,13 +92,16 @@ STRINGS = {
     "zh-CN": {
         "mc.tab": "模式坍塌",
         "mc.intro": (
-            "生成器只因骗过判别器而得到奖励，多样性从来不计分。如果它发现某几种数字能蒙混过关，就没有什么能阻止它主要画这几种——"
-            "这就是**模式坍塌**。最极端时，任何噪声向量都画出同一个数字；通常情况要温和一些：某些数字出现得太多，另一些几乎不出现，"
-            "因为生成器总在追逐判别器当下的看法，而判别器自己也在不断变化。本章的 GAN 生成了 21% 的 1，却只有 4% 的 2。\n\n"
+            "生成器只因骗过判别器而得到奖励，多样性从来不计分。如果它发现某几种数字能蒙混过关，"
+            "就没有什么能阻止它主要画这几种——这就是**模式坍塌**。最极端时，任何噪声向量都画出同一个数字；"
+            "通常情况要温和一些：某些数字出现得太多，另一些几乎不出现，因为生成器总在追逐判别器当下的看法，"
+            "而判别器自己也在不断变化。本章的 GAN 生成了 21% 的 1，却只有 4% 的 2。\n\n"
             "在这里，GAN 生成 N 个数字，由分类器逐一认出，再把统计结果与本章的表格、每个数字各占 10% 的均匀分布，"
             "以及条件 GAN（告诉它画哪个数字，每个数字被要求的次数相同）进行比较。两个数字概括了不均匀的程度："
-            "与均匀分布的 KL 散度（每个数字都是 10% 时为 0，只出现一个数字时为 ln 10 ≈ 2.30 奈特），以及熵（最大为 log₂ 10 ≈ 3.32 比特）。\n\n"
-            "**试一试**：比较第 1 轮之后的生成器和最终的生成器，再把 N 调到 10,000，看看 N = 1,000 时的不均匀有多少只是偶然。"
+            "与均匀分布的 KL 散度（每个数字都是 10% 时为 0，只出现一个数字时为 ln 10 ≈ 2.30 奈特），"
+            "以及熵（最大为 log₂ 10 ≈ 3.32 比特）。\n\n"
+            "**试一试**：比较第 1 轮之后的生成器和最终的生成器，再把 N 调到 10,000，"
+            "看看 N = 1,000 时的不均匀有多少只是偶然。"
         ),
         "mc.source": "生成器",
         "mc.final": "最终（训练结束时）",
@@ -120,17 +127,17 @@ STRINGS = {
         "mc.col_uniform": "均匀 %",
         "mc.bad_source": "生成器必须是 'final' 或 1 到 {E} 之间的某一轮；收到的是 {value!r}。",
         "mc.recorded": (
-            "第 {e} 轮没有保存权重，因此这里显示的是训练时统计的比例（1,000 个样本，与 N 无关）；图片是该轮时间轴上的 64 个数字。"
-            "保存了权重的轮次：最终一轮，以及列表中标有 ● 的轮次。"
+            "第 {e} 轮没有保存权重，因此这里显示的是训练时统计的比例（1,000 个样本，与 N 无关）；"
+            "图片是该轮时间轴上的 64 个数字。保存了权重的轮次：最终一轮，以及列表中标有 ● 的轮次。"
         ),
         "mc.summary": (
             "**{name}，N = {n:,}** · KL(p ‖ 均匀) = **{kl:.3f} 奈特**（本章：{ckl:.3f}；0 表示完全均匀）· "
-            "熵 **{h:.3f} 比特**（最大 3.322）· 最少见的数字 **{low}** 占 {low_p:.1f} %，最常见的 **{top}** 占 {top_p:.1f} % · "
-            "分类器对其中 {unsure:.1f} % 的样本没有把握（置信度低于 60%）。"
+            "熵 **{h:.3f} 比特**（最大 3.322）· 最少见的数字 **{low}** 占 {low_p:.1f} %，"
+            "最常见的 **{top}** 占 {top_p:.1f} % · 分类器对其中 {unsure:.1f} % 的样本没有把握（置信度低于 60%）。"
         ),
         "mc.summary_cgan": (
-            "**条件 GAN，每个数字各要求 N/10 次（固定的参照样本，随机种子 0）：** KL = {kl:.3f} 奈特，熵 {h:.3f} 比特，最少见的数字 {low} 占 {low_p:.1f} %；"
-            "分类器认出的数字与要求的一致的比例为 {acc:.1f} %。"
+            "**条件 GAN，每个数字各要求 N/10 次（固定的参照样本，随机种子 0）：** KL = {kl:.3f} 奈特，熵 {h:.3f} 比特，"
+            "最少见的数字 {low} 占 {low_p:.1f} %；分类器认出的数字与要求的一致的比例为 {acc:.1f} %。"
         ),
         "mc.no_cgan": "条件 GAN 暂不可用，无法对比：{why}",
         "mc.name_final": "最终生成器",
@@ -171,7 +178,8 @@ CGAN_SEED = 0  # the contrast is a fixed reference sample per N, so it is comput
 
 @functools.lru_cache(maxsize=16)
 def _cgan_counts(n: int, key: int):
-    """The conditional GAN asked for each digit n/10 times: (shares, accuracy). Independent of the GAN's source and seed."""
+    """The conditional GAN asked for each digit n/10 times: (shares, accuracy).
+    Independent of the GAN's source and seed."""
     g, net = REGISTRY.get("cgan"), REGISTRY.get("classifier")
     want = torch.arange(10).repeat_interleave(max(1, n // 10))
     probs = judge(net, sample_cgan(g, want, CGAN_SEED))

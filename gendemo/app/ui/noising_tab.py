@@ -21,14 +21,16 @@ STRINGS = {
     "en": {
         "noise.tab": "Noising: linear vs cosine",
         "noise.intro": (
-            "Training a diffusion model starts by wrecking pictures on purpose. Each column below is one moment t of the "
-            "forward process, from the clean image (t = 0) to t = T = 1000, where nothing but Gaussian noise is left: "
-            "x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε. Both rows use the very same noise ε; they differ only in the *schedule*, the "
-            "rule that says how much signal ᾱ_t survives at each step. The linear schedule (top) raises β in equal "
-            "increments and has destroyed most of the picture a third of the way in; the cosine schedule (bottom) "
-            "lets it fade gradually, so the model sees useful, partly-noisy images at many more steps.\n\n"
+            "Training a diffusion model starts by wrecking pictures on purpose. Each column below is one moment t of "
+            "the forward process, from the clean image (t = 0) to t = T = 1000, where nothing but Gaussian noise is "
+            "left: x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε. Both rows use the very same noise ε; they differ only in the "
+            "*schedule*, the rule that says how much signal ᾱ_t survives at each step. The linear schedule (top) "
+            "raises β in equal increments and has destroyed most of the picture a third of the way in; the cosine "
+            "schedule (bottom) lets it fade gradually, so the model sees useful, partly-noisy "
+            "images at many more steps.\n\n"
             "**Try this:** upload a photo of your own, raise the number of columns to 16, and find the first column "
-            "where you can no longer recognise it in each row. The curves show why: the cosine ᾱ_t stays high for longer."
+            "where you can no longer recognise it in each row. The curves show why: the cosine "
+            "ᾱ_t stays high for longer."
         ),
         "noise.image": "Image to noise (any size or format)",
         "noise.steps": "Columns (moments t from 0 to T)",
@@ -36,7 +38,10 @@ STRINGS = {
         "noise.rows": "Top: linear schedule · bottom: cosine schedule",
         "noise.alpha_plot": "Signal kept, ᾱ_t",
         "noise.snr_plot": "Signal-to-noise ratio, log₁₀(ᾱ_t / (1−ᾱ_t))",
-        "noise.caption": "Columns at t = {ts}. Linear keeps ᾱ = {lin_mid:.3f} of the signal half-way (t = 500); cosine keeps {cos_mid:.3f}.",
+        "noise.caption": (
+            "Columns at t = {ts}. Linear keeps ᾱ = {lin_mid:.3f} of the signal half-way (t = 500); "
+            "cosine keeps {cos_mid:.3f}."
+        ),
         "noise.x_t": "step t",
         "noise.y_alpha": "ᾱ_t",
         "noise.y_snr": "log₁₀ SNR",
@@ -48,10 +53,11 @@ STRINGS = {
         "noise.intro": (
             "训练扩散模型的第一步，是有意把图片弄坏。下面每一列是前向过程中的一个时刻 t：从干净的图像（t = 0）一直到 "
             "t = T = 1000，那时只剩下高斯噪声：x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε。两行用的是完全相同的噪声 ε，区别只在于"
-            "*调度*——决定每一步还保留多少信号 ᾱ_t 的规则。线性调度（上行）让 β 等量递增，走到三分之一时画面已经所剩无几；"
-            "余弦调度（下行）让图像慢慢褪去，因此模型能在更多的步上看到“部分带噪、仍有信息”的图像。\n\n"
-            "**试一试**：上传一张你自己的照片，把列数调到 16，分别找出两行中第一列认不出原图的位置。右侧曲线解释了原因："
-            "余弦调度的 ᾱ_t 保持在高位的时间更长。"
+            "*调度*——决定每一步还保留多少信号 ᾱ_t 的规则。线性调度（上行）让 β 等量递增，"
+            "走到三分之一时画面已经所剩无几；余弦调度（下行）让图像慢慢褪去，"
+            "因此模型能在更多的步上看到“部分带噪、仍有信息”的图像。\n\n"
+            "**试一试**：上传一张你自己的照片，把列数调到 16，分别找出两行中第一列认不出原图的位置。"
+            "右侧曲线解释了原因：余弦调度的 ᾱ_t 保持在高位的时间更长。"
         ),
         "noise.image": "要加噪的图片（任意尺寸和格式）",
         "noise.steps": "列数（从 0 到 T 的时刻）",
@@ -59,7 +65,10 @@ STRINGS = {
         "noise.rows": "上：线性调度 · 下：余弦调度",
         "noise.alpha_plot": "保留的信号 ᾱ_t",
         "noise.snr_plot": "信噪比 log₁₀(ᾱ_t / (1−ᾱ_t))",
-        "noise.caption": "各列对应 t = {ts}。走到一半（t = 500）时，线性调度保留 ᾱ = {lin_mid:.3f} 的信号，余弦调度保留 {cos_mid:.3f}。",
+        "noise.caption": (
+            "各列对应 t = {ts}。走到一半（t = 500）时，线性调度保留 ᾱ = {lin_mid:.3f} 的信号，"
+            "余弦调度保留 {cos_mid:.3f}。"
+        ),
         "noise.x_t": "步数 t",
         "noise.y_alpha": "ᾱ_t",
         "noise.y_snr": "log₁₀ 信噪比",

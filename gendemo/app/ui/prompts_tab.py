@@ -42,11 +42,11 @@ STRINGS = {
         "pr.tab": "Prompts, seeds & img2img",
         "pr.exp_title": "## Same seed, different words",
         "pr.exp_intro": (
-            "The chapter's author fixed the random seed in DreamStudio and only reordered the words “ornate green vase”, "
-            "then only swapped the colour. Here you can repeat that experiment with our digit model: every picture below "
-            "starts from the *same* noise, so whatever differs comes from the prompt alone. Under each picture is the "
-            "cosine similarity between that prompt's sentence embedding and the first prompt's: prompts that land close "
-            "together in embedding space tend to give similar digits.\n\n"
+            "The chapter's author fixed the random seed in DreamStudio and only reordered the words “ornate green "
+            "vase”, then only swapped the colour. Here you can repeat that experiment with our digit model: every "
+            "picture below starts from the *same* noise, so whatever differs comes from the prompt alone. Under each "
+            "picture is the cosine similarity between that prompt's sentence embedding and the first prompt's: prompts "
+            "that land close together in embedding space tend to give similar digits.\n\n"
             "**Try this:** “a thick slanted red seven” with *reorder the words*, then with *swap the colour*."
         ),
         "pr.prompt": "Prompt",
@@ -61,13 +61,14 @@ STRINGS = {
         "pr.i2i_title": "## Start from your own image (img2img) — and clean up a poor one",
         "pr.i2i_intro": (
             "Instead of pure noise, the reverse process can start from *your* picture with some noise added. "
-            "**Strength** is the share of the noise schedule applied first: 0 gives your image back untouched, 1 drowns it "
-            "completely (the same as generating from scratch), and in between the model keeps the rough shape and redraws "
-            "the rest to fit the prompt. DreamStudio's slider in the chapter runs the other way round — its percentage is "
-            "how much of the image is *kept* — so its 33 % corresponds to a strength of about 0.67 here.\n\n"
-            "The same trick cleans images: a blurry, noisy, low-resolution digit, lightly noised (strength ≈ 0.3–0.5) and "
-            "redrawn with a matching prompt, comes back crisp, because the model does not repair pixels — it re-imagines "
-            "a clean digit close to the one it was given.\n\n"
+            "**Strength** is the share of the noise schedule applied first: 0 gives your image back untouched, 1 "
+            "drowns it completely (the same as generating from scratch), and in between the model keeps the rough "
+            "shape and redraws the rest to fit the prompt. DreamStudio's slider in the chapter runs the other way "
+            "round — its percentage is how much of the image is *kept* — so its 33 % corresponds to a "
+            "strength of about 0.67 here.\n\n"
+            "The same trick cleans images: a blurry, noisy, low-resolution digit, lightly noised (strength ≈ 0.3–0.5) "
+            "and redrawn with a matching prompt, comes back crisp, because the model does not repair pixels — it "
+            "re-imagines a clean digit close to the one it was given.\n\n"
             "**Try this:** pick the blurry 4 example, or draw a digit, and move the strength from 0.2 to 0.9."
         ),
         "pr.draw": "Draw a digit",
@@ -79,7 +80,10 @@ STRINGS = {
         "pr.seen": "Your image as the model takes it (28×28)",
         "pr.start": "After adding noise (where the reverse process starts)",
         "pr.i2i_result": "Redrawn",
-        "pr.i2i_status": "Strength {s:.2f}: noised to step t = {t} of {T}, then {k} DDIM steps back to t = 0 (DreamStudio would call this {keep:.0f} % image).",
+        "pr.i2i_status": (
+            "Strength {s:.2f}: noised to step t = {t} of {T}, then {k} DDIM steps back to t = 0 (DreamStudio would "
+            "call this {keep:.0f} % image)."
+        ),
         "pr.err.no_image": "Please draw a digit or upload an image for img2img.",
     },
     "zh-CN": {
@@ -88,7 +92,8 @@ STRINGS = {
         "pr.exp_intro": (
             "本章作者在 DreamStudio 里固定了随机种子，只调换“华丽的、绿色的、花瓶”这几个词的顺序，然后又只替换颜色词。"
             "你可以在这里用我们的数字模型重做这个实验：下面每张图都从*同一份*噪声出发，所以差别只来自提示词。"
-            "每张图下面标出该提示词的句子嵌入与第一个提示词的余弦相似度：在嵌入空间中靠得近的提示词，往往生成相似的数字。\n\n"
+            "每张图下面标出该提示词的句子嵌入与第一个提示词的余弦相似度："
+            "在嵌入空间中靠得近的提示词，往往生成相似的数字。\n\n"
             "**试一试**：输入 “a thick slanted red seven”，先选*调换词序*，再选*替换颜色*。"
         ),
         "pr.prompt": "提示词",
@@ -103,8 +108,9 @@ STRINGS = {
         "pr.i2i_title": "## 从你自己的图片出发（图生图）——顺便修复一张差图",
         "pr.i2i_intro": (
             "反向过程不一定从纯噪声开始，也可以从*你的*图片加上一些噪声开始。**强度**表示先施加噪声调度的多大比例："
-            "0 原样返回你的图片，1 把它完全淹没（等于从零生成），介于两者之间时，模型保留大致形状，再按提示词重画其余部分。"
-            "本章中 DreamStudio 的滑块方向正好相反——它的百分比表示*保留*多少原图——所以那里的 33% 大约相当于这里的强度 0.67。\n\n"
+            "0 原样返回你的图片，1 把它完全淹没（等于从零生成），介于两者之间时，模型保留大致形状，"
+            "再按提示词重画其余部分。本章中 DreamStudio 的滑块方向正好相反——它的百分比表示*保留*多少原图——所以那里的 "
+            "33% 大约相当于这里的强度 0.67。\n\n"
             "同样的办法还能修复图片：一个模糊、带噪、低分辨率的数字，稍加噪声（强度约 0.3–0.5）再配上相符的提示词重画，"
             "就会变得清晰——因为模型并不是在修补像素，而是重新想象一个与原图接近的干净数字。\n\n"
             "**试一试**：选择模糊的 4 这个示例，或者自己画一个数字，把强度从 0.2 逐步调到 0.9。"
@@ -118,7 +124,10 @@ STRINGS = {
         "pr.seen": "模型接收到的图像（28×28）",
         "pr.start": "加噪之后（反向过程的起点）",
         "pr.i2i_result": "重画结果",
-        "pr.i2i_status": "强度 {s:.2f}：先加噪到第 t = {t} 步（共 {T} 步），再用 {k} 步 DDIM 回到 t = 0（在 DreamStudio 里相当于保留 {keep:.0f}% 原图）。",
+        "pr.i2i_status": (
+            "强度 {s:.2f}：先加噪到第 t = {t} 步（共 {T} 步），再用 {k} 步 DDIM 回到 t = 0（在 DreamStudio "
+            "里相当于保留 {keep:.0f}% 原图）。"
+        ),
         "pr.err.no_image": "请先画一个数字或上传一张图片，才能进行图生图。",
     },
 }
@@ -250,8 +259,8 @@ def build():
     with gr.Row():
         with gr.Column(scale=1):
             e_prompt = gr.Textbox(value="ornate red seven", label=T("pr.prompt"), max_lines=2, elem_id="pr-prompt")
-            # Choice labels in both languages at once: gr.Examples shows a choice's label, and would show a raw key for a
-            # translated one.
+            # Choice labels in both languages at once: gr.Examples shows a choice's label, and would show a raw key for
+            # a translated one.
             both = lambda k: f"{tr(k, 'en')} · {tr(k, 'zh-CN')}"
             e_mode = Radio(
                 [(both("pr.mode_permute"), "permute"), (both("pr.mode_colour"), "colour")],

@@ -22,9 +22,8 @@ class Entry:
     sample: str | None = None  # "module:fn(subparsers)": adds `python -m gendemo.sample NAME`
     bench: str | None = None  # "module:fn(quick, row, timeit)": its section of `python -m gendemo.bench`
     loader: str | None = None  # "module:fn(device, **needs) -> object": how the app's registry loads it
-    needs: tuple[
-        str, ...
-    ] = ()  # other entries the loader is given, already loaded (library code never reaches the app)
+    # other entries the loader is given, already loaded (so library code never reaches into the app's cache)
+    needs: tuple[str, ...] = ()
     warm: bool = False  # the app loads it in the background right after start, so no request pays for the load
 
 
@@ -76,6 +75,14 @@ CATALOG: dict[str, Entry] = {
             "gan",
             "python -m gendemo.train gan",
             loader="gendemo.gan.artifacts:app_load_snapshots",
+            warm=True,
+        ),
+        # The training digits, held once per process for the live trainer (gan/live.py).
+        Entry(
+            "mnist_train",
+            "gan",
+            "python -m gendemo.data --from ../shared/data/mnist",
+            loader="gendemo.gan.live:app_load_images",
             warm=True,
         ),
         Entry(

@@ -60,6 +60,7 @@ COMMON = {
 # Tab modules in the order the chapter tells the story; each may define STRINGS.
 TAB_MODULES = [
     "gendemo.app.ui.gan_tab",
+    "gendemo.app.ui.gan_live_tab",
     "gendemo.app.ui.mode_collapse_tab",
     "gendemo.app.ui.cgan_tab",
     "gendemo.app.ui.latent_tab",

@@ -19,12 +19,11 @@ from gendemo.core.config import apply_overrides
 from gendemo.core.metrics import class_shares, share_table
 from gendemo.gan.artifacts import SNAPSHOT_EPOCHS, TIMELINE_SEED, save_timeline
 from gendemo.gan.model import CGANConfig, CondDiscriminator, CondGenerator, Discriminator, GANConfig, Generator
+from gendemo.gan.recipes import RECIPES
+from gendemo.gan.step import bce, discriminator_step, generator_step, update
 
-REAL_TARGET = 0.9  # one-sided label smoothing: reals are labelled 0.9 for the discriminator, fakes stay 0
-
-
-def _bce(logits, target: float):
-    return F.binary_cross_entropy_with_logits(logits.float(), torch.full_like(logits.float(), target))
+# One-sided label smoothing: reals are labelled 0.9 for the discriminator, fakes stay 0 (the remedy recipe).
+REAL_TARGET = RECIPES["remedy"].real_label
 
 
 class _AdversarialTask:
@@ -37,12 +36,6 @@ class _AdversarialTask:
         self.opt_g = torch.optim.Adam(self.g.parameters(), lr=self.t.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.d.parameters(), lr=self.t.lr, betas=betas)
         self.gen = torch.Generator().manual_seed(self.t.args.seed + 1000 * self.t.dist.rank)
-
-    @staticmethod
-    def _update(opt, loss):
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
 
     @staticmethod
     def _report(loss_d, loss_g, d_real, d_fake) -> dict:
@@ -92,18 +85,11 @@ class GANTask(_AdversarialTask):
     def train_step(self, x, y, step):
         real = x * 2 - 1  # MNIST [0,1] → the generator's tanh range [-1, 1]
         b = real.shape[0]
-        # Steps 1-5: discriminator on fakes (0) and reals (1).
-        with self.t.autocast():
-            fake = self.g(self.z(b)).detach()
-            d_real, d_fake = self.d(real), self.d(fake)
-            loss_d = _bce(d_real, REAL_TARGET) + _bce(d_fake, 0.0)
-        self._update(self.opt_d, loss_d)
-        # Steps 6-8: freeze D, new noise, fakes labelled real; only G's weights move.
-        self.D.requires_grad_(False)
-        with self.t.autocast():
-            loss_g = _bce(self.D(self.g(self.z(b))), 1.0)
-        self._update(self.opt_g, loss_g)
-        self.D.requires_grad_(True)
+        loss_d, d_real, d_fake, _ = discriminator_step(
+            self.g, self.d, self.opt_d, real, self.z(b), real_label=REAL_TARGET, autocast=self.t.autocast
+        )
+        # D unwrapped here (as before DDP): only G's gradients are synchronised in this half of the step.
+        loss_g, _, _ = generator_step(self.g, self.D, self.opt_g, self.z(b), autocast=self.t.autocast)
         return self._report(loss_d, loss_g, d_real, d_fake)
 
     @torch.no_grad()
@@ -213,18 +199,18 @@ class CGANTask(_AdversarialTask):
             else:
                 d_real, loss_aux = self.d(real, y), 0.0
             d_fake = self.d(fake, want)
-            loss_d = _bce(d_real, REAL_TARGET) + _bce(d_fake, 0.0) + w * loss_aux
-        self._update(self.opt_d, loss_d)
+            loss_d = bce(d_real, REAL_TARGET) + bce(d_fake, 0.0) + w * loss_aux
+        update(self.opt_d, loss_d)
         self.D.requires_grad_(False)
         z = torch.randn(b, self.cfg.noise_dim, generator=self.gen).to(dev)
         want = torch.randint(0, 10, (b,), generator=self.gen).to(dev)
         with self.t.autocast():
             if w > 0:  # ...and the generator is rewarded when its digit is named as the one asked for
                 logit, aux = self.D(self.g(z, want), want, with_aux=True)
-                loss_g = _bce(logit, 1.0) + w * F.cross_entropy(aux.float(), want)
+                loss_g = bce(logit, 1.0) + w * F.cross_entropy(aux.float(), want)
             else:
-                loss_g = _bce(self.D(self.g(z, want), want), 1.0)
-        self._update(self.opt_g, loss_g)
+                loss_g = bce(self.D(self.g(z, want), want), 1.0)
+        update(self.opt_g, loss_g)
         self.D.requires_grad_(True)
         return self._report(loss_d, loss_g, d_real, d_fake)
 

@@ -28,6 +28,8 @@ API = {
     "diffusion_generate",
     "prompt_experiment",
     "img2img",
+    "gan_live",
+    "gan_live_step",
     "enhance",
 }
 

@@ -1,0 +1,463 @@
+"""Train it yourself: the chapter's GAN trained from scratch in the server while the learner watches (/gan_live), and
+the chapter's loop one minibatch at a time (/gan_live_step). The engine is gendemo/gan/live.py; this module only checks
+the knobs, paces the stream and turns the engine's numbers into pictures and plots."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import gradio as gr
+import numpy as np
+import torch
+
+from gendemo.app.i18n import lang_of, tr
+from gendemo.app.registry import REGISTRY
+from gendemo.app.ui.common import Number, Radio, Slider, T, as_choice, as_float, as_int, as_seed, guarded, model
+from gendemo.app.ui.gan_common import long_frame
+from gendemo.core.device import resolve_precision
+from gendemo.core.images import to_pil_grid
+from gendemo.gan.live import LiveRun, Report
+from gendemo.gan.recipes import RECIPES
+
+TAB_KEY = "live.tab"
+LIVE_GROUP = "gan_live"  # live runs queue here, apart from every other tab
+LIVE_RUNS = max(1, int(os.environ.get("GENDEMO_LIVE_RUNS", "1")))  # runs at once: one on a 2-core box
+MAX_SECONDS = max(5, int(os.environ.get("GENDEMO_LIVE_MAX_SECONDS", "300")))  # the server's cap on one press of Start
+DEFAULT_SECONDS = min(120, MAX_SECONDS)
+REPORT_SECONDS = 2.0  # a new picture about this often: frequent enough to watch, rare enough to cost little
+BATCHES = [32, 64, 128, 256]
+NOISE = [2, 10, 100]
+CHAPTER = RECIPES["chapter"]
+
+STRINGS = {
+    "en": {
+        "live.tab": "Train it yourself",
+        "live.intro": (
+            "Here the chapter's GAN starts from nothing and learns on the server while you watch. Every picture below "
+            "comes from the same 64 noise vectors, so you see one generator change rather than new random draws. "
+            "The classifier judges a few hundred fresh digits at every update: the bars show which digits the "
+            "generator currently draws, and the KL number says how far that is from an even mix (0 is perfectly even, "
+            "2.30 means one digit only).\n\n"
+            "**Try this:** press Start with the chapter's recipe and watch the first seconds: the generator soon draws "
+            "mostly one kind of blob (a collapse, KL above 1), then spreads out. Then "
+            "switch to the remedy, or make the "
+            "discriminator learn five times faster, and compare the curves."
+        ),
+        "live.recipe": "Recipe",
+        "live.recipe_info": (
+            "The chapter's plain loop (real = 1, fake = 0), or the remedy the shipped GAN used (real = 0.9, dropout in "
+            "the discriminator). Picking one sets the knobs below."
+        ),
+        "live.r_chapter": "the chapter's loop",
+        "live.r_remedy": "the remedy",
+        "live.lr_g": "Generator learning rate",
+        "live.lr_g_info": "How big a step the generator takes after each verdict; too big and it overshoots.",
+        "live.lr_d": "Discriminator learning rate",
+        "live.lr_d_info": "A faster discriminator wins sooner, and then gives the generator little to learn from.",
+        "live.beta1": "Adam β1",
+        "live.beta1_info": "How much each step remembers of earlier steps; high values make the tug of war swing more.",
+        "live.batch": "Batch size",
+        "live.batch_info": "Real and fake digits per step; the chapter uses 128 (468 steps per pass over MNIST).",
+        "live.noise": "Noise size",
+        "live.noise_info": (
+            "How many random numbers the generator starts from. Two leave too little room; a hundred spread each "
+            "idea over many numbers (the chapter's remark that the dimensions get entangled)."
+        ),
+        "live.real_label": "Label for real digits",
+        "live.real_label_info": "1 in the chapter; 0.9 (label smoothing) stops the discriminator from being too sure.",
+        "live.d_steps": "Discriminator steps per generator step",
+        "live.d_steps_info": "More than one lets the discriminator pull ahead before the generator moves.",
+        "live.budget": "Time budget (seconds)",
+        "live.budget_info": (
+            "Each press of Start or Continue trains at most this long; the slider stops at the server's limit."
+        ),
+        "live.start": "Start",
+        "live.continue": "Continue",
+        "live.stop": "Stop",
+        "live.step": "One step",
+        "live.samples": "The 64 fixed noise vectors, now",
+        "live.samples_h": "**The generator's digits for 64 fixed noise vectors**",
+        "live.loss_plot": "Losses",
+        "live.d_plot": "Discriminator output: real vs generated",
+        "live.share_plot": "Which digits the generator draws now (% of fresh samples)",
+        "live.kl_plot": "Distance from an even mix of digits (KL, nats)",
+        "live.queue_note": (
+            "Training runs take turns on this machine. If the machine is busy with someone else's run, yours waits "
+            "in the queue: its place in line is shown on the picture until it starts. The other tabs keep working."
+        ),
+        "live.step_h": "### The chapter's loop, one minibatch at a time",
+        "live.step_intro": (
+            "One step does the nine steps the chapter lists. Press **One step** to run a single minibatch of the "
+            "current run (or of a new one with the knobs above) and see each part: the fakes, the verdicts before and "
+            "after the discriminator learns, and the generator's move."
+        ),
+        "live.step_img": "Real digits (top), the fakes D learns from (middle), fakes from fresh noise (bottom)",
+        "live.step_img_h": "**Top: real digits · middle: the fakes D learns from · bottom: fakes from fresh noise**",
+        # handler text
+        "live.x_step": "step",
+        "live.y_loss": "mean loss",
+        "live.y_d": "mean D output",
+        "live.y_share": "share (%)",
+        "live.y_kl": "KL (nats)",
+        "live.x_digit": "digit",
+        "live.s_loss_d": "discriminator loss",
+        "live.s_loss_g": "generator loss",
+        "live.s_d_real": "D(x), real digits",
+        "live.s_d_fake": "D(G(z)), generated digits",
+        "live.s_kl": "KL to an even mix",
+        "live.status_run": (
+            "**Training.** Step {step:,} (epoch {epoch:.2f}), {seen:,} real digits seen in {sec:.0f} s "
+            "({rate:,.0f} digits/s). Most drawn digit now: **{top}** ({top_p:.0f} %), KL = {kl:.2f}. "
+            "{left:.0f} s of this press left."
+        ),
+        "live.status_done": (
+            "**Paused after {sec:.0f} s of training** (step {step:,}, epoch {epoch:.2f}). Most drawn digit: **{top}** "
+            "({top_p:.0f} %), KL = {kl:.2f}. Press Continue to train on, or Start for a new run."
+        ),
+        "live.err.no_run": "There is no run to continue yet: press Start first.",
+        "live.step_md": (
+            "**Step {step}** (real digits labelled {rl:g}, fakes 0)\n\n"
+            '| chapter step | what happened | D\'s average verdict "real" |\n|---|---|---|\n'
+            "| 1–2 | a minibatch of fakes from the current generator, and one of real digits | — |\n"
+            "| 3–4 | D (unfrozen) scores both | real {rb:.3f} · fake {fb:.3f} |\n"
+            "| 5 | D takes one gradient step on loss {ld:.3f} | real {ra:.3f} · fake {fa:.3f} |\n"
+            "| 6–7 | D frozen; fresh noise gives new fakes | new fakes {nb:.3f} |\n"
+            "| 8 | G takes one gradient step on loss {lg:.3f} (fakes labelled real) | same noise {na:.3f} |\n"
+            "| 9 | back to step 1 | |"
+        ),
+    },
+    "zh-CN": {
+        "live.tab": "亲手训练",
+        "live.intro": (
+            "在这里，本章的 GAN 从零开始，在服务器上边训练边给你看。下面每张图都来自同一组 64 个噪声向量，"
+            "所以你看到的是同一个生成器在变化，而不是新的随机抽样。每次更新时，分类器都会判定几百个新生成的数字："
+            "柱状图显示生成器此刻画的是哪些数字，KL 值表示它离均匀分布有多远（0 表示完全均匀，"
+            "2.30 表示只画一种数字）。\n\n"
+            "**试一试**：用本章的配方按“开始”，留意最初几秒：生成器很快几乎只画一种斑点（坍塌，KL 大于 1），"
+            "随后才逐渐分散开。然后换成改进配方，或者让判别器的学习率提高五倍，再比较曲线。"
+        ),
+        "live.recipe": "配方",
+        "live.recipe_info": (
+            "本章的原始循环（真 = 1，假 = 0），或已发布 GAN 所用的改进配方（真 = 0.9，"
+            "判别器带 dropout）。选择后会设置下面的各项参数。"
+        ),
+        "live.r_chapter": "本章的循环",
+        "live.r_remedy": "改进配方",
+        "live.lr_g": "生成器学习率",
+        "live.lr_g_info": "每次得到判别结果后生成器迈出的步子有多大；太大就会冲过头。",
+        "live.lr_d": "判别器学习率",
+        "live.lr_d_info": "判别器学得越快就越早获胜，之后生成器就学不到什么了。",
+        "live.beta1": "Adam 的 β1（动量）",
+        "live.beta1_info": "每一步保留多少之前各步的记忆；数值越高，双方的拉锯摆动越大。",
+        "live.batch": "批大小",
+        "live.batch_info": "每一步使用的真实和生成数字个数；本章用 128（遍历一次 MNIST 需 468 步）。",
+        "live.noise": "噪声维数",
+        "live.noise_info": (
+            "生成器从多少个随机数出发。两个留下的空间太小；一百个会把每个特征分散到很多维上（即本章所说的维度纠缠）。"
+        ),
+        "live.real_label": "真实数字的标签",
+        "live.real_label_info": "本章用 1；0.9（标签平滑）可以防止判别器过于自信。",
+        "live.d_steps": "每步生成器对应的判别器步数",
+        "live.d_steps_info": "大于 1 时，判别器会在生成器更新前先领先一步。",
+        "live.budget": "时间预算（秒）",
+        "live.budget_info": "每次按“开始”或“继续”最多训练这么久；滑块的最大值就是服务器允许的上限。",
+        "live.start": "开始",
+        "live.continue": "继续",
+        "live.stop": "停止",
+        "live.step": "单步",
+        "live.samples": "64 个固定噪声向量此刻生成的数字",
+        "live.samples_h": "**生成器为 64 个固定噪声向量画出的数字**",
+        "live.loss_plot": "损失",
+        "live.d_plot": "判别器输出：真实数字与生成数字",
+        "live.share_plot": "生成器此刻画出的各数字比例（新样本的 %）",
+        "live.kl_plot": "与均匀分布的距离（KL，奈特）",
+        "live.queue_note": (
+            "训练在这台机器上轮流进行。如果机器正忙于别人的训练，你的训练会在队列中等待："
+            "开始之前，图片上会显示你的排队位置。其他标签页照常可用。"
+        ),
+        "live.step_h": "### 本章的循环，一次一个小批量",
+        "live.step_intro": (
+            "一步就是本章列出的九个步骤。按“单步”会让当前训练（若还没有，则用上面的参数新建一个）只运行一个小批量，"
+            "并展示每一部分：假样本、判别器学习前后的判断，以及生成器的更新。"
+        ),
+        "live.step_img": "真实数字（上）、判别器学习所用的假样本（中）、新噪声生成的假样本（下）",
+        "live.step_img_h": "**上：真实数字 · 中：判别器学习所用的假样本 · 下：新噪声生成的假样本**",
+        "live.x_step": "步数",
+        "live.y_loss": "平均损失",
+        "live.y_d": "判别器平均输出",
+        "live.y_share": "比例（%）",
+        "live.y_kl": "KL（奈特）",
+        "live.x_digit": "数字",
+        "live.s_loss_d": "判别器损失",
+        "live.s_loss_g": "生成器损失",
+        "live.s_d_real": "D(x)：真实数字",
+        "live.s_d_fake": "D(G(z))：生成数字",
+        "live.s_kl": "与均匀分布的 KL",
+        "live.status_run": (
+            "**训练中。** 第 {step:,} 步（第 {epoch:.2f} 轮），{sec:.0f} 秒内看过 {seen:,} 个真实数字"
+            "（每秒 {rate:,.0f} 个）。此刻画得最多的数字：**{top}**（{top_p:.0f} %），KL = {kl:.2f}。"
+            "本次还剩 {left:.0f} 秒。"
+        ),
+        "live.status_done": (
+            "**已暂停，共训练 {sec:.0f} 秒**（第 {step:,} 步，第 {epoch:.2f} 轮）。画得最多的数字：**{top}**"
+            "（{top_p:.0f} %），KL = {kl:.2f}。按“继续”接着训练，或按“开始”重新训练。"
+        ),
+        "live.err.no_run": "还没有可以继续的训练：请先按“开始”。",
+        "live.step_md": (
+            "**第 {step} 步**（真实数字标为 {rl:g}，假样本标为 0）\n\n"
+            "| 本章步骤 | 发生了什么 | 判别器判为“真”的平均值 |\n|---|---|---|\n"
+            "| 1–2 | 当前生成器生成一批假样本，再取一批真实数字 | — |\n"
+            "| 3–4 | 解冻判别器，为两批打分 | 真 {rb:.3f} · 假 {fb:.3f} |\n"
+            "| 5 | 判别器按损失 {ld:.3f} 做一步梯度下降 | 真 {ra:.3f} · 假 {fa:.3f} |\n"
+            "| 6–7 | 冻结判别器；新噪声生成新的假样本 | 新假样本 {nb:.3f} |\n"
+            "| 8 | 生成器按损失 {lg:.3f} 做一步梯度下降（假样本标为真） | 同一噪声 {na:.3f} |\n"
+            "| 9 | 回到第 1 步 | |"
+        ),
+    },
+}
+
+
+def _recipe(recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps, lang):
+    """The knobs, checked before anything trains; returns the Recipe they describe."""
+    name = as_choice(recipe, list(RECIPES), tr("live.recipe", lang), lang)
+    return RECIPES[name].with_changes(
+        lr_g=as_float(lr_g, tr("live.lr_g", lang), 1e-5, 1e-2, lang),
+        lr_d=as_float(lr_d, tr("live.lr_d", lang), 1e-5, 1e-2, lang),
+        beta1=as_float(beta1, tr("live.beta1", lang), 0.0, 0.99, lang),
+        batch_size=int(
+            as_choice(as_int(batch_size, tr("live.batch", lang), 1, 1024, lang), BATCHES, tr("live.batch", lang), lang)
+        ),
+        noise_dim=int(
+            as_choice(as_int(noise_dim, tr("live.noise", lang), 1, 1000, lang), NOISE, tr("live.noise", lang), lang)
+        ),
+        real_label=as_float(real_label, tr("live.real_label", lang), 0.5, 1.0, lang),
+        d_steps=as_int(d_steps, tr("live.d_steps", lang), 1, 5, lang),
+    )
+
+
+def _new_run(knobs, seed, lang) -> LiveRun:
+    recipe = _recipe(*knobs, lang)
+    seed = as_seed(seed, lang)
+    images, judge = model("mnist_train", lang), model("classifier", lang)
+    dev = REGISTRY.device
+    return LiveRun(images, judge, recipe, seed=seed, device=dev, precision=resolve_precision("auto", dev))
+
+
+def _plots(rep: Report, lang):
+    h = rep.history
+    x = np.asarray(h["step"], np.float64)
+    xs, s = tr("live.x_step", lang), "series"
+    yl, yd, yk = tr("live.y_loss", lang), tr("live.y_d", lang), tr("live.y_kl", lang)
+    loss = long_frame(x, {tr("live.s_loss_d", lang): h["loss_d"], tr("live.s_loss_g", lang): h["loss_g"]}, xs, yl, s)
+    dd = long_frame(x, {tr("live.s_d_real", lang): h["d_real"], tr("live.s_d_fake", lang): h["d_fake"]}, xs, yd, s)
+    kl = long_frame(x, {tr("live.s_kl", lang): h["kl"]}, xs, yk, s)
+    import pandas as pd
+
+    xd, ys = tr("live.x_digit", lang), tr("live.y_share", lang)
+    shares = pd.DataFrame({xd: [str(d) for d in range(10)], ys: 100 * np.asarray(rep.shares, np.float64)})
+    plot = lambda df, y, **kw: gr.LinePlot(value=df, x=xs, y=y, color=s, x_title=xs, y_title=y, color_title=" ", **kw)
+    return (
+        plot(loss, yl),
+        plot(dd, yd, y_lim=[0, 1]),
+        gr.BarPlot(value=shares, x=xd, y=ys, x_title=xd, y_title=ys, y_lim=[0, 100], sort=None),
+        plot(kl, yk, y_lim=[0, 2.4]),
+    )
+
+
+def _frame(run: LiveRun, rep: Report, key: str, lang, left: float = 0.0):
+    p = np.asarray(rep.shares, np.float64)
+    status = tr(
+        key,
+        lang,
+        step=rep.step,
+        epoch=rep.epoch,
+        seen=rep.images_seen,
+        sec=rep.seconds,
+        rate=rep.images_seen / max(rep.seconds, 1e-9),
+        top=int(p.argmax()),
+        top_p=100 * p.max(),
+        kl=rep.kl,
+        left=max(0.0, left),
+    )
+    return (run, to_pil_grid(rep.samples, nrow=8, scale=3), status, *_plots(rep, lang))
+
+
+def _stream(run: LiveRun, budget: float, lang):
+    """Train in chunks sized so that a report comes about every REPORT_SECONDS; stop at the budget."""
+    deadline = time.monotonic() + budget
+    yield _frame(run, run.report(), "live.status_run", lang, budget)  # at once: the starting point
+    chunk = 5
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        t0 = time.perf_counter()
+        run.train(chunk)
+        per_step = (time.perf_counter() - t0) / chunk
+        chunk = int(np.clip(min(REPORT_SECONDS, max(left, 0.05)) / max(per_step, 1e-6), 1, 2000))
+        yield _frame(run, run.report(), "live.status_run", lang, deadline - time.monotonic())
+    yield _frame(run, run.report(), "live.status_done", lang)
+
+
+@guarded
+def gan_live(
+    recipe="chapter",
+    lr_g=CHAPTER.lr_g,
+    lr_d=CHAPTER.lr_d,
+    beta1=CHAPTER.beta1,
+    batch_size=CHAPTER.batch_size,
+    noise_dim=CHAPTER.noise_dim,
+    real_label=CHAPTER.real_label,
+    d_steps=CHAPTER.d_steps,
+    seed=0,
+    budget=DEFAULT_SECONDS,
+    run=None,
+    request: gr.Request = None,
+):
+    lang = lang_of(request)
+    budget = as_int(budget, tr("live.budget", lang), 1, MAX_SECONDS, lang)
+    run = _new_run((recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps), seed, lang)
+    yield from _stream(run, budget, lang)
+
+
+@guarded
+def gan_live_continue(budget=DEFAULT_SECONDS, run=None, request: gr.Request = None):
+    lang = lang_of(request)
+    budget = as_int(budget, tr("live.budget", lang), 1, MAX_SECONDS, lang)
+    if not isinstance(run, LiveRun):
+        raise gr.Error(tr("live.err.no_run", lang))
+    yield from _stream(run, budget, lang)
+
+
+@guarded
+def gan_live_step(
+    recipe="chapter",
+    lr_g=CHAPTER.lr_g,
+    lr_d=CHAPTER.lr_d,
+    beta1=CHAPTER.beta1,
+    batch_size=CHAPTER.batch_size,
+    noise_dim=CHAPTER.noise_dim,
+    real_label=CHAPTER.real_label,
+    d_steps=CHAPTER.d_steps,
+    seed=0,
+    run=None,
+    request: gr.Request = None,
+):
+    lang = lang_of(request)
+    knobs = (recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps)
+    if not isinstance(run, LiveRun):
+        run = _new_run(knobs, seed, lang)
+    else:
+        _recipe(*knobs, lang)  # a bad knob is still reported, even though this run keeps its own settings
+    d = run.step_in_detail(show=8)
+    pic = to_pil_grid(torch.cat([d.real, d.fake, d.new_fake]), nrow=8, scale=3)
+    md = tr(
+        "live.step_md",
+        lang,
+        step=d.step,
+        rl=d.real_label,
+        rb=d.d_real_before,
+        fb=d.d_fake_before,
+        ld=d.loss_d,
+        ra=d.d_real_after,
+        fa=d.d_fake_after,
+        nb=d.d_new_before,
+        lg=d.loss_g,
+        na=d.d_new_after,
+    )
+    return run, pic, md
+
+
+def preset(recipe, request: gr.Request = None):
+    """Picking a recipe sets every knob to it."""
+    r = RECIPES.get(recipe, CHAPTER)
+    return r.lr_g, r.lr_d, r.beta1, r.batch_size, r.noise_dim, r.real_label, r.d_steps
+
+
+def build():
+    gr.Markdown(T("live.intro"))
+    # A run's weights live in the session; a session left alone for 30 minutes lets them go.
+    run = gr.State(None, time_to_live=1800)
+    with gr.Row():
+        with gr.Column(scale=1):
+            recipe = Radio(
+                [(T("live.r_chapter"), "chapter"), (T("live.r_remedy"), "remedy")],
+                value="chapter",
+                label=T("live.recipe"),
+                info=T("live.recipe_info"),
+                elem_id="live-recipe",
+            )
+            lr_g = Slider(5e-5, 2e-3, value=CHAPTER.lr_g, step=5e-5, label=T("live.lr_g"), info=T("live.lr_g_info"))
+            lr_d = Slider(5e-5, 2e-3, value=CHAPTER.lr_d, step=5e-5, label=T("live.lr_d"), info=T("live.lr_d_info"))
+            beta1 = Slider(0.0, 0.95, value=CHAPTER.beta1, step=0.05, label=T("live.beta1"), info=T("live.beta1_info"))
+            batch = Radio(BATCHES, value=CHAPTER.batch_size, label=T("live.batch"), info=T("live.batch_info"))
+            noise = Radio(NOISE, value=CHAPTER.noise_dim, label=T("live.noise"), info=T("live.noise_info"))
+            real_label = Slider(
+                0.7,
+                1.0,
+                value=CHAPTER.real_label,
+                step=0.05,
+                label=T("live.real_label"),
+                info=T("live.real_label_info"),
+            )
+            d_steps = Slider(1, 5, value=1, step=1, label=T("live.d_steps"), info=T("live.d_steps_info"))
+            seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="live-seed")
+            budget = Slider(
+                5,
+                MAX_SECONDS,
+                value=DEFAULT_SECONDS,
+                step=5,
+                label=T("live.budget"),
+                info=T("live.budget_info"),
+                elem_id="live-budget",
+            )
+            with gr.Row():
+                start = gr.Button(T("live.start"), variant="primary", elem_id="live-start")
+                cont = gr.Button(T("live.continue"), elem_id="live-continue")
+                stop = gr.Button(T("live.stop"), variant="stop", elem_id="live-stop")
+            gr.Markdown(T("live.queue_note"))
+        with gr.Column(scale=2):
+            gr.Markdown(T("live.samples_h"))
+            samples = gr.Image(
+                label=T("live.samples"),
+                show_label=False,
+                format="png",
+                interactive=False,
+                elem_id="live-samples",
+                elem_classes=["gd-pixel"],
+                height=420,
+            )
+            status = gr.Markdown(elem_id="live-status")
+            with gr.Row():
+                share_plot = gr.BarPlot(label=T("live.share_plot"), elem_id="live-share-plot")
+                kl_plot = gr.LinePlot(label=T("live.kl_plot"), elem_id="live-kl-plot")
+            with gr.Row():
+                loss_plot = gr.LinePlot(label=T("live.loss_plot"), elem_id="live-loss-plot")
+                d_plot = gr.LinePlot(label=T("live.d_plot"), elem_id="live-d-plot")
+    knobs = [recipe, lr_g, lr_d, beta1, batch, noise, real_label, d_steps]
+    outs = [run, samples, status, loss_plot, d_plot, share_plot, kl_plot]
+    recipe.change(preset, [recipe], knobs[1:], api_visibility="private", queue=False)
+    live = {"concurrency_id": LIVE_GROUP, "concurrency_limit": LIVE_RUNS, "time_limit": MAX_SECONDS + 60}
+    started = start.click(gan_live, [*knobs, seed, budget, run], outs, api_name="gan_live", **live)
+    continued = cont.click(gan_live_continue, [budget, run], outs, api_visibility="private", **live)
+    stop.click(None, None, None, cancels=[started, continued], api_visibility="private")
+
+    gr.Markdown(T("live.step_h"))
+    gr.Markdown(T("live.step_intro"))
+    with gr.Row():
+        with gr.Column(scale=1):
+            step = gr.Button(T("live.step"), elem_id="live-step")
+            step_md = gr.Markdown(elem_id="live-step-table")
+        with gr.Column(scale=1):
+            gr.Markdown(T("live.step_img_h"))
+            step_img = gr.Image(
+                label=T("live.step_img"),
+                show_label=False,
+                format="png",
+                interactive=False,
+                elem_id="live-step-images",
+                elem_classes=["gd-pixel"],
+                height=260,
+            )
+    step.click(gan_live_step, [*knobs, seed, run], [run, step_img, step_md], api_name="gan_live_step", **live)

@@ -1,4 +1,4 @@
-"""The live GAN trainer's engine on a tiny synthetic data set: the chapter's step, deterministic per seed, plain data out."""
+"""The live GAN trainer's engine on a tiny synthetic data set: the chapter's step, deterministic per seed."""
 
 import math
 

@@ -83,6 +83,7 @@ CATALOG: dict[str, Entry] = {
             "gan",
             "python -m gendemo.data --from ../shared/data/mnist",
             loader="gendemo.gan.live:app_load_images",
+            bench="gendemo.gan.bench:run_live",
             warm=True,
         ),
         Entry(

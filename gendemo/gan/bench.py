@@ -68,3 +68,51 @@ def run_cgan(quick: bool, row) -> None:
     digits = torch.arange(10).repeat_interleave(10)
     ts = timeit(lambda: sample_cgan(g, digits, 0), 10 if quick else 50, warmup=2)
     row("cgan", "10×10 grid (100 samples), median", statistics.median(ts) * 1000, "ms")
+
+
+def run_live(quick: bool, row) -> None:
+    """The live trainer's engine against the training CLI's own step, same recipe, same data, same run."""
+    from types import SimpleNamespace
+
+    from gendemo.core.data import DataMissingError, Digits
+    from gendemo.core.device import resolve_precision
+    from gendemo.gan.live import LiveRun, app_load_images
+    from gendemo.gan.recipes import RECIPES
+    from gendemo.gan.train import GANTask
+
+    try:
+        images = app_load_images("cpu")
+        judge, _ = load_classifier()
+    except (DataMissingError, CheckpointError) as e:
+        print(f"[gan_live] skipped: {e}")
+        return
+    cpu = torch.device("cpu")
+    precision = resolve_precision("auto", cpu)
+    n = 20 if quick else 100
+    run = LiveRun(images, judge, RECIPES["chapter"], seed=0, device=cpu, precision=precision)
+    run.train(5)  # warm-up: first calls allocate
+    t = timeit(lambda: run.train(n), 1 if quick else 3, warmup=0)
+    live = n * 128 / statistics.median(t)
+
+    # The CLI's step (gendemo/gan/train.py GANTask.train_step), driven as the shared loop drives it.
+    from gendemo.core.device import autocast
+
+    trainer = SimpleNamespace(
+        overrides={}, lr=2e-4, args=SimpleNamespace(seed=0), dist=SimpleNamespace(rank=0, main=False, world=1),
+        device=cpu, wrap=lambda m: m, autocast=lambda: autocast(cpu, precision),
+    )  # fmt: skip
+    task = GANTask(trainer)
+    x = images[: 128 * n].float().div_(255)
+    task.setup(Digits(x, torch.zeros(len(x), dtype=torch.long)))
+
+    def cli_steps():
+        for i in range(n):
+            task.train_step(x[i * 128 : (i + 1) * 128], None, i)
+
+    cli_steps()
+    t = timeit(cli_steps, 1 if quick else 3, warmup=0)
+    cli = n * 128 / statistics.median(t)
+    row("gan_live", f"training images/s, live engine ({precision})", live, "img/s", cli, "the training CLI's step",
+        better="higher", target="≥ 10,000")  # fmt: skip
+    tr = timeit(run.report, 5 if quick else 20, warmup=1)
+    row("gan_live", "one report: 64 fixed digits + 300 judged, median", statistics.median(tr) * 1000, "ms")

@@ -36,10 +36,12 @@ def test_start_watch_stop_and_step(browser, app_client, locale):
         page.locator("#live-continue").click()
         page.wait_for_timeout(3000)
         page.locator("#live-stop").click()
-        page.wait_for_timeout(1500)
+        page.locator("#live-status").get_by_text(PAUSED[locale]).wait_for(timeout=30_000)  # stopped, not failed
         before = page.locator("#live-status").inner_text()
         page.wait_for_timeout(3000)
         assert page.locator("#live-status").inner_text() == before
+        assert page.locator("#live-samples img").is_visible()  # the pictures stay
+        assert page.get_by_text("Error", exact=True).count() == 0
         page.locator("#live-step").click()
         page.locator("#live-step-table").get_by_text(STEP[locale]).wait_for(timeout=60_000)
         step_img = page.locator("#live-step-images img")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 
 import gradio as gr
 import numpy as np
@@ -14,7 +15,7 @@ import torch
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.registry import REGISTRY
 from gendemo.app.ui.common import Number, Radio, Slider, T, as_choice, as_float, as_int, as_seed, guarded, model
-from gendemo.app.ui.gan_common import long_frame
+from gendemo.app.ui.gan_common import judge
 from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
 from gendemo.gan.live import LiveRun, Report
@@ -25,10 +26,12 @@ LIVE_GROUP = "gan_live"  # live runs queue here, apart from every other tab
 LIVE_RUNS = max(1, int(os.environ.get("GENDEMO_LIVE_RUNS", "1")))  # runs at once: one on a 2-core box
 MAX_SECONDS = max(5, int(os.environ.get("GENDEMO_LIVE_MAX_SECONDS", "300")))  # the server's cap on one press of Start
 DEFAULT_SECONDS = min(120, MAX_SECONDS)
-REPORT_SECONDS = 2.0  # a new picture about this often: frequent enough to watch, rare enough to cost little
+REPORT_SECONDS = 2.5  # a new picture about this often: frequent enough to watch, rare enough to cost little
+CURVES_EVERY = 3  # frames between two drawings of the curves
 BATCHES = [32, 64, 128, 256]
 NOISE = [2, 10, 100]
 CHAPTER = RECIPES["chapter"]
+CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC"]
 
 STRINGS = {
     "en": {
@@ -82,6 +85,7 @@ STRINGS = {
         "live.d_plot": "Discriminator output: real vs generated",
         "live.share_plot": "Which digits the generator draws now (% of fresh samples)",
         "live.kl_plot": "Distance from an even mix of digits (KL, nats)",
+        "live.curves": "How the run is going: digit shares now, KL, losses, the discriminator's verdicts",
         "live.queue_note": (
             "Training runs take turns on this machine. If the machine is busy with someone else's run, yours waits "
             "in the queue: its place in line is shown on the picture until it starts. The other tabs keep working."
@@ -172,6 +176,7 @@ STRINGS = {
         "live.d_plot": "判别器输出：真实数字与生成数字",
         "live.share_plot": "生成器此刻画出的各数字比例（新样本的 %）",
         "live.kl_plot": "与均匀分布的距离（KL，奈特）",
+        "live.curves": "训练进展：此刻各数字的比例、KL、损失、判别器的判断",
         "live.queue_note": (
             "训练在这台机器上轮流进行。如果机器正忙于别人的训练，你的训练会在队列中等待："
             "开始之前，图片上会显示你的排队位置。其他标签页照常可用。"
@@ -239,33 +244,56 @@ def _recipe(recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_step
 def _new_run(knobs, seed, lang) -> LiveRun:
     recipe = _recipe(*knobs, lang)
     seed = as_seed(seed, lang)
-    images, judge = model("mnist_train", lang), model("classifier", lang)
+    images, classifier = model("mnist_train", lang), model("classifier", lang)
     dev = REGISTRY.device
-    return LiveRun(images, judge, recipe, seed=seed, device=dev, precision=resolve_precision("auto", dev))
+    fast_judge = lambda x: judge(classifier, x)  # batch-norm folded into the convolutions: half the time of predict()
+    return LiveRun(images, fast_judge, recipe, seed=seed, device=dev, precision=resolve_precision("auto", dev))
 
 
-def _plots(rep: Report, lang):
+def _curves(rep: Report, lang):
+    """One picture with four panels: the shares now, KL over the run, both losses, D's verdicts. Drawn as an image:
+    Gradio's native plots lose their lines when a stream updates them (seen with 6.31)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
     h = rep.history
     x = np.asarray(h["step"], np.float64)
-    xs, s = tr("live.x_step", lang), "series"
-    yl, yd, yk = tr("live.y_loss", lang), tr("live.y_d", lang), tr("live.y_kl", lang)
-    loss = long_frame(x, {tr("live.s_loss_d", lang): h["loss_d"], tr("live.s_loss_g", lang): h["loss_g"]}, xs, yl, s)
-    dd = long_frame(x, {tr("live.s_d_real", lang): h["d_real"], tr("live.s_d_fake", lang): h["d_fake"]}, xs, yd, s)
-    kl = long_frame(x, {tr("live.s_kl", lang): h["kl"]}, xs, yk, s)
-    import pandas as pd
+    # Chinese labels need a CJK font; the first one installed is used (boxes where there is none).
+    plt.rcParams["font.sans-serif"] = [*CJK_FONTS, "DejaVu Sans"]
+    fig, ax = plt.subplots(2, 2, figsize=(9.6, 6.0), dpi=80)
+    (a_share, a_kl), (a_loss, a_d) = ax
+    a_share.bar(range(10), 100 * np.asarray(rep.shares, np.float64), color="#6366f1")
+    a_share.set(xticks=range(10), ylim=(0, 100), xlabel=tr("live.x_digit", lang), ylabel=tr("live.y_share", lang))
+    a_share.set_title(tr("live.share_plot", lang), fontsize=10)
+    a_kl.plot(x, h["kl"], color="#6366f1", marker="." if len(x) < 30 else None)
+    a_kl.set(ylim=(0, 2.4), xlabel=tr("live.x_step", lang), ylabel=tr("live.y_kl", lang))
+    a_kl.set_title(tr("live.kl_plot", lang), fontsize=10)
+    a_loss.plot(x, h["loss_d"], label=tr("live.s_loss_d", lang))
+    a_loss.plot(x, h["loss_g"], label=tr("live.s_loss_g", lang))
+    a_loss.set(xlabel=tr("live.x_step", lang), ylabel=tr("live.y_loss", lang))
+    a_loss.set_title(tr("live.loss_plot", lang), fontsize=10)
+    a_d.plot(x, h["d_real"], label=tr("live.s_d_real", lang))
+    a_d.plot(x, h["d_fake"], label=tr("live.s_d_fake", lang))
+    a_d.set(ylim=(0, 1), xlabel=tr("live.x_step", lang), ylabel=tr("live.y_d", lang))
+    a_d.set_title(tr("live.d_plot", lang), fontsize=10)
+    for a in (a_loss, a_d):
+        if len(x):
+            a.legend(fontsize=8, loc="best")
+    for a in ax.flat:
+        a.grid(alpha=0.3)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing")
+        fig.tight_layout()
+        fig.canvas.draw()
+    img = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
+    plt.close(fig)
+    return img
 
-    xd, ys = tr("live.x_digit", lang), tr("live.y_share", lang)
-    shares = pd.DataFrame({xd: [str(d) for d in range(10)], ys: 100 * np.asarray(rep.shares, np.float64)})
-    plot = lambda df, y, **kw: gr.LinePlot(value=df, x=xs, y=y, color=s, x_title=xs, y_title=y, color_title=" ", **kw)
-    return (
-        plot(loss, yl),
-        plot(dd, yd, y_lim=[0, 1]),
-        gr.BarPlot(value=shares, x=xd, y=ys, x_title=xd, y_title=ys, y_lim=[0, 100], sort=None),
-        plot(kl, yk, y_lim=[0, 2.4]),
-    )
 
-
-def _frame(run: LiveRun, rep: Report, key: str, lang, left: float = 0.0):
+def _frame(run: LiveRun, rep: Report, key: str, lang, left: float = 0.0, curves: bool = True):
     p = np.asarray(rep.shares, np.float64)
     status = tr(
         key,
@@ -280,15 +308,21 @@ def _frame(run: LiveRun, rep: Report, key: str, lang, left: float = 0.0):
         kl=rep.kl,
         left=max(0.0, left),
     )
-    return (run, to_pil_grid(rep.samples, nrow=8, scale=3), status, *_plots(rep, lang))
+    # The curves are the costly picture (≈ 0.5 s of matplotlib): drawn on every CURVES_EVERY-th frame and the last.
+    return run, to_pil_grid(rep.samples, nrow=8, scale=3), status, _curves(rep, lang) if curves else gr.skip()
 
 
-def _stream(run: LiveRun, budget: float, lang):
-    """Train in chunks sized so that a report comes about every REPORT_SECONDS; stop at the budget."""
+def _stream(run: LiveRun, budget: float, lang, control: dict | None):
+    """Train in chunks sized so that a report comes about every REPORT_SECONDS; stop at the budget, or at Stop (which
+    sets control["stop"]: the run ends after the chunk in hand, with its pictures, rather than being cut off)."""
+    stopped = lambda: isinstance(control, dict) and control.get("stop")
     deadline = time.monotonic() + budget
+    if stopped():  # Stop was pressed while this run still waited in the queue
+        yield _frame(run, run.report(), "live.status_done", lang)
+        return
     yield _frame(run, run.report(), "live.status_run", lang, budget)  # at once: the starting point
-    chunk = 5
-    while True:
+    chunk, frames = 5, 0
+    while not stopped():
         left = deadline - time.monotonic()
         if left <= 0:
             break
@@ -296,7 +330,9 @@ def _stream(run: LiveRun, budget: float, lang):
         run.train(chunk)
         per_step = (time.perf_counter() - t0) / chunk
         chunk = int(np.clip(min(REPORT_SECONDS, max(left, 0.05)) / max(per_step, 1e-6), 1, 2000))
-        yield _frame(run, run.report(), "live.status_run", lang, deadline - time.monotonic())
+        frames += 1
+        curves = frames % CURVES_EVERY == 1
+        yield _frame(run, run.report(), "live.status_run", lang, deadline - time.monotonic(), curves)
     yield _frame(run, run.report(), "live.status_done", lang)
 
 
@@ -312,22 +348,32 @@ def gan_live(
     d_steps=CHAPTER.d_steps,
     seed=0,
     budget=DEFAULT_SECONDS,
-    run=None,
+    control=None,
     request: gr.Request = None,
 ):
     lang = lang_of(request)
     budget = as_int(budget, tr("live.budget", lang), 1, MAX_SECONDS, lang)
     run = _new_run((recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps), seed, lang)
-    yield from _stream(run, budget, lang)
+    yield from _stream(run, budget, lang, control)
 
 
 @guarded
-def gan_live_continue(budget=DEFAULT_SECONDS, run=None, request: gr.Request = None):
+def gan_live_continue(budget=DEFAULT_SECONDS, run=None, control=None, request: gr.Request = None):
     lang = lang_of(request)
     budget = as_int(budget, tr("live.budget", lang), 1, MAX_SECONDS, lang)
     if not isinstance(run, LiveRun):
         raise gr.Error(tr("live.err.no_run", lang))
-    yield from _stream(run, budget, lang)
+    yield from _stream(run, budget, lang, control)
+
+
+def arm():
+    """At the click, before the run queues: a fresh stop switch this run will watch."""
+    return {"stop": False}
+
+
+def request_stop(control):
+    if isinstance(control, dict):
+        control["stop"] = True
 
 
 @guarded
@@ -379,6 +425,7 @@ def build():
     gr.Markdown(T("live.intro"))
     # A run's weights live in the session; a session left alone for 30 minutes lets them go.
     run = gr.State(None, time_to_live=1800)
+    control = gr.State(None)  # {"stop": bool}: Stop asks the running stream to end after its current chunk
     with gr.Row():
         with gr.Column(scale=1):
             recipe = Radio(
@@ -429,19 +476,28 @@ def build():
                 height=420,
             )
             status = gr.Markdown(elem_id="live-status")
-            with gr.Row():
-                share_plot = gr.BarPlot(label=T("live.share_plot"), elem_id="live-share-plot")
-                kl_plot = gr.LinePlot(label=T("live.kl_plot"), elem_id="live-kl-plot")
-            with gr.Row():
-                loss_plot = gr.LinePlot(label=T("live.loss_plot"), elem_id="live-loss-plot")
-                d_plot = gr.LinePlot(label=T("live.d_plot"), elem_id="live-d-plot")
+            curves = gr.Image(
+                label=T("live.curves"),
+                show_label=False,
+                format="png",
+                interactive=False,
+                elem_id="live-curves",
+                height=480,
+            )
     knobs = [recipe, lr_g, lr_d, beta1, batch, noise, real_label, d_steps]
-    outs = [run, samples, status, loss_plot, d_plot, share_plot, kl_plot]
+    outs = [run, samples, status, curves]
     recipe.change(preset, [recipe], knobs[1:], api_visibility="private", queue=False)
     live = {"concurrency_id": LIVE_GROUP, "concurrency_limit": LIVE_RUNS, "time_limit": MAX_SECONDS + 60}
-    started = start.click(gan_live, [*knobs, seed, budget, run], outs, api_name="gan_live", **live)
-    continued = cont.click(gan_live_continue, [budget, run], outs, api_visibility="private", **live)
-    stop.click(None, None, None, cancels=[started, continued], api_visibility="private")
+    quick = {"queue": False, "api_visibility": "private"}
+    start.click(arm, None, [control], **quick).then(
+        gan_live, [*knobs, seed, budget, control], outs, api_name="gan_live", **live
+    )
+    cont.click(arm, None, [control], **quick).then(
+        gan_live_continue, [budget, run, control], outs, api_visibility="private", **live
+    )
+    # A cooperative stop, not a cancel: the run keeps its pictures and can be continued (a cancelled stream would leave
+    # every output marked as failed). A closed page still cancels the stream (Gradio closes the generator).
+    stop.click(request_stop, [control], None, **quick)
 
     gr.Markdown(T("live.step_h"))
     gr.Markdown(T("live.step_intro"))

@@ -26,7 +26,7 @@ LIVE_GROUP = "gan_live"  # live runs queue here, apart from every other tab
 LIVE_RUNS = max(1, int(os.environ.get("GENDEMO_LIVE_RUNS", "1")))  # runs at once: one on a 2-core box
 MAX_SECONDS = max(5, int(os.environ.get("GENDEMO_LIVE_MAX_SECONDS", "300")))  # the server's cap on one press of Start
 DEFAULT_SECONDS = min(120, MAX_SECONDS)
-REPORT_SECONDS = 3.0  # a new picture about this often: frequent enough to watch, rare enough to cost little
+REPORT_SECONDS = 4.0  # a new picture about this often: frequent enough to watch, rare enough to cost little
 CURVES_EVERY = 4  # frames between two drawings of the curves
 BATCHES = [32, 64, 128, 256]
 NOISE = [2, 10, 100]
@@ -320,7 +320,8 @@ def _stream(run: LiveRun, budget: float, lang, control: dict | None):
     if stopped():  # Stop was pressed while this run still waited in the queue
         yield _frame(run, run.report(), "live.status_done", lang)
         return
-    yield _frame(run, run.report(), "live.status_run", lang, budget)  # at once: the starting point
+    # At once: the starting point (no curves yet: there is no history to draw).
+    yield _frame(run, run.report(), "live.status_run", lang, budget, curves=run.step > 0)
     chunk, frames = 5, 0
     while not stopped():
         left = deadline - time.monotonic()

@@ -41,6 +41,8 @@ class Registry:
 
     def get(self, name: str) -> Any:
         lock = self._lock_for(name)
+        if name in self._models:  # loaded: no need to look at what its loader needed
+            return self._models[name]
         e = entry(name)
         needs = {n: self.get(n) for n in e.needs}  # before taking this model's lock: a missing GAN reads as missing
         with lock:  # per-model lock: loading the text encoder never holds up the GAN

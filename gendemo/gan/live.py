@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from gendemo.classifier.model import predict
-from gendemo.core.data import load_mnist
+from gendemo.core.data import load_mnist, minibatches
 from gendemo.core.device import autocast as autocast_for
 from gendemo.core.metrics import class_shares, kl_to_uniform
 from gendemo.gan.model import Discriminator, GANConfig, Generator
@@ -92,11 +92,10 @@ class LiveRun:
         self.step = 0
         self.seconds = 0.0
         self.curves = _Curves()
-        self._sums = torch.zeros(
-            4, device=self.device
-        )  # loss_d, loss_g, d_real, d_fake summed since the last report (no per-step sync)
+        # loss_d, loss_g, d_real, d_fake summed since the last report, kept on the device (no per-step sync)
+        self._sums = torch.zeros(4, device=self.device)
         self._n = 0
-        self._order = torch.empty(0, dtype=torch.long)
+        self._batches = iter(())  # index batches of the current epoch (core.data.minibatches, as the CLI's loop)
 
     # ---- the loop ----
 
@@ -104,11 +103,11 @@ class LiveRun:
         return autocast_for(self.device, self.precision)
 
     def _real_batch(self) -> torch.Tensor:
-        b = self.recipe.batch_size
-        if self._order.numel() < b:  # a new epoch: a fresh permutation from the run's own generator
-            self._order = torch.randperm(self.images.shape[0], generator=self.gen)
-        idx, self._order = self._order[:b], self._order[b:]
-        x = self.images[idx.to(self.images.device)].to(self.device)
+        idx = next(self._batches, None)
+        if idx is None:  # a new epoch: a fresh permutation from the run's own generator
+            self._batches = minibatches(self.images.shape[0], self.recipe.batch_size, self.gen, self.images.device)
+            idx = next(self._batches)
+        x = self.images[idx].to(self.device)
         if x.dtype == torch.uint8:
             x = x.float().div_(255)
         return x * 2 - 1  # [0, 1] → the generator's tanh range
@@ -177,6 +176,14 @@ class LiveRun:
             history=history,
         )
 
+    @torch.no_grad()
+    def _verdict(self, x: torch.Tensor) -> float:
+        """D's mean probability "real" for x, without dropout noise (what the step view shows)."""
+        self.D.eval()
+        v = scores(self.D(x)).mean().item()
+        self.D.train()
+        return v
+
     def step_in_detail(self, show: int = 8) -> StepDetail:
         """One minibatch (one D update, one G update), the chapter's steps made visible: D's verdicts before and after
         its own update, and before and after G's. Counts as a step of the run."""
@@ -185,22 +192,16 @@ class LiveRun:
         self.D.train()
         real, z_d = self._real_batch(), self._z(r.batch_size)
         with torch.no_grad():
-            self.D.eval()  # the verdicts shown are without dropout noise
             fake = self.G(z_d)
-            before_real, before_fake = scores(self.D(real)).mean().item(), scores(self.D(fake)).mean().item()
-            self.D.train()
+        before_real, before_fake = self._verdict(real), self._verdict(fake)
         loss_d, _, _, fake = discriminator_step(self.G, self.D, self.opt_d, real, z_d, real_label=r.real_label)
         z_g = self._z(r.batch_size)
+        after_real, after_fake = self._verdict(real), self._verdict(fake)
         with torch.no_grad():
-            self.D.eval()
-            after_real, after_fake = scores(self.D(real)).mean().item(), scores(self.D(fake)).mean().item()
-            new_before = scores(self.D(self.G(z_g))).mean().item()
-            self.D.train()
+            new_before = self._verdict(self.G(z_g))
         loss_g, _, new_fake = generator_step(self.G, self.D, self.opt_g, z_g)
         with torch.no_grad():
-            self.D.eval()
-            new_after = scores(self.D(self.G(z_g))).mean().item()
-            self.D.train()
+            new_after = self._verdict(self.G(z_g))
         self.step += 1
         unit = lambda x: ((x[:show].float() + 1) / 2).clamp(0, 1).cpu()
         return StepDetail(

@@ -83,8 +83,13 @@ class Trainer:
         self.epochs = args.epochs if args.epochs is not None else d["epochs"]
         self.batch_size = args.batch_size or d["batch_size"]
         self.lr = args.lr if args.lr is not None else d["lr"]
-        self.out = Path(args.out) if args.out else CHECKPOINT_DIR / f"{args.model}.safetensors"
-        self.run_dir = Path(args.run_dir or f"runs/{args.model}")
+        # A task with recipes names its files after the recipe (gan_chapter); others after the model.
+        name = Task.artifact_name(args.model, getattr(args, "recipe", None)) if hasattr(Task, "artifact_name") else None
+        if getattr(args, "recipe", None) and name is None:
+            raise SystemExit(f"--recipe applies only to the GAN, not to {args.model!r}")
+        name = name or args.model
+        self.out = Path(args.out) if args.out else CHECKPOINT_DIR / f"{name}.safetensors"
+        self.run_dir = Path(args.run_dir or f"runs/{name}")
         self.task = Task(self)
 
     def wrap(self, module: torch.nn.Module) -> torch.nn.Module:

@@ -19,7 +19,7 @@ from gendemo.core.config import apply_overrides
 from gendemo.core.metrics import class_shares, share_table
 from gendemo.gan.artifacts import SNAPSHOT_EPOCHS, TIMELINE_SEED, save_timeline
 from gendemo.gan.model import CGANConfig, CondDiscriminator, CondGenerator, Discriminator, GANConfig, Generator
-from gendemo.gan.recipes import RECIPES
+from gendemo.gan.recipes import RECIPES, recipe
 from gendemo.gan.step import bce, discriminator_step, generator_step, update
 
 # One-sided label smoothing: reals are labelled 0.9 for the discriminator, fakes stay 0 (the remedy recipe).
@@ -29,10 +29,10 @@ REAL_TARGET = RECIPES["remedy"].real_label
 class _AdversarialTask:
     """What both GANs share: the G/D pair and their optimisers, one update, the resumable state."""
 
-    def _setup_pair(self, G, D):
+    def _setup_pair(self, G, D, beta1: float = 0.5):
         self.G, self.D = G, D
         self.g, self.d = self.t.wrap(G), self.t.wrap(D)
-        betas = (0.5, 0.999)  # the usual DCGAN setting; β1 = 0.9 makes GAN training oscillate more
+        betas = (beta1, 0.999)  # the usual DCGAN setting; β1 = 0.9 makes GAN training oscillate more
         self.opt_g = torch.optim.Adam(self.g.parameters(), lr=self.t.lr, betas=betas)
         self.opt_d = torch.optim.Adam(self.d.parameters(), lr=self.t.lr, betas=betas)
         self.gen = torch.Generator().manual_seed(self.t.args.seed + 1000 * self.t.dist.rank)
@@ -65,13 +65,22 @@ class _AdversarialTask:
 
 class GANTask(_AdversarialTask):
     defaults = {"epochs": 200, "batch_size": 128, "lr": 2e-4}
+    default_recipe = "remedy"  # what gan.safetensors ships; `--recipe chapter` trains the chapter's loop as printed
+
+    @classmethod
+    def artifact_name(cls, model: str, recipe_name: str | None) -> str:
+        # gan.safetensors stays the remedy; other recipes get their own files (gan_chapter.safetensors, runs/gan_chapter)
+        return model if recipe_name in (None, cls.default_recipe) else f"{model}_{recipe_name}"
 
     def __init__(self, trainer):
         self.t = trainer
-        self.cfg = apply_overrides(GANConfig(), trainer.overrides)
+        self.recipe_name = getattr(trainer.args, "recipe", None) or self.default_recipe
+        self.recipe = recipe(self.recipe_name)
+        # The recipe fixes D's dropout; an explicit --set d_dropout=… still wins.
+        self.cfg = apply_overrides(GANConfig(d_dropout=self.recipe.d_dropout), trainer.overrides)
 
     def setup(self, data):
-        self._setup_pair(Generator(self.cfg), Discriminator(self.cfg))
+        self._setup_pair(Generator(self.cfg), Discriminator(self.cfg), beta1=self.recipe.beta1)
         self.fixed_z = torch.randn(64, self.cfg.noise_dim, generator=torch.Generator().manual_seed(TIMELINE_SEED))
         self.timeline = {"samples": [], "shares": [], "loss_d": [], "loss_g": [], "d_real": [], "d_fake": []}
         self.snapshots: dict[str, torch.Tensor] = {}
@@ -86,7 +95,7 @@ class GANTask(_AdversarialTask):
         real = x * 2 - 1  # MNIST [0,1] → the generator's tanh range [-1, 1]
         b = real.shape[0]
         loss_d, d_real, d_fake, _ = discriminator_step(
-            self.g, self.d, self.opt_d, real, self.z(b), real_label=REAL_TARGET, autocast=self.t.autocast
+            self.g, self.d, self.opt_d, real, self.z(b), real_label=self.recipe.real_label, autocast=self.t.autocast
         )
         # D unwrapped here (as before DDP): only G's gradients are synchronised in this half of the step.
         loss_g, _, _ = generator_step(self.g, self.D, self.opt_g, self.z(b), autocast=self.t.autocast)
@@ -149,12 +158,21 @@ class GANTask(_AdversarialTask):
             config=self.cfg,
             training={
                 **training,
-                "optimizer": f"Adam(lr={self.t.lr:g}, betas=(0.5, 0.999)) for G and D",
-                "real_label": REAL_TARGET,
+                "recipe": self.recipe_name,
+                "optimizer": f"Adam(lr={self.t.lr:g}, betas=({self.recipe.beta1:g}, 0.999)) for G and D",
+                "real_label": self.recipe.real_label,
                 "d_dropout": self.cfg.d_dropout,
                 "loss": "BCE with logits (the sigmoid output's cross-entropy)",
             },
             metrics=metrics,
+        )
+        # The discriminator is half of the GAN: kept so that a learner can ask it what it thinks of an image.
+        save_checkpoint(
+            out.with_name(out.stem + "_discriminator.safetensors"),
+            self.D.state_dict(),
+            kind="gan_discriminator",
+            config=self.cfg,
+            training={**training, "recipe": self.recipe_name, "real_label": self.recipe.real_label},
         )
         save_timeline(out.with_name(out.stem + "_timeline.npz"), self.timeline, kind="gan_timeline", training=training)
         if self.snapshots:
@@ -233,6 +251,13 @@ class CGANTask(_AdversarialTask):
             from gendemo.gan.evaluate import evaluate_cgan_model
 
             metrics = evaluate_cgan_model(self.G.eval(), self.judge, n=10_000, data_dir=self.t.args.data_dir)
+        save_checkpoint(
+            Path(out).with_name(Path(out).stem + "_discriminator.safetensors"),
+            self.D.state_dict(),
+            kind="cgan_discriminator",
+            config=self.cfg,
+            training={**training, "real_label": REAL_TARGET},
+        )
         return save_checkpoint(
             out,
             self.G.state_dict(),

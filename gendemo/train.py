@@ -35,9 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-eval", action="store_true", help="skip the evaluation that fills the card's metrics")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument(
-        "--recipe", choices=list(RECIPES), default=None, help="GAN only: chapter (the loop as printed) or remedy (default)"
-    )
+    p.add_argument("--recipe", choices=list(RECIPES), default=None, help="GAN only: chapter (as printed) or remedy")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a model config field")
     return p
 

@@ -69,7 +69,7 @@ class GANTask(_AdversarialTask):
 
     @classmethod
     def artifact_name(cls, model: str, recipe_name: str | None) -> str:
-        # gan.safetensors stays the remedy; other recipes get their own files (gan_chapter.safetensors, runs/gan_chapter)
+        # gan.safetensors stays the remedy; other recipes get their own files (gan_chapter.safetensors, runs/…)
         return model if recipe_name in (None, cls.default_recipe) else f"{model}_{recipe_name}"
 
     def __init__(self, trainer):

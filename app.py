@@ -1,6 +1,7 @@
 """gendemo — the Gradio app. Importing this module builds `demo` and nothing else; `python app.py` serves it.
+On a ZeroGPU Space (SPACES_ZERO_GPU set) importing it also loads the models onto the GPU, as ZeroGPU requires.
 
-python app.py [--host 127.0.0.1] [--port 7860] [--share] [--device auto|cpu|cuda]
+python app.py [--host 127.0.0.1] [--port 7860] [--share] [--device auto|cpu|cuda] [--mcp]
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import os
 
 import gradio as gr
 
+from gendemo.app import zerogpu
+from gendemo.app.api_docs import DocumentedBlocks, document
 from gendemo.app.i18n import available_tab_modules, gradio_i18n
 from gendemo.app.ui.common import T
 from gendemo.core.paths import EXAMPLES
@@ -17,14 +20,21 @@ from gendemo.core.paths import EXAMPLES
 MAX_FILE_SIZE = "10mb"  # an upload of a digit or a photo never needs more
 QUEUE_SIZE = 64  # requests waiting beyond this are turned away with a "busy" message instead of piling up
 CONCURRENCY = 2  # two cores: more parallel model runs only make each one slower
+# Gradio deletes the files it serves once they are this old (checked every quarter of that): a long-running server's
+# cache then holds about half an hour of results instead of growing by ≈ 1 MB with every diffusion call.
+CACHE_MAX_AGE = max(2, int(os.environ.get("GENDEMO_CACHE_MAX_AGE", "1800")))
+DELETE_CACHE = (max(1, CACHE_MAX_AGE // 4), CACHE_MAX_AGE)
+# The footer keeps "Use via API" (the README's client examples) and Settings (language, theme); no "Built with Gradio".
+FOOTER_LINKS = ["api", "settings"]
 CSS = """
 .gd-pixel img { image-rendering: pixelated; }
-footer { display: none !important; }
 """
 
 
 def build_demo() -> gr.Blocks:
-    with gr.Blocks(title="gendemo — generative AI you can touch", analytics_enabled=False) as demo:
+    with DocumentedBlocks(
+        title="gendemo — generative AI you can touch", analytics_enabled=False, delete_cache=DELETE_CACHE
+    ) as demo:
         gr.Markdown(T("app.title"))
         gr.Markdown(T("app.intro"))
         with gr.Tabs():
@@ -37,13 +47,17 @@ def build_demo() -> gr.Blocks:
     for block in demo.blocks.values():
         if isinstance(block, gr.Dataset) and any(str(h).startswith("__i18n__") for h in block.headers):
             block.headers = []
+    document(demo)  # descriptions for the API page, view_api() and the MCP tools (gendemo/app/api_docs.py)
     return demo
 
 
 demo = build_demo()
+if zerogpu.active():
+    zerogpu.prepare(demo)  # models onto the GPU in this, the main, thread; GPU handlers wrapped in spaces.GPU
 
 
-def launch_kwargs() -> dict:
+def launch_kwargs(mcp: bool | None = None) -> dict:
+    """mcp: serve the MCP server too (None: Gradio's GRADIO_MCP_SERVER environment variable decides)."""
     return {
         "max_file_size": MAX_FILE_SIZE,
         "allowed_paths": [str(EXAMPLES)],
@@ -51,6 +65,8 @@ def launch_kwargs() -> dict:
         "i18n": gradio_i18n(),
         "css": CSS,
         "theme": gr.themes.Soft(),
+        "footer_links": FOOTER_LINKS,
+        "mcp_server": mcp,
     }
 
 
@@ -59,18 +75,27 @@ def main(argv=None):
     p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     p.add_argument("--share", action="store_true", help="also serve through a temporary public gradio.live link")
-    p.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda (ignored on ZeroGPU, where it is cuda)")
+    p.add_argument("--mcp", action="store_true", help="also serve the endpoints as MCP tools at /gradio_api/mcp/")
     a = p.parse_args(argv)
 
     from gendemo.app.registry import REGISTRY
     from gendemo.core.device import resolve_device
 
-    REGISTRY.configure(resolve_device(a.device))
+    if not zerogpu.active():  # on ZeroGPU the models were loaded at import
+        REGISTRY.configure(resolve_device(a.device))
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
-    demo.launch(server_name=a.host, server_port=a.port, share=a.share, prevent_thread_lock=True, **launch_kwargs())
-    # Only once the page is served: load the models in the background, so no request pays for a load and the start
-    # is not slowed by importing the text encoder.
-    REGISTRY.warm()  # the catalog's warm list
+    demo.launch(
+        server_name=a.host,
+        server_port=a.port,
+        share=a.share,
+        prevent_thread_lock=True,
+        **launch_kwargs(mcp=True if a.mcp else None),
+    )
+    if not zerogpu.active():
+        # Only once the page is served: load the models in the background, so no request pays for a load and the
+        # start is not slowed by importing the text encoder.
+        REGISTRY.warm()  # the catalog's warm list
     demo.block_thread()
 
 

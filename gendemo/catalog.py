@@ -25,6 +25,13 @@ class Entry:
     # other entries the loader is given, already loaded (so library code never reaches into the app's cache)
     needs: tuple[str, ...] = ()
     warm: bool = False  # the app loads it in the background right after start, so no request pays for the load
+    # Its model card (checkpoints/NAME.md, written by gendemo.core.model_card from the JSON card): what it is, one line
+    # of Python that loads the file (`{path}` is the file, relative to the project's root), what it cannot do, and the
+    # Hub's pipeline tag where one fits.
+    summary: str = ""
+    load: str = ""
+    limits: str = ""
+    hub_task: str = ""
 
 
 CATALOG: dict[str, Entry] = {
@@ -38,6 +45,18 @@ CATALOG: dict[str, Entry] = {
             evaluator="gendemo.classifier.evaluate:evaluate_classifier",
             bench="gendemo.classifier.bench:run",
             loader="gendemo.classifier.model:app_loader",
+            summary=(
+                "The digit classifier, the judge of every other tab: a small CNN (two convolution stages of 32 and 64 "
+                "channels, then a 128-unit feature layer) that names the digit in a 28×28 MNIST-style image. Its "
+                "features also define the project's Fréchet distance."
+            ),
+            load='from gendemo.classifier.model import load_classifier; net, card = load_classifier("{path}")',
+            limits=(
+                "It has only seen MNIST: centred, white-on-black handwritten digits. Other pictures must be prepared "
+                "the way gendemo.classifier.preprocess prepares drawings and photos, and a picture that is not a digit "
+                "still gets one of the ten labels."
+            ),
+            hub_task="image-classification",
             warm=True,
         ),
         Entry(
@@ -49,6 +68,17 @@ CATALOG: dict[str, Entry] = {
             sample="gendemo.gan.cli:add_gan",
             bench="gendemo.gan.bench:run_gan",
             loader="gendemo.gan.model:app_load_gan",
+            summary=(
+                "The chapter's GAN: a fully connected generator that turns 10 noise numbers into a 28×28 digit (10 → "
+                "256 → 512 → 1024 → 784, tanh output), trained against a fully connected discriminator with the remedy "
+                "recipe (real label 0.9, dropout 0.3 in the discriminator)."
+            ),
+            load='from gendemo.gan.model import load_gan; generator, card = load_gan("{path}")',
+            limits=(
+                "It draws 28×28 grey MNIST-style digits and nothing else, and it cannot be told which digit to draw "
+                "(the conditional GAN can). Its digits are not evenly mixed: see the class shares under Evaluation."
+            ),
+            hub_task="unconditional-image-generation",
             warm=True,
         ),
         Entry(
@@ -60,6 +90,15 @@ CATALOG: dict[str, Entry] = {
             sample="gendemo.gan.cli:add_cgan",
             bench="gendemo.gan.bench:run_cgan",
             loader="gendemo.gan.model:app_load_cgan",
+            summary=(
+                "The conditional GAN: a convolutional generator that takes 64 noise numbers and a digit label and draws"
+                " that digit at 28×28 (a dense layer to 7×7 feature maps, then two transposed convolutions)."
+            ),
+            load='from gendemo.gan.model import load_cgan; generator, card = load_cgan("{path}")',
+            limits=(
+                "It draws 28×28 grey MNIST-style digits only, and the classifier does not read the requested digit in "
+                "every sample: see the per-digit accuracy under Evaluation."
+            ),
             warm=True,
         ),
         # Side files of the GAN's training run: the per-epoch timeline and the early generators (mode collapse).
@@ -68,6 +107,13 @@ CATALOG: dict[str, Entry] = {
             "gan",
             "python -m gendemo.train gan",
             loader="gendemo.gan.artifacts:app_load_timeline",
+            summary=(
+                "Not a model but the GAN's training run as data, one row per epoch: the digits its generator drew for "
+                "64 fixed noise vectors, the class shares of 1,000 fresh samples, both losses and the discriminator's "
+                "mean verdicts on real and fake images. The GAN tab scrubs through it."
+            ),
+            load='from gendemo.gan.artifacts import load_timeline; timeline = load_timeline("{path}")',
+            limits="It records one run (seed 0) of the GAN; another seed gives another history.",
             warm=True,
         ),
         Entry(
@@ -75,7 +121,126 @@ CATALOG: dict[str, Entry] = {
             "gan",
             "python -m gendemo.train gan",
             loader="gendemo.gan.artifacts:app_load_snapshots",
+            summary=(
+                "Early generators from the GAN's training run (float16 weights after the epochs listed in the card), "
+                "kept to show mode collapse: the mode-collapse tab samples them next to the final generator."
+            ),
+            # load_snapshots returns {epoch: Generator}
+            load='from gendemo.gan.artifacts import load_snapshots; generators = load_snapshots("{path}")',
+            limits="The early generators are poor on purpose; they show a stage of training, not a usable model.",
             warm=True,
+        ),
+        # The chapter's loop exactly as printed (real 1, fake 0, no remedy): Table 6-1's bias, reproduced.
+        Entry(
+            "gan_chapter",
+            "gan",
+            "python -m gendemo.train gan --recipe chapter",
+            loader="gendemo.gan.model:app_load_gan_chapter",
+            summary=(
+                "The chapter's GAN trained exactly by the chapter's nine-step loop: the same fully connected generator "
+                "(10 → 256 → 512 → 1024 → 784) and discriminator, real digits labelled 1 and fakes 0, no dropout and "
+                "no label smoothing. It is kept to reproduce the chapter's table 6-1: a GAN that favours some digits."
+            ),
+            load='from gendemo.gan.model import load_gan; generator, card = load_gan("{path}", name="gan_chapter")',
+            limits=(
+                "Uneven on purpose: it draws some digits far more often than others (see the class shares under "
+                "Evaluation). For an even mix use the remedy recipe (gan) or the conditional GAN."
+            ),
+            hub_task="unconditional-image-generation",
+            warm=True,
+        ),
+        Entry(
+            "gan_chapter_timeline",
+            "gan",
+            "python -m gendemo.train gan --recipe chapter",
+            loader="gendemo.gan.artifacts:app_load_chapter_timeline",
+            summary=(
+                "The chapter-recipe GAN's training run as data, one row per epoch: the digits drawn for 64 fixed noise "
+                "vectors, the class shares of 1,000 fresh samples, both losses and the discriminator's mean verdicts. "
+                "The mode-collapse tab draws its collapse trajectory from it."
+            ),
+            load=(
+                "from gendemo.gan.artifacts import load_timeline; "
+                'timeline = load_timeline("{path}", name="gan_chapter_timeline")'
+            ),
+            limits="It records one run (seed 0) of the chapter's recipe; another seed gives another history.",
+            warm=True,
+        ),
+        Entry(
+            "gan_chapter_snapshots",
+            "gan",
+            "python -m gendemo.train gan --recipe chapter",
+            loader="gendemo.gan.artifacts:app_load_chapter_snapshots",
+            summary=(
+                "Early generators of the chapter-recipe run (float16 weights after the epochs listed in the card), "
+                "sampled by the mode-collapse tab and shown to the discriminator."
+            ),
+            load=(
+                "from gendemo.gan.artifacts import load_snapshots; "
+                'generators = load_snapshots("{path}", name="gan_chapter_snapshots")'
+            ),
+            limits="The early generators are poor on purpose; they show a stage of training, not a usable model.",
+        ),
+        # The discriminators, kept so that a learner can ask them about any picture (/discriminate).
+        Entry(
+            "gan_discriminator",
+            "gan",
+            "python -m gendemo.train gan",
+            loader="gendemo.gan.model:app_load_gan_discriminator",
+            summary=(
+                "The discriminator of the remedy-recipe GAN: a fully connected network (784 → 1024 → 512 → 256 → 1) "
+                "whose sigmoid output is its probability that a 28×28 picture is a real MNIST digit."
+            ),
+            load=(
+                "from gendemo.gan.model import load_discriminator; "
+                'discriminator, card = load_discriminator("gan_discriminator", path="{path}")'
+            ),
+            limits=(
+                "It was trained only to tell MNIST digits from its own generator's forgeries; its verdict on any other "
+                "picture (a photo, a scribble) means little."
+            ),
+        ),
+        Entry(
+            "gan_chapter_discriminator",
+            "gan",
+            "python -m gendemo.train gan --recipe chapter",
+            loader="gendemo.gan.model:app_load_gan_chapter_discriminator",
+            summary=(
+                "The discriminator of the chapter-recipe GAN: a fully connected network (784 → 1024 → 512 → 256 → 1) "
+                "whose sigmoid output D(x) is its probability that a 28×28 picture is a real MNIST digit."
+            ),
+            load=(
+                "from gendemo.gan.model import load_discriminator; "
+                'discriminator, card = load_discriminator("gan_chapter_discriminator", path="{path}")'
+            ),
+            limits=(
+                "It was trained only to tell MNIST digits from its own generator's forgeries; its verdict on any other "
+                "picture (a photo, a scribble) means little, and by the end of training it is fooled often."
+            ),
+            warm=True,
+        ),
+        Entry(
+            "cgan_discriminator",
+            "gan",
+            "python -m gendemo.train cgan",
+            loader="gendemo.gan.model:app_load_cgan_discriminator",
+            summary=(
+                "The conditional GAN's discriminator: convolutions over the picture stacked with ten label planes, so "
+                "it judges a picture together with a digit label; a real 3 shown with the label 5 should look fake."
+            ),
+            load=(
+                "from gendemo.gan.model import load_discriminator; "
+                'discriminator, card = load_discriminator("cgan_discriminator", path="{path}")'
+            ),
+            limits="It judges 28×28 MNIST-style pictures with a label; other pictures get verdicts that mean little.",
+            warm=True,
+        ),
+        # The test digits (never trained on): the real pictures a learner shows the discriminators.
+        Entry(
+            "mnist_test",
+            "gan",
+            "python -m gendemo.data --from ../shared/data/mnist",
+            loader="gendemo.gan.discriminate:app_load_test_images",
         ),
         # The training digits, held once per process for the live trainer (gan/live.py).
         Entry(
@@ -91,6 +256,17 @@ CATALOG: dict[str, Entry] = {
             "gan",
             "python -m gendemo.latent fit",
             loader="gendemo.gan.latent:directions_for_app",
+            summary=(
+                "Directions in the GAN's 10-number noise space, InterFaceGAN-style: for each attribute (each digit, "
+                "stroke thickness, slant) the unit normal of a logistic-regression boundary fitted on generated samples"
+                " that the classifier judged. Moving a noise vector along a normal changes that attribute."
+            ),
+            load='from gendemo.gan.latent import load_directions; directions = load_directions("{path}")',
+            limits=(
+                "They belong to one generator, the GAN whose sha256 the card records (the app fits new ones when the "
+                "GAN changes). The boundaries are linear, so a long walk along one direction changes other attributes "
+                "too."
+            ),
             needs=("gan", "classifier"),
             warm=True,
         ),
@@ -103,6 +279,19 @@ CATALOG: dict[str, Entry] = {
             sample="gendemo.diffusion.cli:add_diffusion",
             bench="gendemo.diffusion.bench:run",
             loader="gendemo.diffusion.model:app_loader",
+            summary=(
+                "A text-conditioned U-Net that removes noise from 28×28 coloured digits: trained with the chapter's "
+                "forward algorithm (cosine schedule, 1,000 steps, predicting the added noise) on MNIST digits painted "
+                "in ten colours with captions. A prompt reaches it as an all-MiniLM-L6-v2 sentence embedding; sampling "
+                "runs DDPM or DDIM with classifier-free guidance."
+            ),
+            load='from gendemo.diffusion.model import load_diffusion; diffusion, card = load_diffusion("{path}")',
+            limits=(
+                "It knows what its captions taught: the ten digits, the ten colours of its palette and a few style "
+                "words, at 28×28. Prompts are read in English (the app translates a small Chinese glossary first), and "
+                "the text encoder has to be installed beside it."
+            ),
+            hub_task="text-to-image",
             warm=True,
         ),
         # Not trained here: the sentence encoder comes installed with the requirements.

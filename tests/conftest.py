@@ -1,9 +1,17 @@
 """Fixtures only: MNIST (real or a tiny fake), the one launched app, the one browser. Helpers live in tests/support."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 from support import DATA_DIR, free_port, mnist_present, need, write_idx
+
+# Set before anything imports gradio or app.py. The served app gets a cache folder of its own, so the load test can
+# measure it while other programs on the machine use /tmp/gradio, and Gradio's cache cleanup runs on a test scale:
+# files older than 30 s go, checked every 7 s (app.py: GENDEMO_CACHE_MAX_AGE).
+os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="gendemo-test-gradio-"))
+os.environ.setdefault("GENDEMO_CACHE_MAX_AGE", "30")
 
 
 @pytest.fixture
@@ -19,8 +27,9 @@ def tiny_mnist(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def app_client():
-    """One in-process launch of the real app shared by all app tests (imports cost seconds per process)."""
+def app_client(tmp_path_factory):
+    """One in-process launch of the real app shared by all app tests (imports cost seconds per process), with its MCP
+    server on as `python app.py --mcp` serves it. Clients download into a folder of their own, not the app's cache."""
     from gradio_client import Client
 
     import app as app_module
@@ -29,9 +38,13 @@ def app_client():
     demo.queue(max_size=app_module.QUEUE_SIZE, default_concurrency_limit=app_module.CONCURRENCY)
     port = free_port()
     demo.launch(
-        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **app_module.launch_kwargs()
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        **app_module.launch_kwargs(mcp=True),
     )
-    client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=str(tmp_path_factory.mktemp("client")))
     client.base_url = f"http://127.0.0.1:{port}/"
     yield client
     demo.close()

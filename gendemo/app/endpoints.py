@@ -11,8 +11,16 @@ ENDPOINT_CALLS = {
     "/mode_collapse": lambda: ("final", 1000, 0),
     "/cgan_sample": lambda: ("all", 10, 0),
     "/latent_walk": lambda: (1501, 2, 9),
+    "/latent_path": lambda: (0, 0, 2, "(2, 5)", "(6, 1)", 9),
+    # one slider move: the ten numbers of the noise vector
+    "/latent_vector": lambda: (1.54, -0.29, -2.18, 0.57, -1.08, -1.4, 0.4, 0.84, -0.72, -0.4),
+    "/discriminate": lambda: (handle_file(str(EXAMPLES / "digit_7.png")), "cgan", 7),
+    "/discriminate_lineup": lambda: ("remedy", 3, "1", 0),
     "/noising": lambda: (handle_file(str(EXAMPLES / "digit_7.png")), 9, 0),
     "/diffusion_generate": lambda: ("a red seven", "ddim", 25, 3.0, 0, 16),
     "/prompt_experiment": lambda: ("ornate red seven", "colour", 0, 3.0),
     "/img2img": lambda: (handle_file(str(EXAMPLES / "blurry_4.png")), None, "a white four", 0.4, 0, 4),
 }
+
+# Latency goals (p95, through the client) the benchmark prints beside its figures.
+TARGETS_MS = {"/discriminate": 50, "/latent_vector": 100}

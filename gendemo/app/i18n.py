@@ -62,6 +62,7 @@ TAB_MODULES = [
     "gendemo.app.ui.gan_tab",
     "gendemo.app.ui.gan_live_tab",
     "gendemo.app.ui.mode_collapse_tab",
+    "gendemo.app.ui.discriminator_tab",
     "gendemo.app.ui.cgan_tab",
     "gendemo.app.ui.latent_tab",
     "gendemo.app.ui.noising_tab",

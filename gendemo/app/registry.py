@@ -2,10 +2,14 @@
 
 What can be loaded, and how, is the catalog's `loader` column; a loader that needs other models (the semantic directions
 need the GAN and the judge) gets them from here, so no library code ever reaches into this cache.
+
+A load that fails, however it fails, is remembered with its reason and never retried in this process; a request never
+waits more than LOAD_WAIT_S for another thread's load of the same model, so one bad model cannot hold the queue.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -13,6 +17,10 @@ import torch
 
 from gendemo.catalog import CATALOG, entry, names_with, resolve
 from gendemo.core.checkpoints import CheckpointError
+
+log = logging.getLogger(__name__)
+
+LOAD_WAIT_S = 60.0  # the slowest healthy load (the text encoder on a busy 2-core CPU) takes ~20 s
 
 
 class ModelUnavailable(RuntimeError):
@@ -43,20 +51,33 @@ class Registry:
         lock = self._lock_for(name)
         if name in self._models:  # loaded: no need to look at what its loader needed
             return self._models[name]
+        if name in self._errors:  # failed before: answered at once, without waiting for the lock
+            raise ModelUnavailable(self._errors[name])
         e = entry(name)
         needs = {n: self.get(n) for n in e.needs}  # before taking this model's lock: a missing GAN reads as missing
-        with lock:  # per-model lock: loading the text encoder never holds up the GAN
+        # per-model lock: loading the text encoder never holds up the GAN
+        if not lock.acquire(timeout=LOAD_WAIT_S):
+            raise ModelUnavailable(f"{name} is still loading after {LOAD_WAIT_S:.0f} s; try again in a moment")
+        try:
             if name in self._models:
                 return self._models[name]
             if name in self._errors:
                 raise ModelUnavailable(self._errors[name])
             try:
                 model = resolve(e.loader)(self.device, **needs)
-            except (CheckpointError, FileNotFoundError) as err:
-                self._errors[name] = str(err)
-                raise ModelUnavailable(str(err)) from None
+            except Exception as err:  # whatever a bad file does to a loader, the app keeps serving the other models
+                if isinstance(err, (CheckpointError, FileNotFoundError)):
+                    why = str(err)
+                else:
+                    log.exception("loading %s failed", name)
+                    detail = f"{type(err).__name__}: {str(err)[:200]}"
+                    why = f"{name} could not be loaded ({detail}). Rebuild it with: {e.rebuild}"
+                self._errors[name] = why
+                raise ModelUnavailable(why) from None
             self._models[name] = model
             return model
+        finally:
+            lock.release()
 
     def status(self, name: str) -> str | None:
         """None when the model loads, else the sentence that says which file is missing and how to rebuild it."""
@@ -72,7 +93,10 @@ class Registry:
 
         def run():
             for n in names:
-                self.status(n)
+                try:
+                    self.status(n)
+                except Exception:  # one model's trouble must not leave the ones after it unloaded
+                    log.exception("warming %s failed", n)
 
         th = threading.Thread(target=run, name="gendemo-warm", daemon=True)
         th.start()

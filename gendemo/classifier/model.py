@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from gendemo.core.checkpoints import load_checkpoint, load_into
-from gendemo.core.config import config_from_card
+from gendemo.core.checkpoints import build_checked, load_checkpoint
+from gendemo.core.config import Bound, config_from_card, floats, ints
 from gendemo.core.paths import CHECKPOINT_DIR
 
 
@@ -18,6 +19,13 @@ class ClassifierConfig:
     channels: tuple[int, int] = (32, 64)  # conv widths of the two 28→14→7 stages
     features: int = 128  # penultimate width; these activations define the Fréchet distance
     dropout: float = 0.3  # before the last layer
+
+    # What a card may ask for (checked before anything is built): ~10× the shipped widths at most.
+    BOUNDS: ClassVar[dict[str, Bound]] = {
+        "channels": ints(1, 512, items=(2, 2)),
+        "features": ints(1, 4096),
+        "dropout": floats(0.0, 0.99),
+    }
 
 
 class Classifier(nn.Module):
@@ -89,7 +97,8 @@ def predict(model: Classifier, x: torch.Tensor, batch_size: int = 1000) -> tuple
 def load_classifier(path=None, device="cpu") -> tuple[Classifier, dict]:
     path = path or CHECKPOINT_DIR / "classifier.safetensors"
     state, card = load_checkpoint(path, "classifier")
-    model = load_into(Classifier(config_from_card(ClassifierConfig, card["config"])), state, path, "classifier")
+    cfg = config_from_card(ClassifierConfig, card["config"])
+    model = build_checked(lambda: Classifier(cfg), state, path, "classifier")
     return model.to(device).eval(), card
 
 

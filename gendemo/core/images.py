@@ -95,6 +95,16 @@ _OUT_DIR: Path | None = None
 _OUT_KEEP = 2000  # newest PNGs kept in the output folder; gradio copies each into its own cache before serving
 
 
+def output_dir() -> Path:
+    """The process's folder for output PNGs, made on first use (a forked worker that finds it made writes there too)."""
+    import tempfile
+
+    global _OUT_DIR
+    if _OUT_DIR is None:
+        _OUT_DIR = Path(tempfile.mkdtemp(prefix="gendemo-out-"))
+    return _OUT_DIR
+
+
 def png_path(img: Image.Image) -> str:
     """Write an output image as PNG, atomically, under a content-addressed name, and return the path.
 
@@ -105,21 +115,18 @@ def png_path(img: Image.Image) -> str:
     import io
     import os
     import tempfile
-    from pathlib import Path
 
-    global _OUT_DIR
-    if _OUT_DIR is None:
-        _OUT_DIR = Path(tempfile.mkdtemp(prefix="gendemo-out-"))
+    out = output_dir()
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     data = buf.getvalue()
-    path = _OUT_DIR / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
+    path = out / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
     if not path.exists():
-        fd, tmp = tempfile.mkstemp(dir=_OUT_DIR, suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=out, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
-        files = sorted(_OUT_DIR.glob("*.png"), key=lambda p: p.stat().st_mtime)
+        files = sorted(out.glob("*.png"), key=lambda p: p.stat().st_mtime)
         for old in files[: max(0, len(files) - _OUT_KEEP)]:
             old.unlink(missing_ok=True)
     return str(path)

@@ -30,6 +30,31 @@ def entropy_bits(p) -> float:
     return float(-np.sum(p[nz] * np.log2(p[nz])))
 
 
+def kl_per_epoch(shares) -> np.ndarray:
+    """(E, 10) class shares per epoch → (E,) KL to uniform per epoch (an epoch with no samples gives NaN)."""
+    shares = np.asarray(shares, np.float64)
+    return np.array([kl_to_uniform(p) if p.sum() > 0 else np.nan for p in shares])
+
+
+def moving_average(x, k: int = 5) -> np.ndarray:
+    """Centred mean over k epochs (shorter windows at the ends): the 1,000-sample shares of one epoch are noisy."""
+    x = np.asarray(x, np.float64)
+    h = k // 2
+    return np.array([np.nanmean(x[max(0, i - h) : i + h + 1]) for i in range(len(x))])
+
+
+def crossings(x, level: float) -> list[tuple[int, str]]:
+    """Where a curve passes `level`: [(index, "up" | "down"), …] — index is the first point on the new side."""
+    x = np.asarray(x, np.float64)
+    out = []
+    for i in range(1, len(x)):
+        if x[i - 1] < level <= x[i]:
+            out.append((i, "up"))
+        elif x[i - 1] >= level > x[i]:
+            out.append((i, "down"))
+    return out
+
+
 def gaussian_stats(feats: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     f = feats.double().cpu()
     mu = f.mean(0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ import torch.distributed as dist
 from tqdm import tqdm
 
 from gendemo.catalog import entry, resolve
-from gendemo.core.checkpoints import load_resume_state, save_resume_state
+from gendemo.core.checkpoints import CheckpointError, card_path, load_resume_state, save_resume_state
 from gendemo.core.data import load_mnist, minibatches
 from gendemo.core.device import autocast, resolve_device, resolve_precision, set_threads
 from gendemo.core.paths import CHECKPOINT_DIR
@@ -48,24 +49,54 @@ def init_distributed(device_name: str) -> tuple[Dist, torch.device]:
     return d, device
 
 
-def open_log(path: Path, columns: list[str], resume: bool):
+def _logged_after(row: list[str], col: int | None, step: int) -> bool:
+    try:
+        return col is not None and int(row[col]) > step
+    except (IndexError, ValueError):
+        return False
+
+
+def open_log(path: Path, columns: list[str], resume: bool, last_step: int | None = None):
     """The run's CSV log, appended to on resume. A resumed run that logs a new metric gets the column added, the old
-    rows left blank in it, rather than rows that no longer match the header."""
+    rows left blank in it, rather than rows that no longer match the header. Rows after `last_step` (the step the
+    resume state was saved at) were logged by the killed run after its last save; the resumed run logs those steps
+    again, so they are dropped."""
     rows = []
     if resume and path.exists():
         with open(path, newline="") as f:
             rows = list(csv.reader(f))
     old = rows[0] if rows else []
-    if old and set(columns) <= set(old):
+    body = rows[1:]
+    if last_step is not None:
+        col = old.index("step") if "step" in old else None
+        body = [r for r in body if not _logged_after(r, col, last_step)]
+    if old and set(columns) <= set(old) and len(body) == len(rows) - 1:
         f = open(path, "a", newline="")  # noqa: SIM115 -- returned to the caller, who closes it at the end of the run
         return f, csv.writer(f), old
     cols = old + [c for c in columns if c not in old]
     f = open(path, "w", newline="")  # noqa: SIM115 -- returned to the caller, who closes it at the end of the run
     w = csv.writer(f)
     w.writerow(cols)
-    for r in rows[1:]:
+    for r in body:
         w.writerow(r + [""] * (len(cols) - len(r)))
     return f, w, cols
+
+
+def check_paths(out: Path, run_dir: Path) -> None:
+    """--out and --run-dir, checked before any data is read: a wrong path costs a second and one line, not a
+    training run that fails at its end."""
+    for p in (out, card_path(out)):
+        if p.is_dir():
+            raise SystemExit(f"--out: {p} is a folder; --out takes the weights' file name (…/NAME.safetensors)")
+    for flag, folder in (("--run-dir", run_dir), ("--out", out.parent)):
+        if folder.exists() and not folder.is_dir():
+            raise SystemExit(f"{flag}: {folder} is a file, not a folder; choose another {flag}")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as e:
+            raise SystemExit(f"{flag}: cannot write in {folder} ({e.strerror or e}); choose another {flag}") from None
 
 
 class Trainer:
@@ -90,6 +121,7 @@ class Trainer:
         name = name or args.model
         self.out = Path(args.out) if args.out else CHECKPOINT_DIR / f"{name}.safetensors"
         self.run_dir = Path(args.run_dir or f"runs/{name}")
+        check_paths(self.out, self.run_dir)
         self.task = Task(self)
 
     def wrap(self, module: torch.nn.Module) -> torch.nn.Module:
@@ -106,6 +138,12 @@ class Trainer:
     def run(self) -> dict:
         a, task = self.args, self.task
         torch.manual_seed(a.seed + self.dist.rank)
+        st = None
+        if a.resume:  # read (and checksum-checked) before the data: a corrupt state is one line, at once
+            try:
+                st = load_resume_state(self.run_dir)
+            except CheckpointError as e:
+                raise SystemExit(str(e)) from None
         data = (
             task.load_data()
             if hasattr(task, "load_data")
@@ -114,7 +152,6 @@ class Trainer:
         task.setup(data)
         epoch, step_in_epoch, step, wall = 0, 0, 0, 0.0
         if a.resume:
-            st = load_resume_state(self.run_dir)
             if st is None:
                 print(f"no resume state in {self.run_dir}; starting afresh")
             else:
@@ -126,6 +163,7 @@ class Trainer:
                 )
                 if self.dist.main:
                     print(f"resumed {a.model} at epoch {epoch}, step {step} ({wall:.0f} s trained so far)")
+        resumed_at = step
         self.run_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.run_dir / "log.csv"
         per_rank = max(1, self.batch_size // self.dist.world)
@@ -168,7 +206,9 @@ class Trainer:
                     sums[k] = sums.get(k, 0.0) + float(v)
                 if self.dist.main and (step % 50 == 0 or step == 1 or step == total_steps):
                     if logw is None:
-                        logf, logw, log_cols = open_log(log_path, ["step", "epoch", *metrics], a.resume)
+                        logf, logw, log_cols = open_log(
+                            log_path, ["step", "epoch", *metrics], a.resume, last_step=resumed_at
+                        )
                     row = {"step": step, "epoch": epoch, **{k: f"{float(v):.5g}" for k, v in metrics.items()}}
                     logw.writerow([row.get(c, "") for c in log_cols])
                     logf.flush()

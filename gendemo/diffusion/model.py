@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import torch
 
-from gendemo.core.checkpoints import load_checkpoint, load_into
-from gendemo.core.config import config_from_card
+from gendemo.core.checkpoints import build_checked, card_path, load_checkpoint
+from gendemo.core.config import Bound, config_from_card, ints, one_of
 from gendemo.core.paths import CHECKPOINT_DIR
-from gendemo.diffusion.schedules import Schedule, make_schedule
+from gendemo.diffusion.schedules import DEFAULT_T, SCHEDULES, Schedule, make_schedule
 from gendemo.diffusion.unet import UNet, UNetConfig
 
 
@@ -28,6 +29,16 @@ class Diffusion:
         return next(self.net.parameters()).device
 
 
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """The card's top-level `schedule` and `timesteps`, checked like a config before the schedule is computed."""
+
+    schedule: str = "cosine"
+    timesteps: int = DEFAULT_T
+
+    BOUNDS: ClassVar[dict[str, Bound]] = {"schedule": one_of(*SCHEDULES), "timesteps": ints(1, 10_000)}
+
+
 def build_net(config: dict | UNetConfig) -> UNet:
     return UNet(config if isinstance(config, UNetConfig) else config_from_card(UNetConfig, config))
 
@@ -37,9 +48,11 @@ def load_diffusion(path: str | Path | None = None, device="cpu") -> tuple[Diffus
     and its schedule from the card."""
     path = Path(path or CHECKPOINT_DIR / "diffusion.safetensors")
     state, card = load_checkpoint(path, "diffusion")
-    net = load_into(build_net(card["config"]), state, path, "diffusion")
+    given = {k: card[k] for k in ("schedule", "timesteps") if k in card}
+    spec = config_from_card(ScheduleSpec, given, card_path(path), "diffusion")
+    net = build_checked(lambda: build_net(card["config"]), state, path, "diffusion")
     # Schedule lookups are scalars read per step: the schedule stays on the CPU whatever device the network runs on.
-    schedule = make_schedule(card.get("schedule", "cosine"), int(card.get("timesteps", 1000)))
+    schedule = make_schedule(spec.schedule, spec.timesteps)
     return Diffusion(net.to(device).eval(), schedule), card
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from gendemo.core.config import Bound, flag, floats, ints
 
 
 @dataclass
@@ -32,6 +35,27 @@ class UNetConfig:
     heads: int = 4  # attention heads in the middle block
     groups: int = 8  # GroupNorm groups
     dropout: float = 0.0  # inside residual blocks; MNIST with on-the-fly colours and captions does not overfit quickly
+
+    # What a card may ask for (checked before anything is built). Three levels exactly: 28 → 14 → 7 and back.
+    BOUNDS: ClassVar[dict[str, Bound]] = {
+        "in_channels": ints(1, 4),
+        "channels": ints(1, 512, items=(3, 3)),
+        "res_blocks": ints(1, 4),
+        "cond_dim": ints(2, 2048),
+        "text_dim": ints(1, 4096),
+        "text_scale": floats(0.0, 1000.0),
+        "attention": flag(),
+        "heads": ints(1, 64),
+        "groups": ints(1, 64),
+        "dropout": floats(0.0, 0.99),
+    }
+
+    def __post_init__(self):
+        # Fields that must agree, or the network builds and then fails on its first call.
+        if self.cond_dim % 2:
+            raise ValueError(f"cond_dim must be even (sine and cosine halves), not {self.cond_dim}")
+        if self.attention and self.channels[-1] % self.heads:
+            raise ValueError(f"heads ({self.heads}) must divide the last of channels ({self.channels[-1]})")
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0) -> torch.Tensor:

@@ -8,7 +8,7 @@ that rebuilds it, so it switches off only the tabs that need it.
 from __future__ import annotations
 
 import io
-import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +16,12 @@ import torch
 
 from gendemo.catalog import rebuild_command
 from gendemo.core.checkpoints import (
+    MAX_WEIGHTS_BYTES,
     CheckpointError,
-    atomic_save_json,
-    atomic_write_bytes,
+    build_checked,
     load_checkpoint,
-    load_into,
-    sha256_file,
+    read_checked,
+    save_pair,
 )
 from gendemo.core.config import config_from_card
 from gendemo.core.paths import CHECKPOINT_DIR
@@ -43,41 +43,35 @@ def save_timeline(path: Path, tl: dict, kind: str, training: dict) -> None:
     }
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
-    atomic_write_bytes(path, lambda tmp: tmp.write_bytes(buf.getvalue()))
-    atomic_save_json(
+    save_pair(  # the .npz and its card replace the previous pair together (sha256 filled in from the file)
+        path,
+        lambda tmp: tmp.write_bytes(buf.getvalue()),
         {
             "kind": kind,
             "epochs": int(arrays["shares"].shape[0]),
             "fixed_noise_seed": TIMELINE_SEED,
             "fresh_samples_per_epoch": 1000,
             "training": training,
-            "sha256": sha256_file(path),
             "arrays": {k: list(v.shape) for k, v in arrays.items()},
             "rebuild": rebuild_command(kind),
         },
-        path.with_suffix(".json"),
     )
 
 
-def load_timeline(path=None) -> dict:
-    """gan_timeline.npz → {samples (E,64,28,28) uint8, shares (E,10), loss_d, loss_g, d_real, d_fake (E,)},
-    sha-checked."""
-    path = path or CHECKPOINT_DIR / "gan_timeline.npz"
-    card_file = path.with_suffix(".json")
-    rebuild = rebuild_command("gan_timeline")
-    if not path.exists():
-        raise CheckpointError(f"{path} is missing. Rebuild it with: {rebuild}")
+def load_timeline(path=None, name: str = "gan_timeline") -> dict:
+    """gan_timeline.npz (or gan_chapter_timeline.npz) → {samples (E,64,28,28) uint8, shares (E,10), loss_d, loss_g,
+    d_real, d_fake (E,)}, sha-checked."""
+    path = Path(path) if path else CHECKPOINT_DIR / f"{name}.npz"
+    rebuild = rebuild_command(name)
+    data, card = read_checked(path, name, need_config=False)  # regular file, size cap, sealed card, sha256
     try:
-        card = json.loads(card_file.read_text())
-    except (OSError, json.JSONDecodeError):
-        raise CheckpointError(f"{card_file} is missing or not valid JSON. Rebuild it with: {rebuild}") from None
-    if card.get("sha256") != sha256_file(path):
-        raise CheckpointError(
-            f"{path} does not match the sha256 in its card (corrupt or replaced). Rebuild it with: {rebuild}"
-        )
-    try:
-        with np.load(path, allow_pickle=False) as z:
+        # zip members inflate only up to their declared sizes: check those before numpy inflates anything
+        if sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist()) > MAX_WEIGHTS_BYTES:
+            raise CheckpointError(f"{path} unpacks to over {MAX_WEIGHTS_BYTES:,} bytes. Rebuild it with: {rebuild}")
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
             tl = {k: np.asarray(z[k]) for k in TIMELINE_KEYS}
+    except CheckpointError:
+        raise
     except Exception as e:
         raise CheckpointError(f"{path} cannot be read ({type(e).__name__}). Rebuild it with: {rebuild}") from None
     if tl["samples"].ndim != 4 or tl["samples"].shape[0] == 0 or tl["shares"].shape != (tl["samples"].shape[0], 10):
@@ -86,17 +80,17 @@ def load_timeline(path=None) -> dict:
     return tl
 
 
-def load_snapshots(path=None, device="cpu") -> dict:
-    """gan_snapshots.safetensors → {epoch: Generator} (fp16 weights restored to fp32)."""
-    path = path or CHECKPOINT_DIR / "gan_snapshots.safetensors"
-    state, card = load_checkpoint(path, "gan_snapshots")
+def load_snapshots(path=None, device="cpu", name: str = "gan_snapshots") -> dict:
+    """gan_snapshots.safetensors (or gan_chapter_snapshots) → {epoch: Generator} (fp16 weights restored to fp32)."""
+    path = path or CHECKPOINT_DIR / f"{name}.safetensors"
+    state, card = load_checkpoint(path, name)
     cfg = config_from_card(GANConfig, card["config"])
     out = {}
     epochs = sorted({int(k.split(".", 1)[0][5:]) for k in state})
     for ep in epochs:
         prefix = f"epoch{ep}."
         sub = {k[len(prefix) :]: v.float() for k, v in state.items() if k.startswith(prefix)}
-        out[ep] = load_into(Generator(cfg), sub, path, "gan_snapshots").to(device).eval()
+        out[ep] = build_checked(lambda: Generator(cfg), sub, path, name).to(device).eval()
     return out
 
 
@@ -106,3 +100,11 @@ def app_load_timeline(device) -> dict:
 
 def app_load_snapshots(device) -> dict:
     return load_snapshots(device=device)
+
+
+def app_load_chapter_timeline(device) -> dict:
+    return load_timeline(name="gan_chapter_timeline")
+
+
+def app_load_chapter_snapshots(device) -> dict:
+    return load_snapshots(device=device, name="gan_chapter_snapshots")

@@ -1,6 +1,7 @@
 """The GANs' subcommands of python -m gendemo.sample:
 
 python -m gendemo.sample gan  --n 64 --seed 0 --out samples/gan
+python -m gendemo.sample gan  --recipe chapter --n 64 --seed 0 --out samples/gan_chapter
 python -m gendemo.sample cgan --digit 7 --n 64 --seed 0 --out samples/cgan7
 """
 
@@ -12,6 +13,7 @@ import torch
 
 from gendemo.core.cli_args import add_output_args
 from gendemo.gan.model import load_cgan, load_gan
+from gendemo.gan.recipes import DEFAULT, RECIPES, artifact
 from gendemo.gan.sampling import generate, noise, sample_cgan
 
 
@@ -28,7 +30,7 @@ def _digit(v: str):
 
 
 def sample_gan_cli(args, device) -> torch.Tensor:
-    g, _ = load_gan(args.checkpoint, device)
+    g, _ = load_gan(args.checkpoint, device, name=artifact(args.recipe))
     z = noise(args.n, g.cfg.noise_dim, args.seed)  # one draw, as sample_gan and the app's /gan_sample make it
     return torch.cat([generate(g, z[i : i + 4096]).cpu() for i in range(0, args.n, 4096)])
 
@@ -44,6 +46,7 @@ def sample_cgan_cli(args, device) -> torch.Tensor:
 
 def add_gan(sub):
     p = sub.add_parser("gan", help="the unconditional GAN (the chapter's MLP)")
+    p.add_argument("--recipe", choices=list(RECIPES), default=DEFAULT, help="chapter (as printed) or remedy")
     add_output_args(p)
     p.set_defaults(func=sample_gan_cli)
 

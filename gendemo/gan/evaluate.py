@@ -11,6 +11,7 @@ from gendemo.classifier.evaluate import real_test_features
 from gendemo.classifier.model import load_classifier, predict
 from gendemo.core.metrics import class_shares, frechet_between, share_table
 from gendemo.gan.model import load_cgan, load_gan
+from gendemo.gan.recipes import artifact
 from gendemo.gan.sampling import sample_cgan, sample_gan
 
 
@@ -51,9 +52,10 @@ def evaluate_cgan_model(g, judge, n=10_000, seed=0, data_dir=None) -> dict:
 
 
 def evaluate_gan(args, device) -> dict:
+    name = artifact(getattr(args, "recipe", None))  # gan (remedy) or gan_chapter
     judge, _ = load_classifier(device=device)
-    g, _ = load_gan(args.checkpoint, device)
-    return {"model": "gan", **evaluate_gan_model(g, judge, args.n or 10_000, args.seed, args.data_dir)}
+    g, _ = load_gan(args.checkpoint, device, name=name)
+    return {"model": name, **evaluate_gan_model(g, judge, args.n or 10_000, args.seed, args.data_dir)}
 
 
 def evaluate_cgan(args, device) -> dict:

@@ -48,6 +48,16 @@ def grid(z0: torch.Tensor, dim_x: int, dim_y: int, k: int, lo: float = -3.0, hi:
     return z
 
 
+def segment(z0: torch.Tensor, dim_x: int, dim_y: int, start, end, k: int) -> torch.Tensor:
+    """(D,) → (k, D): the chapter's move in a two-dimensional map, from (x, y) = start to end in equal steps,
+    the other dimensions fixed. Coordinates may lie beyond ±3, where the generator saw almost no noise."""
+    t = torch.linspace(0, 1, k)
+    z = z0.reshape(1, -1).repeat(k, 1)
+    z[:, dim_x] = start[0] + t * (end[0] - start[0])
+    z[:, dim_y] = start[1] + t * (end[1] - start[1])
+    return z
+
+
 def lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     t = torch.as_tensor(t, dtype=a.dtype).reshape(-1, 1)
     return (1 - t) * a.reshape(1, -1) + t * b.reshape(1, -1)

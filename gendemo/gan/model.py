@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from gendemo.core.checkpoints import load_checkpoint, load_into
-from gendemo.core.config import config_from_card
+from gendemo.core.checkpoints import build_checked, load_checkpoint
+from gendemo.core.config import Bound, config_from_card, floats, ints
 from gendemo.core.paths import CHECKPOINT_DIR
 
 
@@ -20,6 +21,17 @@ class GANConfig:
     d_hidden: tuple[int, ...] = (1024, 512, 256)  # discriminator hidden layers, the mirror image
     leak: float = 0.2  # leaky ReLU slope for negative inputs
     d_dropout: float = 0.3  # dropout after each discriminator hidden layer (our choice; the chapter is silent)
+    d_pack: int = 1  # PacGAN: D judges this many images at once (their pixels side by side); 1 is the chapter's D
+
+    # What a card may ask for (checked before anything is built); a field without an entry here cannot load.
+    BOUNDS: ClassVar[dict[str, Bound]] = {
+        "noise_dim": ints(1, 1024),
+        "g_hidden": ints(1, 2048, items=(1, 6)),
+        "d_hidden": ints(1, 2048, items=(1, 6)),
+        "leak": floats(0.0, 1.0),
+        "d_dropout": floats(0.0, 0.99),
+        "d_pack": ints(1, 8),
+    }
 
 
 class Generator(nn.Module):
@@ -40,20 +52,22 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """image (B, 1, 28, 28) → logit (B,).
-    The chapter's sigmoid output is sigmoid(logit); training uses the logits form."""
+    """image (B, 1, 28, 28) → logit (B / d_pack,).
+    The chapter's sigmoid output is sigmoid(logit); training uses the logits form. A packed D sees d_pack images of
+    the same kind (all real or all fake) together: a generator that repeats itself is then easy to catch."""
 
     def __init__(self, cfg: GANConfig = GANConfig()):
         super().__init__()
-        layers, width = [], 784
+        self.pack = cfg.d_pack
+        layers, width = [], 784 * cfg.d_pack
         for h in cfg.d_hidden:
             layers += [nn.Linear(width, h), nn.LeakyReLU(cfg.leak), nn.Dropout(cfg.d_dropout)]
             width = h
         layers += [nn.Linear(width, 1)]
         self.net = nn.Sequential(*layers)
 
-    def forward(self, x):
-        return self.net(x.reshape(x.shape[0], 784)).squeeze(1)
+    def forward(self, x):  # x: (B, 1, 28, 28) with B a multiple of d_pack
+        return self.net(x.reshape(x.shape[0] // self.pack, 784 * self.pack)).squeeze(1)
 
 
 @dataclass
@@ -63,6 +77,15 @@ class CGANConfig:
     d_channels: int = 64  # discriminator: 28×28 → 14×14 (d) → 7×7 (2d) by strided convs
     leak: float = 0.2  # leaky ReLU slope in the discriminator
     aux_weight: float = 0.0  # > 0: the discriminator also names the digit (AC-GAN auxiliary head), weight of that loss
+
+    # What a card may ask for (checked before anything is built); a field without an entry here cannot load.
+    BOUNDS: ClassVar[dict[str, Bound]] = {
+        "noise_dim": ints(1, 1024),
+        "g_channels": ints(2, 1024),
+        "d_channels": ints(1, 1024),
+        "leak": floats(0.0, 1.0),
+        "aux_weight": floats(0.0, 100.0),
+    }
 
 
 class CondGenerator(nn.Module):
@@ -115,26 +138,57 @@ class CondDiscriminator(nn.Module):
         return (logit, self.aux(h)) if with_aux else logit
 
 
-# ---- the committed generators ----
+# ---- the committed generators and discriminators ----
 
 
-def load_gan(path=None, device="cpu") -> tuple[Generator, dict]:
-    path = path or CHECKPOINT_DIR / "gan.safetensors"
-    state, card = load_checkpoint(path, "gan")
-    g = load_into(Generator(config_from_card(GANConfig, card["config"])), state, path, "gan")
+def load_gan(path=None, device="cpu", name: str = "gan") -> tuple[Generator, dict]:
+    """name: the catalog row, gan (the remedy recipe) or gan_chapter (the chapter's loop as printed)."""
+    path = path or CHECKPOINT_DIR / f"{name}.safetensors"
+    state, card = load_checkpoint(path, name)
+    g = build_checked(lambda: Generator(config_from_card(GANConfig, card["config"])), state, path, name)
     return g.to(device).eval(), card
 
 
 def load_cgan(path=None, device="cpu") -> tuple[CondGenerator, dict]:
     path = path or CHECKPOINT_DIR / "cgan.safetensors"
     state, card = load_checkpoint(path, "cgan")
-    g = load_into(CondGenerator(config_from_card(CGANConfig, card["config"])), state, path, "cgan")
+    g = build_checked(lambda: CondGenerator(config_from_card(CGANConfig, card["config"])), state, path, "cgan")
     return g.to(device).eval(), card
+
+
+def load_discriminator(name: str, path=None, device="cpu") -> tuple[nn.Module, dict]:
+    """gan_discriminator, gan_chapter_discriminator (MLP, one logit per image or pack) or cgan_discriminator (convs,
+    one logit per image and label). Eval mode: dropout off, BatchNorm on its running statistics."""
+    kinds = {"gan_discriminator": (GANConfig, Discriminator), "gan_chapter_discriminator": (GANConfig, Discriminator)}
+    kinds["cgan_discriminator"] = (CGANConfig, CondDiscriminator)
+    if name not in kinds:
+        raise ValueError(f"unknown discriminator {name!r} (choose from {', '.join(kinds)})")
+    Config, Net = kinds[name]
+    path = path or CHECKPOINT_DIR / f"{name}.safetensors"
+    state, card = load_checkpoint(path, name)
+    d = build_checked(lambda: Net(config_from_card(Config, card["config"])), state, path, name)
+    return d.to(device).eval().requires_grad_(False), card
 
 
 def app_load_gan(device):
     return load_gan(device=device)[0]
 
 
+def app_load_gan_chapter(device):
+    return load_gan(device=device, name="gan_chapter")[0]
+
+
 def app_load_cgan(device):
     return load_cgan(device=device)[0]
+
+
+def app_load_gan_discriminator(device):
+    return load_discriminator("gan_discriminator", device=device)[0]
+
+
+def app_load_gan_chapter_discriminator(device):
+    return load_discriminator("gan_chapter_discriminator", device=device)[0]
+
+
+def app_load_cgan_discriminator(device):
+    return load_discriminator("cgan_discriminator", device=device)[0]

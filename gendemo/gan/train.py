@@ -8,6 +8,7 @@ One step is the chapter's loop (figure 6-1 and the nine steps under it):
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import torch
@@ -19,7 +20,7 @@ from gendemo.core.config import apply_overrides
 from gendemo.core.metrics import class_shares, share_table
 from gendemo.gan.artifacts import SNAPSHOT_EPOCHS, TIMELINE_SEED, save_timeline
 from gendemo.gan.model import CGANConfig, CondDiscriminator, CondGenerator, Discriminator, GANConfig, Generator
-from gendemo.gan.recipes import RECIPES, recipe
+from gendemo.gan.recipes import DEFAULT, RECIPES, artifact, recipe
 from gendemo.gan.step import bce, discriminator_step, generator_step, update
 
 # One-sided label smoothing: reals are labelled 0.9 for the discriminator, fakes stay 0 (the remedy recipe).
@@ -29,12 +30,12 @@ REAL_TARGET = RECIPES["remedy"].real_label
 class _AdversarialTask:
     """What both GANs share: the G/D pair and their optimisers, one update, the resumable state."""
 
-    def _setup_pair(self, G, D, beta1: float = 0.5):
+    def _setup_pair(self, G, D, beta1: float = 0.5, lr_g: float | None = None, lr_d: float | None = None):
         self.G, self.D = G, D
         self.g, self.d = self.t.wrap(G), self.t.wrap(D)
         betas = (beta1, 0.999)  # the usual DCGAN setting; β1 = 0.9 makes GAN training oscillate more
-        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=self.t.lr, betas=betas)
-        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=self.t.lr, betas=betas)
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=lr_g or self.t.lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=lr_d or self.t.lr, betas=betas)
         self.gen = torch.Generator().manual_seed(self.t.args.seed + 1000 * self.t.dist.rank)
 
     @staticmethod
@@ -65,22 +66,28 @@ class _AdversarialTask:
 
 class GANTask(_AdversarialTask):
     defaults = {"epochs": 200, "batch_size": 128, "lr": 2e-4}
-    default_recipe = "remedy"  # what gan.safetensors ships; `--recipe chapter` trains the chapter's loop as printed
 
-    @classmethod
-    def artifact_name(cls, model: str, recipe_name: str | None) -> str:
+    @staticmethod
+    def artifact_name(model: str, recipe_name: str | None) -> str:
         # gan.safetensors stays the remedy; other recipes get their own files (gan_chapter.safetensors, runs/…)
-        return model if recipe_name in (None, cls.default_recipe) else f"{model}_{recipe_name}"
+        return artifact(recipe_name)
 
     def __init__(self, trainer):
         self.t = trainer
-        self.recipe_name = getattr(trainer.args, "recipe", None) or self.default_recipe
+        self.recipe_name = getattr(trainer.args, "recipe", None) or DEFAULT
+        self.name = artifact(self.recipe_name)  # the catalog row (and card kind) of what it exports
         self.recipe = recipe(self.recipe_name)
         # The recipe fixes D's dropout; an explicit --set d_dropout=… still wins.
-        self.cfg = apply_overrides(GANConfig(d_dropout=self.recipe.d_dropout), trainer.overrides)
+        self.cfg = apply_overrides(
+            GANConfig(d_dropout=self.recipe.d_dropout, d_pack=self.recipe.d_pack), trainer.overrides
+        )
 
     def setup(self, data):
-        self._setup_pair(Generator(self.cfg), Discriminator(self.cfg), beta1=self.recipe.beta1)
+        r, explicit_lr = self.recipe, self.t.args.lr is not None  # --lr sets both networks' rate
+        lrs = {} if explicit_lr else {"lr_g": r.lr_g, "lr_d": r.lr_d}
+        self._setup_pair(Generator(self.cfg), Discriminator(self.cfg), beta1=r.beta1, **lrs)
+        # The generator that is shipped (and recorded in the timeline): the last G, or the average of its weights.
+        self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if self.recipe.g_ema > 0 else None
         self.fixed_z = torch.randn(64, self.cfg.noise_dim, generator=torch.Generator().manual_seed(TIMELINE_SEED))
         self.timeline = {"samples": [], "shares": [], "loss_d": [], "loss_g": [], "d_real": [], "d_fake": []}
         self.snapshots: dict[str, torch.Tensor] = {}
@@ -99,23 +106,38 @@ class GANTask(_AdversarialTask):
         )
         # D unwrapped here (as before DDP): only G's gradients are synchronised in this half of the step.
         loss_g, _, _ = generator_step(self.g, self.D, self.opt_g, self.z(b), autocast=self.t.autocast)
+        if self.G_ema is not None:
+            self._update_ema(step)
         return self._report(loss_d, loss_g, d_real, d_fake)
+
+    @torch.no_grad()
+    def _update_ema(self, step: int) -> None:
+        # The decay ramps up from 0.1 so that the average forgets the random initial weights within the first epoch.
+        decay = min(self.recipe.g_ema, (1 + step) / (10 + step))
+        for avg, p in zip(self.G_ema.parameters(), self.G.parameters(), strict=True):
+            avg.lerp_(p.detach(), 1 - decay)
+
+    @property
+    def shipped(self):
+        return self.G_ema if self.G_ema is not None else self.G
 
     @torch.no_grad()
     def end_epoch(self, epoch, means):
         if not self.t.dist.main:
             return {}
-        self.G.eval()
-        imgs = (self.G(self.fixed_z.to(self.t.device)).float() + 1) / 2
+        G = self.shipped
+        was_training = G.training
+        G.eval()
+        imgs = (G(self.fixed_z.to(self.t.device)).float() + 1) / 2
         fresh = (
-            self.G(
+            G(
                 torch.randn(1000, self.cfg.noise_dim, generator=torch.Generator().manual_seed(10_000 + epoch)).to(
                     self.t.device
                 )
             ).float()
             + 1
         ) / 2
-        self.G.train()
+        G.train(was_training)
         probs, _ = predict(self.judge, fresh)
         shares = class_shares(probs.argmax(1))
         tl = self.timeline
@@ -125,7 +147,7 @@ class GANTask(_AdversarialTask):
         for k in ("loss_d", "loss_g", "d_real", "d_fake"):
             tl[k].append(float(means.get(k, float("nan"))))
         if epoch + 1 in SNAPSHOT_EPOCHS:
-            for k, v in self.G.state_dict().items():
+            for k, v in G.state_dict().items():
                 self.snapshots[f"epoch{epoch + 1}.{k}"] = v.detach().half().cpu()
         st = share_table(shares)
         return {"kl_1000": st["kl_to_uniform_nats"], "min_share": st["min_share_percent"]}
@@ -135,10 +157,13 @@ class GANTask(_AdversarialTask):
             k: (torch.stack(v) if v and isinstance(v[0], torch.Tensor) else torch.tensor(v, dtype=torch.float64))
             for k, v in self.timeline.items()
         }
-        return {**super().state(), "timeline": tl, "snapshots": dict(self.snapshots)}
+        ema = {"G_ema": self.G_ema.state_dict()} if self.G_ema is not None else {}
+        return {**super().state(), **ema, "timeline": tl, "snapshots": dict(self.snapshots)}
 
     def load_state(self, st):
         super().load_state(st)
+        if self.G_ema is not None:
+            self.G_ema.load_state_dict(st["G_ema"])
         self.timeline = {
             k: (list(v.unbind(0)) if v.dtype != torch.float64 else v.tolist()) for k, v in st["timeline"].items()
         }
@@ -150,18 +175,26 @@ class GANTask(_AdversarialTask):
         if not self.t.args.no_eval:
             from gendemo.gan.evaluate import evaluate_gan_model
 
-            metrics = evaluate_gan_model(self.G.eval(), self.judge, n=10_000, data_dir=self.t.args.data_dir)
+            metrics = evaluate_gan_model(self.shipped.eval(), self.judge, n=10_000, data_dir=self.t.args.data_dir)
+            if self.G_ema is not None:  # what the averaging bought: the last G measured the same way
+                raw = evaluate_gan_model(self.G.eval(), self.judge, n=10_000, data_dir=self.t.args.data_dir)
+                metrics["last_generator_without_averaging"] = {
+                    k: raw[k] for k in ("kl_to_uniform_nats", "min_share_percent", "frechet_distance")
+                }
         card = save_checkpoint(
             out,
-            self.G.state_dict(),
-            kind="gan",
+            self.shipped.state_dict(),
+            kind=self.name,
             config=self.cfg,
             training={
                 **training,
                 "recipe": self.recipe_name,
-                "optimizer": f"Adam(lr={self.t.lr:g}, betas=({self.recipe.beta1:g}, 0.999)) for G and D",
+                "optimizer": f"Adam(lr G {self.opt_g.param_groups[0]['lr']:g}, D {self.opt_d.param_groups[0]['lr']:g}, "
+                f"betas=({self.recipe.beta1:g}, 0.999))",
                 "real_label": self.recipe.real_label,
                 "d_dropout": self.cfg.d_dropout,
+                "d_pack": self.cfg.d_pack,
+                "generator_weights": f"moving average, decay {self.recipe.g_ema}" if self.G_ema is not None else "last",
                 "loss": "BCE with logits (the sigmoid output's cross-entropy)",
             },
             metrics=metrics,
@@ -170,16 +203,18 @@ class GANTask(_AdversarialTask):
         save_checkpoint(
             out.with_name(out.stem + "_discriminator.safetensors"),
             self.D.state_dict(),
-            kind="gan_discriminator",
+            kind=f"{self.name}_discriminator",
             config=self.cfg,
             training={**training, "recipe": self.recipe_name, "real_label": self.recipe.real_label},
         )
-        save_timeline(out.with_name(out.stem + "_timeline.npz"), self.timeline, kind="gan_timeline", training=training)
+        save_timeline(
+            out.with_name(out.stem + "_timeline.npz"), self.timeline, kind=f"{self.name}_timeline", training=training
+        )
         if self.snapshots:
             save_checkpoint(
                 out.with_name(out.stem + "_snapshots.safetensors"),
                 self.snapshots,
-                kind="gan_snapshots",
+                kind=f"{self.name}_snapshots",
                 config=self.cfg,
                 training=training,
                 extra={

@@ -24,6 +24,10 @@ API = {
     "latent_grid",
     "latent_direction",
     "latent_interpolate",
+    "latent_path",
+    "latent_vector",
+    "discriminate",
+    "discriminate_lineup",
     "noising",
     "diffusion_generate",
     "prompt_experiment",
@@ -63,7 +67,7 @@ def test_classify_without_image_says_so(app_client):
     assert label["label"] == "3"
 
 
-NEEDS_IMAGE = {"/classify", "/img2img"}
+NEEDS_IMAGE = {"/classify", "/img2img", "/discriminate"}
 
 
 def test_every_endpoint_answers_a_call_with_only_its_defaults(app_client):
@@ -79,3 +83,23 @@ def test_every_endpoint_answers_a_call_with_only_its_defaults(app_client):
         else:
             out = app_client.predict(api_name=api)
             assert out is not None, api
+
+
+def test_footer_links_and_cache_cleanup_come_from_gradio_options(app_client):
+    import httpx
+
+    import app
+
+    assert "footer" not in app.CSS  # no CSS hides the footer any more
+    assert app.launch_kwargs()["footer_links"] == ["api", "settings"]
+    config = httpx.get(app_client.base_url + "config", timeout=30).json()
+    assert config["footer_links"] == ["api", "settings"]
+    frequency, age = app.demo.delete_cache
+    assert 0 < frequency <= age
+
+
+def test_mcp_is_served_when_asked_for():
+    import app
+
+    assert app.launch_kwargs(mcp=True)["mcp_server"] is True
+    assert app.launch_kwargs()["mcp_server"] is None  # then Gradio's GRADIO_MCP_SERVER decides

@@ -1,10 +1,14 @@
 """Every GAN endpoint through gradio_client on the in-process app: defaults only, then bad input (the app's own message)
 followed by a good call that must still succeed."""
 
+from pathlib import Path
+
 import pytest
+from gradio_client import handle_file
+from support import DATA_DIR as DATA
 from support import need
 
-from gendemo.core.paths import CHECKPOINT_DIR
+from gendemo.core.paths import CHECKPOINT_DIR, EXAMPLES
 
 CK = CHECKPOINT_DIR  # the real checkpoints/ unless GENDEMO_CHECKPOINT_DIR points elsewhere
 
@@ -33,12 +37,68 @@ def test_gan_timeline_defaults(app_client):
 
 def test_mode_collapse_defaults(app_client):
     need_models("gan.safetensors")
-    bar, cmp, table, summary, grouped, unsure = app_client.predict(api_name="/mode_collapse")
+    compare, table, summary, grouped, unsure, traj, traj_text = app_client.predict(api_name="/mode_collapse")
     assert "N = 1,000" in summary and "KL" in summary
-    assert is_png(grouped)
+    assert is_png(compare) and is_png(grouped)
     assert len(unsure) == 12
-    shares = [row[1] for row in table["data"]]
-    assert sum(shares) == pytest.approx(100, abs=0.6)
+    rows = {row[0]: row for row in table["data"]}  # one row per generator: name, ten shares, KL, entropy
+    assert "the chapter's table 6-1" in rows
+    for row in rows.values():
+        assert sum(row[1:11]) == pytest.approx(100, abs=0.6)
+    assert rows["the chapter's table 6-1"][11] == pytest.approx(0.114, abs=0.002)
+
+
+def test_mode_collapse_both_recipes_side_by_side(app_client):
+    need_models("gan.safetensors", "gan_chapter.safetensors", "gan_chapter_timeline.npz")
+    _, table, summary, _, _, traj, traj_text = app_client.predict(
+        "final", 1000, 0, "chapter", api_name="/mode_collapse"
+    )
+    names = [row[0] for row in table["data"]]
+    assert names[0].endswith("chapter as printed") and any(n.endswith("remedy") for n in names[1:])
+    assert is_png(traj) and "after epoch 1" in traj_text and "0.114" in traj_text
+
+
+def test_gan_sample_and_timeline_of_each_recipe(app_client):
+    need_models("gan_chapter.safetensors", "gan_chapter_timeline.npz")
+    a = app_client.predict(64, 0, "remedy", api_name="/gan_sample")
+    b = app_client.predict(64, 0, "chapter", api_name="/gan_sample")
+    assert is_png(a) and is_png(b) and Path(a).read_bytes() != Path(b).read_bytes()
+    img, *_, summary = app_client.predict(1, "chapter", api_name="/gan_timeline")
+    assert is_png(img) and "Epoch 1 of" in summary
+
+
+def test_discriminate_the_chapter_gans_discriminator(app_client):
+    need_models("gan_chapter_discriminator.safetensors", "gan_chapter_snapshots.safetensors")
+    need((DATA / "MNIST" / "raw").exists(), "MNIST not prepared (python -m gendemo.data --from ../shared/data/mnist)")
+    seven = handle_file(str(EXAMPLES / "digit_7.png"))
+    p, verdict, labels, seen = app_client.predict(seven, "chapter", 7, api_name="/discriminate")
+    assert 0 <= p <= 1 and "D(x) =" in verdict and is_png(seen)
+    gallery, summary = app_client.predict("chapter", 3, "1", 0, api_name="/discriminate_lineup")
+    assert len(gallery) == 12 and "real test digit" in summary and "pure noise" in summary
+    means = [float(part.split("**")[1]) for part in summary.split("—", 1)[1].split("·")]
+    assert means[0] > means[2]  # real test digits look more real to D than pure noise
+
+
+def test_discriminate_the_conditional_discriminator(app_client):
+    if not (CK / "cgan_discriminator.safetensors").exists():
+        pytest.skip("cgan_discriminator ships with the retrained conditional GAN (issue #15)")
+    seven = handle_file(str(EXAMPLES / "digit_7.png"))
+    p, verdict, labels, seen = app_client.predict(seven, "cgan", 7, api_name="/discriminate")
+    scores = {c["label"]: c["confidence"] for c in labels["confidences"]}
+    assert len(scores) == 10 and scores["7"] == pytest.approx(p, abs=1e-3)
+    # the chapter's point: a well-drawn 7 shown with a wrong label looks less real than with its own
+    assert scores["7"] > sorted(scores.values())[4]
+    gallery, summary = app_client.predict("cgan", 3, "final", 0, api_name="/discriminate_lineup")
+    assert len(gallery) == 16 and "wrong label" in summary
+
+
+def test_noise_vector_in_hand(app_client):
+    need_models("gan.safetensors")
+    z = [0.5, -1, 2, 0, 0, 0, 1.5, -2.5, 0.1, 3]
+    img, hist, reads = app_client.predict(*z, api_name="/latent_vector")
+    assert is_png(img) and is_png(hist) and "Length of the vector: 5.12" in reads
+    img, reads = app_client.predict(0, 0, 2, "(2, 5)", "(6, 1)", 9, api_name="/latent_path")
+    assert is_png(img) and reads.count("→") == 8
 
 
 def test_cgan_sample_defaults(app_client):
@@ -76,9 +136,22 @@ BAD = [
     ("/latent_interpolate", {"seed_b": 1e12}, "Seed must be between 0 and"),
     ("/latent_direction", {"attribute": "hairstyle"}, "Unknown direction 'hairstyle'"),
     ("/latent_direction", {"alpha": 99}, "Distance along the direction must be between"),
+    ("/latent_path", {"start": "(2, x)"}, "From (across, down) must be two numbers like (2, 5)"),
+    ("/latent_path", {"end": "(60, 1)"}, "To (across, down) must be two numbers like (2, 5)"),
+    ("/latent_grid", {"span": 50}, "Map reaches ± this far must be between"),
+    ("/gan_sample", {"recipe": "bogus"}, "Which GAN must be one of: remedy, chapter"),
+    ("/mode_collapse", {"recipe": "bogus"}, "Training recipe must be one of: remedy, chapter"),
+    ("/discriminate", {"image": None}, "Please draw a digit or upload an image first"),
+    ("/discriminate_lineup", {"which": "bogus"}, "Discriminator must be one of: chapter, cgan"),
+    ("/discriminate_lineup", {"label": 12}, "must be between 0 and 9"),
 ]
 
-NEEDS = {"/gan_timeline": "gan_timeline.npz", "/cgan_sample": "cgan.safetensors"}
+NEEDS = {
+    "/gan_timeline": "gan_timeline.npz",
+    "/cgan_sample": "cgan.safetensors",
+    "/discriminate_lineup": "gan_chapter_discriminator.safetensors",
+    "/discriminate": "gan_chapter_discriminator.safetensors",
+}
 
 
 @pytest.mark.parametrize("api,kwargs,message", BAD, ids=[f"{a}-{list(k)[0]}" for a, k, _ in BAD])

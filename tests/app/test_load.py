@@ -1,8 +1,10 @@
-"""8 concurrent clients × 20 requests across the endpoints, diffusion included when present:
-no failures, p95 reported."""
+"""8 concurrent clients × 20 requests across the endpoints, diffusion included when present: no failures, p95 reported;
+and Gradio's cache, which would otherwise keep every served file for the life of the process, stays bounded."""
 
+import os
 import threading
 import time
+from pathlib import Path
 
 from gradio_client import Client
 
@@ -11,16 +13,33 @@ from gendemo.app.endpoints import ENDPOINT_CALLS
 CLIENTS, REQUESTS = 8, 20
 
 
-def test_eight_clients_twenty_requests_each(app_client):
+def cache_bytes(folder: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except FileNotFoundError:  # deleted by the cleanup while we walk
+                pass
+    return total
+
+
+def test_eight_clients_twenty_requests_each(app_client, tmp_path):
+    import app
+
+    cache = Path(app.demo.GRADIO_CACHE)
+    frequency, age = app.demo.delete_cache
     names = set(app_client.view_api(print_info=False, return_format="dict")["named_endpoints"])
     endpoints = [api for api in ENDPOINT_CALLS if api in names]
     assert "/classify" in endpoints
     latencies: dict[str, list[float]] = {api: [] for api in endpoints}
     failures = []
     lock = threading.Lock()
+    before = cache_bytes(cache)
 
     def worker(k):
-        client = Client(app_client.base_url, verbose=False)
+        # downloads go to a folder of their own, so the cache folder measured holds only what the server wrote
+        client = Client(app_client.base_url, verbose=False, download_files=str(tmp_path / f"client{k}"))
         for i in range(REQUESTS):
             api = endpoints[(k + i) % len(endpoints)]
             t = time.perf_counter()
@@ -51,3 +70,22 @@ def test_eight_clients_twenty_requests_each(app_client):
         if v
     }
     print(f"\nload: {len(every)} requests in {wall:.1f} s, overall p95 {p95 * 1000:.0f} ms; {report}")
+
+    # The cache: right after the load it holds what the last `age` seconds served; once every file of the load is
+    # older than `age` and one cleanup (every `frequency` s) has run, it is back to what it held before.
+    after = cache_bytes(cache)
+    served = cache_bytes(tmp_path)
+    deadline = time.monotonic() + min(age + 2 * frequency + 10, 180)  # without cleanup, fail after 3 minutes
+    settled = after
+    while time.monotonic() < deadline:
+        time.sleep(2)
+        settled = cache_bytes(cache)
+        if settled <= before:
+            break
+    print(
+        f"cache ({cache}, delete_cache={app.demo.delete_cache}): {before / 1e6:.2f} MB before, "
+        f"{after / 1e6:.2f} MB right after the load (clients downloaded {served / 1e6:.2f} MB), "
+        f"{settled / 1e6:.2f} MB {age}+ s later"
+    )
+    assert served > 0, "the load produced no files: the cache check would prove nothing"
+    assert settled <= before, f"the cache kept {(settled - before) / 1e6:.2f} MB of the load's files"

@@ -26,3 +26,12 @@ def test_chinese_locale_translates_ui(browser, app_client):
         page.get_by_role("button", name="识别").wait_for()
     finally:
         shot(page, "classify_zh")
+
+
+def test_footer_offers_the_api_page_and_settings(browser, app_client):
+    page = open_page(browser, app_client.base_url)
+    footer = page.locator("footer")
+    footer.wait_for(state="visible")
+    texts = footer.inner_text()
+    assert "API" in texts and "Settings" in texts, texts
+    assert "Built with Gradio" not in texts

@@ -14,6 +14,7 @@ from gendemo.core.checkpoints import (
     save_checkpoint,
     save_resume_state,
     sha256_file,
+    write_card,
 )
 
 
@@ -69,10 +70,10 @@ def test_truncated_and_wrong_shape(tmp_path):
     with pytest.raises(CheckpointError) as e:
         load_into(Classifier(ClassifierConfig(channels=(4, 8), features=32)), load_checkpoint(p)[0], p, "classifier")
     assert "shape mismatch" in str(e.value)
-    # truncated file with a card rewritten to match: safetensors cannot parse it → our message
+    # truncated file with a card rewritten (and re-sealed) to match: safetensors cannot parse it → our message
     p.write_bytes(p.read_bytes()[:100])
     card["sha256"] = sha256_file(p)
-    p.with_suffix(".json").write_text(json.dumps(card))
+    write_card(p.with_suffix(".json"), card)
     with pytest.raises(CheckpointError) as e:
         load_checkpoint(p, "classifier")
     assert "cannot be read" in str(e.value)

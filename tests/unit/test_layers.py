@@ -10,7 +10,7 @@ from support import ROOT
 # Higher may import lower, never the other way; equal ranks may not import each other unless they are one package.
 LAYERS = {
     "app": 7,  # app.py: builds the Blocks
-    "gendemo.cli": 6,  # the thin CLIs: python -m gendemo.train|evaluate|sample|bench|data|latent
+    "gendemo.cli": 6,  # the thin CLIs: python -m gendemo.train|evaluate|sample|bench|data|latent|space
     "gendemo.app": 5,  # registry, i18n, endpoints, ui/
     "gendemo.gan": 4,
     "gendemo.diffusion": 4,
@@ -19,7 +19,7 @@ LAYERS = {
     "gendemo.catalog": 1,  # names code by strings: imports nothing of the project
     "gendemo": 0,  # gendemo/__init__.py: the version only
 }
-CLIS = {"train", "evaluate", "sample", "bench", "data", "latent"}
+CLIS = {"train", "evaluate", "sample", "bench", "data", "latent", "space"}
 
 
 def module_name(path: Path) -> str:

@@ -51,9 +51,9 @@ def as_seed(value, lang: str) -> int:
     return as_int(value, tr("common.seed", lang), 0, 2**31 - 1, lang)
 
 
-def model(name: str, lang: str):
+def model(name: str, lang: str, registry=REGISTRY):
     try:
-        return REGISTRY.get(name)
+        return registry.get(name)
     except ModelUnavailable as e:
         raise gr.Error(tr("common.unavailable", lang, why=str(e))) from None
 

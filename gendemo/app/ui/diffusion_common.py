@@ -1,4 +1,4 @@
-"""What the diffusion tabs share: the model and encoder from the registry, prompt checking, the GPU hook for ZeroGPU."""
+"""What the diffusion tabs share: the model and encoder from the registry, prompt checking."""
 
 from __future__ import annotations
 
@@ -42,15 +42,6 @@ def check_prompt(prompt, lang) -> tuple[str, list[str]]:
     elif not prompt:
         notes.append(tr("diff.note.empty", lang))
     return english, notes
-
-
-def gpu(fn):
-    """On a ZeroGPU Space, `spaces.GPU` borrows a GPU for the call; everywhere else this is the function itself."""
-    try:
-        import spaces  # type: ignore
-    except ImportError:
-        return fn
-    return spaces.GPU(fn)
 
 
 STRINGS = {

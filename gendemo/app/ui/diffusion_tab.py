@@ -109,7 +109,6 @@ def process_picture(x_t: torch.Tensor, x0: torch.Tensor) -> Image.Image:
 
 
 @guarded
-@dc.gpu
 def diffusion_generate(
     prompt="a red seven",
     sampler="ddim",

@@ -88,19 +88,64 @@ def tiles(rows: list[torch.Tensor], ncol: int) -> torch.Tensor:
     return torch.cat(out)
 
 
-def card_epochs(default: int = 200) -> int:
-    """Epochs recorded in the shipped timeline (read from its small JSON card at build time; no arrays loaded)."""
+# The two recipes of the chapter's GAN (gendemo/gan/recipes.py): which catalog rows hold each one's files.
+RECIPE_ROWS = {
+    "remedy": {"gan": "gan", "timeline": "gan_timeline", "snapshots": "gan_snapshots"},
+    "chapter": {"gan": "gan_chapter", "timeline": "gan_chapter_timeline", "snapshots": "gan_chapter_snapshots"},
+}
+
+
+def recipe_choices():
+    from gendemo.app.ui.common import T
+
+    return [(T("gan.r_remedy"), "remedy"), (T("gan.r_chapter"), "chapter")]
+
+
+CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC"]
+
+
+def card_epochs(default: int = 200, recipe: str = "remedy") -> int:
+    """Epochs recorded in a shipped timeline (read from its small JSON card at build time; no arrays loaded)."""
     try:
-        return max(1, int(json.loads((CHECKPOINT_DIR / "gan_timeline.json").read_text())["epochs"]))
+        card = CHECKPOINT_DIR / f"{RECIPE_ROWS[recipe]['timeline']}.json"
+        return max(1, int(json.loads(card.read_text())["epochs"]))
     except Exception:
         return default
 
 
-def snapshot_epochs() -> list[int]:
+def snapshot_epochs(recipe: str = "remedy") -> list[int]:
     try:
-        return [int(e) for e in json.loads((CHECKPOINT_DIR / "gan_snapshots.json").read_text())["epochs"]]
+        card = CHECKPOINT_DIR / f"{RECIPE_ROWS[recipe]['snapshots']}.json"
+        return [int(e) for e in json.loads(card.read_text())["epochs"]]
     except Exception:
         return [1, 10, 60]
+
+
+def new_figure(figsize=(9.6, 4.0)):
+    """A matplotlib figure that can write Chinese (the first CJK font installed; boxes where there is none)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["font.sans-serif"] = [*CJK_FONTS, "DejaVu Sans"]
+    return plt.subplots(1, 2, figsize=figsize, dpi=80)
+
+
+def figure_image(fig):
+    """The finished figure as a PIL image (plots drawn as pictures stay readable when streamed or cached)."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing")
+        fig.tight_layout()
+        fig.canvas.draw()
+    img = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
+    plt.close(fig)
+    return img
 
 
 def long_frame(x: np.ndarray, series: dict[str, np.ndarray], xname: str = "x", yname: str = "y", sname: str = "series"):

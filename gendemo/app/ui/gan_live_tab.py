@@ -13,9 +13,9 @@ import numpy as np
 import torch
 
 from gendemo.app.i18n import lang_of, tr
-from gendemo.app.registry import REGISTRY
 from gendemo.app.ui.common import Number, Radio, Slider, T, as_choice, as_float, as_int, as_seed, guarded, model
 from gendemo.app.ui.gan_common import judge
+from gendemo.app.zerogpu import live_registry
 from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
 from gendemo.gan.live import LiveRun, Report
@@ -24,7 +24,8 @@ from gendemo.gan.recipes import RECIPES
 TAB_KEY = "live.tab"
 LIVE_GROUP = "gan_live"  # live runs queue here, apart from every other tab
 LIVE_RUNS = max(1, int(os.environ.get("GENDEMO_LIVE_RUNS", "1")))  # runs at once: one on a 2-core box
-MAX_SECONDS = max(5, int(os.environ.get("GENDEMO_LIVE_MAX_SECONDS", "300")))  # the server's cap on one press of Start
+# the server's cap on one press of Start; at least 10 s, above the budget slider's 5 s minimum
+MAX_SECONDS = max(10, int(os.environ.get("GENDEMO_LIVE_MAX_SECONDS", "300")))
 DEFAULT_SECONDS = min(120, MAX_SECONDS)
 REPORT_SECONDS = 4.0  # a new picture about this often: frequent enough to watch, rare enough to cost little
 CURVES_EVERY = 4  # frames between two drawings of the curves
@@ -244,8 +245,9 @@ def _recipe(recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_step
 def _new_run(knobs, seed, lang) -> LiveRun:
     recipe = _recipe(*knobs, lang)
     seed = as_seed(seed, lang)
-    images, classifier = model("mnist_train", lang), model("classifier", lang)
-    dev = REGISTRY.device
+    reg = live_registry()  # the app's models, or CPU copies on ZeroGPU (see gendemo/app/zerogpu.py)
+    images, classifier = model("mnist_train", lang, reg), model("classifier", lang, reg)
+    dev = reg.device
     fast_judge = lambda x: judge(classifier, x)  # batch-norm folded into the convolutions: half the time of predict()
     return LiveRun(images, fast_judge, recipe, seed=seed, device=dev, precision=resolve_precision("auto", dev))
 

@@ -7,8 +7,19 @@ import numpy as np
 import torch
 
 from gendemo.app.i18n import lang_of, tr
-from gendemo.app.ui.common import Number, Slider, T, as_int, as_seed, example_caching, guarded, model
-from gendemo.app.ui.gan_common import card_epochs, long_frame
+from gendemo.app.ui.common import (
+    Number,
+    Radio,
+    Slider,
+    T,
+    as_choice,
+    as_int,
+    as_seed,
+    example_caching,
+    guarded,
+    model,
+)
+from gendemo.app.ui.gan_common import RECIPE_ROWS, card_epochs, long_frame, recipe_choices
 from gendemo.core.images import to_pil_grid
 from gendemo.core.metrics import kl_to_uniform
 from gendemo.gan.sampling import sample_gan
@@ -23,14 +34,23 @@ STRINGS = {
             "A generator network turns ten random numbers into a 28×28 picture, and a discriminator network tries to "
             "tell its pictures from real handwritten digits. Each one learns from the other's mistakes: the generator "
             "is rewarded whenever the discriminator is fooled. Both are the small fully connected networks the chapter "
-            "builds (noise 10 → 256 → 512 → 1024 → 784 pixels, and back down to one yes/no score), trained here for "
-            "200 passes over MNIST.\n\n"
+            "builds (noise 10 → 256 → 512 → 1024 → 784 pixels, and back down to one yes/no score), trained here on "
+            "MNIST; the chapter trains them for 200 passes over it.\n\n"
             "**Try this:** draw 64 digits, change the seed, and count how often each digit turns up. Then scrub the "
             "timeline below from epoch 1 to the end and watch blobs turn into strokes."
         ),
         "gan.sample_h": "### Sample digits",
         "gan.examples": "Examples",
         "gan.n": "Number of digits",
+        "gan.recipe": "Which GAN",
+        "gan.r_remedy": "remedy recipe (default)",
+        "gan.r_chapter": "the chapter's recipe, as printed",
+        "gan.recipes_note": (
+            "Two GANs with this architecture were trained here. The **chapter's recipe** follows the "
+            "nine steps exactly: real digits labelled 1, fakes 0, nothing else. The **remedy** trains the same "
+            "networks with a handicap for the discriminator so that it cannot win too easily; the Mode collapse tab "
+            "shows what that changes."
+        ),
         "gan.sample_btn": "Generate",
         "gan.samples": "Generated digits",
         "gan.samples_h": "**Generated digits**",
@@ -72,13 +92,21 @@ STRINGS = {
             "生成器网络把十个随机数变成一张 28×28 的图片，判别器网络则要分辨这些图片和真实的手写数字。"
             "两者互相从对方的失误中学习：判别器一旦被骗，生成器就得到奖励。这里用的正是本章搭建的小型全连接网络"
             "（噪声 10 → 256 → 512 → 1024 → 784 个像素，判别器再逐层缩回一个“真/假”分数），"
-            "在 MNIST 上训练了 200 轮。\n\n"
+            "在 MNIST 上训练；本章把它们训练了 200 轮。\n\n"
             "**试一试**：生成 64 个数字，换一个随机种子，数一数每个数字出现的次数。然后把下方时间轴从第 1 轮拖到最后，"
             "看模糊的斑点如何变成笔画。"
         ),
         "gan.sample_h": "### 生成数字",
         "gan.examples": "示例",
         "gan.n": "数字个数",
+        "gan.recipe": "哪一个 GAN",
+        "gan.r_remedy": "改良配方（默认）",
+        "gan.r_chapter": "本章配方（原样）",
+        "gan.recipes_note": (
+            "这个结构的 GAN 训练了两个。**本章配方**完全按九个步骤：真实数字标为 1，伪造的标为 0，"
+            "不加任何别的东西。**改良配方**训练的是同样的网络，但给判别器加了限制，使它不能轻易获胜；"
+            "“模式坍塌”标签页展示了这带来的不同。"
+        ),
         "gan.sample_btn": "生成",
         "gan.samples": "生成的数字",
         "gan.samples_h": "**生成的数字**",
@@ -114,12 +142,16 @@ STRINGS = {
 }
 
 
+def _recipe(recipe, lang) -> str:
+    return as_choice("remedy" if recipe in (None, "") else recipe, list(RECIPE_ROWS), tr("gan.recipe", lang), lang)
+
+
 @guarded
-def gan_sample(n=64, seed=0, request: gr.Request = None):
+def gan_sample(n=64, seed=0, recipe="remedy", request: gr.Request = None):
     lang = lang_of(request)
     n = as_int(n, tr("gan.n", lang), 1, MAX_N, lang)
     seed = as_seed(seed, lang)
-    g = model("gan", lang)
+    g = model(RECIPE_ROWS[_recipe(recipe, lang)]["gan"], lang)
     x = sample_gan(g, n, seed)
     return to_pil_grid(x, nrow=min(16, int(np.ceil(np.sqrt(n)))), scale=2)  # the page enlarges it further, pixelated
 
@@ -129,9 +161,9 @@ def _plot(df, x, y, color, x_title, y_title, cls=gr.LinePlot, **kw):
 
 
 @guarded
-def gan_timeline(epoch=None, request: gr.Request = None):
+def gan_timeline(epoch=None, recipe="remedy", request: gr.Request = None):
     lang = lang_of(request)
-    tl = model("gan_timeline", lang)
+    tl = model(RECIPE_ROWS[_recipe(recipe, lang)]["timeline"], lang)
     E = int(tl["samples"].shape[0])
     e = E if epoch is None else as_int(epoch, tr("gan.epoch", lang), 1, E, lang)
     imgs = torch.from_numpy(tl["samples"][e - 1]).float().div(255).unsqueeze(1)
@@ -171,9 +203,11 @@ def gan_timeline(epoch=None, request: gr.Request = None):
 def build():
     E = card_epochs()
     gr.Markdown(T("gan.intro"))
+    gr.Markdown(T("gan.recipes_note"))
     gr.Markdown(T("gan.sample_h"))
     with gr.Row():
         with gr.Column(scale=1):
+            recipe = Radio(recipe_choices(), value="remedy", label=T("gan.recipe"), elem_id="gan-recipe")
             n = Slider(1, MAX_N, value=64, step=1, label=T("gan.n"), elem_id="gan-n")
             seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="gan-seed")
             btn = gr.Button(T("gan.sample_btn"), variant="primary", elem_id="gan-sample-button")
@@ -189,20 +223,21 @@ def build():
                 height=420,
             )
     gr.Examples(
-        [[64, 0], [64, 1], [256, 7]],
-        inputs=[n, seed],
+        [[64, 0, "remedy"], [64, 0, "chapter"], [256, 7, "remedy"]],
+        inputs=[n, seed, recipe],
         outputs=[out],
         fn=gan_sample,
         **example_caching(),
         api_visibility="private",
-        example_labels=["64 · #0", "64 · #1", "256 · #7"],
+        example_labels=["64 · #0 · remedy", "64 · #0 · chapter", "256 · #7 · remedy"],
         label=T("gan.examples"),
     )
-    btn.click(gan_sample, [n, seed], [out], api_name="gan_sample")
+    btn.click(gan_sample, [n, seed, recipe], [out], api_name="gan_sample")
 
     gr.Markdown(T("gan.timeline_h"))
     gr.Markdown(T("gan.timeline_intro"))
     with gr.Row():
+        tl_recipe = Radio(recipe_choices(), value="remedy", label=T("gan.recipe"), elem_id="gan-tl-recipe", scale=2)
         epoch = Slider(1, E, value=E, step=1, label=T("gan.epoch"), elem_id="gan-epoch", scale=4)
         show = gr.Button(T("gan.show_btn"), elem_id="gan-timeline-button", scale=1)
     with gr.Row():
@@ -224,8 +259,9 @@ def build():
     share_plot = gr.LinePlot(label=T("gan.share_plot"), color="series", elem_id="gan-share-plot")
     outs = [tl_img, loss_plot, d_plot, share_plot, summary]
     ex = sorted({1, min(60, E), E})  # the chapter shows epochs 1, 60 and 200
-    show.click(gan_timeline, [epoch], outs, api_name="gan_timeline")
-    epoch.release(gan_timeline, [epoch], outs, api_visibility="private")
+    show.click(gan_timeline, [epoch, tl_recipe], outs, api_name="gan_timeline")
+    epoch.release(gan_timeline, [epoch, tl_recipe], outs, api_visibility="private")
+    tl_recipe.change(gan_timeline, [epoch, tl_recipe], outs, api_visibility="private")
     examples = gr.Examples(
         [[e] for e in ex],
         inputs=[epoch],
@@ -237,4 +273,4 @@ def build():
         label=T("gan.examples"),
     )
     # run_on_click would add a public-looking event; show the chosen epoch with a private one instead
-    examples.load_input_event.then(gan_timeline, [epoch], outs, api_visibility="private")
+    examples.load_input_event.then(gan_timeline, [epoch, tl_recipe], outs, api_visibility="private")

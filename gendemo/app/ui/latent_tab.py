@@ -6,6 +6,7 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 import torch
+from PIL import Image, ImageDraw
 
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui.common import (
@@ -27,6 +28,9 @@ from gendemo.gan.sampling import generate, noise
 
 TAB_KEY = "latent.tab"
 K_MAX_WALK, K_MAX_GRID, K_MAX_INTERP = 25, 15, 25
+SPAN_MAX = 10.0  # typed coordinates and map ranges: far beyond the ±3 where nearly all training noise fell
+VEC_MAX = 3.0  # the ten sliders: the chapter's "mostly between −3 and 3"
+NOISE_DIM = 10  # the chapter's ten numbers (the shipped GAN's noise_dim)
 ALPHA_MAX = 5.0
 STRIP_STEPS = 11  # the context strip along a direction, from −ALPHA_MAX to +ALPHA_MAX
 DIGIT_ATTRS = [f"digit{d}" for d in range(10)]
@@ -57,7 +61,33 @@ STRINGS = {
         "latent.dim_y": "Dimension down (top → bottom)",
         "latent.k_grid": "Steps per side",
         "latent.grid_btn": "Map",
-        "latent.grid_out": "Both dimensions from −3 to +3",
+        "latent.grid_out": "Both dimensions across the chosen range (−3 to +3 unless you widen it)",
+        "latent.span": "Map reaches ± this far",
+        "latent.path_h": "#### Move from one point of the map to another",
+        "latent.path_intro": (
+            "Type two points of this map as (across, down), e.g. the chapter's (2, 5) → (6, 1). Points beyond ±3 "
+            "are allowed: that is where the generator almost never got noise during training, and the digits there "
+            "show it."
+        ),
+        "latent.from": "From (across, down)",
+        "latent.to": "To (across, down)",
+        "latent.k_path": "Steps",
+        "latent.path_btn": "Move",
+        "latent.path_out": "From the first point (left) to the second (right)",
+        "latent.vec_h": "### The noise vector in hand",
+        "latent.vec_intro": (
+            "These are the ten numbers the generator turns into a digit: each one drawn from a standard normal "
+            "distribution, so most lie between −3 and 3. Start from a seed, then move any of them; the picture "
+            "follows. The histogram sets the ten values against the bell curve they were drawn from."
+        ),
+        "latent.vec_seed": "Start from seed",
+        "latent.vec_load": "Load the seed's ten numbers",
+        "latent.vec_out": "The digit these ten numbers give",
+        "latent.vec_hist": "The ten numbers against the standard normal curve",
+        "latent.vec_reads": (
+            "The classifier reads **{d}** ({p:.0f} %). Length of the vector: {norm:.2f} (typical: about 3.1)."
+        ),
+        "latent.bad_point": "{name} must be two numbers like (2, 5), each between −{m} and {m}; got {value!r}.",
         "latent.interp_h": "### Interpolate between two seeds",
         "latent.interp_intro": (
             "A straight line between two noise vectors (linear, top row) cuts through the middle of the space, where "
@@ -128,7 +158,29 @@ STRINGS = {
         "latent.dim_y": "纵向维度（上 → 下）",
         "latent.k_grid": "每边的步数",
         "latent.grid_btn": "绘制地图",
-        "latent.grid_out": "两个维度都从 −3 到 +3",
+        "latent.grid_out": "两个维度都覆盖所选范围（默认 −3 到 +3）",
+        "latent.span": "地图的范围（± 多远）",
+        "latent.path_h": "#### 从地图上的一点移到另一点",
+        "latent.path_intro": (
+            "以（横向，纵向）的形式输入地图上的两个点，例如本章的 (2, 5) → (6, 1)。允许超出 ±3："
+            "训练时生成器几乎从未在那里得到过噪声，那里的数字也会显露出这一点。"
+        ),
+        "latent.from": "起点（横向，纵向）",
+        "latent.to": "终点（横向，纵向）",
+        "latent.k_path": "步数",
+        "latent.path_btn": "移动",
+        "latent.path_out": "从第一个点（左）到第二个点（右）",
+        "latent.vec_h": "### 亲手调整噪声向量",
+        "latent.vec_intro": (
+            "生成器把这十个数变成一个数字：每个数都取自标准正态分布，所以大多在 −3 到 3 之间。先从一个随机种子开始，"
+            "再拖动其中任何一个；图片会随之变化。直方图把这十个值与它们所来自的钟形曲线放在一起。"
+        ),
+        "latent.vec_seed": "从这个随机种子开始",
+        "latent.vec_load": "载入该种子的十个数",
+        "latent.vec_out": "这十个数生成的数字",
+        "latent.vec_hist": "这十个数与标准正态曲线",
+        "latent.vec_reads": "分类器认为是 **{d}**（{p:.0f} %）。向量长度：{norm:.2f}（通常约为 3.1）。",
+        "latent.bad_point": "{name} 必须是像 (2, 5) 这样的两个数，每个都在 −{m} 到 {m} 之间；收到的是 {value!r}。",
         "latent.interp_h": "### 在两个随机种子之间插值",
         "latent.interp_intro": (
             "两个噪声向量之间的直线（线性插值，上排）会穿过空间的中部，那里的向量比训练时生成器见过的几乎所有向量都短，"
@@ -205,17 +257,104 @@ def latent_walk(seed=WALK_SEED, dim=2, k=9, request: gr.Request = None):
 
 
 @guarded
-def latent_grid(seed=0, dim_x=0, dim_y=2, k=9, request: gr.Request = None):
+def latent_grid(seed=0, dim_x=0, dim_y=2, k=9, span=3.0, request: gr.Request = None):
     lang = lang_of(request)
     seed = as_seed(seed, lang)
     dx = as_int(dim_x, tr("latent.dim_x", lang), 0, 9, lang)
     dy = as_int(dim_y, tr("latent.dim_y", lang), 0, 9, lang)
     k = as_int(k, tr("latent.k_grid", lang), 2, K_MAX_GRID, lang)
+    span = as_float(3.0 if span is None else span, tr("latent.span", lang), 0.5, SPAN_MAX, lang)
     if dx == dy:
         raise gr.Error(tr("latent.same_dims", lang, d=dx))
     g = model("gan", lang)
-    x = generate(g, L.grid(_z0(seed, g), dx, dy, k)).cpu()
+    x = generate(g, L.grid(_z0(seed, g), dx, dy, k, -span, span)).cpu()
     return to_pil_grid(x, nrow=k, scale=2 if k > 10 else 3)
+
+
+def _point(value, name: str, lang: str) -> tuple[float, float]:
+    """ "(2, 5)", "2,5", "2 5" or [2, 5] → (2.0, 5.0), each within ±SPAN_MAX."""
+    if isinstance(value, (list, tuple)):
+        parts = list(value)
+    else:
+        text = str(value if value is not None else "").strip()[:100]
+        for ch in "()[]（），,;；":
+            text = text.replace(ch, " ")
+        parts = text.split()
+    try:
+        xy = tuple(float(v) for v in parts)
+    except (TypeError, ValueError):
+        xy = ()
+    if len(xy) != 2 or not all(np.isfinite(xy)) or max(abs(v) for v in xy) > SPAN_MAX:
+        raise gr.Error(tr("latent.bad_point", lang, name=name, m=int(SPAN_MAX), value=value))
+    return xy
+
+
+@guarded
+def latent_path(seed=0, dim_x=0, dim_y=2, start="(2, 5)", end="(6, 1)", k=9, request: gr.Request = None):
+    lang = lang_of(request)
+    seed = as_seed(seed, lang)
+    dx = as_int(dim_x, tr("latent.dim_x", lang), 0, 9, lang)
+    dy = as_int(dim_y, tr("latent.dim_y", lang), 0, 9, lang)
+    if dx == dy:
+        raise gr.Error(tr("latent.same_dims", lang, d=dx))
+    a, b = _point(start, tr("latent.from", lang), lang), _point(end, tr("latent.to", lang), lang)
+    k = as_int(k, tr("latent.k_path", lang), 2, K_MAX_WALK, lang)
+    g = model("gan", lang)
+    x = generate(g, L.segment(_z0(seed, g), dx, dy, a, b, k)).cpu()
+    return to_pil_grid(x, nrow=k, scale=3), _reads(model("classifier", lang), x, lang)
+
+
+def _histogram(values: np.ndarray) -> Image.Image:
+    """The ten values as a histogram (bins 0.5 wide, as a density) over the N(0, 1) curve; drawn with PIL in well
+    under a millisecond, so it can follow every slider move."""
+    W, H, pad, lo, hi = 360, 180, 24, -4.0, 4.0
+    img = Image.new("RGB", (W, H), "white")
+    d = ImageDraw.Draw(img)
+    sx = lambda v: pad + (v - lo) / (hi - lo) * (W - 2 * pad)  # noqa: E731
+    sy = lambda p: H - pad - p / 0.8 * (H - 2 * pad)  # noqa: E731 -- density 0.8 at the top
+    d.line([(pad, H - pad), (W - pad, H - pad)], fill="black")
+    for t in range(-4, 5):
+        d.line([(sx(t), H - pad), (sx(t), H - pad + 4)], fill="black")
+        d.text((sx(t) - 4, H - pad + 6), str(t), fill="black")
+    width = 0.5
+    for left in np.arange(lo, hi, width):
+        c = int(((values >= left) & (values < left + width)).sum())
+        if c:  # density: count / (n · bin width), comparable with the curve
+            d.rectangle([sx(left) + 1, sy(c / (len(values) * width)), sx(left + width) - 1, H - pad], fill="#a5b4fc")
+    xs = np.linspace(lo, hi, 200)
+    pdf = np.exp(-(xs**2) / 2) / np.sqrt(2 * np.pi)
+    d.line([(sx(a), sy(b)) for a, b in zip(xs, pdf, strict=True)], fill="#dc2626", width=2)
+    for v in values:  # each value as a tick under the bars
+        d.line(
+            [(sx(float(np.clip(v, lo, hi))), H - pad - 6), (sx(float(np.clip(v, lo, hi))), H - pad)],
+            fill="#312e81",
+            width=2,
+        )
+    return img
+
+
+@guarded
+def latent_vector(
+    z0=0.0, z1=0.0, z2=0.0, z3=0.0, z4=0.0, z5=0.0, z6=0.0, z7=0.0, z8=0.0, z9=0.0, request: gr.Request = None
+):  # ten named numbers, not *values: Gradio passes the request (and so the language) only to named parameters
+    lang = lang_of(request)
+    g = model("gan", lang)
+    values = (z0, z1, z2, z3, z4, z5, z6, z7, z8, z9)
+    z = np.array([as_float(v, f"z[{i}]", -VEC_MAX, VEC_MAX, lang) for i, v in enumerate(values)], np.float32)
+    z = z[: g.cfg.noise_dim]
+    x = generate(g, torch.from_numpy(z)[None]).cpu()
+    probs = judge(model("classifier", lang), x)[0]
+    reads = tr(
+        "latent.vec_reads", lang, d=int(probs.argmax()), p=100 * float(probs.max()), norm=float(np.linalg.norm(z))
+    )
+    return to_pil(x[0], scale=8), _histogram(z), reads
+
+
+def latent_seed_vector(seed=0, request: gr.Request = None):
+    """The seed's noise vector (the one the other sections of this tab start from), rounded to the sliders' step."""
+    lang = lang_of(request)
+    z = noise(1, NOISE_DIM, as_seed(seed, lang))[0].clamp(-VEC_MAX, VEC_MAX)
+    return [round(float(v), 2) for v in z]
 
 
 @guarded
@@ -345,6 +484,7 @@ def build():
             g_dx = Slider(0, 9, value=0, step=1, label=T("latent.dim_x"), elem_id="grid-dx")
             g_dy = Slider(0, 9, value=2, step=1, label=T("latent.dim_y"), elem_id="grid-dy")
             g_k = Slider(2, K_MAX_GRID, value=9, step=1, label=T("latent.k_grid"), elem_id="grid-k")
+            g_span = Slider(1, SPAN_MAX, value=3, step=0.5, label=T("latent.span"), elem_id="grid-span")
             g_btn = gr.Button(T("latent.grid_btn"), variant="primary", elem_id="grid-button")
         with gr.Column(scale=2):
             g_out = gr.Image(
@@ -355,7 +495,51 @@ def build():
                 elem_classes=["gd-pixel"],
                 height=520,
             )
-    g_btn.click(latent_grid, [g_seed, g_dx, g_dy, g_k], [g_out], api_name="latent_grid")
+    g_btn.click(latent_grid, [g_seed, g_dx, g_dy, g_k, g_span], [g_out], api_name="latent_grid")
+
+    gr.Markdown(T("latent.path_h"))
+    gr.Markdown(T("latent.path_intro"))
+    with gr.Row():
+        p_from = gr.Textbox(value="(2, 5)", label=T("latent.from"), max_length=100, elem_id="path-from", scale=1)
+        p_to = gr.Textbox(value="(6, 1)", label=T("latent.to"), max_length=100, elem_id="path-to", scale=1)
+        p_k = Slider(2, K_MAX_WALK, value=9, step=1, label=T("latent.k_path"), elem_id="path-k", scale=2)
+        p_btn = gr.Button(T("latent.path_btn"), variant="primary", elem_id="path-button", scale=1)
+    p_out = gr.Image(
+        label=T("latent.path_out"), format="png", interactive=False, elem_id="path-out", elem_classes=["gd-pixel"]
+    )
+    p_txt = gr.Markdown(elem_id="path-reads")
+    p_btn.click(latent_path, [g_seed, g_dx, g_dy, p_from, p_to, p_k], [p_out, p_txt], api_name="latent_path")
+
+    gr.Markdown(T("latent.vec_h"))
+    gr.Markdown(T("latent.vec_intro"))
+    with gr.Row():
+        with gr.Column(scale=2):
+            with gr.Row():
+                v_seed = Number(value=0, precision=0, label=T("latent.vec_seed"), elem_id="vec-seed")
+                v_load = gr.Button(T("latent.vec_load"), elem_id="vec-load")
+            start = latent_seed_vector(0)
+            sliders = [
+                Slider(-VEC_MAX, VEC_MAX, value=start[i], step=0.01, label=f"z[{i}]", elem_id=f"vec-z{i}")
+                for i in range(NOISE_DIM)
+            ]
+        with gr.Column(scale=1):
+            v_out = gr.Image(
+                label=T("latent.vec_out"),
+                format="png",
+                interactive=False,
+                height=230,
+                elem_id="vec-out",
+                elem_classes=["gd-pixel"],
+            )
+            v_hist = gr.Image(label=T("latent.vec_hist"), format="png", interactive=False, elem_id="vec-hist")
+            v_txt = gr.Markdown(elem_id="vec-reads")
+    v_outs = [v_out, v_hist, v_txt]
+    # Loading a seed sets the sliders; each slider's change (dragged or loaded) redraws, the latest move winning.
+    v_load.click(latent_seed_vector, [v_seed], sliders, api_visibility="private", queue=False)
+    api_btn = gr.Button(visible=False)  # the public endpoint first, so that it gets the plain name
+    api_btn.click(latent_vector, sliders, v_outs, api_name="latent_vector")
+    for sl in sliders:
+        sl.change(latent_vector, sliders, v_outs, api_visibility="private", trigger_mode="always_last")
 
     gr.Markdown(T("latent.interp_h"))
     gr.Markdown(T("latent.interp_intro"))

@@ -11,10 +11,39 @@ import torch
 
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.registry import REGISTRY, ModelUnavailable
-from gendemo.app.ui.common import Dropdown, Number, Slider, T, as_int, as_seed, example_caching, guarded, model
-from gendemo.app.ui.gan_common import card_epochs, judge, long_frame, snapshot_epochs, tiles
+from gendemo.app.ui.common import (
+    Dropdown,
+    Number,
+    Radio,
+    Slider,
+    T,
+    as_choice,
+    as_int,
+    as_seed,
+    example_caching,
+    guarded,
+    model,
+)
+from gendemo.app.ui.gan_common import (
+    RECIPE_ROWS,
+    card_epochs,
+    figure_image,
+    judge,
+    new_figure,
+    recipe_choices,
+    snapshot_epochs,
+    tiles,
+)
 from gendemo.core.images import to_pil, to_pil_grid
-from gendemo.core.metrics import CHAPTER_SHARES, class_shares, entropy_bits, kl_to_uniform
+from gendemo.core.metrics import (
+    CHAPTER_SHARES,
+    class_shares,
+    crossings,
+    entropy_bits,
+    kl_per_epoch,
+    kl_to_uniform,
+    moving_average,
+)
 from gendemo.gan.sampling import sample_cgan, sample_gan
 
 TAB_KEY = "mc.tab"
@@ -27,45 +56,58 @@ STRINGS = {
     "en": {
         "mc.tab": "Mode collapse",
         "mc.intro": (
-            "A generator is only rewarded for fooling the discriminator, never for variety. If it finds a few kinds of "
-            "digit that pass as real, nothing stops it from drawing mostly those: that is **mode collapse**. In the "
-            "worst case every noise vector gives the same digit; usually it is milder — some digits are drawn far too "
-            "often and others hardly ever, because the generator keeps chasing whatever the discriminator currently "
-            "believes and the discriminator keeps moving. The chapter's GAN produced 21 % ones but only 4 % twos.\n\n"
-            "Here the GAN draws N digits, the classifier names each one, and the counts are compared with the "
-            "chapter's table, with a perfectly even 10 % per digit, and with the conditional GAN, which is told which "
-            "digit to draw (each asked for equally often). Two numbers sum up the unevenness: the KL divergence from "
-            "the even mix (0 when every digit has 10 %, ln 10 ≈ 2.30 nats when only one digit ever appears) and the "
-            "entropy (log₂ 10 ≈ 3.32 bits at best).\n\n"
-            "**Try this:** compare the generator after epoch 1 with the final one, then raise N to 10,000 to see how "
-            "much of the unevenness at N = 1,000 is just chance."
+            "A generator is only rewarded for fooling the discriminator, never for variety. If a few kinds of digit "
+            "pass as real, nothing stops it from drawing mostly those: that is **mode collapse**. At its worst every "
+            "noise "
+            "vector gives the same digit; usually it is milder — some digits far too often, others hardly ever — "
+            "because the generator keeps chasing whatever the discriminator believes at the moment, and the "
+            "discriminator keeps moving. The chapter's GAN drew 21 % ones but only 4 % twos and 4 % eights.\n\n"
+            "Two GANs with the chapter's architecture were trained here (the chapter runs 200 epochs). The **chapter "
+            "recipe** is the nine-step loop exactly as printed: real digits labelled 1, fakes 0, nothing added. The "
+            "**remedy** handicaps the discriminator so that it cannot win too easily: real digits are labelled 0.9 "
+            "instead of 1 (one-sided label smoothing) and dropout switches off 30 % of its units at random while it "
+            "learns. Each generator draws N digits, the classifier names every one, and the counts "
+            "are set beside the chapter's table 6-1 and the conditional GAN, which is told which digit to draw. Two "
+            "numbers sum up the unevenness: the KL divergence from an even mix (0 when every digit has 10 %, "
+            "ln 10 ≈ 2.30 nats when only one digit appears) and the entropy (at most log₂ 10 ≈ 3.32 bits).\n\n"
+            "**Try this:** count the chapter recipe's final generator at N = 10,000, then the remedy's; then pick "
+            "epoch 1 of either and see what a freshly started GAN draws."
         ),
+        "mc.recipe": "Training recipe",
+        "mc.r_remedy": "remedy",
+        "mc.r_chapter": "chapter as printed",
         "mc.source": "Generator",
+        "mc.source_info": "● = weights kept, the digits are drawn now; other epochs show the counts made in training",
         "mc.final": "final (end of training)",
         "mc.epoch_choice": "after epoch {e}",
         "mc.n": "Number of samples N",
         "mc.run": "Count the digits",
-        "mc.bar": "Share of each digit (%)",
-        "mc.compare": "Compared: this generator, the chapter, the conditional GAN, an even split",
-        "mc.table": "Shares in percent",
+        "mc.compare": "Share of each digit (%): this generator beside the others",
+        "mc.table": "Shares in percent, KL to an even mix and entropy",
         "mc.grouped": "Samples sorted by the digit the classifier sees (row 0 at the top to row 9 at the bottom)",
         "mc.unsure": "The samples the classifier is least sure about",
         "mc.grouped_h": (
             "**Samples sorted by the digit the classifier sees** — row 0 at the top, row 9 at the "
             "bottom; the clearest first."
         ),
+        "mc.traj_h": "### The whole run: collapse over 200 epochs",
+        "mc.traj": "KL after every epoch (both recipes) and the chosen recipe's shares per epoch",
         # handler text
         "mc.x_digit": "digit",
         "mc.y_share": "share (%)",
-        "mc.s_this": "this generator",
-        "mc.s_chapter": "chapter (table 6-1)",
+        "mc.x_epoch": "epoch",
+        "mc.y_kl": "KL to an even mix (nats, log scale)",
+        "mc.traj_kl": "KL per epoch (1,000 samples; line: 5-epoch mean)",
+        "mc.traj_heat": "Share of each digit per epoch — {recipe}",
+        "mc.s_this": "{name}",
+        "mc.s_other": "final · {recipe}",
+        "mc.s_chapter": "the chapter's table 6-1",
+        "mc.s_book": "the chapter's table (0.114)",
         "mc.s_cgan": "conditional GAN",
         "mc.s_uniform": "even split",
-        "mc.col_digit": "digit",
-        "mc.col_this": "this generator %",
-        "mc.col_chapter": "chapter %",
-        "mc.col_cgan": "conditional GAN %",
-        "mc.col_uniform": "even %",
+        "mc.col_series": "generator",
+        "mc.col_kl": "KL (nats)",
+        "mc.col_h": "entropy (bits)",
         "mc.bad_source": "Generator must be 'final' or an epoch from 1 to {E}; got {value!r}.",
         "mc.recorded": (
             "No weights were kept for epoch {e}, so these are the shares counted during training (1,000 samples, "
@@ -78,9 +120,8 @@ STRINGS = {
             "at {top_p:.1f} % · the classifier is unsure (below 60 %) about {unsure:.1f} % of them."
         ),
         "mc.summary_cgan": (
-            "**Conditional GAN, each digit asked for N/10 times (a fixed reference sample, seed 0):** KL = {kl:.3f} "
-            "nats, entropy {h:.3f} bits, rarest digit {low} at {low_p:.1f} %; the classifier agreed with the requested "
-            "digit for {acc:.1f} % of them."
+            "The conditional GAN was asked for each digit N/10 times (a fixed reference sample, seed 0); the "
+            "classifier agreed with the requested digit for {acc:.1f} % of them."
         ),
         "mc.no_cgan": "The conditional GAN is not available for the comparison: {why}",
         "mc.name_final": "Final generator",
@@ -88,43 +129,70 @@ STRINGS = {
         "mc.verdict_even": "By this measure the generator covers all ten digits fairly evenly.",
         "mc.verdict_mild": "Some digits are clearly favoured over others: a mild case of mode collapse.",
         "mc.verdict_strong": "A few digits dominate: strong mode collapse.",
+        "mc.traj_run": (
+            "**{recipe}:** after epoch 1, {top1_p:.0f} % of its samples were {top1}s. After epoch {E} its KL is "
+            "{kl_end:.3f} nats (5-epoch mean); favourites {fav}, rarest {rare}."
+        ),
+        "mc.traj_partial": "This run has had {E} of the chapter's 200 epochs so far.",
+        "mc.traj_down": "Its curve first falls below the book's 0.114 at epoch {e}.",
+        "mc.traj_up": "It climbs back above the book's level at epoch {e} and ends above it: the collapse deepens.",
+        "mc.traj_stays": "It stays below the book's level from then on.",
+        "mc.traj_book": (
+            "The chapter says its early samples looked like 1s; in these runs the first epoch drew mostly the digits "
+            "named above. The book's table is one point (KL 0.114) on a curve like these — where a run sits depends "
+            "on how long it trained and how it was trained."
+        ),
     },
     "zh-CN": {
         "mc.tab": "模式坍塌",
         "mc.intro": (
-            "生成器只因骗过判别器而得到奖励，多样性从来不计分。如果它发现某几种数字能蒙混过关，"
-            "就没有什么能阻止它主要画这几种——这就是**模式坍塌**。最极端时，任何噪声向量都画出同一个数字；"
-            "通常情况要温和一些：某些数字出现得太多，另一些几乎不出现，因为生成器总在追逐判别器当下的看法，"
-            "而判别器自己也在不断变化。本章的 GAN 生成了 21% 的 1，却只有 4% 的 2。\n\n"
-            "在这里，GAN 生成 N 个数字，由分类器逐一认出，再把统计结果与本章的表格、每个数字各占 10% 的均匀分布，"
-            "以及条件 GAN（告诉它画哪个数字，每个数字被要求的次数相同）进行比较。两个数字概括了不均匀的程度："
-            "与均匀分布的 KL 散度（每个数字都是 10% 时为 0，只出现一个数字时为 ln 10 ≈ 2.30 奈特），"
-            "以及熵（最大为 log₂ 10 ≈ 3.32 比特）。\n\n"
-            "**试一试**：比较第 1 轮之后的生成器和最终的生成器，再把 N 调到 10,000，"
-            "看看 N = 1,000 时的不均匀有多少只是偶然。"
+            "生成器只因骗过判别器而得到奖励，多样性从来不计分。如果某几种数字能蒙混过关，就没有什么能阻止它主要画这"
+            "几种——"
+            "这就是**模式坍塌**。最极端时，任何噪声向量都画出同一个数字；通常要温和一些：某些数字出现得太多，另一些"
+            "几乎不出现，"
+            "因为生成器总在追逐判别器当下的看法，而判别器自己也在不断变化。本章的 GAN 生成了 21% 的 1，"
+            "而 2 和 8 都只有 4%。\n\n"
+            "这里用本章的网络结构训练了两个 GAN（本章训练了 200 轮）。**本章配方**完全按书中的九个步骤："
+            "真实数字标为 1，伪造的标为 0，不加任何改动。**改良配方**改变了判别器的训练方式，使它不能轻易获胜"
+            "：真实数字标为 0.9 而不是 1（单侧标签平滑），并在它学习时用 dropout 随机关闭 30% 的神经元。每个生成器画 "
+            "N 个数字，分类器逐一认出，再与本章的表 6-1 "
+            "以及条件 GAN（告诉它画哪个数字）并排比较。两个数字概括了不均匀的程度：与均匀分布的 KL 散度"
+            "（每个数字都是 10% 时为 0，只出现一个数字时为 ln 10 ≈ 2.30 奈特），以及熵（最大为 log₂ 10 ≈ 3.32 比特）"
+            "。\n\n"
+            "**试一试**：先在 N = 10,000 时统计本章配方的最终生成器，再统计改良配方的；然后任选一个配方的第 1 轮，"
+            "看看刚开始训练的 GAN 画些什么。"
         ),
+        "mc.recipe": "训练配方",
+        "mc.r_remedy": "改良配方",
+        "mc.r_chapter": "本章配方（原样）",
         "mc.source": "生成器",
+        "mc.source_info": "● = 保存了权重，现场生成数字；其他轮次显示训练时的统计",
         "mc.final": "最终（训练结束时）",
         "mc.epoch_choice": "第 {e} 轮之后",
         "mc.n": "样本数 N",
         "mc.run": "统计数字",
-        "mc.bar": "各数字所占比例（%）",
-        "mc.compare": "对比：当前生成器、本章结果、条件 GAN、均匀分布",
-        "mc.table": "各数字比例（%）",
+        "mc.compare": "各数字所占比例（%）：当前生成器与其他生成器对比",
+        "mc.table": "各数字比例（%）、与均匀分布的 KL 散度和熵",
         "mc.grouped": "按分类器认出的数字排列的样本（最上面一行是 0，最下面一行是 9）",
         "mc.unsure": "分类器最没有把握的样本",
         "mc.grouped_h": "**按分类器认出的数字排列的样本**——最上面一行是 0，最下面一行是 9；每行中最清楚的排在前面。",
+        "mc.traj_h": "### 整个训练过程：200 轮中的模式坍塌",
+        "mc.traj": "每轮之后的 KL 散度（两种配方）以及所选配方每轮各数字的比例",
         "mc.x_digit": "数字",
         "mc.y_share": "比例（%）",
-        "mc.s_this": "当前生成器",
-        "mc.s_chapter": "本章（表 6-1）",
+        "mc.x_epoch": "轮次",
+        "mc.y_kl": "与均匀分布的 KL 散度（奈特，对数坐标）",
+        "mc.traj_kl": "每轮的 KL（1,000 个样本；实线：5 轮平均）",
+        "mc.traj_heat": "每轮各数字所占比例——{recipe}",
+        "mc.s_this": "{name}",
+        "mc.s_other": "最终 · {recipe}",
+        "mc.s_chapter": "本章表 6-1",
+        "mc.s_book": "本章表格（0.114）",
         "mc.s_cgan": "条件 GAN",
         "mc.s_uniform": "均匀分布",
-        "mc.col_digit": "数字",
-        "mc.col_this": "当前生成器 %",
-        "mc.col_chapter": "本章 %",
-        "mc.col_cgan": "条件 GAN %",
-        "mc.col_uniform": "均匀 %",
+        "mc.col_series": "生成器",
+        "mc.col_kl": "KL（奈特）",
+        "mc.col_h": "熵（比特）",
         "mc.bad_source": "生成器必须是 'final' 或 1 到 {E} 之间的某一轮；收到的是 {value!r}。",
         "mc.recorded": (
             "第 {e} 轮没有保存权重，因此这里显示的是训练时统计的比例（1,000 个样本，与 N 无关）；"
@@ -136,8 +204,8 @@ STRINGS = {
             "最常见的 **{top}** 占 {top_p:.1f} % · 分类器对其中 {unsure:.1f} % 的样本没有把握（置信度低于 60%）。"
         ),
         "mc.summary_cgan": (
-            "**条件 GAN，每个数字各要求 N/10 次（固定的参照样本，随机种子 0）：** KL = {kl:.3f} 奈特，熵 {h:.3f} 比特，"
-            "最少见的数字 {low} 占 {low_p:.1f} %；分类器认出的数字与要求的一致的比例为 {acc:.1f} %。"
+            "条件 GAN 对每个数字各要求 N/10 次（固定的参照样本，随机种子 0）；分类器认出的数字与要求的一致的比例为 "
+            "{acc:.1f} %。"
         ),
         "mc.no_cgan": "条件 GAN 暂不可用，无法对比：{why}",
         "mc.name_final": "最终生成器",
@@ -145,29 +213,46 @@ STRINGS = {
         "mc.verdict_even": "按这个指标，生成器相当均匀地覆盖了全部十个数字。",
         "mc.verdict_mild": "某些数字明显更受偏爱：轻度的模式坍塌。",
         "mc.verdict_strong": "少数几个数字占了绝大多数：严重的模式坍塌。",
+        "mc.traj_run": (
+            "**{recipe}：** 第 1 轮之后，{top1_p:.0f} % 的样本是 {top1}。第 {E} 轮之后，KL 为 {kl_end:.3f} 奈特"
+            "（5 轮平均）；最偏爱 {fav}，最少见 {rare}。"
+        ),
+        "mc.traj_partial": "这次训练目前完成了本章 200 轮中的 {E} 轮。",
+        "mc.traj_down": "它的曲线在第 {e} 轮首次降到本章的 0.114 以下。",
+        "mc.traj_up": "它在第 {e} 轮又升回本章的水平之上，并停留在上方：模式坍塌在加深。",
+        "mc.traj_stays": "此后一直低于本章的水平。",
+        "mc.traj_book": (
+            "本章说早期的样本看起来像 1；而在这两次训练中，第 1 轮画的主要是上面列出的数字。"
+            "本章的表格只是这类曲线上的一个点（KL 0.114）——一次训练落在哪里，取决于训练了多久、怎样训练。"
+        ),
     },
 }
 
 
-def _source(source, lang):
+def _recipe(recipe, lang) -> str:
+    return as_choice("remedy" if recipe in (None, "") else recipe, list(RECIPE_ROWS), tr("mc.recipe", lang), lang)
+
+
+def _source(source, lang, recipe="remedy"):
     """'final' (or None) → ("live", final GAN, name); an epoch with stored weights → ("live", that snapshot, name);
     any other epoch of the timeline → ("recorded", timeline, name): the shares counted during training."""
+    rows = RECIPE_ROWS[recipe]
     s = "final" if source is None or str(source).strip() == "" else str(source).strip().lower()
     if s == "final":
-        return "live", model("gan", lang), tr("mc.name_final", lang), None
+        return "live", model(rows["gan"], lang), tr("mc.name_final", lang), None
     try:
         e = int(float(s))
         ok = float(s) == e
     except (TypeError, ValueError, OverflowError):
         ok = False
-    E = card_epochs()
+    E = card_epochs(recipe=recipe)
     if not ok or not 1 <= e <= E:
         raise gr.Error(tr("mc.bad_source", lang, E=E, value=source))
-    if e in snapshot_epochs():
-        snaps = model("gan_snapshots", lang)
+    if e in snapshot_epochs(recipe):
+        snaps = model(rows["snapshots"], lang)
         if e in snaps:
             return "live", snaps[e], tr("mc.name_epoch", lang, e=e), e
-    tl = model("gan_timeline", lang)
+    tl = model(rows["timeline"], lang)
     if e > tl["shares"].shape[0]:
         raise gr.Error(tr("mc.bad_source", lang, E=tl["shares"].shape[0], value=source))
     return "recorded", tl, tr("mc.name_epoch", lang, e=e), e
@@ -187,17 +272,124 @@ def _cgan_counts(n: int, key: int):
     return class_shares(pred), float((pred == want).float().mean())
 
 
+@functools.lru_cache(maxsize=16)
+def _final_counts(recipe: str, n: int, seed: int, key: int) -> np.ndarray:
+    """The other recipe's final generator, N digits from the same seed: its shares, for the side-by-side view."""
+    g, net = REGISTRY.get(RECIPE_ROWS[recipe]["gan"]), REGISTRY.get("classifier")
+    return class_shares(judge(net, sample_gan(g, n, seed)).argmax(1))
+
+
+def _compare_figure(series: dict[str, np.ndarray], lang: str):
+    """Grouped bars, one group per digit, one bar per generator; the even 10 % as a dashed line."""
+    fig, (ax, _) = new_figure((9.6, 3.6))
+    _.remove()
+    ax.set_position([0.07, 0.15, 0.9, 0.75])
+    w = 0.8 / len(series)
+    for i, (name, p) in enumerate(series.items()):
+        ax.bar(np.arange(10) + (i - (len(series) - 1) / 2) * w, p, width=w, label=name)
+    ax.axhline(10, color="black", linestyle="--", linewidth=1, label=tr("mc.s_uniform", lang))
+    ax.set(xticks=range(10), xlabel=tr("mc.x_digit", lang), ylabel=tr("mc.y_share", lang))
+    ax.legend(fontsize=8, ncol=3, loc="upper left")
+    ax.grid(axis="y", alpha=0.3)
+    return figure_image(fig)
+
+
+def _trajectory(lang: str, recipe: str) -> tuple:
+    """The two runs' KL to the even mix after every epoch, the book's 0.114 marked, and the chosen recipe's shares
+    as a heat map (epochs across, digits down): collapse as it deepens or heals."""
+    runs = {}
+    for r in RECIPE_ROWS:
+        try:
+            runs[r] = REGISTRY.get(RECIPE_ROWS[r]["timeline"])["shares"].astype(np.float64)
+        except ModelUnavailable:
+            continue
+    if not runs:
+        return None, ""
+    fig, (a_kl, a_heat) = new_figure((9.6, 3.6))
+    for r, shares in runs.items():
+        kl = kl_per_epoch(shares)
+        ep = np.arange(1, len(kl) + 1)
+        line = a_kl.plot(ep, moving_average(kl), label=tr(f"mc.r_{r}", lang))[0]
+        a_kl.plot(ep, kl, color=line.get_color(), alpha=0.25, linewidth=0.8)
+    a_kl.axhline(CHAPTER_KL, color="black", linestyle="--", linewidth=1, label=tr("mc.s_book", lang))
+    a_kl.set(yscale="log", ylim=(0.003, 2.5), xlabel=tr("mc.x_epoch", lang), ylabel=tr("mc.y_kl", lang))
+    a_kl.set_title(tr("mc.traj_kl", lang), fontsize=10)
+    a_kl.legend(fontsize=8)
+    a_kl.grid(alpha=0.3)
+    shown = runs.get(recipe, next(iter(runs.values())))
+    im = a_heat.imshow(
+        100 * shown.T,
+        aspect="auto",
+        cmap="magma",
+        vmin=0,
+        vmax=40,
+        origin="lower",
+        extent=(0.5, len(shown) + 0.5, -0.5, 9.5),
+    )
+    a_heat.set(yticks=range(10), xlabel=tr("mc.x_epoch", lang), ylabel=tr("mc.x_digit", lang))
+    a_heat.set_title(tr("mc.traj_heat", lang, recipe=tr(f"mc.r_{recipe}", lang)), fontsize=10)
+    fig.colorbar(im, ax=a_heat, label=tr("mc.y_share", lang))
+    return figure_image(fig), _trajectory_text(runs, lang)
+
+
+def _trajectory_text(runs: dict[str, np.ndarray], lang: str) -> str:
+    """What the curves say, in numbers read off them: the first epoch, the book's level, the end."""
+    parts = []
+    for r, shares in runs.items():
+        first = shares[0] / shares[0].sum()
+        kl = kl_per_epoch(shares)
+        smooth = moving_average(kl)
+        ups = [i + 1 for i, d in crossings(smooth, CHAPTER_KL) if d == "up"]
+        downs = [i + 1 for i, d in crossings(smooth, CHAPTER_KL) if d == "down"]
+        end = shares[-1] / shares[-1].sum()
+        order = np.argsort(-end)
+        text = tr(
+            "mc.traj_run",
+            lang,
+            recipe=tr(f"mc.r_{r}", lang),
+            top1=int(first.argmax()),
+            top1_p=100 * first.max(),
+            E=len(kl),
+            kl_end=float(smooth[-1]),
+            fav=", ".join(f"{int(d)} ({100 * end[d]:.1f} %)" for d in order[:3]),
+            rare=", ".join(f"{int(d)} ({100 * end[d]:.1f} %)" for d in order[-2:]),
+        )
+        if downs:
+            text += " " + tr("mc.traj_down", lang, e=downs[0])
+        if ups:
+            text += " " + tr("mc.traj_up", lang, e=ups[-1])
+        elif downs:
+            text += " " + tr("mc.traj_stays", lang)
+        if len(kl) < 200:
+            text += " " + tr("mc.traj_partial", lang, E=len(kl))
+        parts.append(text)
+    return "\n\n".join(parts) + "\n\n" + tr("mc.traj_book", lang)
+
+
+@functools.lru_cache(maxsize=8)
+def _trajectory_cached(lang: str, recipe: str):
+    return _trajectory(lang, recipe)  # the timelines never change while the app runs
+
+
+def _series_row(name: str, p: np.ndarray) -> list:
+    p = np.asarray(p, np.float64) / np.sum(p)
+    return [name, *np.round(100 * p, 1).tolist(), round(kl_to_uniform(p), 3), round(entropy_bits(p), 3)]
+
+
 @guarded
-def mode_collapse(source="final", n=N_DEFAULT, seed=0, request: gr.Request = None, progress=gr.Progress()):
+def mode_collapse(
+    source="final", n=N_DEFAULT, seed=0, recipe="remedy", request: gr.Request = None, progress=gr.Progress()
+):
     lang = lang_of(request)
+    recipe = _recipe(recipe, lang)
     n = as_int(n, tr("mc.n", lang), N_MIN, N_MAX, lang)
     seed = as_seed(seed, lang)
-    kind, g, name, epoch = _source(source, lang)
+    kind, g, name, epoch = _source(source, lang, recipe)
     net = model("classifier", lang)
     if kind == "live":
         progress(0.1, desc=tr("mc.n", lang))  # 10,000 digits take a few seconds on a CPU: show that work is going on
         x = sample_gan(g, n, seed).cpu()
-        progress(0.5)
+        progress(0.4)
         probs = judge(net, x)
         conf, pred = probs.max(1)
         p = class_shares(pred)
@@ -209,43 +401,30 @@ def mode_collapse(source="final", n=N_DEFAULT, seed=0, request: gr.Request = Non
         p = p / p.sum()
         n = 1000
     kl, h = kl_to_uniform(p), entropy_bits(p)
+    name = f"{name} · {tr(f'mc.r_{recipe}', lang)}"
 
-    cg_text, cg_p = "", None
+    series = {tr("mc.s_this", lang, name=name): 100 * p}
+    other = "chapter" if recipe == "remedy" else "remedy"
+    progress(0.6)
+    try:  # the other recipe's final generator, same N and seed
+        q = _final_counts(other, n, seed, id(REGISTRY.get(RECIPE_ROWS[other]["gan"])))
+        series[tr("mc.s_other", lang, recipe=tr(f"mc.r_{other}", lang))] = 100 * q
+    except ModelUnavailable:
+        pass
+    series[tr("mc.s_chapter", lang)] = np.array(CHAPTER_SHARES)
+    cg_text = ""
     progress(0.8)
     try:
         cg_p, acc = _cgan_counts(n, id(REGISTRY.get("cgan")))
-        cg_text = tr(
-            "mc.summary_cgan",
-            lang,
-            kl=kl_to_uniform(cg_p),
-            h=entropy_bits(cg_p),
-            low=int(cg_p.argmin()),
-            low_p=100 * cg_p.min(),
-            acc=100 * acc,
-        )
+        series[tr("mc.s_cgan", lang)] = 100 * cg_p
+        cg_text = tr("mc.summary_cgan", lang, acc=100 * acc)
     except ModelUnavailable as e:
         cg_text = tr("mc.no_cgan", lang, why=str(e))
 
-    digits = np.arange(10)
-    xd, ys = tr("mc.x_digit", lang), tr("mc.y_share", lang)
-    bar_df = long_frame(digits.astype(str), {tr("mc.s_this", lang): 100 * p}, xd, ys, "series")
-    series = {tr("mc.s_this", lang): 100 * p, tr("mc.s_chapter", lang): np.array(CHAPTER_SHARES)}
-    if cg_p is not None:
-        series[tr("mc.s_cgan", lang)] = 100 * cg_p
-    series[tr("mc.s_uniform", lang)] = np.full(10, 10.0)
-    cmp_df = long_frame(digits.astype(str), series, xd, ys, "series")
-
     import pandas as pd
 
-    table = pd.DataFrame(
-        {
-            tr("mc.col_digit", lang): digits,
-            tr("mc.col_this", lang): np.round(100 * p, 1),
-            tr("mc.col_chapter", lang): CHAPTER_SHARES,
-            tr("mc.col_cgan", lang): np.round(100 * cg_p, 1) if cg_p is not None else [float("nan")] * 10,
-            tr("mc.col_uniform", lang): [10.0] * 10,
-        }
-    )
+    cols = [tr("mc.col_series", lang), *[str(d) for d in range(10)], tr("mc.col_kl", lang), tr("mc.col_h", lang)]
+    table = pd.DataFrame([_series_row(k, v) for k, v in series.items()], columns=cols)
 
     verdict = "mc.verdict_even" if kl < 0.05 else ("mc.verdict_mild" if kl < 0.3 else "mc.verdict_strong")
     summary = tr(
@@ -275,15 +454,8 @@ def mode_collapse(source="final", n=N_DEFAULT, seed=0, request: gr.Request = Non
     grouped = to_pil_grid(tiles(rows, PER_ROW), nrow=PER_ROW, scale=2)
     unsure_idx = conf.argsort()[:N_UNSURE]
     unsure = [(to_pil(x[i], scale=4), f"{int(pred[i])} · {100 * float(conf[i]):.0f} %") for i in unsure_idx]
-
-    return (
-        gr.BarPlot(value=bar_df, x=xd, y=ys, x_title=xd, y_title=ys, y_lim=[0, max(25.0, 100 * p.max() + 2)]),
-        gr.LinePlot(value=cmp_df, x=xd, y=ys, color="series", x_title=xd, y_title=ys, color_title=" "),
-        table,
-        summary,
-        grouped,
-        unsure,
-    )
+    traj, traj_text = _trajectory_cached(lang, recipe)
+    return _compare_figure(series, lang), table, summary, grouped, unsure, traj, traj_text
 
 
 def build():
@@ -292,15 +464,19 @@ def build():
     choices = [(T("mc.final"), "final")] + [(f"{e} ●" if e in epochs else str(e), str(e)) for e in listed]
     gr.Markdown(T("mc.intro"))
     with gr.Row():
-        source = Dropdown(choices, value="final", label=T("mc.source"), elem_id="mc-source")
+        recipe = Radio(recipe_choices(), value="remedy", label=T("mc.recipe"), elem_id="mc-recipe")
+        source = Dropdown(choices, value="final", label=T("mc.source"), info=T("mc.source_info"), elem_id="mc-source")
         n = Slider(N_MIN, N_MAX, value=N_DEFAULT, step=100, label=T("mc.n"), elem_id="mc-n")
         seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="mc-seed")
         btn = gr.Button(T("mc.run"), variant="primary", elem_id="mc-button")
     summary = gr.Markdown(elem_id="mc-summary")
-    with gr.Row():
-        bar = gr.BarPlot(label=T("mc.bar"), height=320, elem_id="mc-bar")
-        cmp = gr.LinePlot(label=T("mc.compare"), color="series", elem_id="mc-compare")
+    compare = gr.Image(
+        label=T("mc.compare"), format="png", interactive=False, elem_id="mc-compare", show_label=True, height=300
+    )
     table = gr.Dataframe(label=T("mc.table"), interactive=False, elem_id="mc-table")
+    gr.Markdown(T("mc.traj_h"))
+    traj = gr.Image(label=T("mc.traj"), format="png", interactive=False, elem_id="mc-trajectory", height=300)
+    traj_text = gr.Markdown(elem_id="mc-trajectory-text")
     with gr.Row():
         with gr.Column():
             gr.Markdown(T("mc.grouped_h"))  # a caption above, not over the picture: the label would hide row 0
@@ -321,15 +497,18 @@ def build():
             elem_classes=["gd-pixel"],
             allow_preview=False,
         )
-    outs = [bar, cmp, table, summary, grouped, unsure]
+    outs = [compare, table, summary, grouped, unsure, traj, traj_text]
+    ins = [source, n, seed, recipe]
     gr.Examples(
-        [["final", 1000, 0], ["final", 10000, 0]] + [[str(e), 1000, 0] for e in epochs[:1]],
-        inputs=[source, n, seed],
+        [["final", 1000, 0, "remedy"], ["final", 10000, 0, "chapter"]]
+        + [[str(e), 1000, 0, "chapter"] for e in epochs[:1]],
+        inputs=ins,
         outputs=outs,
         fn=mode_collapse,
         **example_caching(),
         api_visibility="private",
-        example_labels=["N = 1,000", "N = 10,000"] + [f"{e} · N = 1,000" for e in epochs[:1]],
+        example_labels=["remedy · N = 1,000", "chapter · N = 10,000"]
+        + [f"chapter · {e} · N = 1,000" for e in epochs[:1]],
         label=T("gan.examples"),
     )
-    btn.click(mode_collapse, [source, n, seed], outs, api_name="mode_collapse")
+    btn.click(mode_collapse, ins, outs, api_name="mode_collapse")

@@ -185,7 +185,6 @@ def same_noise_batch(dm, emb: torch.Tensor, seed: int, guidance: float, steps: i
 
 
 @guarded
-@dc.gpu
 def prompt_experiment(
     prompt="ornate red seven", mode="permute", seed=0, guidance=DEFAULT_GUIDANCE, request: gr.Request = None
 ):
@@ -211,7 +210,6 @@ def prompt_experiment(
 
 
 @guarded
-@dc.gpu
 def img2img(
     image=None,
     drawing=None,

@@ -1,0 +1,334 @@
+"""Ask the discriminator (/discriminate, /discriminate_lineup): the other half of every GAN, kept after training so that
+a learner can show it any picture and read its verdict D(x), the probability that the picture is a real digit."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import torch
+
+from gendemo.app.i18n import lang_of, tr
+from gendemo.app.ui.common import (
+    ImageInput,
+    Number,
+    Radio,
+    SketchInput,
+    Slider,
+    T,
+    as_choice,
+    as_int,
+    as_seed,
+    guarded,
+    model,
+    path_of,
+)
+from gendemo.app.ui.gan_common import snapshot_epochs
+from gendemo.classifier.preprocess import mnist_preprocess
+from gendemo.core.images import alpha_of, open_image, to_pil
+from gendemo.core.paths import CHECKPOINT_DIR
+from gendemo.gan.discriminate import pure_noise, real_probability, under_every_label
+from gendemo.gan.sampling import sample_cgan, sample_gan
+
+TAB_KEY = "disc.tab"
+# which discriminator → (its catalog row, the generator trained against it, that run's snapshots)
+JUDGES = {
+    "chapter": ("gan_chapter_discriminator", "gan_chapter", "gan_chapter_snapshots"),
+    "cgan": ("cgan_discriminator", "cgan", None),
+}
+LINEUP = 8  # pictures per group in the line-up: enough for an average, few enough to look at
+
+STRINGS = {
+    "en": {
+        "disc.tab": "Ask the discriminator",
+        "disc.intro": (
+            "A GAN is two networks, and the app's other tabs only ever show the generator. Here is its opponent. The "
+            "discriminator looks at a 28×28 picture and gives one number, D(x): how sure it is that the picture is a "
+            "real handwritten digit (1) rather than one of the generator's forgeries (0). It was trained on exactly "
+            "that question and nothing else, so its answers can surprise you: it has never been asked about a "
+            "scribble or a photo, and it keeps changing its mind as the generator improves.\n\n"
+            "**Try this:** draw a neat digit and read D(x); then press *Line up* to compare "
+            "real test digits, the generator's digits after epoch 1 and at the end, and pure noise."
+        ),
+        "disc.intro_cgan": (
+            "The conditional GAN's discriminator is asked a different question: is this a real picture **of this "
+            "digit**? During its training every real digit came with its true label, so a perfectly drawn 3 shown "
+            "with the label 5 is something it never saw among the real pairs — it should call it fake."
+        ),
+        "disc.which": "Discriminator",
+        "disc.w_chapter": "GAN (the chapter's loop as printed)",
+        "disc.w_cgan": "Conditional GAN (picture + label)",
+        "disc.label": "Label shown with the picture (conditional GAN only)",
+        "disc.draw": "Draw a digit (white background, black ink)",
+        "disc.upload": "The picture asked about (your drawing, or upload one)",
+        "disc.ask": "Ask",
+        "disc.prob": "D(x): probability that the picture is real",
+        "disc.labels": "Conditional D under each of the ten labels",
+        "disc.seen": "What the discriminator sees (28×28)",
+        "disc.lineup_h": "### Line-up: real, generated, noise",
+        "disc.epoch": "Generator after epoch",
+        "disc.final": "final",
+        "disc.lineup_btn": "Line up",
+        "disc.gallery": "Each picture with D's verdict",
+        # handler text
+        "disc.verdict": ("**D(x) = {p:.3f}** from the {name}: it takes this picture to be {word} ({pct:.1f} % real)."),
+        "disc.verdict_cgan": (
+            "**D(x, {label}) = {p:.3f}** from the {name}: shown with the label {label}, the picture is judged {word} "
+            "({pct:.1f} % real). Under the label it likes best, {best}, it scores {best_p:.3f}; under the one it likes "
+            "least, {worst}, {worst_p:.3f}."
+        ),
+        "disc.word_real": "real",
+        "disc.word_fake": "a forgery",
+        "disc.word_unsure": "a toss-up",
+        "disc.n_chapter": "chapter-recipe GAN's discriminator",
+        "disc.n_cgan": "conditional GAN's discriminator",
+        "disc.g_real": "real test digit",
+        "disc.g_fake": "generated, epoch {e}",
+        "disc.g_final": "generated, final",
+        "disc.g_noise": "pure noise",
+        "disc.g_mismatch": "real {d}, wrong label",
+        "disc.c_real": "real",
+        "disc.c_fake": "fake",
+        "disc.c_noise": "noise",
+        "disc.c_wrong": "{d} as {w}",
+        "disc.lineup_summary": "Average D(x) over {n} pictures each — {rows}.",
+        "disc.lineup_row": "{group}: **{p:.2f}**",
+        "disc.no_epoch": "No generator weights were kept for epoch {e} of this run; choose one of: {choices}.",
+    },
+    "zh-CN": {
+        "disc.tab": "问问判别器",
+        "disc.intro": (
+            "GAN 由两个网络组成，而应用的其他标签页只展示了生成器。这里是它的对手。判别器看一张 28×28 的图片，"
+            "给出一个数 D(x)：它有多确信这是一张真实的手写数字（1），而不是生成器伪造的（0）。"
+            "它只被训练来回答这一个问题，"
+            "所以它的回答可能出人意料：它从没被问过涂鸦或照片，而且随着生成器进步，它的看法也一直在变。\n\n"
+            "**试一试**：画一个工整的数字，看看判别器给出的 D(x)；再点击“排成一排”，比较真实的测试数字、"
+            "第 1 轮和训练结束时生成器画的数字，以及纯噪声。"
+        ),
+        "disc.intro_cgan": (
+            "条件 GAN 的判别器回答的是另一个问题：这是不是一张**这个数字**的真实图片？训练时每个真实数字都带着正确的"
+            "标签，"
+            "所以一个写得很标准的 3 配上标签 5，是它在真实样本中从未见过的组合——它应当判为假。"
+        ),
+        "disc.which": "判别器",
+        "disc.w_chapter": "GAN（完全按本章配方训练）",
+        "disc.w_cgan": "条件 GAN（图片 + 标签）",
+        "disc.label": "随图片一起给出的标签（仅条件 GAN）",
+        "disc.draw": "画一个数字（白底黑字）",
+        "disc.upload": "要提问的图片（你画的数字，或上传一张）",
+        "disc.ask": "提问",
+        "disc.prob": "D(x)：图片为真实数字的概率",
+        "disc.labels": "条件判别器在十个标签下的判断",
+        "disc.seen": "判别器看到的图像（28×28）",
+        "disc.lineup_h": "### 排成一排：真实、生成、噪声",
+        "disc.epoch": "生成器训练到第几轮",
+        "disc.final": "最终",
+        "disc.lineup_btn": "排成一排",
+        "disc.gallery": "每张图片及判别器的判断",
+        "disc.verdict": "**D(x) = {p:.3f}**（{name}）：它认为这张图片是{word}（{pct:.1f} % 为真）。",
+        "disc.verdict_cgan": (
+            "**D(x, {label}) = {p:.3f}**（{name}）：配上标签 {label} 时，这张图片被判为{word}（{pct:.1f} % 为真）。"
+            "在它最认可的标签 {best} 下得分 {best_p:.3f}；在最不认可的标签 {worst} 下得分 {worst_p:.3f}。"
+        ),
+        "disc.word_real": "真的",
+        "disc.word_fake": "伪造的",
+        "disc.word_unsure": "真假难辨",
+        "disc.n_chapter": "本章配方 GAN 的判别器",
+        "disc.n_cgan": "条件 GAN 的判别器",
+        "disc.g_real": "真实测试数字",
+        "disc.g_fake": "生成，第 {e} 轮",
+        "disc.g_final": "生成，最终",
+        "disc.g_noise": "纯噪声",
+        "disc.g_mismatch": "真实的 {d} 配错误标签",
+        "disc.c_real": "真实",
+        "disc.c_fake": "伪造",
+        "disc.c_noise": "噪声",
+        "disc.c_wrong": "{d} 标为 {w}",
+        "disc.lineup_summary": "每组 {n} 张图片的平均 D(x)——{rows}。",
+        "disc.lineup_row": "{group}：**{p:.2f}**",
+        "disc.no_epoch": "这次训练没有保存第 {e} 轮的生成器权重；请从以下轮次中选择：{choices}。",
+    },
+}
+
+
+def _choices():
+    """The discriminators whose files are here (a checkpoint folder without one simply does not offer it)."""
+    every = [(T("disc.w_chapter"), "chapter"), (T("disc.w_cgan"), "cgan")]
+    shipped = [c for c in every if (CHECKPOINT_DIR / f"{JUDGES[c[1]][0]}.safetensors").exists()]
+    return shipped or every
+
+
+def _ink(path) -> np.ndarray:
+    """(H, W) ink in [0, 1]: a sketch's strokes are its alpha channel, an upload is made white-on-black by the
+    MNIST preparation."""
+    a = alpha_of(path)
+    if a is not None and a.min() < 0.99:
+        return a
+    return np.asarray(open_image(path).convert("L"), np.float32) / 255
+
+
+def _word(p: float, lang: str) -> str:
+    return tr("disc.word_real" if p >= 0.6 else "disc.word_fake" if p <= 0.4 else "disc.word_unsure", lang)
+
+
+@guarded
+def discriminate(image=None, which="chapter", label=3, request: gr.Request = None):
+    lang = lang_of(request)
+    which = as_choice(which, list(JUDGES), tr("disc.which", lang), lang)
+    label = as_int(label, tr("disc.label", lang), 0, 9, lang)
+    path = path_of(image)
+    if not path:
+        raise gr.Error(tr("err.no_image", lang))
+    ink = _ink(path)
+    if ink.max() - ink.min() < 0.05:
+        raise gr.Error(tr("err.no_image", lang))
+    x = torch.from_numpy(mnist_preprocess(ink))[None, None]  # (1, 1, 28, 28), prepared like an MNIST digit
+    d = model(JUDGES[which][0], lang)
+    name = tr(f"disc.n_{which}", lang)
+    if which == "cgan":
+        every = under_every_label(d, x)  # (10,)
+        p = float(every[label])
+        text = tr(
+            "disc.verdict_cgan",
+            lang,
+            label=label,
+            p=p,
+            name=name,
+            word=_word(p, lang),
+            pct=100 * p,
+            best=int(every.argmax()),
+            best_p=float(every.max()),
+            worst=int(every.argmin()),
+            worst_p=float(every.min()),
+        )
+        labels = {str(i): float(every[i]) for i in range(10)}
+    else:
+        p = float(real_probability(d, x)[0])
+        text = tr("disc.verdict", lang, p=p, name=name, word=_word(p, lang), pct=100 * p)
+        labels = None
+    return round(p, 4), text, labels, to_pil(x[0], scale=8)
+
+
+def discriminate_if_any(image=None, which="chapter", label=3, request: gr.Request = None):
+    """The automatic re-ask: nothing to say (and no error toast) while there is no picture yet."""
+    if not path_of(image):
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    return discriminate(image, which, label, request=request)
+
+
+def _generator_at(which: str, epoch: str, lang: str):
+    _, g_name, snaps_name = JUDGES[which]
+    if epoch == "final" or snaps_name is None:
+        return model(g_name, lang), None
+    e = int(epoch)
+    snaps = model(snaps_name, lang)
+    if e not in snaps:
+        raise gr.Error(tr("disc.no_epoch", lang, e=e, choices=", ".join(map(str, sorted(snaps))) + ", final"))
+    return snaps[e], e
+
+
+@guarded
+def discriminate_lineup(which="chapter", label=3, epoch="1", seed=0, request: gr.Request = None):
+    lang = lang_of(request)
+    which = as_choice(which, list(JUDGES), tr("disc.which", lang), lang)
+    label = as_int(label, tr("disc.label", lang), 0, 9, lang)
+    epoch = str(epoch).strip().lower() if epoch is not None else "final"
+    if epoch != "final":
+        epoch = str(as_int(epoch, tr("disc.epoch", lang), 1, 10_000, lang))
+    seed = as_seed(seed, lang)
+    d = model(JUDGES[which][0], lang)
+    test = model("mnist_test", lang)
+    gen = torch.Generator().manual_seed(seed)
+    groups = []  # (name, short caption, images (n, 1, 28, 28), labels or None)
+    real_c, fake_c, noise_c = tr("disc.c_real", lang), tr("disc.c_fake", lang), tr("disc.c_noise", lang)
+    if which == "cgan":
+        pool = (test["labels"] == label).nonzero().flatten()
+        real = test["images"][pool[torch.randperm(len(pool), generator=gen)[:LINEUP]]].float() / 255
+        wrong = (label + 1 + torch.arange(LINEUP) % 9) % 10  # every other label in turn, never the true one
+        g = model("cgan", lang)
+        fake = sample_cgan(g, torch.full((LINEUP,), label), seed).cpu()
+        lab = torch.full((LINEUP,), label)
+        groups += [(tr("disc.g_real", lang), real_c, real, lab), (tr("disc.g_final", lang), fake_c, fake, lab)]
+        groups += [(tr("disc.g_mismatch", lang, d=label), None, real, wrong)]
+        groups += [(tr("disc.g_noise", lang), noise_c, pure_noise(LINEUP, seed), lab)]
+    else:
+        real = test["images"][torch.randperm(len(test["labels"]), generator=gen)[:LINEUP]].float() / 255
+        g, e = _generator_at(which, epoch, lang)
+        fake = sample_gan(g, LINEUP, seed).cpu()
+        fake_name = tr("disc.g_final", lang) if e is None else tr("disc.g_fake", lang, e=e)
+        groups += [(tr("disc.g_real", lang), real_c, real, None), (fake_name, fake_c, fake, None)]
+        groups += [(tr("disc.g_noise", lang), noise_c, pure_noise(LINEUP, seed), None)]
+    gallery, rows = [], []
+    for name, short, imgs, labs in groups:
+        p = real_probability(d, imgs, labs)
+        rows.append(tr("disc.lineup_row", lang, group=name, p=float(p.mean())))
+        for i in range(min(4, len(imgs))):
+            tag = short if short is not None else tr("disc.c_wrong", lang, d=label, w=int(labs[i]))
+            gallery.append((to_pil(imgs[i], scale=4), f"{tag} · {float(p[i]):.2f}"))
+    return gallery, tr("disc.lineup_summary", lang, n=LINEUP, rows=" · ".join(rows))
+
+
+def build():
+    gr.Markdown(T("disc.intro"))
+    choices = _choices()
+    if any(v == "cgan" for _, v in choices):
+        gr.Markdown(T("disc.intro_cgan"))
+    with gr.Row():
+        with gr.Column():
+            drawing = SketchInput(
+                label=T("disc.draw"),
+                type="filepath",
+                image_mode="RGBA",
+                canvas_size=(280, 280),
+                brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"),
+                format="png",
+                elem_id="disc-draw",
+            )
+            picture = ImageInput(
+                label=T("disc.upload"),
+                type="filepath",
+                sources=["upload", "clipboard"],
+                height=200,
+                elem_id="disc-picture",
+            )
+        with gr.Column():
+            which = Radio(choices, value=choices[0][1], label=T("disc.which"), elem_id="disc-which")
+            label = Slider(0, 9, value=5, step=1, label=T("disc.label"), elem_id="disc-label")
+            ask = gr.Button(T("disc.ask"), variant="primary", elem_id="disc-ask")
+            prob = gr.Number(label=T("disc.prob"), interactive=False, elem_id="disc-prob")
+            verdict = gr.Markdown(elem_id="disc-verdict")
+            labels = gr.Label(label=T("disc.labels"), num_top_classes=10, elem_id="disc-labels")
+            seen = gr.Image(
+                label=T("disc.seen"),
+                format="png",
+                height=200,
+                interactive=False,
+                elem_id="disc-seen",
+                elem_classes=["gd-pixel"],
+            )
+    outs = [prob, verdict, labels, seen]
+    ins = [picture, which, label]
+    # One picture is asked about: each stroke copies the drawing into it, an upload replaces it; the latest wins.
+    drawing.input(lambda v: path_of(v), [drawing], [picture], api_visibility="private", queue=False)
+    ask.click(discriminate, ins, outs, api_name="discriminate")
+    # D is tiny: its verdict follows the picture, the chosen discriminator and the label as they change.
+    for ev in (picture.change, which.change, label.release):
+        ev(discriminate_if_any, ins, outs, api_visibility="private", trigger_mode="always_last")
+
+    gr.Markdown(T("disc.lineup_h"))
+    with gr.Row():
+        epochs = [(str(e), str(e)) for e in snapshot_epochs("chapter")] + [(T("disc.final"), "final")]
+        epoch = Radio(epochs, value=epochs[0][1], label=T("disc.epoch"), elem_id="disc-epoch")
+        seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="disc-seed")
+        line_btn = gr.Button(T("disc.lineup_btn"), variant="primary", elem_id="disc-lineup-button")
+    line_txt = gr.Markdown(elem_id="disc-lineup-summary")
+    gallery = gr.Gallery(
+        label=T("disc.gallery"),
+        format="png",
+        columns=8,
+        height=360,
+        allow_preview=False,
+        elem_id="disc-lineup",
+        elem_classes=["gd-pixel"],
+    )
+    line_ins = [which, label, epoch, seed]
+    line_btn.click(discriminate_lineup, line_ins, [gallery, line_txt], api_name="discriminate_lineup")

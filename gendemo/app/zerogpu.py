@@ -1,0 +1,170 @@
+"""Serving on a ZeroGPU Space, hardware that lends a GPU only for the length of one decorated call.
+
+There, importing `spaces` turns on a CUDA emulation in the importing (main) thread: models must be put on `cuda` in that
+thread at startup, and only functions wrapped in `spaces.GPU` get the real device, in a forked worker. The app's usual
+start, which loads models in a background thread after launch, fails there ("Low-level CUDA init reached"), and so does
+any handler that touches a model outside a wrapped call. So, when SPACES_ZERO_GPU is set, app.py calls `prepare`:
+
+- every model the catalog can load is loaded onto `cuda` in the main thread, before launch;
+- each handler that computes with a model is wrapped in `spaces.GPU`, with a duration that covers its largest request
+  (the quota is charged for what a call uses, but a shorter request waits less in ZeroGPU's queue);
+- work that needs no GPU stays unwrapped: the noising figure and the recorded timeline are arithmetic on small arrays,
+  and the live trainer keeps a run alive across many events (Start, Continue, Stop, One step), which a GPU lent per
+  call cannot hold, so it trains on the Space's CPU with a CPU copy of the classifier (`live_registry`).
+
+Everywhere else nothing here runs and `spaces` is never imported.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import gradio as gr
+import torch
+from gradio.helpers import Examples  # the class; gr.Examples is a function that makes one
+
+from gendemo.app.registry import REGISTRY, Registry
+from gendemo.catalog import names_with
+
+log = logging.getLogger("gendemo")
+
+UI_PACKAGE = "gendemo.app.ui"
+DEFAULT_SECONDS = 60  # spaces.GPU's own default
+QUICK = 20  # one forward pass of a small network, plus starting the GPU worker and moving the weights over
+
+
+def _diffusion_seconds(*args, **kwargs) -> int:
+    # the handler's own arguments (prompt, sampler, …): DDPM runs all 1,000 steps, DDIM at most 100
+    sampler = kwargs.get("sampler", args[1] if len(args) > 1 else "ddim")
+    return 90 if str(sampler).strip().lower() == "ddpm" else 40
+
+
+# handler name → seconds (or a function of the handler's arguments) for spaces.GPU
+GPU_SECONDS = {
+    "classify": QUICK,
+    "gan_sample": QUICK,
+    "mode_collapse": 40,  # up to 10,000 samples judged, plus the cGAN's reference counts
+    "cgan_sample": QUICK,
+    "latent_walk": QUICK,
+    "latent_grid": QUICK,
+    "latent_path": QUICK,
+    "latent_vector": QUICK,
+    "latent_interp": QUICK,
+    "latent_direction": QUICK,
+    "discriminate": QUICK,
+    "discriminate_if_any": QUICK,
+    "discriminate_lineup": QUICK,
+    "diffusion_generate": _diffusion_seconds,
+    "prompt_experiment": 40,  # up to 8 prompt variants × 25 guided steps
+    "img2img": 40,
+}
+# handlers that never touch a model on the GPU (see the module's docstring); "<lambda>": the one-line glue between
+# components (a drawing's path to a preview), which no model is behind
+ON_CPU = {
+    "noising",
+    "gan_timeline",
+    "gan_live",
+    "gan_live_continue",
+    "gan_live_step",
+    "arm",
+    "request_stop",
+    "preset",
+    "latent_seed_vector",
+    "<lambda>",
+}
+
+HOST = Registry("cpu")  # CPU copies for the live trainer on ZeroGPU
+LIVE_MODELS = ("classifier", "mnist_train")
+
+
+def active() -> bool:
+    """On a ZeroGPU Space (the platform sets SPACES_ZERO_GPU; `spaces` reads it the same way)."""
+    return os.environ.get("SPACES_ZERO_GPU", "").strip().lower() in ("1", "t", "true")
+
+
+def live_registry() -> Registry:
+    return HOST if active() else REGISTRY
+
+
+def handlers(demo: gr.Blocks) -> set:
+    """The app's own handlers behind every event, and behind every gr.Examples that runs or caches its function."""
+    fns = {dep.fn for dep in demo.fns.values() if dep.fn is not None}
+    fns |= {ex.fn for ex in _examples(demo) if ex.fn is not None}
+    return {fn for fn in fns if getattr(fn, "__module__", "").startswith(UI_PACKAGE)}
+
+
+def _examples(demo: gr.Blocks) -> list[Examples]:
+    # gr.Examples registers its caching as a startup event of the Blocks: the only way back to the object after build
+    owners = (getattr(ev, "__self__", None) for ev in getattr(demo, "extra_startup_events", []))
+    return [ex for ex in owners if isinstance(ex, Examples)]
+
+
+def unclassified(demo: gr.Blocks) -> list[str]:
+    return sorted({fn.__name__ for fn in handlers(demo)} - set(GPU_SECONDS) - ON_CPU)
+
+
+def wrap(demo: gr.Blocks) -> dict:
+    """Replace each GPU handler with its spaces.GPU wrapper, wherever the Blocks call it. Returns {name: wrapper}."""
+    import spaces
+
+    ours = handlers(demo)
+    for name in unclassified(demo):  # a tab added since this table was written: wrapped, as nearly all tabs need it
+        log.warning("gendemo/app/zerogpu.py does not list handler %s; wrapping it in spaces.GPU", name)
+    wrapped: dict = {}
+
+    def gpu(fn):
+        if fn not in ours or fn.__name__ in ON_CPU:
+            return fn
+        if fn not in wrapped:
+            wrapped[fn] = spaces.GPU(fn, duration=GPU_SECONDS.get(fn.__name__, DEFAULT_SECONDS))
+        return wrapped[fn]
+
+    for dep in demo.fns.values():
+        dep.fn = gpu(dep.fn)
+    for ex in _examples(demo):
+        ex.fn = gpu(ex.fn)
+    return {fn.__name__: w for fn, w in wrapped.items()}
+
+
+def _cpu_optimizers_skip_graph_check() -> None:
+    """Let an optimizer of CPU weights step outside a spaces.GPU call.
+
+    Every torch optimizer step first checks for CUDA-graph capture when an accelerator is available; the emulation
+    reports CUDA as available, so that check initialises CUDA and fails, although the live trainer's weights are all
+    on the CPU. Graph capture cannot concern CPU weights, so for them the check is skipped; any other optimizer still
+    runs it."""
+    check = torch.optim.Optimizer._accelerator_graph_capture_health_check
+    if getattr(check, "gendemo_cpu_skip", False):
+        return
+
+    def health_check(self):
+        if all(p.device.type == "cpu" for group in self.param_groups for p in group["params"]):
+            return None
+        return check(self)
+
+    health_check.gendemo_cpu_skip = True
+    torch.optim.Optimizer._accelerator_graph_capture_health_check = health_check
+
+
+def prepare(demo: gr.Blocks) -> None:
+    """Everything ZeroGPU expects before launch; call it in the main thread."""
+    import spaces  # noqa: F401  (on ZeroGPU this import starts the CUDA emulation, in this thread)
+
+    from gendemo.core.images import output_dir
+
+    REGISTRY.configure("cuda")
+    # loads each, or remembers why it cannot (its tab then says so)
+    missing = [name for name in names_with("loader") if REGISTRY.status(name)]
+    for name in LIVE_MODELS:
+        HOST.status(name)
+    _cpu_optimizers_skip_graph_check()
+    output_dir()  # the PNG folder exists before the first worker is forked, so every worker writes into it
+    wrapped = wrap(demo)
+    loaded = len(names_with("loader")) - len(missing)
+    print(
+        f"ZeroGPU: {loaded} models loaded onto {REGISTRY.device.type} in the main thread"
+        + (f" ({len(missing)} unavailable: {', '.join(missing)})" if missing else "")
+        + f"; {len(wrapped)} handlers wrapped in spaces.GPU",
+        flush=True,
+    )

@@ -1,0 +1,89 @@
+"""The chapter's GAN as printed beside the remedy, the discriminators, and the noise vector in hand, in a real browser
+(English and Chinese): each view answers, its pictures are not blank, and its text comes in the page's language."""
+
+import pytest
+from support import ROOT, need
+from support.browser import element_png, image_is_not_blank, open_page, open_tab, shot
+
+from gendemo.core.paths import CHECKPOINT_DIR
+
+pytestmark = pytest.mark.browser
+
+
+def need_files(*files):
+    for f in files:
+        need((CHECKPOINT_DIR / f).exists(), f"{CHECKPOINT_DIR / f} not built yet")
+
+
+def wait_picture(page, elem):
+    img = page.locator(f"{elem} img")
+    img.wait_for(state="visible")
+    page.wait_for_timeout(300)  # let it paint
+    return element_png(img)
+
+
+@pytest.mark.parametrize(
+    "locale,tab,verdict_word", [("en-US", "Ask the discriminator", "D(x)"), ("zh-CN", "问问判别器", "判别器")]
+)
+def test_ask_the_discriminator(browser, app_client, locale, tab, verdict_word):
+    need_files("gan_chapter_discriminator.safetensors", "gan_chapter_snapshots.safetensors")
+    page = open_page(browser, app_client.base_url, locale=locale)
+    try:
+        open_tab(page, tab)
+        page.locator("#disc-picture input[type=file]").set_input_files(str(ROOT / "examples" / "digit_7.png"))
+        # the verdict follows the picture without a click
+        page.locator("#disc-verdict").get_by_text(verdict_word).first.wait_for()
+        assert image_is_not_blank(wait_picture(page, "#disc-seen"))
+        page.locator("#disc-lineup-button").click()
+        page.locator("#disc-lineup-summary").get_by_text("D(x)").first.wait_for()
+        assert page.locator("#disc-lineup img").count() >= 8
+    finally:
+        shot(page, f"discriminator_{locale}")
+
+
+@pytest.mark.parametrize("locale,tab,choice,recipe_label,epoch_word", [
+    ("en-US", "Mode collapse", "the chapter's recipe, as printed", "chapter as printed", "after epoch 1"),
+    ("zh-CN", "模式坍塌", "本章配方（原样）", "本章配方（原样）", "第 1 轮之后"),
+])  # fmt: skip
+def test_mode_collapse_recipes(browser, app_client, locale, tab, choice, recipe_label, epoch_word):
+    need_files("gan_chapter.safetensors", "gan_chapter_timeline.npz", "gan.safetensors")
+    page = open_page(browser, app_client.base_url, locale=locale)
+    try:
+        open_tab(page, tab)
+        page.locator("#mc-recipe").get_by_text(choice).click()
+        page.locator("#mc-button").click()
+        page.locator("#mc-summary").get_by_text(recipe_label).first.wait_for()
+        page.locator("#mc-trajectory-text").get_by_text(epoch_word).first.wait_for()
+        assert image_is_not_blank(wait_picture(page, "#mc-compare"))
+        assert image_is_not_blank(wait_picture(page, "#mc-trajectory"))
+    finally:
+        shot(page, f"mode_collapse_recipes_{locale}")
+
+
+@pytest.mark.parametrize(
+    "locale,tab,reads_word", [("en-US", "Latent space", "classifier"), ("zh-CN", "潜在空间", "分类器")]
+)
+def test_noise_vector_sliders_and_typed_path(browser, app_client, locale, tab, reads_word):
+    need_files("gan.safetensors")
+    page = open_page(browser, app_client.base_url, locale=locale)
+    try:
+        open_tab(page, tab)
+        box = page.locator("#vec-z3 input[type=number]")
+        box.scroll_into_view_if_needed()
+        box.fill("2.5")
+        box.press("Enter")
+        page.locator("#vec-reads").get_by_text(reads_word).first.wait_for()
+        first = wait_picture(page, "#vec-out")
+        assert image_is_not_blank(first) and image_is_not_blank(wait_picture(page, "#vec-hist"))
+        src = page.locator("#vec-out img").get_attribute("src")
+        box.fill("-2.5")
+        box.press("Enter")
+        page.wait_for_function(
+            "([sel, old]) => { const i = document.querySelector(sel); return i && i.src !== old; }",
+            arg=["#vec-out img", src],
+        )
+        page.locator("#path-button").click()
+        page.locator("#path-reads").get_by_text(reads_word).first.wait_for()
+        assert image_is_not_blank(wait_picture(page, "#path-out"))
+    finally:
+        shot(page, f"latent_vector_{locale}")

@@ -144,7 +144,7 @@ STRINGS = {
         "disc.c_noise": "噪声",
         "disc.c_wrong": "{d} 标为 {w}",
         "disc.lineup_summary": "每组 {n} 张图片的平均 D(x)——{rows}。",
-        "disc.lineup_row": "{group}：**{p:.2f}**",
+        "disc.lineup_row": "{group}：平均 **{p:.2f}**",
         "disc.no_epoch": "这次训练没有保存第 {e} 轮的生成器权重；请从以下轮次中选择：{choices}。",
     },
 }

@@ -536,7 +536,7 @@ def build():
     v_outs = [v_out, v_hist, v_txt]
     # Loading a seed sets the sliders; each slider's change (dragged or loaded) redraws, the latest move winning.
     v_load.click(latent_seed_vector, [v_seed], sliders, api_visibility="private", queue=False)
-    api_btn = gr.Button(visible=False)  # the public endpoint first, so that it gets the plain name
+    api_btn = gr.Button(T("common.run"), visible=False)  # the public endpoint first, so that it gets the plain name
     api_btn.click(latent_vector, sliders, v_outs, api_name="latent_vector")
     for sl in sliders:
         sl.change(latent_vector, sliders, v_outs, api_visibility="private", trigger_mode="always_last")

@@ -99,7 +99,6 @@ STRINGS = {
         "mc.y_kl": "KL to an even mix (nats, log scale)",
         "mc.traj_kl": "KL per epoch (1,000 samples; line: 5-epoch mean)",
         "mc.traj_heat": "Share of each digit per epoch — {recipe}",
-        "mc.s_this": "{name}",
         "mc.s_other": "final · {recipe}",
         "mc.s_chapter": "the chapter's table 6-1",
         "mc.s_book": "the chapter's table (0.114)",
@@ -184,7 +183,6 @@ STRINGS = {
         "mc.y_kl": "与均匀分布的 KL 散度（奈特，对数坐标）",
         "mc.traj_kl": "每轮的 KL（1,000 个样本；实线：5 轮平均）",
         "mc.traj_heat": "每轮各数字所占比例——{recipe}",
-        "mc.s_this": "{name}",
         "mc.s_other": "最终 · {recipe}",
         "mc.s_chapter": "本章表 6-1",
         "mc.s_book": "本章表格（0.114）",
@@ -403,7 +401,7 @@ def mode_collapse(
     kl, h = kl_to_uniform(p), entropy_bits(p)
     name = f"{name} · {tr(f'mc.r_{recipe}', lang)}"
 
-    series = {tr("mc.s_this", lang, name=name): 100 * p}
+    series = {name: 100 * p}
     other = "chapter" if recipe == "remedy" else "remedy"
     progress(0.6)
     try:  # the other recipe's final generator, same N and seed

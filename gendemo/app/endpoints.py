@@ -15,7 +15,7 @@ ENDPOINT_CALLS = {
     # one slider move: the ten numbers of the noise vector
     "/latent_vector": lambda: (1.54, -0.29, -2.18, 0.57, -1.08, -1.4, 0.4, 0.84, -0.72, -0.4),
     "/discriminate": lambda: (handle_file(str(EXAMPLES / "digit_7.png")), "chapter", 7),
-    "/discriminate_lineup": lambda: ("remedy", 3, "1", 0),
+    "/discriminate_lineup": lambda: ("chapter", 3, "1", 0),
     "/noising": lambda: (handle_file(str(EXAMPLES / "digit_7.png")), 9, 0),
     "/diffusion_generate": lambda: ("a red seven", "ddim", 25, 3.0, 0, 16),
     "/prompt_experiment": lambda: ("ornate red seven", "colour", 0, 3.0),

@@ -141,3 +141,13 @@ def pil_outputs_to_files(value):
     if isinstance(value, list):
         return [pil_outputs_to_files(v) for v in value]
     return value
+
+
+def ink_of(path) -> np.ndarray:
+    """(H, W) ink in [0, 1] of a drawn or uploaded digit. Sketchpad files are strokes on a transparent canvas: the alpha
+    channel is the ink, whatever the brush colour; any other picture is read as grey (the MNIST preparation then makes
+    it white on black)."""
+    a = alpha_of(path)
+    if a is not None and a.min() < 0.99:
+        return a
+    return np.asarray(open_image(path).convert("L"), np.float32) / 255

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import gradio as gr
-import numpy as np
 import torch
 
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui.common import ImageInput, SketchInput, T, example_caching, guarded, model, path_of
 from gendemo.classifier.model import predict
 from gendemo.classifier.preprocess import mnist_preprocess
-from gendemo.core.images import alpha_of, open_image, to_pil
+from gendemo.core.images import ink_of, to_pil
 
 TAB_KEY = "classify.tab"
 
@@ -49,21 +48,13 @@ STRINGS = {
 }
 
 
-def _ink_from_file(path) -> np.ndarray:
-    """(H, W) ink in [0,1]. Sketchpad files are strokes on a transparent canvas: the alpha channel is the ink."""
-    a = alpha_of(path)
-    if a is not None and a.min() < 0.99:
-        return a  # strokes on a transparent canvas: coverage is the ink, whatever the brush colour
-    return np.asarray(open_image(path).convert("L"), np.float32) / 255
-
-
 @guarded
 def classify(drawing=None, upload=None, request: gr.Request = None):
     lang = lang_of(request)
     path = path_of(upload) or path_of(drawing)
     if not path:
         raise gr.Error(tr("err.no_image", lang))
-    ink = _ink_from_file(path)
+    ink = ink_of(path)
     if ink.max() - ink.min() < 0.05:
         raise gr.Error(tr("err.no_image", lang))
     digit = mnist_preprocess(ink)  # (28, 28) in [0, 1]

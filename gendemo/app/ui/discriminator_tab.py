@@ -4,7 +4,6 @@ a learner can show it any picture and read its verdict D(x), the probability tha
 from __future__ import annotations
 
 import gradio as gr
-import numpy as np
 import torch
 
 from gendemo.app.i18n import lang_of, tr
@@ -24,7 +23,7 @@ from gendemo.app.ui.common import (
 )
 from gendemo.app.ui.gan_common import snapshot_epochs
 from gendemo.classifier.preprocess import mnist_preprocess
-from gendemo.core.images import alpha_of, open_image, to_pil
+from gendemo.core.images import ink_of, to_pil
 from gendemo.core.paths import CHECKPOINT_DIR
 from gendemo.gan.discriminate import pure_noise, real_probability, under_every_label
 from gendemo.gan.sampling import sample_cgan, sample_gan
@@ -157,15 +156,6 @@ def _choices():
     return shipped or every
 
 
-def _ink(path) -> np.ndarray:
-    """(H, W) ink in [0, 1]: a sketch's strokes are its alpha channel, an upload is made white-on-black by the
-    MNIST preparation."""
-    a = alpha_of(path)
-    if a is not None and a.min() < 0.99:
-        return a
-    return np.asarray(open_image(path).convert("L"), np.float32) / 255
-
-
 def _word(p: float, lang: str) -> str:
     return tr("disc.word_real" if p >= 0.6 else "disc.word_fake" if p <= 0.4 else "disc.word_unsure", lang)
 
@@ -178,7 +168,7 @@ def discriminate(image=None, which="chapter", label=3, request: gr.Request = Non
     path = path_of(image)
     if not path:
         raise gr.Error(tr("err.no_image", lang))
-    ink = _ink(path)
+    ink = ink_of(path)
     if ink.max() - ink.min() < 0.05:
         raise gr.Error(tr("err.no_image", lang))
     x = torch.from_numpy(mnist_preprocess(ink))[None, None]  # (1, 1, 28, 28), prepared like an MNIST digit

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import time
-import warnings
 
 import gradio as gr
 import numpy as np
@@ -14,7 +13,7 @@ import torch
 
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui.common import Number, Radio, Slider, T, as_choice, as_float, as_int, as_seed, guarded, model
-from gendemo.app.ui.gan_common import judge
+from gendemo.app.ui.gan_common import CJK_FONTS, figure_image, judge
 from gendemo.app.zerogpu import live_registry
 from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
@@ -32,7 +31,6 @@ CURVES_EVERY = 4  # frames between two drawings of the curves
 BATCHES = [32, 64, 128, 256]
 NOISE = [2, 10, 100]
 CHAPTER = RECIPES["chapter"]
-CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC"]
 
 STRINGS = {
     "en": {
@@ -259,7 +257,6 @@ def _curves(rep: Report, lang):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from PIL import Image
 
     h = rep.history
     x = np.asarray(h["step"], np.float64)
@@ -286,13 +283,7 @@ def _curves(rep: Report, lang):
             a.legend(fontsize=8, loc="best")
     for a in ax.flat:
         a.grid(alpha=0.3)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Glyph .* missing")
-        fig.tight_layout()
-        fig.canvas.draw()
-    img = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
-    plt.close(fig)
-    return img
+    return figure_image(fig)
 
 
 def _frame(run: LiveRun, rep: Report, key: str, lang, left: float = 0.0, curves: bool = True):

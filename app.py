@@ -11,13 +11,12 @@ import os
 
 import gradio as gr
 
-from gendemo.app import zerogpu
+from gendemo.app import limits, zerogpu
 from gendemo.app.api_docs import DocumentedBlocks, document
 from gendemo.app.i18n import available_tab_modules, gradio_i18n
 from gendemo.app.ui.common import T
 from gendemo.core.paths import EXAMPLES
 
-MAX_FILE_SIZE = "10mb"  # an upload of a digit or a photo never needs more
 QUEUE_SIZE = 64  # requests waiting beyond this are turned away with a "busy" message instead of piling up
 CONCURRENCY = 2  # two cores: more parallel model runs only make each one slower
 # Gradio deletes the files it serves once they are this old (checked every quarter of that): a long-running server's
@@ -59,7 +58,7 @@ if zerogpu.active():
 def launch_kwargs(mcp: bool | None = None) -> dict:
     """mcp: serve the MCP server too (None: Gradio's GRADIO_MCP_SERVER environment variable decides)."""
     return {
-        "max_file_size": MAX_FILE_SIZE,
+        **limits.launch_options(),  # request size, sessions kept, cache bytes, monitoring closed, "busy" translated
         "allowed_paths": [str(EXAMPLES)],
         "show_error": False,  # unexpected failures stay on the server; user mistakes arrive as gr.Error anyway
         "i18n": gradio_i18n(),
@@ -68,6 +67,10 @@ def launch_kwargs(mcp: bool | None = None) -> dict:
         "footer_links": FOOTER_LINKS,
         "mcp_server": mcp,
     }
+
+
+def queue(demo: gr.Blocks) -> None:
+    limits.bound_queue(demo, max_size=QUEUE_SIZE, concurrency=CONCURRENCY)
 
 
 def main(argv=None):
@@ -84,7 +87,7 @@ def main(argv=None):
 
     if not zerogpu.active():  # on ZeroGPU the models were loaded at import
         REGISTRY.configure(resolve_device(a.device))
-    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
+    queue(demo)
     demo.launch(
         server_name=a.host,
         server_port=a.port,

@@ -12,6 +12,8 @@ from support import DATA_DIR, free_port, mnist_present, need, write_idx
 # files older than 30 s go, checked every 7 s (app.py: GENDEMO_CACHE_MAX_AGE).
 os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="gendemo-test-gradio-"))
 os.environ.setdefault("GENDEMO_CACHE_MAX_AGE", "30")
+# and a byte budget small enough that the soak test sees the sweeper at work (app/limits.py: GENDEMO_CACHE_MAX_BYTES)
+os.environ.setdefault("GENDEMO_CACHE_MAX_BYTES", str(40 * 2**20))
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def app_client(tmp_path_factory):
     import app as app_module
 
     demo = app_module.demo
-    demo.queue(max_size=app_module.QUEUE_SIZE, default_concurrency_limit=app_module.CONCURRENCY)
+    app_module.queue(demo)
     port = free_port()
     demo.launch(
         server_name="127.0.0.1",

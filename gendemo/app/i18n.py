@@ -33,6 +33,9 @@ COMMON = {
         "err.choice": "{name} must be one of: {choices} (got {value!r}).",
         "err.bad_image": "That image could not be used: {why}.",
         "note.clamped": "{name} was set to {value} (allowed: {lo}–{hi}).",
+        "limits.busy": "The app is busy right now (every place in the queue is taken). Please try again in a minute.",
+        "limits.too_big": "That request is {mb:.0f} MB; the app accepts at most {max:.0f} MB at once.",
+        "limits.no_length": "Uploads must say how large they are (a Content-Length header).",
     },
     "zh-CN": {
         "app.title": "# gendemo —— 亲手体验生成式人工智能",
@@ -53,6 +56,9 @@ COMMON = {
         "err.no_image": "请先画一个数字或上传一张图片。",
         "err.choice": "{name} 只能取以下值之一：{choices}（收到的是 {value!r}）。",
         "err.bad_image": "无法使用这张图片：{why}。",
+        "limits.busy": "应用现在很忙（排队的位置都满了），请过一分钟再试。",
+        "limits.too_big": "这个请求有 {mb:.0f} MB，应用一次最多接受 {max:.0f} MB。",
+        "limits.no_length": "上传时必须说明大小（Content-Length 请求头）。",
         "note.clamped": "{name} 已被设为 {value}（允许范围：{lo}–{hi}）。",
     },
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -15,25 +16,35 @@ class BadImage(ValueError):
     """A user mistake about an image; the message is shown as it is."""
 
 
-def open_image(path, background=(255, 255, 255)) -> Image.Image:
-    """Any file PIL reads → an RGB image: EXIF orientation applied, 16-bit rescaled (not clipped), alpha composited."""
+@contextmanager
+def checked_open(path):
+    """Image.open with the app's checks before any pixel is decoded: a readable regular file, at most MAX_PIXELS
+    pixels (the header says how many). Every failure is a BadImage with a sentence, whichever reader asked."""
     if path is None:
         raise BadImage("no image")
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
+        if not Path(path).is_file():
+            raise BadImage("this is not an image file")
         with Image.open(path) as im:
             if im.width * im.height > MAX_PIXELS:
                 raise BadImage(
                     f"image too large ({im.width}×{im.height}); the limit is {MAX_PIXELS // 1_000_000} megapixels"
                 )
-            im.load()
-            im = ImageOps.exif_transpose(im)
+            yield im
     except BadImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise BadImage(f"image too large; the limit is {MAX_PIXELS // 1_000_000} megapixels") from None
-    except (OSError, ValueError, SyntaxError) as e:
+    except (OSError, ValueError, SyntaxError, TypeError) as e:
         raise BadImage(f"this file is not an image that can be read ({type(e).__name__})") from None
+
+
+def open_image(path, background=(255, 255, 255)) -> Image.Image:
+    """Any file PIL reads → an RGB image: EXIF orientation applied, 16-bit rescaled (not clipped), alpha composited."""
+    with checked_open(path) as im:
+        im.load()
+        im = ImageOps.exif_transpose(im)
     return to_rgb(im, background)
 
 
@@ -54,12 +65,15 @@ def to_rgb(im: Image.Image, background=(255, 255, 255)) -> Image.Image:
 
 def alpha_of(path) -> np.ndarray | None:
     """The alpha channel (H, W) in [0,1] if the file has one (sketchpad strokes live there)."""
-    with Image.open(path) as im:
+    with checked_open(path) as im:
+        if im.mode == "P" and "transparency" not in im.info:
+            return None
+        if im.mode != "P" and "A" not in im.getbands():
+            return None  # decided from the header: an opaque picture is never decoded here
+        im.load()
         im = ImageOps.exif_transpose(im)
         if im.mode == "P":
             im = im.convert("RGBA")
-        if "A" not in im.getbands():
-            return None
         return np.asarray(im.getchannel("A"), np.float32) / 255
 
 

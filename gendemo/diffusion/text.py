@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import unicodedata
 
 import torch
 
@@ -175,6 +176,13 @@ _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 def has_chinese(text: str) -> bool:
     return bool(_CJK.search(text or ""))
+
+
+def plain_digits(text: str) -> str:
+    """Digits in any script or style (⑦, ٧, 𝟕, ７) → ASCII 7, so the glossary and the encoder both see a digit."""
+    return "".join(
+        ch if ch.isascii() else str(d) if (d := unicodedata.digit(ch, None)) is not None else ch for ch in text
+    )
 
 
 def translate_prompt(text: str) -> tuple[str, bool]:

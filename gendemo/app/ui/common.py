@@ -120,11 +120,21 @@ class ImageInput(gr.Image):
         return str(payload.path)
 
 
+MAX_LAYERS = 4  # the sketchpad sends one layer; an API call listing the same upload 40 times is turned away
+TOO_MANY_LAYERS_BOTH = f"A drawing has at most {MAX_LAYERS} layers. / 一幅画最多 {MAX_LAYERS} 个图层。"
+
+
 class SketchInput(gr.Sketchpad):
-    """gr.Sketchpad whose decoding failures (a bomb or garbage sent through the API) become a plain message."""
+    """gr.Sketchpad whose decoding failures (a bomb or garbage sent through the API) become a plain message, and that
+    refuses more layers than a drawing has before decoding any of them."""
 
     def get_block_name(self) -> str:
         return "imageeditor"
+
+    def preprocess(self, payload):
+        if payload is not None and len(getattr(payload, "layers", None) or []) > MAX_LAYERS:
+            raise gr.Error(TOO_MANY_LAYERS_BOTH)
+        return super().preprocess(payload)
 
     def convert_and_format_image(self, *args, **kwargs):
         from PIL import Image

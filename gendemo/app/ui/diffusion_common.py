@@ -6,7 +6,7 @@ import gradio as gr
 
 from gendemo.app.i18n import tr
 from gendemo.app.ui.common import model
-from gendemo.diffusion.text import translate_prompt
+from gendemo.diffusion.text import plain_digits, translate_prompt
 
 MAX_PROMPT_CHARS = 300  # the encoder reads 256 word pieces at most; a few sentences is plenty for a digit
 DIFFUSION_GROUP = "diffusion"  # slow diffusion events queue here, one at a time, so the quick tabs stay quick
@@ -21,17 +21,23 @@ def encoder(lang):
 
 
 def check_prompt(prompt, lang) -> tuple[str, list[str]]:
-    """(prompt as it will be encoded, notes for the learner).
-    Long prompts are cut, Chinese goes through the glossary."""
+    """(prompt as it will be encoded, notes for the learner). A prompt that is not text, holds characters that are not
+    text (a lone surrogate), or is longer than the encoder could use is refused with a sentence, never cut silently;
+    digits written in other scripts (⑦, ٧, 𝟕) become 7; Chinese goes through the glossary."""
     notes = []
     if prompt is None:
         prompt = ""
     if not isinstance(prompt, str):
         raise gr.Error(tr("diff.err.prompt_type", lang, value=type(prompt).__name__))
-    prompt = " ".join(prompt.split())
+    if len(prompt) > MAX_PROMPT_CHARS * 4:  # checked before any work on it: a megabyte of text is refused at once
+        raise gr.Error(tr("diff.err.prompt_long", lang, n=len(prompt), max=MAX_PROMPT_CHARS))
+    try:
+        prompt.encode("utf-8")
+    except UnicodeEncodeError:
+        raise gr.Error(tr("diff.err.prompt_chars", lang)) from None
+    prompt = plain_digits(" ".join(prompt.split()))
     if len(prompt) > MAX_PROMPT_CHARS:
-        prompt = prompt[:MAX_PROMPT_CHARS]
-        notes.append(tr("diff.note.cut", lang, n=MAX_PROMPT_CHARS))
+        raise gr.Error(tr("diff.err.prompt_long", lang, n=len(prompt), max=MAX_PROMPT_CHARS))
     english, translated = translate_prompt(prompt)
     if translated:
         notes.append(
@@ -47,7 +53,11 @@ def check_prompt(prompt, lang) -> tuple[str, list[str]]:
 STRINGS = {
     "en": {
         "diff.err.prompt_type": "The prompt must be text, not {value}.",
-        "diff.note.cut": "The prompt was cut to its first {n} characters.",
+        "diff.err.prompt_long": (
+            "The prompt is {n} characters long; the text encoder reads at most {max}. "
+            "A few words are plenty for a digit."
+        ),
+        "diff.err.prompt_chars": "The prompt contains characters that are not valid text; please retype it.",
         "diff.note.translated": (
             "The text encoder reads English, so “{zh}” was translated word by word to “{en}” before encoding."
         ),
@@ -59,7 +69,8 @@ STRINGS = {
     },
     "zh-CN": {
         "diff.err.prompt_type": "提示词必须是文本，而不是 {value}。",
-        "diff.note.cut": "提示词太长，只保留了前 {n} 个字符。",
+        "diff.err.prompt_long": "提示词有 {n} 个字符，文本编码器最多读取 {max} 个。描述一个数字，几个词就够了。",
+        "diff.err.prompt_chars": "提示词里有无效的字符，请重新输入。",
         "diff.note.translated": "文本编码器只读英文，所以“{zh}”先按词翻译成了 “{en}” 再编码。",
         "diff.note.untranslatable": (
             "文本编码器只读英文，而“{zh}”里没有一个词在小词表里（数字、颜色、粗/细/倾斜），"

@@ -165,6 +165,7 @@ def build():
                 label=T("gen.prompt"),
                 placeholder=T("gen.prompt_ph"),
                 max_lines=2,
+                max_length=dc.MAX_PROMPT_CHARS,
                 elem_id="gen-prompt",
             )
             sampler = Radio(SAMPLER_CHOICES, value="ddim", label=T("gen.sampler"), elem_id="gen-sampler")

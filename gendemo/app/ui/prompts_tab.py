@@ -3,8 +3,6 @@ noise slider (/img2img), and the enhancement use — a poor digit comes back cle
 
 from __future__ import annotations
 
-import itertools
-
 import gradio as gr
 import torch
 
@@ -57,7 +55,7 @@ STRINGS = {
         "pr.exp_gallery": "One seed, several prompts",
         "pr.exp_table": "| # | prompt | cosine similarity to #1 |\n|---|---|---|\n{rows}",
         "pr.err.no_colour": "To swap the colour, the prompt needs one of these colour words: {colours}.",
-        "pr.err.words": "To reorder words the prompt needs at least two words.",
+        "pr.err.words": "To reorder words the prompt needs at least two different words.",
         "pr.i2i_title": "## Start from your own image (img2img) — and clean up a poor one",
         "pr.i2i_intro": (
             "Instead of pure noise, the reverse process can start from *your* picture with some noise added. "
@@ -104,7 +102,7 @@ STRINGS = {
         "pr.exp_gallery": "一个种子，多个提示词",
         "pr.exp_table": "| # | 提示词 | 与 #1 的余弦相似度 |\n|---|---|---|\n{rows}",
         "pr.err.no_colour": "要替换颜色，提示词里需要包含以下颜色词之一：{colours}。",
-        "pr.err.words": "要调换词序，提示词至少需要两个词。",
+        "pr.err.words": "要调换词序，提示词至少需要两个不同的词。",
         "pr.i2i_title": "## 从你自己的图片出发（图生图）——顺便修复一张差图",
         "pr.i2i_intro": (
             "反向过程不一定从纯噪声开始，也可以从*你的*图片加上一些噪声开始。**强度**表示先施加噪声调度的多大比例："
@@ -136,19 +134,43 @@ STRINGS = {
 # ---------------------------------------------------------------- fixed-seed prompt experiments
 
 
+def distinct_orderings(words: list[str], k: int) -> list[str]:
+    """The prompt as written, then the next distinct orderings of its words in lexicographic order (wrapping round),
+    at most k. Repeated words cost nothing: each step is one next-permutation, never a walk through k! orderings."""
+    order = {w: i for i, w in enumerate(sorted(set(words)))}
+    seq = [order[w] for w in words]
+    names = sorted(set(words))
+    out, start = [], list(seq)
+    while len(out) < k:
+        out.append(" ".join(names[i] for i in seq))
+        seq = next_permutation(seq)
+        if seq == start:  # every distinct ordering seen
+            break
+    return out
+
+
+def next_permutation(seq: list[int]) -> list[int]:
+    """The next ordering in lexicographic order; after the last one, the first (sorted)."""
+    s = list(seq)
+    i = len(s) - 2
+    while i >= 0 and s[i] >= s[i + 1]:
+        i -= 1
+    if i < 0:
+        return sorted(s)
+    j = len(s) - 1
+    while s[j] <= s[i]:
+        j -= 1
+    s[i], s[j] = s[j], s[i]
+    s[i + 1 :] = reversed(s[i + 1 :])
+    return s
+
+
 def prompt_variants(prompt: str, mode: str, lang: str = "en") -> list[str]:
     words = prompt.split()
     if mode == "permute":
-        if len(words) < 2:
+        out = distinct_orderings(words, MAX_VARIANTS)
+        if len(out) < 2:  # one word, or one word repeated: there is no other order
             raise gr.Error(tr("pr.err.words", lang))
-        seen, out = set(), []
-        for perm in itertools.permutations(words):
-            s = " ".join(perm)
-            if s not in seen:
-                seen.add(s)
-                out.append(s)
-            if len(out) >= MAX_VARIANTS:
-                break
         return out
     lower = [w.lower().strip(",.") for w in words]
     hit = next((i for i, w in enumerate(lower) if w in PALETTE), None)
@@ -256,7 +278,13 @@ def build():
     gr.Markdown(T("pr.exp_intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            e_prompt = gr.Textbox(value="ornate red seven", label=T("pr.prompt"), max_lines=2, elem_id="pr-prompt")
+            e_prompt = gr.Textbox(
+                value="ornate red seven",
+                label=T("pr.prompt"),
+                max_lines=2,
+                max_length=dc.MAX_PROMPT_CHARS,
+                elem_id="pr-prompt",
+            )
             # Choice labels in both languages at once: gr.Examples shows a choice's label, and would show a raw key for
             # a translated one.
             both = lambda k: f"{tr(k, 'en')} · {tr(k, 'zh-CN')}"
@@ -318,7 +346,13 @@ def build():
             image = ImageInput(
                 label=T("pr.upload"), type="filepath", sources=["upload", "clipboard"], height=180, elem_id="pr-upload"
             )
-            i_prompt = gr.Textbox(value="a white four", label=T("pr.i2i_prompt"), max_lines=2, elem_id="pr-i2i-prompt")
+            i_prompt = gr.Textbox(
+                value="a white four",
+                label=T("pr.i2i_prompt"),
+                max_lines=2,
+                max_length=dc.MAX_PROMPT_CHARS,
+                elem_id="pr-i2i-prompt",
+            )
             strength = Slider(0, 1, value=0.5, step=0.05, label=T("pr.strength"), elem_id="pr-strength")
             with gr.Row():
                 i_seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="pr-i2i-seed")

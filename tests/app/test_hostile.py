@@ -1,0 +1,121 @@
+"""Issue #13 against the served app: request bodies, monitoring, "busy" in the visitor's language, and (slow) a soak of
+fresh sessions measuring memory, sessions kept, uploads and cache bytes before and after."""
+
+import os
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from support import free_port
+
+from gendemo.app import limits
+
+
+def test_monitoring_is_not_open_to_visitors(app_client):
+    for path in ("monitoring/summary", "monitoring", "gradio_api/monitoring/summary"):
+        assert httpx.get(app_client.base_url + path).status_code == 404, path
+
+
+def test_one_request_carries_at_most_one_files_worth(app_client):
+    url = app_client.base_url + "gradio_api/upload"
+    # eleven files of 1.1 MB each: every one is under the per-file limit, the request is not
+    files = [("files", (f"f{i}.png", os.urandom(1_100_000), "image/png")) for i in range(11)]
+    r = httpx.post(url, files=files, headers={"accept-language": "zh-CN"})
+    assert r.status_code == 413 and "最多接受 11 MB" in r.json()["detail"]
+    r = httpx.post(url, files=[("files", ("one.png", os.urandom(1_000), "image/png"))])
+    assert r.status_code == 200 and len(r.json()) == 1
+
+
+def test_queue_full_answers_in_the_visitors_language():
+    """A one-place queue with one slow call running and one waiting: the next join is turned away — with the app's
+    sentence, translated, and a status the page shows as it is (429) or that API clients know (503)."""
+    import threading
+
+    import gradio as gr
+    from gradio_client import Client
+
+    release = threading.Event()
+
+    def slow(x):
+        release.wait(20)
+        return x
+
+    with gr.Blocks() as demo:
+        t, o = gr.Textbox(), gr.Textbox()
+        gr.Button().click(slow, t, o, api_name="slow")
+    limits.bound_queue(demo, max_size=1, concurrency=1)
+    port = free_port()
+    demo.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **limits.launch_options()
+    )
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        jobs = [client.submit("a", api_name="/slow") for _ in range(2)]  # one runs, one waits: the queue is full
+        deadline = time.time() + 10
+        while len(demo._queue) < 1 and time.time() < deadline:
+            time.sleep(0.05)
+        body = {"data": ["b"], "fn_index": 0, "session_hash": "s1", "event_data": None, "trigger_id": None}
+        join = f"http://127.0.0.1:{port}/gradio_api/queue/join"
+        page = httpx.post(join, json=body, headers={"accept-language": "zh-CN,zh;q=0.9", "sec-fetch-mode": "cors"})
+        api = httpx.post(join, json=body)
+        assert page.status_code == 429 and page.json()["detail"] == "应用现在很忙（排队的位置都满了），请过一分钟再试。"
+        assert api.status_code == 503 and "busy right now" in api.json()["detail"]
+        release.set()
+        assert [j.result(timeout=30) for j in jobs] == ["a", "a"]  # the calls already queued are unaffected
+    finally:
+        release.set()
+        demo.close()
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def dir_bytes(folder: Path) -> int:
+    return sum(f[1] for f in limits.cache_files(folder))
+
+
+@pytest.mark.slow
+def test_soak_fresh_sessions_stay_bounded(app_client, tmp_path):
+    """After every session place is taken, 300 more calls, each from a new session (a new visitor), mixing model calls and uploads: sessions kept, the event log,
+    the cache folder and the process's memory stay bounded; measured figures are printed for the issue's note."""
+    from gradio_client import Client
+
+    import app
+    from gendemo.app.endpoints import ENDPOINT_CALLS
+
+    cache = Path(app.demo.GRADIO_CACHE)
+    client = Client(app_client.base_url, verbose=False, download_files=str(tmp_path / "dl"))
+    names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    # the quick endpoints, uploads included (classify, discriminate, noising); diffusion is left to the load test
+    quick = ["/latent_vector", "/gan_sample", "/classify", "/noising", "/discriminate", "/cgan_sample", "/latent_walk"]
+    calls = [(api, ENDPOINT_CALLS[api]) for api in quick if api in names]
+    upload = tmp_path / "upload.bin"
+    upload.write_bytes(os.urandom(1_000_000))
+
+    def round_(k):
+        for i in range(k):
+            client.reset_session()  # a new visitor
+            api, args = calls[i % len(calls)]
+            client.predict(*args(), api_name=api)
+            if i % 10 == 0:
+                httpx.post(app_client.base_url + "gradio_api/upload", files=[("files", ("u.bin", upload.read_bytes()))])
+
+    round_(limits.SESSION_CAPACITY + 20)  # warm: models loaded, caches filled once, every session place taken
+    rss0, disk0 = rss_mb(), dir_bytes(cache)
+    round_(300)
+    time.sleep(limits.SWEEP_EVERY_S + 1)
+    rss1, disk1 = rss_mb(), dir_bytes(cache)
+    sessions = len(app.demo.state_holder.session_data)
+    events = len(app.demo._queue.event_analytics)
+    print(
+        f"soak: RSS {rss0:.0f} → {rss1:.0f} MB, cache {disk0 / 1e6:.1f} → {disk1 / 1e6:.1f} MB, "
+        f"{sessions} sessions kept, {events} events logged"
+    )
+    assert sessions <= limits.SESSION_CAPACITY and events <= limits.ANALYTICS_EVENTS
+    assert disk1 <= limits.CACHE_MAX_BYTES
+    assert rss1 - rss0 < 60, "memory kept growing with new sessions"

@@ -74,21 +74,35 @@ def load_mnist(
     return Digits(x, labels.to(device=device, dtype=torch.long))
 
 
+def find_idx(src: Path, name: str) -> Path | None:
+    """One IDX file anywhere under src (the folder itself, MNIST/raw/, raw/, …), .gz or plain, spelt
+    train-images-idx3-ubyte as LeCun's site does or train-images.idx3-ubyte as some mirrors do."""
+    spellings = {name, name.replace("-idx", ".idx")}
+    wanted = {*spellings, *(f"{n}.gz" for n in spellings)}
+    hits = sorted((p for p in src.rglob("*") if p.name in wanted and p.is_file()), key=lambda p: len(p.parts))
+    return hits[0] if hits else None
+
+
 def prepare_from(src: Path, root: Path) -> Path:
-    """Decompress a local copy of the four IDX .gz files into ROOT/MNIST/raw."""
+    """Copy (decompressing .gz) a local copy of the four IDX files, wherever they sit under src, into ROOT/MNIST/raw."""
+    if not Path(src).is_dir():
+        raise DataMissingError(f"{src} is not a folder")
+    found = {name: find_idx(Path(src), name) for name in RAW_FILES}
+    missing = [n for n, p in found.items() if p is None]
+    if missing:
+        raise DataMissingError(f"not found under {src}: {', '.join(missing)} (.gz or plain)")
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
-    for name in RAW_FILES:
-        gz, plain = src / f"{name}.gz", src / name
-        out = raw / name
-        if gz.exists():
-            with gzip.open(gz, "rb") as fi, open(out.with_suffix(".tmp"), "wb") as fo:
+    for name, path in found.items():
+        out, tmp = raw / name, raw / f"{name}.tmp"
+        if path.resolve() == out.resolve():
+            continue  # already in place
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as fi, open(tmp, "wb") as fo:
                 shutil.copyfileobj(fi, fo)
-        elif plain.exists():
-            shutil.copyfile(plain, out.with_suffix(".tmp"))
         else:
-            raise DataMissingError(f"{gz} not found")
-        os.replace(out.with_suffix(".tmp"), out)
+            shutil.copyfile(path, tmp)
+        os.replace(tmp, out)
     return raw
 
 

@@ -42,3 +42,23 @@ def test_minibatches_cover_epoch_once_and_split_ranks():
     r0 = torch.cat(list(minibatches(100, 10, torch.Generator().manual_seed(1), "cpu", rank=0, world=2)))
     r1 = torch.cat(list(minibatches(100, 10, torch.Generator().manual_seed(1), "cpu", rank=1, world=2)))
     assert set(r0.tolist()).isdisjoint(r1.tolist()) and len(r0) + len(r1) == 100
+
+
+def test_prepare_from_any_layout(tmp_path):
+    # torchvision's own layout (MNIST/raw/, plain files) and a mirror's spelling (train-images.idx3-ubyte, .gz)
+    write_idx(tmp_path / "a" / "MNIST" / "raw")
+    assert len(load_mnist("train", prepare_from(tmp_path / "a", tmp_path / "ra").parent.parent, download=False)) == 256
+    src = write_idx(tmp_path / "b" / "nested", gz=True)
+    for p in src.iterdir():
+        p.rename(p.with_name(p.name.replace("-idx", ".idx")))
+    assert len(load_mnist("test", prepare_from(tmp_path / "b", tmp_path / "rb").parent.parent, download=False)) == 64
+
+
+def test_prepare_from_names_what_is_missing(tmp_path):
+    (tmp_path / "src").mkdir()
+    try:
+        prepare_from(tmp_path / "src", tmp_path / "root")
+    except DataMissingError as e:
+        assert "train-images-idx3-ubyte" in str(e) and "t10k-labels-idx1-ubyte" in str(e)
+    else:
+        raise AssertionError("expected DataMissingError")

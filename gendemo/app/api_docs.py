@@ -62,7 +62,8 @@ DOCS: dict[str, Doc] = {
     ),
     "/gan_timeline": Doc(
         "Shows the GAN's recorded training run at one epoch: its digits for 64 fixed noise vectors, and the losses, "
-        "the discriminator's verdicts and the digit shares over all epochs.",
+        "the discriminator's verdicts over all epochs (the chosen epoch marked as one more series), and the digit "
+        "shares.",
         {
             "epoch": "Epoch to show, 1 to the last epoch of the run (200).",
             "recipe": "Which run: 'remedy' or 'chapter'.",
@@ -71,7 +72,11 @@ DOCS: dict[str, Doc] = {
             ("digits", f"{IMAGE_OUT}: the 64 fixed noise vectors' digits after that epoch"),
             ("losses", "line plot data: the discriminator's and the generator's loss per epoch"),
             ("verdicts", "line plot data: D's mean probability 'real' for real and for generated digits per epoch"),
-            ("shares", "line plot data: the share of each digit among 1,000 samples per epoch, in percent"),
+            (
+                "shares",
+                f"{IMAGE_OUT}: the share of each digit among 1,000 samples, every epoch as a heat map with the chosen "
+                "epoch marked, and that epoch's ten shares as bars",
+            ),
             ("summary", "Markdown: that epoch in words (losses, verdicts, most and least common digit, KL)"),
         ),
     ),

@@ -64,6 +64,7 @@ GPU_SECONDS = {
 ON_CPU = {
     "noising",
     "gan_timeline",
+    "gan_timeline_play",
     "gan_live",
     "gan_live_continue",
     "gan_live_step",
@@ -72,6 +73,7 @@ ON_CPU = {
     "preset",
     "latent_seed_vector",
     "<lambda>",
+    "opening",  # a tab's opening result: kept, or computed through its handler's spaces.GPU wrapper (common.on_open)
 }
 
 HOST = Registry("cpu")  # CPU copies for the live trainer on ZeroGPU
@@ -161,6 +163,9 @@ def prepare(demo: gr.Blocks) -> None:
     _cpu_optimizers_skip_graph_check()
     output_dir()  # the PNG folder exists before the first worker is forked, so every worker writes into it
     wrapped = wrap(demo)
+    from gendemo.app.ui import common
+
+    common.GPU_HANDLERS.update(wrapped)  # a tab's opening result is computed through its handler's GPU wrapper
     loaded = len(names_with("loader")) - len(missing)
     print(
         f"ZeroGPU: {loaded} models loaded onto {REGISTRY.device.type} in the main thread"

@@ -100,3 +100,35 @@ def test_latent_walk_in_browser_chinese(browser, app_client):
         assert png1 != png0
     finally:
         shot(page, "latent_walk_zh")
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_gan_tab_opens_with_its_pictures_and_plays_the_run(browser, app_client, locale):
+    """#12 items 14 and 15 and the "play" moment: without any click the samples, the timeline and its plots are there;
+    an example runs; Play moves the epoch slider and the marker to the last epoch."""
+    need_gan("gan.safetensors", "gan_timeline.npz")
+    page = open_page(browser, app_client.base_url, locale)
+    try:
+        for sel in ("#gan-samples img", "#gan-timeline-samples img", "#gan-share-plot img"):
+            img = page.locator(sel)
+            img.wait_for(state="visible")
+            assert image_is_not_blank(element_png(img)), sel
+        summary = page.locator("#gan-timeline-summary")
+        summary.get_by_text("200").first.wait_for()
+        assert ("Epoch 200" if locale == "en-US" else "第 200 轮") in summary.inner_text()
+        # Play: the slider starts over at 1 and comes back to the last epoch
+        page.locator("#gan-epoch input[type=number]").fill("20")
+        page.locator("#gan-epoch input[type=number]").press("Enter")
+        page.locator("#gan-play-button").click()
+        page.wait_for_function(
+            "() => document.querySelector('#gan-epoch input[type=number]').value === '200'", timeout=90_000
+        )
+        page.locator("#gan-timeline-summary").get_by_text("200").first.wait_for()
+        # an example fills the controls *and* runs: seed 7 and 256 digits make a different, larger picture
+        before = page.locator("#gan-samples img").get_attribute("src")
+        page.get_by_text("256 · #7 · remedy").click()
+        page.wait_for_function(
+            "old => { const i = document.querySelector('#gan-samples img'); return i && i.src !== old; }", arg=before
+        )
+    finally:
+        shot(page, f"gan_opened_{locale}")

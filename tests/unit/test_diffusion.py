@@ -107,7 +107,7 @@ def test_empty_prompt_is_the_null_embedding():
     assert texts == ["a red seven"]
 
 
-@pytest.mark.parametrize("sampler,T,steps", [("ddim", 1000, 10), ("ddpm", 40, None)])
+@pytest.mark.parametrize("sampler,T,steps", [("ddim", 1000, 10), ("ddpm", 40, None), ("dpmpp2m", 1000, 10)])
 def test_sampling_is_deterministic_per_seed(sampler, T, steps):
     m = tiny_model(T)
     kw = dict(n=2, guidance=2.0, sampler=sampler, precision="fp32", **({"steps": steps} if steps else {}))
@@ -282,7 +282,7 @@ class Oracle(torch.nn.Module):
 
 
 @pytest.mark.parametrize("schedule", ["linear", "cosine"])
-@pytest.mark.parametrize("sampler,steps", [("ddim", 10), ("ddim", 50), ("ddpm", None)])
+@pytest.mark.parametrize("sampler,steps", [("ddim", 10), ("ddim", 50), ("ddpm", None), ("dpmpp2m", 10)])
 def test_samplers_recover_the_image_with_a_perfect_model(schedule, sampler, steps):
     x0 = torch.rand(1, 3, 28, 28) * 1.6 - 0.8
     oracle = Oracle(x0, 200 if sampler == "ddpm" else 1000, schedule)

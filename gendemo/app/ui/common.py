@@ -223,3 +223,50 @@ def path_of(value):
             return first["path"] if isinstance(first, dict) else first
         return None
     return value
+
+
+# ---------------------------------------------------------------- what a tab shows when the page opens
+
+OPEN_KEYS = 4  # results kept per opening handler: the defaults in two languages, and a little slack
+GPU_HANDLERS: dict[str, Callable] = {}  # on ZeroGPU, zerogpu.prepare puts each handler's spaces.GPU wrapper here
+
+
+class _Lang:
+    """Stands in for a gr.Request when the cached result is computed: only the language is read from it."""
+
+    def __init__(self, lang: str):
+        self.headers = {"accept-language": lang}
+
+
+def on_open(handler: Callable, inputs: list, outputs: list) -> None:
+    """When a page opens, fill `outputs` with what `handler` gives for the inputs' default values, so a tab never opens
+    blank. The result is computed once per language and kept (a few keys at most, oldest forgotten): a page load then
+    costs a dictionary lookup, not a model run. The event is private (not an API endpoint) and skips the queue; PNGs
+    that Gradio's cache cleanup deleted meanwhile are written again from the kept images."""
+    import collections
+    import threading
+
+    kept: collections.OrderedDict = collections.OrderedDict()
+    lock = threading.Lock()
+    raw = getattr(handler, "__wrapped__", handler)  # the handler's body, returning PIL images (guarded converts)
+
+    def opening(*args, request: gr.Request = None):
+        lang = lang_of(request)
+        key = (lang, repr(args))
+        with lock:
+            hit = kept.get(key)
+        if hit is None:
+            fn = GPU_HANDLERS.get(handler.__name__)
+            if fn is not None:  # ZeroGPU: the GPU is lent only inside the handler's spaces.GPU wrapper
+                hit = fn(*args, request=request)
+            else:
+                hit = raw(*args, request=_Lang(lang))
+            with lock:
+                kept[key] = hit
+                while len(kept) > OPEN_KEYS:
+                    kept.popitem(last=False)
+        return pil_outputs_to_files(hit)
+
+    opening = guarded(opening)
+    root = gr.context.Context.root_block
+    root.load(opening, inputs, outputs, api_visibility="private", queue=False, show_progress="hidden")

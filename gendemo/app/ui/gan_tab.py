@@ -18,8 +18,16 @@ from gendemo.app.ui.common import (
     example_caching,
     guarded,
     model,
+    on_open,
 )
-from gendemo.app.ui.gan_common import RECIPE_ROWS, card_epochs, long_frame, recipe_choices
+from gendemo.app.ui.gan_common import (
+    RECIPE_ROWS,
+    card_epochs,
+    figure_image,
+    long_frame,
+    new_figure,
+    recipe_choices,
+)
 from gendemo.core.images import to_pil_grid
 from gendemo.core.metrics import kl_to_uniform
 from gendemo.gan.sampling import sample_gan
@@ -69,6 +77,12 @@ STRINGS = {
         "gan.d_plot": "Discriminator output: real vs generated",
         "gan.share_plot": "Share of each digit among 1,000 samples (%)",
         "gan.show_btn": "Show epoch",
+        "gan.play_btn": "▶ Play the run",
+        "gan.stop_btn": "■ Stop",
+        "gan.s_epoch": "epoch {e}",
+        "gan.heat_title": "Every epoch: share of each digit (%)",
+        "gan.bars_title": "Epoch {e}: share of each digit",
+        "gan.even": "even mix (10 %)",
         # handler text
         "gan.x_epoch": "epoch",
         "gan.y_loss": "mean loss",
@@ -123,6 +137,12 @@ STRINGS = {
         "gan.d_plot": "判别器输出：真实数字与生成数字",
         "gan.share_plot": "1,000 个样本中各数字所占比例（%）",
         "gan.show_btn": "显示该轮",
+        "gan.play_btn": "▶ 播放整个训练过程",
+        "gan.stop_btn": "■ 停止",
+        "gan.s_epoch": "第 {e} 轮",
+        "gan.heat_title": "每一轮：各数字所占比例（%）",
+        "gan.bars_title": "第 {e} 轮：各数字所占比例",
+        "gan.even": "均匀分布（10 %）",
         "gan.x_epoch": "轮次",
         "gan.y_loss": "平均损失",
         "gan.y_d": "判别器平均输出",
@@ -160,21 +180,48 @@ def _plot(df, x, y, color, x_title, y_title, cls=gr.LinePlot, **kw):
     return cls(value=df, x=x, y=y, color=color, x_title=x_title, y_title=y_title, color_title=" ", **kw)
 
 
-@guarded
-def gan_timeline(epoch=None, recipe="remedy", request: gr.Request = None):
-    lang = lang_of(request)
-    tl = model(RECIPE_ROWS[_recipe(recipe, lang)]["timeline"], lang)
+def _marked(df, e: int, x: str, y: str, s: str, label: str, lo: float, hi: float):
+    """The long frame plus a vertical segment at epoch e, drawn as one more series: the chosen epoch on the curves."""
+    import pandas as pd
+
+    return pd.concat([df, pd.DataFrame({x: [e, e], y: [lo, hi], s: [label, label]})], ignore_index=True)
+
+
+def share_figure(shares: np.ndarray, e: int, lang: str):
+    """Left: every epoch's digit shares as a heat map (epochs across, digits up), the chosen epoch marked; right: that
+    epoch's ten shares as bars against the even 10 %. Ten crossing lines were hard to read."""
+    fig, (heat, bars) = new_figure((9.6, 3.0))
+    E = len(shares)
+    im = heat.imshow(
+        100 * shares.T, aspect="auto", cmap="magma", vmin=0, vmax=40, origin="lower", extent=(0.5, E + 0.5, -0.5, 9.5)
+    )
+    heat.axvline(e, color="#22d3ee", linewidth=2)
+    heat.set(yticks=range(10), xlabel=tr("gan.x_epoch", lang), ylabel=tr("gan.s_digit", lang, d="").strip())
+    heat.set_title(tr("gan.heat_title", lang), fontsize=10)
+    fig.colorbar(im, ax=heat, label="%")
+    p = 100 * shares[e - 1]
+    bars.bar(range(10), p, color=["#f97316" if d == p.argmax() else "#6366f1" for d in range(10)])
+    bars.axhline(10, color="black", linestyle="--", linewidth=1, label=tr("gan.even", lang))
+    bars.set(xticks=range(10), ylim=(0, max(40, float(p.max()) + 5)), xlabel=tr("gan.s_digit", lang, d="").strip())
+    bars.set_title(tr("gan.bars_title", lang, e=e), fontsize=10)
+    bars.legend(fontsize=8, loc="upper right")
+    return figure_image(fig)
+
+
+def timeline_at(tl: dict, e: int, lang: str) -> tuple:
+    """Everything the timeline shows for epoch e: its 64 digits, the curves with e marked, the shares, in words."""
     E = int(tl["samples"].shape[0])
-    e = E if epoch is None else as_int(epoch, tr("gan.epoch", lang), 1, E, lang)
     imgs = torch.from_numpy(tl["samples"][e - 1]).float().div(255).unsqueeze(1)
     grid = to_pil_grid(imgs, nrow=8, scale=3)
     ep = np.arange(1, E + 1)
     xe, ye, s = tr("gan.x_epoch", lang), tr("gan.y_loss", lang), "series"
+    mark = tr("gan.s_epoch", lang, e=e)
     loss = long_frame(ep, {tr("gan.s_loss_d", lang): tl["loss_d"], tr("gan.s_loss_g", lang): tl["loss_g"]}, xe, ye, s)
+    hi = float(max(np.max(tl["loss_d"]), np.max(tl["loss_g"])))
+    loss = _marked(loss, e, xe, ye, s, mark, 0.0, hi)
     yd = tr("gan.y_d", lang)
     dplot = long_frame(ep, {tr("gan.s_d_real", lang): tl["d_real"], tr("gan.s_d_fake", lang): tl["d_fake"]}, xe, yd, s)
-    ys = tr("gan.y_share", lang)
-    shares = long_frame(ep, {tr("gan.s_digit", lang, d=d): 100 * tl["shares"][:, d] for d in range(10)}, xe, ys, s)
+    dplot = _marked(dplot, e, xe, yd, s, mark, 0.0, 1.0)
     p = tl["shares"][e - 1].astype(np.float64)
     summary = tr(
         "gan.summary",
@@ -195,9 +242,35 @@ def gan_timeline(epoch=None, recipe="remedy", request: gr.Request = None):
         grid,
         _plot(loss, xe, ye, s, xe, ye),
         _plot(dplot, xe, yd, s, xe, yd, y_lim=[0, 1]),
-        _plot(shares, xe, ys, s, xe, ys),
+        share_figure(tl["shares"].astype(np.float64), e, lang),
         summary,
     )
+
+
+@guarded
+def gan_timeline(epoch=None, recipe="remedy", request: gr.Request = None):
+    lang = lang_of(request)
+    tl = model(RECIPE_ROWS[_recipe(recipe, lang)]["timeline"], lang)
+    E = int(tl["samples"].shape[0])
+    e = E if epoch is None else as_int(epoch, tr("gan.epoch", lang), 1, E, lang)
+    return timeline_at(tl, e, lang)
+
+
+PLAY_FRAMES = 40  # epochs shown by Play: 1, then evenly to the last (every 5th of 200)
+PLAY_PAUSE_S = 0.15  # between frames, so the eye can follow the marker
+
+
+@guarded
+def gan_timeline_play(recipe="remedy", request: gr.Request = None):
+    """Play: the timeline from epoch 1 to the end, the slider and the marker moving together."""
+    import time
+
+    lang = lang_of(request)
+    tl = model(RECIPE_ROWS[_recipe(recipe, lang)]["timeline"], lang)
+    E = int(tl["samples"].shape[0])
+    for e in np.unique(np.linspace(1, E, min(PLAY_FRAMES, E)).round().astype(int)):
+        yield (int(e), *timeline_at(tl, int(e), lang))
+        time.sleep(PLAY_PAUSE_S)
 
 
 def build():
@@ -222,7 +295,7 @@ def build():
                 elem_classes=["gd-pixel"],
                 height=420,
             )
-    gr.Examples(
+    sample_examples = gr.Examples(
         [[64, 0, "remedy"], [64, 0, "chapter"], [256, 7, "remedy"]],
         inputs=[n, seed, recipe],
         outputs=[out],
@@ -233,13 +306,20 @@ def build():
         label=T("gan.examples"),
     )
     btn.click(gan_sample, [n, seed, recipe], [out], api_name="gan_sample")
+    # an example fills the controls and then shows their picture, so controls and picture never disagree
+    sample_examples.load_input_event.then(gan_sample, [n, seed, recipe], [out], api_visibility="private")
+    on_open(gan_sample, [n, seed, recipe], [out])
 
     gr.Markdown(T("gan.timeline_h"))
     gr.Markdown(T("gan.timeline_intro"))
     with gr.Row():
         tl_recipe = Radio(recipe_choices(), value="remedy", label=T("gan.recipe"), elem_id="gan-tl-recipe", scale=2)
         epoch = Slider(1, E, value=E, step=1, label=T("gan.epoch"), elem_id="gan-epoch", scale=4)
-        show = gr.Button(T("gan.show_btn"), elem_id="gan-timeline-button", scale=1)
+        with gr.Column(scale=1, min_width=160):
+            show = gr.Button(T("gan.show_btn"), elem_id="gan-timeline-button")
+            with gr.Row():
+                play = gr.Button(T("gan.play_btn"), size="sm", elem_id="gan-play-button")
+                stop = gr.Button(T("gan.stop_btn"), size="sm", elem_id="gan-stop-button")
     with gr.Row():
         with gr.Column(scale=1):
             gr.Markdown(T("gan.epoch_samples_h"))
@@ -256,7 +336,13 @@ def build():
         with gr.Column(scale=1):
             loss_plot = gr.LinePlot(label=T("gan.loss_plot"), color="series", elem_id="gan-loss-plot")
             d_plot = gr.LinePlot(label=T("gan.d_plot"), color="series", elem_id="gan-d-plot")
-    share_plot = gr.LinePlot(label=T("gan.share_plot"), color="series", elem_id="gan-share-plot")
+    share_plot = gr.Image(
+        label=T("gan.share_plot"),
+        show_label=False,  # the figure carries its own titles; a label would sit on top of them
+        format="png",
+        interactive=False,
+        elem_id="gan-share-plot",
+    )
     outs = [tl_img, loss_plot, d_plot, share_plot, summary]
     ex = sorted({1, min(60, E), E})  # the chapter shows epochs 1, 60 and 200
     show.click(gan_timeline, [epoch, tl_recipe], outs, api_name="gan_timeline")
@@ -274,3 +360,6 @@ def build():
     )
     # run_on_click would add a public-looking event; show the chosen epoch with a private one instead
     examples.load_input_event.then(gan_timeline, [epoch, tl_recipe], outs, api_visibility="private")
+    playing = play.click(gan_timeline_play, [tl_recipe], [epoch, *outs], api_visibility="private")
+    stop.click(None, None, None, cancels=[playing])
+    on_open(gan_timeline, [epoch, tl_recipe], outs)

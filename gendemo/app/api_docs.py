@@ -252,9 +252,9 @@ DOCS: dict[str, Doc] = {
         {
             "prompt": "What to draw, in English (Chinese digit and colour words are translated), e.g. 'a thick green "
             "three'; at most 300 characters; empty draws without a prompt.",
-            "sampler": "'ddim' (deterministic, 10 to 100 steps) or 'ddpm' (the chapter's reverse algorithm, all 1,000 "
-            "steps).",
-            "steps": "DDIM steps, 10 to 100 (DDPM ignores it).",
+            "sampler": "'ddim' (deterministic, 10 to 100 steps), 'dpmpp2m' (DPM-Solver++ 2M: deterministic, second "
+            "order, 10 to 100 steps) or 'ddpm' (the chapter's reverse algorithm, all 1,000 steps).",
+            "steps": "DDIM or DPM-Solver++ steps, 10 to 100 (DDPM ignores it).",
             "guidance": "Classifier-free guidance scale, 0 to 10: 0 ignores the prompt, 1 uses it plainly.",
             "seed": SEED,
             "n": "Number of images, 1 to 16.",
@@ -263,6 +263,45 @@ DOCS: dict[str, Doc] = {
             ("process", f"{IMAGE_OUT}: the noisy x_t (left) and the predicted clean image (right) at the last step"),
             ("result", f"{IMAGE_OUT}: the generated digits"),
             ("status", "Markdown: sampler, steps, guidance, seed and the prompt as encoded"),
+        ),
+    ),
+    "/noise_prediction": Doc(
+        "Shows what the diffusion network is trained to do (the forward algorithm's steps 3 to 6 on one digit): the "
+        "noise ε added to reach step t, the network's estimate ε̂ and the loss ‖ε̂ − ε‖², beside the trained model's "
+        "average loss against t over 64 test digits.",
+        {
+            "source": "'test' (an MNIST test digit, painted in the caption's colour) or 'image' (the given picture).",
+            "index": "Which MNIST test digit, 0 to 9999.",
+            "image": "A picture of a digit (any size or format), used when source is 'image'; prepared like the "
+            "training images.",
+            "caption": "The caption the network is given, in English (Chinese digit and colour words are translated); "
+            "empty gives the unconditional estimate. At most 300 characters.",
+            "t": "The step of the forward process, 1 to 1000 (1: almost clean, 1000: pure noise).",
+            "seed": "Seed of the noise ε; the same seed and settings give the same noise.",
+            "guidance": "Classifier-free guidance scale for ε̂, 0 to 10 (1: the conditional estimate training asks "
+            "for).",
+        },
+        (
+            ("panels", "gallery: x0, ε, x_t, ε̂ and ε̂ − ε, each captioned (noise drawn grey for 0, ±2 black/white)"),
+            ("summary", "Markdown: the loss for this digit and the average loss over the test digits at this t"),
+            ("curve", "line plot data: mean loss per number against t, without caption, with it, and guided (3)"),
+        ),
+    ),
+    "/reverse_step": Doc(
+        "Takes one step x_t → x_{t−1} of the chapter's reverse algorithm (DDPM) for one digit, taken apart: x_t, the "
+        "scaled noise estimate subtracted, the fresh noise σ_t·z added, x_{t−1} and the clean image ε̂ implies, with "
+        "the coefficients. The path from pure noise to step t is fixed by the seed, so any t can be asked for directly "
+        "(the app walks there first).",
+        {
+            "prompt": "What to draw, in English, e.g. 'a red seven'; at most 300 characters; empty draws without one.",
+            "seed": "Seed of x_T and of every fresh noise z; the same seed gives the same path.",
+            "guidance": "Classifier-free guidance scale, 0 to 10.",
+            "t": "The step to take, 1 to 1000 (from x_t to x_{t−1}).",
+        },
+        (
+            ("panels", "gallery: x_t, the subtracted term, the added noise (both magnified), x_{t−1} and x̂0"),
+            ("explanation", "Markdown: t, β_t, α_t, ᾱ_t, 1/√α_t, β_t/√(1−ᾱ_t), σ_t and the sizes of both parts"),
+            ("next_t", "the next step to take (t − 1; after the last step 1000 again)"),
         ),
     ),
     "/prompt_experiment": Doc(

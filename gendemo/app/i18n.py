@@ -73,6 +73,7 @@ TAB_MODULES = [
     "gendemo.app.ui.latent_tab",
     "gendemo.app.ui.noising_tab",
     "gendemo.app.ui.diffusion_tab",
+    "gendemo.app.ui.inside_tab",
     "gendemo.app.ui.prompts_tab",
     "gendemo.app.ui.classify_tab",
 ]

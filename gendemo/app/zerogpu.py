@@ -58,6 +58,9 @@ GPU_SECONDS = {
     "diffusion_generate": _diffusion_seconds,
     "prompt_experiment": 40,  # up to 8 prompt variants × 25 guided steps
     "img2img": 40,
+    "noise_prediction": 30,  # the first call also computes the loss curve: 17 steps t × 64 digits, twice
+    "reverse_step": 60,  # a step asked for directly at small t walks there from pure noise: up to 999 steps
+    "reverse_run": 90,  # up to all 1,000 steps of one digit
 }
 # handlers that never touch a model on the GPU (see the module's docstring); "<lambda>": the one-line glue between
 # components (a drawing's path to a preview), which no model is behind

@@ -28,7 +28,7 @@ from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, DEFAULT_STEPS, generate
 TAB_KEY = "gen.tab"
 MAX_N = 16
 MIN_STEPS, MAX_STEPS = 10, 100
-SAMPLER_CHOICES = ["ddim", "ddpm"]
+SAMPLER_CHOICES = ["ddim", "dpmpp2m", "ddpm"]
 
 STRINGS = {
     "en": {
@@ -42,7 +42,9 @@ STRINGS = {
             "network's noise estimate is removed. The left picture is the current noisy x_t, the right one the "
             "network's running guess of the clean image. **DDPM** is the chapter's reverse algorithm, all 1,000 steps "
             "with fresh noise each time (slow on a CPU — there is a Stop button); **DDIM** takes a deterministic "
-            "shortcut through 10–100 of the steps. *Guidance* pushes the result towards the prompt (0 ignores it, 1 "
+            "shortcut through 10–100 of the steps; **DPMPP2M** (DPM-Solver++ 2M) takes the same shortcut but also "
+            "uses the previous step's guess to bend its path, so few steps land closer to where many would. "
+            "*Guidance* pushes the result towards the prompt (0 ignores it, 1 "
             "uses it plainly, higher exaggerates it). The same seed always starts from the same noise, so the same "
             "settings give the same digits.\n\n"
             "**Try this:** keep the seed, change only the colour word of the prompt, and "
@@ -51,7 +53,7 @@ STRINGS = {
         "gen.prompt": "Prompt (English; Chinese digit/colour words are translated)",
         "gen.prompt_ph": "e.g. a thick green three",
         "gen.sampler": "Sampler",
-        "gen.steps": "DDIM steps (DDPM always runs all 1,000)",
+        "gen.steps": "Steps for DDIM and DPM-Solver++ (DDPM always runs all 1,000)",
         "gen.guidance": "Guidance scale",
         "gen.n": "Number of images",
         "gen.button": "Generate",
@@ -72,7 +74,9 @@ STRINGS = {
             "把它直接推到余弦调度里随机的第 t 步，再让网络猜出加进去的是哪份噪声。文字说明通过 all-MiniLM-L6-v2 "
             "文本编码器变成句子嵌入，再送进网络。采样则把这部“电影”倒着放：从纯噪声出发，每一步减去网络估计的噪声。"
             "左图是当前带噪的 x_t，右图是网络此刻对干净图像的猜测。**DDPM** 就是本章的反向算法，完整走 1000 步、"
-            "每步加入新的噪声（在 CPU 上较慢，可以点“停止”）；**DDIM** 用确定性的捷径只走其中 10–100 步。"
+            "每步加入新的噪声（在 CPU 上较慢，可以点“停止”）；**DDIM** 用确定性的捷径只走其中 10–100 步；"
+            "**DPMPP2M**（DPM-Solver++ 2M）走同样的捷径，但还会借助上一步的猜测修正路线，"
+            "所以步数少时也更接近多步的结果。"
             "*引导强度*把结果推向提示词（0 表示不看提示词，1 表示正常使用，更大则加以夸大）。"
             "相同的种子总是从相同的噪声出发，所以设置不变，数字也不变。\n\n"
             "**试一试**：固定种子，只改提示词里的颜色词，对比结果；再把引导强度调到 0 看看。"
@@ -80,7 +84,7 @@ STRINGS = {
         "gen.prompt": "提示词（英文；中文的数字和颜色词会被翻译）",
         "gen.prompt_ph": "例如：a thick green three 或 红色的七",
         "gen.sampler": "采样器",
-        "gen.steps": "DDIM 步数（DDPM 总是走完 1000 步）",
+        "gen.steps": "DDIM 与 DPM-Solver++ 的步数（DDPM 总是走完 1000 步）",
         "gen.guidance": "引导强度",
         "gen.n": "图片数量",
         "gen.button": "生成",
@@ -127,8 +131,8 @@ def diffusion_generate(
     n = as_int(n, tr("gen.n", lang), 1, MAX_N, lang)
     text, notes = dc.check_prompt(prompt, lang)
     dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
-    every = 5 if sampler == "ddim" else 50  # a frame every few steps: enough to watch, not enough to flood the page
-    k = steps if sampler == "ddim" else dm.schedule.T
+    every = 50 if sampler == "ddpm" else 5  # a frame every few steps: enough to watch, not enough to flood the page
+    k = dm.schedule.T if sampler == "ddpm" else steps
     for f in generate_stream(
         dm, enc, [text], n=n, steps=steps, guidance=guidance, seed=seed, sampler=sampler, every=every
     ):
@@ -199,6 +203,7 @@ def build():
             ["红色的七", "ddim", 25, 3.0, 0, 8],
             ["", "ddim", 25, 1.0, 3, 16],
             ["a yellow two", "ddpm", 25, 3.0, 0, 4],
+            ["a thin cyan nine", "dpmpp2m", 15, 3.0, 4, 8],
         ],
         inputs=inputs,
         outputs=outputs,

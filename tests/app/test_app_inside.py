@@ -1,0 +1,100 @@
+"""The "Inside diffusion" tab through gradio_client: /noise_prediction and /reverse_step, with bad input answered in the
+request's language."""
+
+import httpx
+import pytest
+from gradio_client import Client, handle_file
+from support import ROOT, need
+from support.fuzz_inputs import is_own_message
+
+from gendemo.core.paths import CHECKPOINT_DIR
+
+
+@pytest.fixture(scope="module", autouse=True)
+def diffusion_present():
+    need(
+        (CHECKPOINT_DIR / "diffusion.safetensors").exists(),
+        "diffusion checkpoint missing (python -m gendemo.train diffusion)",
+    )
+
+
+def test_noise_prediction_shows_the_pieces_and_the_curve(app_client):
+    panels, summary, curve = app_client.predict(api_name="/noise_prediction")
+    assert len(panels) == 5 and "t = 500" in summary and "‖ε̂ − ε‖²" in summary
+    table = curve["value"]  # the plot's data frame: step t, loss, and which of the three curves
+    col = table["columns"].index("series")
+    assert len({row[col] for row in table["data"]}) == 3 and len(table["data"]) == 3 * 17
+    # the same seed gives the same loss; another t another loss
+    again = app_client.predict("test", 0, None, "a red seven", 500, 0, 1.0, api_name="/noise_prediction")[1]
+    other = app_client.predict("test", 0, None, "a red seven", 20, 0, 1.0, api_name="/noise_prediction")[1]
+    assert again == summary and other != summary and "t = 20" in other
+    # an uploaded picture instead of a test digit
+    img = handle_file(str(ROOT / "examples" / "digit_7.png"))
+    panels, summary, _ = app_client.predict("image", 0, img, "", 900, 1, 0.0, api_name="/noise_prediction")
+    assert len(panels) == 5 and "unconditionally" in summary
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("test", 0, None, "a red seven", 0, 0, 1.0),
+        ("test", 0, None, "a red seven", 1001, 0, 1.0),
+        ("test", 0, None, "a red seven", "late", 0, 1.0),
+        ("test", 10_000, None, "a red seven", 500, 0, 1.0),
+        ("test", 0, None, "x" * 100_000, 500, 0, 1.0),
+        ("mine", 0, None, "a red seven", 500, 0, 1.0),
+        ("image", 0, None, "a red seven", 500, 0, 1.0),
+    ],
+)
+def test_noise_prediction_bad_input(app_client, args):
+    with pytest.raises(Exception) as e:
+        app_client.predict(*args, api_name="/noise_prediction")
+    assert is_own_message(str(e.value)), str(e.value)
+
+
+def test_reverse_step_walks_the_seeded_path(app_client):
+    panels, text, next_t = app_client.predict(api_name="/reverse_step")
+    assert len(panels) == 5 and next_t == 999 and "t = 1000 → 999" in text and "σ_t" in text
+    # asking for t = 998 directly walks there from pure noise; the explanation says so
+    panels, text, next_t = app_client.predict("a red seven", 0, 3.0, 998, api_name="/reverse_step")
+    assert next_t == 997 and "Walked 2 steps" in text
+    panels, text, next_t = app_client.predict("a red seven", 0, 3.0, 1, api_name="/reverse_step")
+    assert next_t == 1000 and "x₀ reached" in text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("a red seven", 0, 3.0, 0),
+        ("a red seven", 0, 3.0, 1001),
+        ("a red seven", 0, 3.0, "ten"),
+        ("a red seven", -1, 3.0, 1000),
+        ("a red seven", 0, 11, 1000),
+        ("x" * 100_000, 0, 3.0, 1000),
+    ],
+)
+def test_reverse_step_bad_input(app_client, args):
+    with pytest.raises(Exception) as e:
+        app_client.predict(*args, api_name="/reverse_step")
+    assert is_own_message(str(e.value)), str(e.value)
+
+
+def test_messages_come_in_the_requests_language(app_client):
+    zh = Client(app_client.base_url, verbose=False, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    with pytest.raises(Exception) as e:
+        zh.predict("a red seven", 0, 3.0, 0, api_name="/reverse_step")
+    assert "必须在 1 到 1000 之间" in str(e.value), str(e.value)
+    with pytest.raises(Exception) as e:
+        zh.predict("a red seven", "euler", 10, 3.0, 0, 1, api_name="/diffusion_generate")
+    assert "只能取以下值之一" in str(e.value) and "dpmpp2m" in str(e.value), str(e.value)
+    with pytest.raises(Exception) as e:
+        zh.predict("x" * 100_000, 0, 3.0, 1000, api_name="/reverse_step")
+    assert "提示词" in str(e.value), str(e.value)
+    _, text, _ = zh.predict("a red seven", 0, 3.0, 1000, api_name="/reverse_step")
+    assert "两部分的大小" in text
+    assert httpx.get(app_client.base_url).status_code == 200
+
+
+def test_diffusion_tab_offers_dpm_solver(app_client):
+    _, result, status = app_client.predict("a green two", "dpmpp2m", 10, 3.0, 7, 2, api_name="/diffusion_generate")
+    assert result and "DPMPP2M" in status and "10 reverse steps" in status

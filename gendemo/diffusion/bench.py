@@ -4,6 +4,7 @@ baseline measured in the same run (fp32 network; guidance as two separate networ
 from __future__ import annotations
 
 import statistics
+import time
 
 import torch
 
@@ -12,6 +13,54 @@ from gendemo.core.timing import timeit
 from gendemo.diffusion.model import load_diffusion
 from gendemo.diffusion.sampling import embed_prompts, generate, predict_eps
 from gendemo.diffusion.text import get_encoder
+
+# The solver comparison: the same four prompts, four images each, one batch of 16, the same seed for every sampler.
+SOLVER_PROMPTS = ("a red seven", "a thick green three", "a blue five", "a yellow two")
+SOLVER_RUNS = (("ddpm", 1000), ("ddim", 10), ("ddim", 25), ("dpmpp2m", 10), ("dpmpp2m", 15), ("dpmpp2m", 25))
+
+
+@torch.no_grad()
+def compare_solvers(model, encoder, judge, *, seed: int = 0, guidance: float = 3.0, runs=SOLVER_RUNS) -> list[dict]:
+    """DDPM (all T steps) against DDIM and DPM-Solver++ 2M at a few steps, from the same seed: seconds for the batch
+    of 16 and the classifier's judgement — the share of images showing the asked digit, the asked colour, and both."""
+    from gendemo.classifier.model import predict
+    from gendemo.diffusion.captions import DIGIT_WORDS, PALETTE_NAMES, name_colours
+
+    emb, texts = embed_prompts(model.net, encoder, list(SOLVER_PROMPTS))
+    n = 4
+    want_d = torch.tensor([next(i for i, w in enumerate(DIGIT_WORDS) if w in t) for t in texts]).repeat_interleave(n)
+    want_c = torch.tensor([next(i for i, c in enumerate(PALETTE_NAMES) if c in t) for t in texts]).repeat_interleave(n)
+    out = []
+    for sampler, steps in runs:
+        go = lambda sampler=sampler, steps=steps: generate(
+            model,
+            None,
+            [""] * len(texts),
+            n=n,
+            steps=steps,
+            guidance=guidance,
+            seed=seed,
+            sampler=sampler,
+            text_emb=emb,
+        )
+        go() if sampler != "ddpm" else None  # warm-up (DDPM is long enough to need none)
+        t0 = time.perf_counter()
+        imgs = go().cpu()
+        seconds = time.perf_counter() - t0
+        dev = next(judge.parameters()).device
+        got_d = predict(judge, imgs.to(dev))[0].argmax(1).cpu()
+        got_c = name_colours(imgs)
+        out.append(
+            {
+                "sampler": sampler,
+                "steps": steps,
+                "seconds": seconds,
+                "digit": (got_d == want_d).float().mean().item(),
+                "colour": (got_c == want_c).float().mean().item(),
+                "both": ((got_d == want_d) & (got_c == want_c)).float().mean().item(),
+            }
+        )
+    return out
 
 
 def run(quick: bool, row) -> None:
@@ -63,6 +112,22 @@ def run(quick: bool, row) -> None:
         statistics.median(t2) * 1000,
         "two separate passes",
     )
+    try:
+        from gendemo.classifier.model import load_classifier
+
+        judge, _ = load_classifier(device="cpu")
+    except CheckpointError as e:
+        print(f"[diffusion] solver comparison skipped: {e}")
+    else:
+        runs = SOLVER_RUNS if not quick else (("ddim", 10), ("dpmpp2m", 10))
+        for r in compare_solvers(model, enc, judge, runs=runs):
+            row(
+                "diffusion",
+                f"16 images ({len(SOLVER_PROMPTS)} prompts × 4), {r['sampler'].upper()} {r['steps']} steps, "
+                f"guidance 3; judged digit {r['digit']:.2f}, colour {r['colour']:.2f}, both {r['both']:.2f}",
+                r["seconds"],
+                "s",
+            )
     if not quick:
         td = timeit(
             lambda: generate(model, None, [""], n=1, sampler="ddpm", guidance=3.0, seed=0, text_emb=emb), 1, warmup=0

@@ -68,9 +68,11 @@ def add_diffusion(sub):
     src.add_argument("--prompts-file", default=None, help="one prompt a line; writes DIR/{i:03d}_{k:02d}.png")
     p.add_argument("--n", type=_n, default=8, help="images per prompt (default 8)")
     p.add_argument("--seed", type=seed, default=0, help="prompt i uses seed + i")
-    p.add_argument("--steps", type=_steps, default=25, help="DDIM steps (default 25; ddpm always runs all T)")
+    p.add_argument(
+        "--steps", type=_steps, default=25, help="DDIM / DPM-Solver++ steps (default 25; ddpm always runs all T)"
+    )
     p.add_argument("--guidance", type=float, default=3.0, help="classifier-free guidance scale (1 = plain conditional)")
-    p.add_argument("--sampler", choices=["ddim", "ddpm"], default="ddim")
+    p.add_argument("--sampler", choices=["ddim", "dpmpp2m", "ddpm"], default="ddim", help="dpmpp2m: DPM-Solver++ 2M")
     p.add_argument("--init", default=None, help="img2img: start from this image, noised")
     p.add_argument(
         "--strength",

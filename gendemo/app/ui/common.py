@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import math
 from collections.abc import Callable
@@ -64,7 +65,9 @@ def guarded(fn: Callable) -> Callable:
     files."""
 
     def translate(e, args, kwargs):
-        lang = lang_of(kwargs.get("request"))
+        # the request comes by keyword, or (handlers with a built signature, see on_open) as the last positional
+        req = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
+        lang = lang_of(req)
         if isinstance(e, gr.Error):
             return e
         if isinstance(e, BadImage):
@@ -249,24 +252,32 @@ def on_open(handler: Callable, inputs: list, outputs: list) -> None:
     kept: collections.OrderedDict = collections.OrderedDict()
     lock = threading.Lock()
     raw = getattr(handler, "__wrapped__", handler)  # the handler's body, returning PIL images (guarded converts)
+    n = len(inputs)
 
-    def opening(*args, request: gr.Request = None):
+    def opening(*args):
+        # Gradio passes the n input values and then the request, positionally (see the signature set below)
+        values, request = list(args[:n]), (args[n] if len(args) > n else None)
         lang = lang_of(request)
-        key = (lang, repr(args))
+        key = (lang, repr(values))
         with lock:
             hit = kept.get(key)
         if hit is None:
             fn = GPU_HANDLERS.get(handler.__name__)
             if fn is not None:  # ZeroGPU: the GPU is lent only inside the handler's spaces.GPU wrapper
-                hit = fn(*args, request=request)
+                hit = fn(*values, request=request)
             else:
-                hit = raw(*args, request=_Lang(lang))
+                hit = raw(*values, request=_Lang(lang))
             with lock:
                 kept[key] = hit
                 while len(kept) > OPEN_KEYS:
                     kept.popitem(last=False)
         return pil_outputs_to_files(hit)
 
-    opening = guarded(opening)
+    P = inspect.Parameter
+    params = [P(f"value{i}", P.POSITIONAL_OR_KEYWORD, default=None) for i in range(n)]
+    opening.__signature__ = inspect.Signature(
+        [*params, P("request", P.POSITIONAL_OR_KEYWORD, default=None, annotation=gr.Request)]
+    )
+    opening.__annotations__ = {"request": gr.Request}  # Gradio finds the request parameter by its type hint
     root = gr.context.Context.root_block
-    root.load(opening, inputs, outputs, api_visibility="private", queue=False, show_progress="hidden")
+    root.load(guarded(opening), inputs, outputs, api_visibility="private", queue=False, show_progress="hidden")

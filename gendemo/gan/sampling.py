@@ -17,6 +17,7 @@ def noise(n: int, dim: int, seed: int) -> torch.Tensor:
 def generate(g: Generator, z: torch.Tensor, batch: int = 2000) -> torch.Tensor:
     """(N, noise) → (N, 1, 28, 28) in [0, 1], in batches: the 1024-wide layer of 10,000 digits at once is 40 MB."""
     dev = next(g.parameters()).device
+    z = z.reshape(-1, z.shape[-1])  # one vector (noise,) counts as a batch of one
     out = [g(z[i : i + batch].to(dev, torch.float32)).float() for i in range(0, len(z), batch)]
     return (torch.cat(out) + 1) / 2  # tanh range → [0, 1]
 

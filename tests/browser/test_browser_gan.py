@@ -132,3 +132,37 @@ def test_gan_tab_opens_with_its_pictures_and_plays_the_run(browser, app_client, 
         )
     finally:
         shot(page, f"gan_opened_{locale}")
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_gan_family_tabs_open_with_content(browser, app_client, locale):
+    """#12 item 14: every GAN-family tab shows its default result without a click (tables with real headers, not
+    "1 2 3"), and the default interpolation goes between two different digits (item 15)."""
+    need_gan("gan.safetensors", "cgan.safetensors", "gan_directions.safetensors")
+    page = open_page(browser, app_client.base_url, locale)
+    tabs = {
+        "en-US": ["Mode collapse", "Conditional GAN", "Latent space", "Ask the discriminator"],
+        "zh-CN": ["模式坍塌", "条件 GAN", "潜在空间", "问问判别器"],
+    }
+    try:
+        names = tabs[locale]
+        expected = {
+            0: ["#mc-compare img", "#mc-grouped img", "#mc-trajectory img"],
+            1: ["#cgan-samples img"],
+            2: ["#walk-out img", "#grid-out img", "#path-out img", "#vec-out img", "#interp-out img", "#dir-strip img"],
+            3: ["#disc-lineup img"],
+        }
+        for i, name in enumerate(names):
+            page.get_by_role("tab", name=name, exact=True).click()
+            for sel in expected[i]:
+                img = page.locator(sel).first
+                img.wait_for(state="visible")
+                assert image_is_not_blank(element_png(img)), sel
+        page.get_by_role("tab", name=names[0], exact=True).click()
+        header = page.locator("#mc-table thead").inner_text()
+        assert "KL" in header and "1\n2\n3" not in header
+        page.get_by_role("tab", name=names[2], exact=True).click()
+        norms = page.locator("#interp-norms").inner_text()
+        assert norms.strip(), "the interpolation opened without its lengths"
+    finally:
+        shot(page, f"gan_family_opened_{locale}")

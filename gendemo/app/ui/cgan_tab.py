@@ -6,7 +6,7 @@ import gradio as gr
 import torch
 
 from gendemo.app.i18n import lang_of, tr
-from gendemo.app.ui.common import Dropdown, Number, Slider, T, as_int, as_seed, example_caching, guarded, model
+from gendemo.app.ui.common import Dropdown, Number, Slider, T, as_int, as_seed, example_caching, guarded, model, on_open
 from gendemo.app.ui.gan_common import judge
 from gendemo.core.images import to_pil_grid
 from gendemo.gan.sampling import generate_cond, noise, sample_cgan
@@ -123,7 +123,7 @@ def build():
                 elem_classes=["gd-pixel"],
             )
             report = gr.Markdown(elem_id="cgan-report")
-    gr.Examples(
+    examples = gr.Examples(
         [["all", 10, 0], ["3", 64, 1], ["8", 64, 2]],
         inputs=[digit, n, seed],
         outputs=[out, report],
@@ -134,3 +134,5 @@ def build():
         label=T("gan.examples"),
     )
     btn.click(cgan_sample, [digit, n, seed], [out, report], api_name="cgan_sample")
+    examples.load_input_event.then(cgan_sample, [digit, n, seed], [out, report], api_visibility="private")
+    on_open(cgan_sample, [digit, n, seed], [out, report])

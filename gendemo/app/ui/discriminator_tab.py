@@ -19,6 +19,7 @@ from gendemo.app.ui.common import (
     as_seed,
     guarded,
     model,
+    on_open,
     path_of,
 )
 from gendemo.app.ui.gan_common import snapshot_epochs
@@ -322,3 +323,4 @@ def build():
     )
     line_ins = [which, label, epoch, seed]
     line_btn.click(discriminate_lineup, line_ins, [gallery, line_txt], api_name="discriminate_lineup")
+    on_open(discriminate_lineup, line_ins, [gallery, line_txt])

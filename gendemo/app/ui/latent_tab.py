@@ -20,6 +20,7 @@ from gendemo.app.ui.common import (
     example_caching,
     guarded,
     model,
+    on_open,
 )
 from gendemo.app.ui.gan_common import judge
 from gendemo.core.images import to_pil, to_pil_grid
@@ -358,7 +359,7 @@ def latent_seed_vector(seed=0, request: gr.Request = None):
 
 
 @guarded
-def latent_interp(seed_a=0, seed_b=1, k=9, request: gr.Request = None):
+def latent_interp(seed_a=1, seed_b=2, k=9, request: gr.Request = None):
     lang = lang_of(request)
     a = as_seed(seed_a, lang)
     b = as_seed(seed_b, lang)
@@ -464,7 +465,7 @@ def build():
                 elem_classes=["gd-pixel"],
             )
             w_txt = gr.Markdown(elem_id="walk-reads")
-    gr.Examples(
+    walk_examples = gr.Examples(
         [[WALK_SEED, 2, 9], [WALK_SEED, 2, 17], [0, 2, 9], [5, 0, 9]],
         inputs=[w_seed, w_dim, w_k],
         outputs=[w_out, w_txt],
@@ -476,6 +477,8 @@ def build():
     )
     w_btn.click(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_name="latent_walk")
     w_dim.release(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_visibility="private")
+    walk_examples.load_input_event.then(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_visibility="private")
+    on_open(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt])
 
     gr.Markdown(T("latent.grid_h"))
     with gr.Row():
@@ -496,6 +499,7 @@ def build():
                 height=520,
             )
     g_btn.click(latent_grid, [g_seed, g_dx, g_dy, g_k, g_span], [g_out], api_name="latent_grid")
+    on_open(latent_grid, [g_seed, g_dx, g_dy, g_k, g_span], [g_out])
 
     gr.Markdown(T("latent.path_h"))
     gr.Markdown(T("latent.path_intro"))
@@ -509,6 +513,7 @@ def build():
     )
     p_txt = gr.Markdown(elem_id="path-reads")
     p_btn.click(latent_path, [g_seed, g_dx, g_dy, p_from, p_to, p_k], [p_out, p_txt], api_name="latent_path")
+    on_open(latent_path, [g_seed, g_dx, g_dy, p_from, p_to, p_k], [p_out, p_txt])
 
     gr.Markdown(T("latent.vec_h"))
     gr.Markdown(T("latent.vec_intro"))
@@ -538,6 +543,7 @@ def build():
     v_load.click(latent_seed_vector, [v_seed], sliders, api_visibility="private", queue=False)
     api_btn = gr.Button(T("common.run"), visible=False)  # the public endpoint first, so that it gets the plain name
     api_btn.click(latent_vector, sliders, v_outs, api_name="latent_vector")
+    on_open(latent_vector, sliders, v_outs)
     for sl in sliders:
         sl.change(latent_vector, sliders, v_outs, api_visibility="private", trigger_mode="always_last")
 
@@ -545,8 +551,8 @@ def build():
     gr.Markdown(T("latent.interp_intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            i_a = Number(value=0, precision=0, label=T("latent.seed_a"), elem_id="interp-a")
-            i_b = Number(value=1, precision=0, label=T("latent.seed_b"), elem_id="interp-b")
+            i_a = Number(value=1, precision=0, label=T("latent.seed_a"), elem_id="interp-a")
+            i_b = Number(value=2, precision=0, label=T("latent.seed_b"), elem_id="interp-b")
             i_k = Slider(2, K_MAX_INTERP, value=9, step=1, label=T("latent.k_interp"), elem_id="interp-k")
             i_btn = gr.Button(T("latent.interp_btn"), variant="primary", elem_id="interp-button")
         with gr.Column(scale=3):
@@ -559,6 +565,7 @@ def build():
             )
             i_txt = gr.Markdown(elem_id="interp-norms")
     i_btn.click(latent_interp, [i_a, i_b, i_k], [i_out, i_txt], api_name="latent_interpolate")
+    on_open(latent_interp, [i_a, i_b, i_k], [i_out, i_txt])
 
     gr.Markdown(T("latent.dir_h"))
     gr.Markdown(T("latent.dir_intro"))
@@ -592,7 +599,7 @@ def build():
     d_table = gr.Dataframe(label=T("latent.dir_table"), interactive=False, elem_id="dir-table")
     d_outs = [d_out, d_strip, d_table, d_sum]
     d_ins = [d_attr, d_seed, d_alpha, d_keep]
-    gr.Examples(
+    direction_examples = gr.Examples(
         [["thickness", 0, 3.0, "none"], ["slant", 1, -3.0, "none"], ["digit7", 2, 3.0, "thickness"]],
         inputs=d_ins,
         outputs=d_outs,
@@ -604,3 +611,5 @@ def build():
     )
     d_btn.click(latent_direction, d_ins, d_outs, api_name="latent_direction")
     d_alpha.release(latent_direction, d_ins, d_outs, api_visibility="private")
+    direction_examples.load_input_event.then(latent_direction, d_ins, d_outs, api_visibility="private")
+    on_open(latent_direction, d_ins, d_outs)

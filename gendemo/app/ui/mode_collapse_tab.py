@@ -23,6 +23,7 @@ from gendemo.app.ui.common import (
     example_caching,
     guarded,
     model,
+    on_open,
 )
 from gendemo.app.ui.gan_common import (
     RECIPE_ROWS,
@@ -497,7 +498,7 @@ def build():
         )
     outs = [compare, table, summary, grouped, unsure, traj, traj_text]
     ins = [source, n, seed, recipe]
-    gr.Examples(
+    examples = gr.Examples(
         [["final", 1000, 0, "remedy"], ["final", 10000, 0, "chapter"]]
         + [[str(e), 1000, 0, "chapter"] for e in epochs[:1]],
         inputs=ins,
@@ -510,3 +511,6 @@ def build():
         label=T("gan.examples"),
     )
     btn.click(mode_collapse, ins, outs, api_name="mode_collapse")
+    # an example fills the controls and then counts, so the controls never disagree with the pictures
+    examples.load_input_event.then(mode_collapse, ins, outs, api_visibility="private")
+    on_open(mode_collapse, ins, outs)

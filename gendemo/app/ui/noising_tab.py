@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from gendemo.app.i18n import lang_of, tr
-from gendemo.app.ui.common import ImageInput, Number, Slider, T, as_int, as_seed, example_caching, guarded
+from gendemo.app.ui.common import ImageInput, Number, Slider, T, as_int, as_seed, example_caching, guarded, on_open
 from gendemo.core.images import open_image, to_pil_grid
 from gendemo.core.paths import EXAMPLES
 from gendemo.diffusion.figures import noising_rows, schedule_curves
@@ -160,7 +160,7 @@ def build():
                 alpha_plot = gr.LinePlot(label=T("noise.alpha_plot"), height=240, elem_id="noise-alpha")
                 snr_plot = gr.LinePlot(label=T("noise.snr_plot"), height=240, elem_id="noise-snr")
     outputs = [rows, caption, alpha_plot, snr_plot]
-    gr.Examples(
+    examples = gr.Examples(
         examples=[
             [str(DEFAULT_IMAGE), 9, 0],
             [str(EXAMPLES / "digit_7.png"), 9, 0],
@@ -173,3 +173,5 @@ def build():
         api_visibility="private",
     )
     button.click(noising, [image, steps, seed], outputs, api_name="noising")
+    examples.load_input_event.then(noising, [image, steps, seed], outputs, api_visibility="private")
+    on_open(noising, [image, steps, seed], outputs)

@@ -181,9 +181,8 @@ def ddpm_step(
     # estimate, (x_t − β_t/√(1−ᾱ_t)·ε̂)/√α_t. Where x̂0 was clipped (or replaced by the data mean), ε̂ is replaced by
     # the noise that the clipped x̂0 implies, which gives the posterior mean for that x̂0 exactly. (This form also
     # avoids β_t/(1−ᾱ_t) at t = 1, where 1 − ᾱ_1 is a float32 difference of numbers near 1.)
-    eps_eff = torch.where(
-        x0 == predict_x0(sched, x_t, t, eps, "never"), eps, (x_t - math.sqrt(ab_t) * x0) / math.sqrt(1 - ab_t)
-    )
+    raw = (x_t - math.sqrt(1 - ab_t) * eps) / math.sqrt(ab_t)  # x̂0 as predict_x0 computes it before any clip or floor
+    eps_eff = torch.where(x0 == raw, eps, (x_t - math.sqrt(ab_t) * x0) / math.sqrt(1 - ab_t))
     inv, eps_coef = 1 / math.sqrt(alpha), beta / math.sqrt(1 - ab_t)
     removed = (inv * eps_coef) * eps_eff
     sigma = math.sqrt(beta * (1 - ab_p) / (1 - ab_t))  # the posterior's variance σ_t² = β_t(1−ᾱ_{t−1})/(1−ᾱ_t)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from gendemo.diffusion.objective import loss_curve, noise_prediction
-from gendemo.diffusion.sampling import ddim_timesteps, ddpm_step, ddpm_walk, reverse_process
+from gendemo.diffusion.sampling import DATA_MEAN, ddim_timesteps, ddpm_step, ddpm_walk, reverse_process
 from gendemo.diffusion.schedules import make_schedule
 
 T = 1000
@@ -52,6 +52,14 @@ def test_ddpm_step_is_the_chapters_formula(schedule):
         assert torch.allclose(st.inv_sqrt_alpha * x - st.removed + st.noise, st.x_prev, atol=1e-5)
         assert torch.allclose(st.removed, st.inv_sqrt_alpha * st.eps_coef * eps, atol=1e-4, rtol=1e-4)
     assert torch.equal(ddpm_step(s, x, 1, eps, z).noise, torch.zeros_like(x))  # no fresh noise on x_1 → x_0
+    if schedule == "cosine":  # at t = T (ᾱ_T ≈ 2e-9) x̂0 is the data mean, and the step is the posterior for that x̂0
+        st = ddpm_step(s, x, T, eps, z)
+        assert torch.all(st.x0 == DATA_MEAN)
+        ab_p, b = float(s.alpha_bar(T - 1)), float(s.beta(T))
+        mean = (math.sqrt(ab_p) * b / (1 - float(s.alpha_bar(T)))) * st.x0 + (
+            math.sqrt(float(s.alpha(T))) * (1 - ab_p) / (1 - float(s.alpha_bar(T)))
+        ) * x
+        assert torch.allclose(st.x_prev - st.noise, mean, atol=1e-3), (st.x_prev - st.noise - mean).abs().max()
     for bad in (0, T + 1):
         with pytest.raises(ValueError, match="t must be between 1"):
             ddpm_step(s, x, bad, eps, z)

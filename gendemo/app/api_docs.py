@@ -328,12 +328,14 @@ DOCS: dict[str, Doc] = {
             "strength": "Share of the noise schedule applied, 0 to 1: 0 keeps the image, 1 ignores it.",
             "seed": SEED,
             "n": "Variations, 1 to 8.",
+            "sampler": "'ddim' (default), 'dpmpp2m' (DPM-Solver++ 2M) or 'ddpm' (the chapter's reverse algorithm: "
+            "every step from t = strength·1000 down, with fresh noise).",
         },
         (
             ("seen", f"{IMAGE_OUT}: the image as the model takes it (28×28)"),
             ("start", f"{IMAGE_OUT}: after adding noise, where the reverse process starts"),
             ("redrawn", f"{IMAGE_OUT}: the redrawn variations"),
-            ("status", "Markdown: the strength as a step of the schedule and the share of the image kept"),
+            ("status", "Markdown: the strength as a step of the schedule, the sampler and the share of the image kept"),
         ),
     ),
     "/classify": Doc(

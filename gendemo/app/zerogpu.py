@@ -40,6 +40,12 @@ def _diffusion_seconds(*args, **kwargs) -> int:
     return 90 if str(sampler).strip().lower() == "ddpm" else 40
 
 
+def _img2img_seconds(*args, **kwargs) -> int:
+    # (image, drawing, prompt, strength, seed, n, sampler): DDPM walks up to all 1,000 steps for up to 8 images
+    sampler = kwargs.get("sampler", args[6] if len(args) > 6 else "ddim")
+    return 90 if str(sampler).strip().lower() == "ddpm" else 40
+
+
 # handler name → seconds (or a function of the handler's arguments) for spaces.GPU
 GPU_SECONDS = {
     "classify": QUICK,
@@ -57,7 +63,7 @@ GPU_SECONDS = {
     "discriminate_lineup": QUICK,
     "diffusion_generate": _diffusion_seconds,
     "prompt_experiment": 40,  # up to 8 prompt variants × 25 guided steps
-    "img2img": 40,
+    "img2img": _img2img_seconds,
     "noise_prediction": 30,  # the first call also computes the loss curve: 17 steps t × 64 digits, twice
     "reverse_step": 60,  # a step asked for directly at small t walks there from pure noise: up to 999 steps
     "reverse_run": 90,  # up to all 1,000 steps of one digit

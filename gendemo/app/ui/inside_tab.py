@@ -30,7 +30,7 @@ from gendemo.diffusion.captions import DIGIT_WORDS, PALETTE, PALETTE_NAMES, colo
 from gendemo.diffusion.init_image import prepare_init
 from gendemo.diffusion.objective import loss_curve
 from gendemo.diffusion.objective import noise_prediction as predict_noise
-from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, ddpm_walk, embed_prompts, to_unit_range
+from gendemo.diffusion.sampling import ALPHA_BAR_FLOOR, DEFAULT_GUIDANCE, ddpm_walk, embed_prompts, to_unit_range
 from gendemo.diffusion.schedules import DEFAULT_T
 
 TAB_KEY = "ins.tab"
@@ -114,6 +114,10 @@ STRINGS = {
         ),
         "ins.step_done": "x₀ reached: that is the generated digit. The next Step starts again from pure noise "
         "(t = {T}).",
+        "ins.step_floor": (
+            "Here almost no signal is left (ᾱ_t < 10⁻⁶): dividing by √ᾱ_t would blow the network's tiny errors up, so "
+            "the sampler takes the average training image as x̂₀ and subtracts the noise that fits it instead of ε̂."
+        ),
         "ins.step_walked": "Walked {k} steps from pure noise to reach t = {t} (same seed, same path).",
     },
     "zh-CN": {
@@ -184,6 +188,10 @@ STRINGS = {
             "两部分的大小（均方根）：减去 {rm:.4f}，加入 {rn:.4f}。"
         ),
         "ins.step_done": "已到达 x₀：这就是生成的数字。再点“走一步”会从纯噪声（t = {T}）重新开始。",
+        "ins.step_floor": (
+            "这里几乎不剩信号（ᾱ_t < 10⁻⁶）：除以 √ᾱ_t 会把网络的微小误差无限放大，"
+            "所以采样器把训练图像的平均值当作 x̂₀，减去与它相符的噪声，而不是 ε̂ 本身。"
+        ),
         "ins.step_walked": "为了到达 t = {t}，先从纯噪声走了 {k} 步（种子相同，路径相同）。",
     },
 }
@@ -353,6 +361,8 @@ def _step_text(dm, st, parts, lang, extra=()):
         rm=rm,
         rn=rn,
     )
+    if float(s.alpha_bar(st.t)) < ALPHA_BAR_FLOOR:
+        extra = [tr("ins.step_floor", lang), *extra]
     return "\n\n".join([text, *extra])
 
 

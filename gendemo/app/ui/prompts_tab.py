@@ -34,6 +34,7 @@ TAB_KEY = "pr.tab"
 MODES = ["permute", "colour"]
 MAX_VARIANTS = 8
 MAX_N_IMG = 8
+I2I_SAMPLERS = ["ddim", "dpmpp2m", "ddpm"]
 
 STRINGS = {
     "en": {
@@ -74,13 +75,14 @@ STRINGS = {
         "pr.i2i_prompt": "Prompt for the redrawing",
         "pr.strength": "Strength (share of the noise schedule applied)",
         "pr.n": "Variations",
+        "pr.sampler": "Sampler (DDPM walks every step from t down, with fresh noise)",
         "pr.i2i_button": "Redraw",
         "pr.seen": "Your image as the model takes it (28×28)",
         "pr.start": "After adding noise (where the reverse process starts)",
         "pr.i2i_result": "Redrawn",
         "pr.i2i_status": (
-            "Strength {s:.2f}: noised to step t = {t} of {T}, then {k} DDIM steps back to t = 0 (DreamStudio would "
-            "call this {keep:.0f} % image)."
+            "Strength {s:.2f}: noised to step t = {t} of {T}, then {k} {sampler} steps back to t = 0 (DreamStudio "
+            "would call this {keep:.0f} % image)."
         ),
         "pr.err.no_image": "Please draw a digit or upload an image for img2img.",
     },
@@ -118,12 +120,13 @@ STRINGS = {
         "pr.i2i_prompt": "重画时使用的提示词",
         "pr.strength": "强度（施加噪声调度的比例）",
         "pr.n": "变体数量",
+        "pr.sampler": "采样器（DDPM 从 t 起逐步往回走，每步加入新的噪声）",
         "pr.i2i_button": "重画",
         "pr.seen": "模型接收到的图像（28×28）",
         "pr.start": "加噪之后（反向过程的起点）",
         "pr.i2i_result": "重画结果",
         "pr.i2i_status": (
-            "强度 {s:.2f}：先加噪到第 t = {t} 步（共 {T} 步），再用 {k} 步 DDIM 回到 t = 0（在 DreamStudio "
+            "强度 {s:.2f}：先加噪到第 t = {t} 步（共 {T} 步），再用 {k} 步 {sampler} 回到 t = 0（在 DreamStudio "
             "里相当于保留 {keep:.0f}% 原图）。"
         ),
         "pr.err.no_image": "请先画一个数字或上传一张图片，才能进行图生图。",
@@ -239,10 +242,12 @@ def img2img(
     strength=0.5,
     seed=0,
     n=4,
+    sampler="ddim",
     request: gr.Request = None,
     progress=gr.Progress(),
 ):
     lang = lang_of(request)
+    sampler = as_choice(sampler, I2I_SAMPLERS, tr("pr.sampler", lang), lang)
     strength = as_float(strength, tr("pr.strength", lang), 0.0, 1.0, lang)
     seed = as_seed(seed, lang)
     n = as_int(n, tr("pr.n", lang), 1, MAX_N_IMG, lang)
@@ -256,7 +261,17 @@ def img2img(
     seen = to_pil_grid(x[None], nrow=1, scale=6, pad=0)
     start, final, k = None, None, 0
     for f in img2img_stream(
-        dm, enc, x, text, strength=strength, n=n, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANCE, seed=seed, every=1
+        dm,
+        enc,
+        x,
+        text,
+        strength=strength,
+        n=n,
+        steps=DEFAULT_STEPS,
+        guidance=DEFAULT_GUIDANCE,
+        seed=seed,
+        sampler=sampler,
+        every=1,
     ):
         if start is None:  # the first frame's x_t: the noised image the reverse process starts from
             start = to_pil_grid(f.x_t[:1], nrow=1, scale=6, pad=0)
@@ -266,7 +281,16 @@ def img2img(
             final = f.x0
     status = " ".join(
         [
-            tr("pr.i2i_status", lang, s=strength, t=int(round(strength * T_)), T=T_, k=k, keep=100 * (1 - strength)),
+            tr(
+                "pr.i2i_status",
+                lang,
+                s=strength,
+                t=int(round(strength * T_)),
+                T=T_,
+                k=k,
+                sampler=sampler.upper(),
+                keep=100 * (1 - strength),
+            ),
             *notes,
         ]
     )
@@ -357,6 +381,7 @@ def build():
             with gr.Row():
                 i_seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="pr-i2i-seed")
                 i_n = Slider(1, MAX_N_IMG, value=4, step=1, label=T("pr.n"), elem_id="pr-n")
+            i_sampler = Radio(I2I_SAMPLERS, value="ddim", label=T("pr.sampler"), elem_id="pr-sampler")
             i_button = gr.Button(T("pr.i2i_button"), variant="primary", elem_id="pr-i2i-button")
         with gr.Column(scale=2):
             with gr.Row():
@@ -384,12 +409,14 @@ def build():
                 elem_classes=["gd-pixel"],
             )
             i_status = gr.Markdown(elem_id="pr-i2i-status")
-    i_inputs, i_outputs = [image, drawing, i_prompt, strength, i_seed, i_n], [seen, start, result, i_status]
+    i_inputs = [image, drawing, i_prompt, strength, i_seed, i_n, i_sampler]
+    i_outputs = [seen, start, result, i_status]
     gr.Examples(
         [
-            [str(EXAMPLES / "blurry_4.png"), None, "a white four", 0.4, 0, 4],
-            [str(EXAMPLES / "digit_7.png"), None, "a thick purple seven", 0.6, 1, 4],
-            [str(EXAMPLES / "digit_3_photo.png"), None, "an orange eight", 0.8, 2, 4],
+            [str(EXAMPLES / "blurry_4.png"), None, "a white four", 0.4, 0, 4, "ddim"],
+            [str(EXAMPLES / "digit_7.png"), None, "a thick purple seven", 0.6, 1, 4, "ddim"],
+            [str(EXAMPLES / "digit_3_photo.png"), None, "an orange eight", 0.8, 2, 4, "ddim"],
+            [str(EXAMPLES / "blurry_4.png"), None, "a white four", 0.3, 0, 4, "ddpm"],
         ],
         inputs=i_inputs,
         outputs=i_outputs,

@@ -99,6 +99,12 @@ def main(argv=None):
         # Only once the page is served: load the models in the background, so no request pays for a load and the
         # start is not slowed by importing the text encoder.
         REGISTRY.warm()  # the catalog's warm list
+        import threading
+
+        from gendemo.app.ui.common import warm_openers
+
+        # then what each tab shows when a page opens, in both languages, one at a time
+        threading.Thread(target=warm_openers, name="gendemo-warm-openers", daemon=True).start()
     demo.block_thread()
 
 

@@ -46,6 +46,9 @@ def app_client(tmp_path_factory):
         quiet=True,
         **app_module.launch_kwargs(mcp=True),
     )
+    from gendemo.app.ui.common import warm_openers
+
+    warm_openers()  # as python app.py does after launch: pages then open from kept results
     client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=str(tmp_path_factory.mktemp("client")))
     client.base_url = f"http://127.0.0.1:{port}/"
     yield client

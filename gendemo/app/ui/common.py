@@ -232,6 +232,7 @@ def path_of(value):
 
 OPEN_KEYS = 4  # results kept per opening handler: the defaults in two languages, and a little slack
 GPU_HANDLERS: dict[str, Callable] = {}  # on ZeroGPU, zerogpu.prepare puts each handler's spaces.GPU wrapper here
+OPENERS: list[tuple[Callable, list]] = []  # (opening, its inputs' default values), for warm_openers
 
 
 class _Lang:
@@ -279,5 +280,21 @@ def on_open(handler: Callable, inputs: list, outputs: list) -> None:
         [*params, P("request", P.POSITIONAL_OR_KEYWORD, default=None, annotation=gr.Request)]
     )
     opening.__annotations__ = {"request": gr.Request}  # Gradio finds the request parameter by its type hint
+    OPENERS.append((opening, [getattr(c, "value", None) for c in inputs]))
     root = gr.context.Context.root_block
     root.load(guarded(opening), inputs, outputs, api_visibility="private", queue=False, show_progress="hidden")
+
+
+def warm_openers(langs=("en", "zh-CN")) -> int:
+    """Compute every tab's opening result for each language, one after another (the server calls this in the
+    background after launch): the first visitor's page then opens from kept results, instead of a dozen handlers
+    competing for the CPU at once. Returns how many were computed; a failure is logged and left to the page."""
+    done = 0
+    for opening, defaults in list(OPENERS):
+        for lang in langs:
+            try:
+                opening(*defaults, _Lang(lang))
+                done += 1
+            except Exception:  # noqa: BLE001 — the tab will say what is wrong when it opens
+                log.warning("opening result of %s not computed", opening.__name__, exc_info=True)
+    return done

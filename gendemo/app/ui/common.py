@@ -291,6 +291,8 @@ def warm_openers(langs=("en", "zh-CN")) -> int:
     competing for the CPU at once. Returns how many were computed; a failure is logged and left to the page."""
     done = 0
     for opening, defaults in list(OPENERS):
+        if any(isinstance(v, dict) for v in defaults):
+            continue  # a file input: the page sends its cached copy's path, which only the page knows
         for lang in langs:
             try:
                 opening(*defaults, _Lang(lang))

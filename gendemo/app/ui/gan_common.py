@@ -122,30 +122,30 @@ def snapshot_epochs(recipe: str = "remedy") -> list[int]:
 
 
 def new_figure(figsize=(9.6, 4.0)):
-    """A matplotlib figure that can write Chinese (the first CJK font installed; boxes where there is none)."""
+    """A matplotlib figure (two axes side by side) that can write Chinese (the first CJK font installed; boxes where
+    there is none). Built without pyplot: pyplot keeps global state, and handlers draw from several threads at once
+    (two queue workers, the opening results computed in the background)."""
     import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["font.sans-serif"] = [*CJK_FONTS, "DejaVu Sans"]
-    return plt.subplots(1, 2, figsize=figsize, dpi=80)
+    matplotlib.rcParams["font.sans-serif"] = [*CJK_FONTS, "DejaVu Sans"]
+    fig = Figure(figsize=figsize, dpi=80)
+    return fig, tuple(fig.subplots(1, 2))
 
 
 def figure_image(fig):
     """The finished figure as a PIL image (plots drawn as pictures stay readable when streamed or cached)."""
     import warnings
 
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
+    canvas = FigureCanvasAgg(fig)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing")
         fig.tight_layout()
-        fig.canvas.draw()
-    img = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
-    plt.close(fig)
-    return img
+        canvas.draw()
+    return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy())
 
 
 def long_frame(x: np.ndarray, series: dict[str, np.ndarray], xname: str = "x", yname: str = "y", sname: str = "series"):

@@ -254,15 +254,15 @@ def _curves(rep: Report, lang):
     """One picture with four panels: the shares now, KL over the run, both losses, D's verdicts. Drawn as an image:
     Gradio's native plots lose their lines when a stream updates them (seen with 6.31)."""
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     h = rep.history
     x = np.asarray(h["step"], np.float64)
-    # Chinese labels need a CJK font; the first one installed is used (boxes where there is none).
-    plt.rcParams["font.sans-serif"] = [*CJK_FONTS, "DejaVu Sans"]
-    fig, ax = plt.subplots(2, 2, figsize=(9.6, 6.0), dpi=80)
+    # Chinese labels need a CJK font; the first one installed is used (boxes where there is none). No pyplot: its global
+    # state is not safe when several handlers draw at once (gan_common.new_figure).
+    matplotlib.rcParams["font.sans-serif"] = [*CJK_FONTS, "DejaVu Sans"]
+    fig = Figure(figsize=(9.6, 6.0), dpi=80)
+    ax = fig.subplots(2, 2)
     (a_share, a_kl), (a_loss, a_d) = ax
     a_share.bar(range(10), 100 * np.asarray(rep.shares, np.float64), color="#6366f1")
     a_share.set(xticks=range(10), ylim=(0, 100), xlabel=tr("live.x_digit", lang), ylabel=tr("live.y_share", lang))

@@ -32,6 +32,8 @@ API = {
     "diffusion_generate",
     "prompt_experiment",
     "img2img",
+    "noise_prediction",
+    "reverse_step",
     "gan_live",
     "gan_live_step",
     "enhance",

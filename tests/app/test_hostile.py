@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support import free_port
 
 from gendemo.app import limits
 
@@ -28,44 +27,27 @@ def test_one_request_carries_at_most_one_files_worth(app_client):
 
 
 def test_queue_full_answers_in_the_visitors_language():
-    """A one-place queue with one slow call running and one waiting: the next join is turned away — with the app's
-    sentence, translated, and a status the page shows as it is (429) or that API clients know (503)."""
-    import threading
+    """Gradio answers a join to a full queue with 503 and "Queue is full. Max size is …", which its page replaces with a
+    fixed English sentence. Through the middleware: the page (a browser fetch, Sec-Fetch-Mode set) gets 429 with the
+    app's sentence in its language, which the page shows as it is; API clients keep 503, with the sentence as detail.
+    Every other answer passes unchanged."""
+    from starlette.testclient import TestClient
 
-    import gradio as gr
-    from gradio_client import Client
+    async def gradio_like(scope, receive, send):
+        full = scope["path"].endswith("/queue/join")
+        body = b'{"detail": "Queue is full. Max size is 1 and size is 1."}' if full else b'{"event_id": "e1"}'
+        await send({"type": "http.response.start", "status": 503 if full else 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
 
-    release = threading.Event()
-
-    def slow(x):
-        release.wait(20)
-        return x
-
-    with gr.Blocks() as demo:
-        t, o = gr.Textbox(), gr.Textbox()
-        gr.Button().click(slow, t, o, api_name="slow")
-    limits.bound_queue(demo, max_size=1, concurrency=1)
-    port = free_port()
-    demo.launch(
-        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **limits.launch_options()
+    client = TestClient(limits.RequestLimits(gradio_like))
+    page = client.post(
+        "/gradio_api/queue/join", json={}, headers={"accept-language": "zh-CN,zh", "sec-fetch-mode": "cors"}
     )
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        jobs = [client.submit("a", api_name="/slow") for _ in range(2)]  # one runs, one waits: the queue is full
-        deadline = time.time() + 10
-        while len(demo._queue) < 1 and time.time() < deadline:
-            time.sleep(0.05)
-        body = {"data": ["b"], "fn_index": 0, "session_hash": "s1", "event_data": None, "trigger_id": None}
-        join = f"http://127.0.0.1:{port}/gradio_api/queue/join"
-        page = httpx.post(join, json=body, headers={"accept-language": "zh-CN,zh;q=0.9", "sec-fetch-mode": "cors"})
-        api = httpx.post(join, json=body)
-        assert page.status_code == 429 and page.json()["detail"] == "应用现在很忙（排队的位置都满了），请过一分钟再试。"
-        assert api.status_code == 503 and "busy right now" in api.json()["detail"]
-        release.set()
-        assert [j.result(timeout=30) for j in jobs] == ["a", "a"]  # the calls already queued are unaffected
-    finally:
-        release.set()
-        demo.close()
+    api = client.post("/gradio_api/queue/join", json={})
+    assert page.status_code == 429 and page.json()["detail"] == "应用现在很忙（排队的位置都满了），请过一分钟再试。"
+    assert api.status_code == 503 and "busy right now" in api.json()["detail"]
+    other = client.post("/gradio_api/other", json={})
+    assert other.status_code == 200 and other.json() == {"event_id": "e1"}
 
 
 def rss_mb() -> float:

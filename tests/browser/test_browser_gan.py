@@ -26,7 +26,15 @@ def run_and_grab(page, button, image, previous=None):
             arg=[f"{image} img", previous],
         )
     page.wait_for_timeout(300)  # let the new picture paint
-    return img.get_attribute("src"), element_png(img)
+    # A tab now opens with its picture, so the click may re-render the same one: a screenshot taken while it repaints
+    # is blank. Look again for a while before returning what is there.
+    png = element_png(img)
+    for _ in range(30):
+        if image_is_not_blank(png):
+            break
+        page.wait_for_timeout(500)
+        png = element_png(img)
+    return img.get_attribute("src"), png
 
 
 def set_number(page, elem_id, value):

@@ -77,6 +77,10 @@ class CGANConfig:
     d_channels: int = 64  # discriminator: 28×28 → 14×14 (d) → 7×7 (2d) by strided convs
     leak: float = 0.2  # leaky ReLU slope in the discriminator
     aux_weight: float = 0.0  # > 0: the discriminator also names the digit (AC-GAN auxiliary head), weight of that loss
+    # > 0: D also sees real images under a wrong label as fakes (matching-aware D, Reed et al. 2016), this weight
+    # against the generated fakes. Without it D never learns that a good 3 labelled 5 is wrong, so neither does G.
+    mismatch_weight: float = 0.0
+    g_ema: float = 0.0  # > 0: ship a moving average of G's weights (this decay per step) instead of the last G
 
     # What a card may ask for (checked before anything is built); a field without an entry here cannot load.
     BOUNDS: ClassVar[dict[str, Bound]] = {
@@ -85,6 +89,8 @@ class CGANConfig:
         "d_channels": ints(1, 1024),
         "leak": floats(0.0, 1.0),
         "aux_weight": floats(0.0, 100.0),
+        "mismatch_weight": floats(0.0, 100.0),
+        "g_ema": floats(0.0, 0.99999),
     }
 
 

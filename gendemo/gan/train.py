@@ -47,6 +47,20 @@ class _AdversarialTask:
             "d_fake": torch.sigmoid(d_fake.float()).mean().detach(),
         }
 
+    @torch.no_grad()
+    def _update_ema(self, step: int, target: float) -> None:
+        # The decay ramps up from 0.1 so that the average forgets the random initial weights within the first epoch.
+        decay = min(target, (1 + step) / (10 + step))
+        for avg, p in zip(self.G_ema.parameters(), self.G.parameters(), strict=True):
+            avg.lerp_(p.detach(), 1 - decay)
+        for avg, b in zip(self.G_ema.buffers(), self.G.buffers(), strict=True):
+            avg.copy_(b)  # BatchNorm's running statistics are already averages: taken as they are
+
+    @property
+    def shipped(self):
+        """The generator that is exported (and judged each epoch): the average of G's weights when there is one."""
+        return self.G_ema if self.G_ema is not None else self.G
+
     def state(self):
         return {
             "G": self.G.state_dict(),
@@ -54,6 +68,7 @@ class _AdversarialTask:
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "gen": self.gen.get_state(),
+            **({"G_ema": self.G_ema.state_dict()} if self.G_ema is not None else {}),
         }
 
     def load_state(self, st):
@@ -62,6 +77,8 @@ class _AdversarialTask:
         self.opt_g.load_state_dict(st["opt_g"])
         self.opt_d.load_state_dict(st["opt_d"])
         self.gen.set_state(st["gen"])
+        if self.G_ema is not None:
+            self.G_ema.load_state_dict(st["G_ema"])
 
 
 class GANTask(_AdversarialTask):
@@ -107,19 +124,8 @@ class GANTask(_AdversarialTask):
         # D unwrapped here (as before DDP): only G's gradients are synchronised in this half of the step.
         loss_g, _, _ = generator_step(self.g, self.D, self.opt_g, self.z(b), autocast=self.t.autocast)
         if self.G_ema is not None:
-            self._update_ema(step)
+            self._update_ema(step, self.recipe.g_ema)
         return self._report(loss_d, loss_g, d_real, d_fake)
-
-    @torch.no_grad()
-    def _update_ema(self, step: int) -> None:
-        # The decay ramps up from 0.1 so that the average forgets the random initial weights within the first epoch.
-        decay = min(self.recipe.g_ema, (1 + step) / (10 + step))
-        for avg, p in zip(self.G_ema.parameters(), self.G.parameters(), strict=True):
-            avg.lerp_(p.detach(), 1 - decay)
-
-    @property
-    def shipped(self):
-        return self.G_ema if self.G_ema is not None else self.G
 
     @torch.no_grad()
     def end_epoch(self, epoch, means):
@@ -157,13 +163,10 @@ class GANTask(_AdversarialTask):
             k: (torch.stack(v) if v and isinstance(v[0], torch.Tensor) else torch.tensor(v, dtype=torch.float64))
             for k, v in self.timeline.items()
         }
-        ema = {"G_ema": self.G_ema.state_dict()} if self.G_ema is not None else {}
-        return {**super().state(), **ema, "timeline": tl, "snapshots": dict(self.snapshots)}
+        return {**super().state(), "timeline": tl, "snapshots": dict(self.snapshots)}
 
     def load_state(self, st):
         super().load_state(st)
-        if self.G_ema is not None:
-            self.G_ema.load_state_dict(st["G_ema"])
         self.timeline = {
             k: (list(v.unbind(0)) if v.dtype != torch.float64 else v.tolist()) for k, v in st["timeline"].items()
         }
@@ -234,6 +237,7 @@ class CGANTask(_AdversarialTask):
 
     def setup(self, data):
         self._setup_pair(CondGenerator(self.cfg), CondDiscriminator(self.cfg))
+        self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if self.cfg.g_ema > 0 else None
         self.judge = load_classifier(device=self.t.device)[0] if self.t.dist.main else None
         self.history = []
 
@@ -243,7 +247,7 @@ class CGANTask(_AdversarialTask):
         dev = self.t.device
         z = torch.randn(b, self.cfg.noise_dim, generator=self.gen).to(dev)
         want = torch.randint(0, 10, (b,), generator=self.gen).to(dev)
-        w = float(self.cfg.aux_weight)
+        w, m = float(self.cfg.aux_weight), float(self.cfg.mismatch_weight)
         with self.t.autocast():
             fake = self.g(z, want).detach()
             if w > 0:  # AC-GAN: the discriminator also learns to name real digits
@@ -252,7 +256,11 @@ class CGANTask(_AdversarialTask):
             else:
                 d_real, loss_aux = self.d(real, y), 0.0
             d_fake = self.d(fake, want)
-            loss_d = bce(d_real, REAL_TARGET) + bce(d_fake, 0.0) + w * loss_aux
+            loss_fake = bce(d_fake, 0.0)
+            if m > 0:  # a real digit under any other label (shifted by 1-9) is as wrong as a generated one
+                wrong = (y + torch.randint(1, 10, y.shape, generator=self.gen).to(dev)) % 10
+                loss_fake = (loss_fake + m * bce(self.d(real, wrong), 0.0)) / (1 + m)
+            loss_d = bce(d_real, REAL_TARGET) + loss_fake + w * loss_aux
         update(self.opt_d, loss_d)
         self.D.requires_grad_(False)
         z = torch.randn(b, self.cfg.noise_dim, generator=self.gen).to(dev)
@@ -265,6 +273,8 @@ class CGANTask(_AdversarialTask):
                 loss_g = bce(self.D(self.g(z, want), want), 1.0)
         update(self.opt_g, loss_g)
         self.D.requires_grad_(True)
+        if self.G_ema is not None:
+            self._update_ema(step, self.cfg.g_ema)
         return self._report(loss_d, loss_g, d_real, d_fake)
 
     @torch.no_grad()
@@ -274,7 +284,7 @@ class CGANTask(_AdversarialTask):
         from gendemo.gan.sampling import sample_cgan
 
         digits = torch.arange(10).repeat_interleave(100)
-        imgs = sample_cgan(self.G, digits, seed=20_000 + epoch)
+        imgs = sample_cgan(self.shipped, digits, seed=20_000 + epoch)
         self.G.train()
         probs, _ = predict(self.judge, imgs)
         acc = (probs.argmax(1).cpu() == digits).float().mean().item()
@@ -285,7 +295,7 @@ class CGANTask(_AdversarialTask):
         if not self.t.args.no_eval:
             from gendemo.gan.evaluate import evaluate_cgan_model
 
-            metrics = evaluate_cgan_model(self.G.eval(), self.judge, n=10_000, data_dir=self.t.args.data_dir)
+            metrics = evaluate_cgan_model(self.shipped.eval(), self.judge, n=10_000, data_dir=self.t.args.data_dir)
         save_checkpoint(
             Path(out).with_name(Path(out).stem + "_discriminator.safetensors"),
             self.D.state_dict(),
@@ -295,7 +305,7 @@ class CGANTask(_AdversarialTask):
         )
         return save_checkpoint(
             out,
-            self.G.state_dict(),
+            self.shipped.state_dict(),
             kind="cgan",
             config=self.cfg,
             training={

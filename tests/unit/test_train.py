@@ -146,3 +146,24 @@ def test_resumed_log_gains_a_new_metric_column(tmp_path):
     f, w, cols = open_log(p, ["step", "epoch", "loss"], resume=False)  # a fresh run starts a fresh log
     f.close()
     assert p.read_text().splitlines() == ["step,epoch,loss"]
+
+
+def test_cgan_matching_aware_run_ships_its_averaged_generator(tmp_path, tiny_mnist):
+    from gendemo.core.checkpoints import load_resume_state
+
+    out = tmp_path / "out" / "cgan.safetensors"
+    common = ["cgan", "--data-dir", str(tiny_mnist), "--out", str(out), "--run-dir", str(tmp_path / "run")]
+    common += ["--quiet", "--no-eval", "--batch-size", "32", "--epochs", "2", "--precision", "fp32"]
+    common += ["--set", "mismatch_weight=1", "--set", "g_ema=0.9", "--set", "g_channels=16", "--set", "d_channels=8"]
+    train_main([*common, "--steps", "5"])
+    train_main([*common, "--resume"])
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["config"]["mismatch_weight"] == 1.0 and card["config"]["g_ema"] == 0.9
+    state = load_resume_state(tmp_path / "run")["task"]
+    shipped = load_file(str(out))
+    # what is exported is the average of G's weights (and G's own batch-norm statistics), not the last G
+    for k, v in state["G_ema"].items():
+        assert torch.equal(shipped[k], v), k
+    w = "fc.0.weight"
+    assert not torch.equal(shipped[w], state["G"][w])
+    assert torch.equal(shipped["fc.1.running_mean"], state["G"]["fc.1.running_mean"])

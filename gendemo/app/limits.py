@@ -16,7 +16,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from gendemo.app.i18n import tr
+from gendemo.app.i18n import lang_of, tr
 
 SESSION_CAPACITY = 200  # sessions whose per-visitor state is kept; the oldest is forgotten first (Gradio: 10,000)
 ANALYTICS_EVENTS = 500  # per-call records kept for Gradio's monitoring summary (Gradio: 10,000)
@@ -85,18 +85,13 @@ class CacheSweeper:
                 trim_cache(self.root, self.max_bytes)
 
 
-def _lang(scope) -> str:
-    for k, v in scope.get("headers", []):
-        if k == b"accept-language":
-            return "zh-CN" if v.decode("latin-1").split(",")[0].strip().lower().startswith("zh") else "en"
-    return "en"
+def _request(scope):
+    """What lang_of and the checks below read from an ASGI scope: its headers (case-insensitive, as a request's)."""
+    from types import SimpleNamespace
 
+    from starlette.datastructures import Headers
 
-def _header(scope, name: bytes) -> str | None:
-    for k, v in scope.get("headers", []):
-        if k == name:
-            return v.decode("latin-1")
-    return None
+    return SimpleNamespace(headers=Headers(scope=scope))
 
 
 async def _send_json(send, status: int, detail: str) -> None:
@@ -121,11 +116,12 @@ class RequestLimits:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        path, lang = scope.get("path", ""), _lang(scope)
+        req = _request(scope)
+        path, lang = scope.get("path", ""), lang_of(req)
         if any(path == p or path.startswith(p + "/") for p in HIDDEN_PREFIXES):
             return await _send_json(send, 404, "Not Found")
         if scope.get("method") == "POST":
-            length = _header(scope, b"content-length")
+            length = req.headers.get("content-length")
             if length is None and path.endswith("/upload"):
                 return await _send_json(send, 411, tr("limits.no_length", lang))
             if length is not None and (not length.isdigit() or int(length) > self.max_request_bytes):
@@ -134,10 +130,10 @@ class RequestLimits:
                     send, 413, tr("limits.too_big", lang, mb=mb, max=self.max_request_bytes / 2**20)
                 )
         if path.endswith("/queue/join"):
-            return await self._join(scope, receive, send, lang)
+            return await self._join(scope, receive, send, lang, browser="sec-fetch-mode" in req.headers)
         return await self.app(scope, receive, send)
 
-    async def _join(self, scope, receive, send, lang):
+    async def _join(self, scope, receive, send, lang, browser: bool):
         started: dict = {}
 
         async def translated(message):
@@ -148,7 +144,6 @@ class RequestLimits:
                 return None
             if started.get("busy"):
                 if not message.get("more_body"):
-                    browser = _header(scope, b"sec-fetch-mode") is not None
                     await _send_json(send, 429 if browser else 503, tr("limits.busy", lang))
                 return None
             return await send(message)

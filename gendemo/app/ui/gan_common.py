@@ -133,6 +133,23 @@ def new_figure(figsize=(9.6, 4.0)):
     return fig, tuple(fig.subplots(1, 2))
 
 
+def share_heatmap(ax, shares: np.ndarray, title: str, xlabel: str, ylabel: str):
+    """Every epoch's digit shares (E, 10) as a heat map, epochs across and digits up, 0–40 % on one colour scale (the
+    GAN and Mode-collapse tabs draw the same picture). Returns the image, for a colour bar."""
+    im = ax.imshow(
+        100 * shares.T,
+        aspect="auto",
+        cmap="magma",
+        vmin=0,
+        vmax=40,
+        origin="lower",
+        extent=(0.5, len(shares) + 0.5, -0.5, 9.5),
+    )
+    ax.set(yticks=range(10), xlabel=xlabel, ylabel=ylabel)
+    ax.set_title(title, fontsize=10)
+    return im
+
+
 def figure_image(fig):
     """The finished figure as a PIL image (plots drawn as pictures stay readable when streamed or cached)."""
     import warnings

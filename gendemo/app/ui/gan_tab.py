@@ -27,6 +27,7 @@ from gendemo.app.ui.gan_common import (
     long_frame,
     new_figure,
     recipe_choices,
+    share_heatmap,
 )
 from gendemo.core.images import to_pil_grid
 from gendemo.core.metrics import kl_to_uniform
@@ -191,18 +192,14 @@ def share_figure(shares: np.ndarray, e: int, lang: str):
     """Left: every epoch's digit shares as a heat map (epochs across, digits up), the chosen epoch marked; right: that
     epoch's ten shares as bars against the even 10 %. Ten crossing lines were hard to read."""
     fig, (heat, bars) = new_figure((9.6, 3.0))
-    E = len(shares)
-    im = heat.imshow(
-        100 * shares.T, aspect="auto", cmap="magma", vmin=0, vmax=40, origin="lower", extent=(0.5, E + 0.5, -0.5, 9.5)
-    )
+    digit = tr("gan.s_digit", lang, d="").strip()
+    im = share_heatmap(heat, shares, tr("gan.heat_title", lang), tr("gan.x_epoch", lang), digit)
     heat.axvline(e, color="#22d3ee", linewidth=2)
-    heat.set(yticks=range(10), xlabel=tr("gan.x_epoch", lang), ylabel=tr("gan.s_digit", lang, d="").strip())
-    heat.set_title(tr("gan.heat_title", lang), fontsize=10)
     fig.colorbar(im, ax=heat, label="%")
     p = 100 * shares[e - 1]
     bars.bar(range(10), p, color=["#f97316" if d == p.argmax() else "#6366f1" for d in range(10)])
     bars.axhline(10, color="black", linestyle="--", linewidth=1, label=tr("gan.even", lang))
-    bars.set(xticks=range(10), ylim=(0, max(40, float(p.max()) + 5)), xlabel=tr("gan.s_digit", lang, d="").strip())
+    bars.set(xticks=range(10), ylim=(0, max(40, float(p.max()) + 5)), xlabel=digit)
     bars.set_title(tr("gan.bars_title", lang, e=e), fontsize=10)
     bars.legend(fontsize=8, loc="upper right")
     return figure_image(fig)

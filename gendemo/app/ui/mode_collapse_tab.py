@@ -32,6 +32,7 @@ from gendemo.app.ui.gan_common import (
     judge,
     new_figure,
     recipe_choices,
+    share_heatmap,
     snapshot_epochs,
     tiles,
 )
@@ -316,17 +317,8 @@ def _trajectory(lang: str, recipe: str) -> tuple:
     a_kl.legend(fontsize=8)
     a_kl.grid(alpha=0.3)
     shown = runs.get(recipe, next(iter(runs.values())))
-    im = a_heat.imshow(
-        100 * shown.T,
-        aspect="auto",
-        cmap="magma",
-        vmin=0,
-        vmax=40,
-        origin="lower",
-        extent=(0.5, len(shown) + 0.5, -0.5, 9.5),
-    )
-    a_heat.set(yticks=range(10), xlabel=tr("mc.x_epoch", lang), ylabel=tr("mc.x_digit", lang))
-    a_heat.set_title(tr("mc.traj_heat", lang, recipe=tr(f"mc.r_{recipe}", lang)), fontsize=10)
+    title = tr("mc.traj_heat", lang, recipe=tr(f"mc.r_{recipe}", lang))
+    im = share_heatmap(a_heat, shown, title, tr("mc.x_epoch", lang), tr("mc.x_digit", lang))
     fig.colorbar(im, ax=a_heat, label=tr("mc.y_share", lang))
     return figure_image(fig), _trajectory_text(runs, lang)
 

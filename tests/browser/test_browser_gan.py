@@ -174,3 +174,44 @@ def test_gan_family_tabs_open_with_content(browser, app_client, locale):
         assert norms.strip(), "the interpolation opened without its lengths"
     finally:
         shot(page, f"gan_family_opened_{locale}")
+
+
+def _served_png(page, selector):
+    """The picture an <img> really shows, fetched from its src (not a screenshot: no scaling, no repaint timing)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    src = page.locator(selector).get_attribute("src")
+    return np.asarray(Image.open(io.BytesIO(page.request.get(src).body())).convert("RGB"))
+
+
+def test_mode_collapse_bar_chart_follows_the_chosen_generator(browser, app_client):
+    """#12 item 1: after switching generator (epoch 1 → epoch 2 → final) the bar chart shows the run just made — the
+    same picture the handler draws for those inputs — not the previous one."""
+    import numpy as np
+    from PIL import Image
+
+    from gendemo.app.ui.mode_collapse_tab import mode_collapse
+
+    need_gan("gan.safetensors", "gan_timeline.npz")
+    page = open_page(browser, app_client.base_url)
+    try:
+        open_tab(page, "Mode collapse")
+        page.locator("#mc-compare img").wait_for(state="visible")
+        for source, words in (("1", "epoch 1"), ("2", "epoch 2"), ("final", "Final generator")):
+            page.locator("#mc-source input").click()
+            page.get_by_role("option", name=source if source != "final" else "final (end of training)").first.click()
+            before = page.locator("#mc-compare img").get_attribute("src")
+            page.locator("#mc-button").click()
+            page.locator("#mc-summary").get_by_text(words).first.wait_for()
+            page.wait_for_function(
+                "old => { const i = document.querySelector('#mc-compare img'); return i && i.src !== old; }",
+                arg=before,
+            )
+            page.wait_for_timeout(500)  # any late second update would land now
+            want = np.asarray(Image.open(mode_collapse(source, 1000, 0, "remedy")[0]).convert("RGB"))
+            assert np.array_equal(_served_png(page, "#mc-compare img"), want), f"bar chart is stale after {source}"
+    finally:
+        shot(page, "mode_collapse_switch_en")

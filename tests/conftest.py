@@ -69,3 +69,20 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield b
         b.close()
+
+
+# GENDEMO_TRACE_RSS=FILE: after each test, one line "<RSS MB> <peak RSS MB> <test id>" (finding what holds memory).
+_TRACE_RSS = os.environ.get("GENDEMO_TRACE_RSS")
+
+
+def _rss_mb() -> tuple[float, float]:
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logfinish(nodeid, location):
+    if _TRACE_RSS:
+        rss, peak = _rss_mb()
+        with open(_TRACE_RSS, "a") as f:
+            f.write(f"{rss:.0f} {peak:.0f} {nodeid}\n")

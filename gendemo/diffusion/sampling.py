@@ -190,6 +190,7 @@ def ddpm_step(
     return DDPMStep(t, x_t, eps, x0, removed, noise, inv * x_t - removed + noise, inv, eps_coef, sigma)
 
 
+@torch.no_grad()  # a generator function: torch keeps gradients off across each resumption
 def ddpm_walk(
     model,
     sched: Schedule,

@@ -1,6 +1,7 @@
 """The catalog is the one list of models: every column names real code, and every CLI and the app read it."""
 
 import pytest
+import torch
 
 from gendemo.catalog import CATALOG, Entry, entry, names_with, rebuild_command, resolve
 
@@ -69,3 +70,18 @@ def test_registry_loads_with_needs_passed_in(monkeypatch):
     assert r.get("b") == "B" and r.get("b") == "B" and calls == ["a", ("b", "A")]  # each loaded once
     with pytest.raises(ValueError, match="unknown model 'c'"):
         r.get("c")
+
+
+def test_registry_serves_models_that_record_no_graph(monkeypatch):
+    import gendemo.app.registry as reg
+    import gendemo.catalog as cat
+
+    fake = {"net": Entry("net", "gan", "make net", loader="tests:net"), "many": Entry("many", "gan", "m", loader="t:m")}
+    monkeypatch.setattr(cat, "CATALOG", fake)
+    monkeypatch.setattr(reg, "CATALOG", fake)
+    loaders = {"tests:net": lambda device: torch.nn.Linear(3, 2), "t:m": lambda device: {1: torch.nn.Linear(2, 2)}}
+    monkeypatch.setattr(reg, "resolve", loaders.__getitem__)
+    r = reg.Registry()
+    net, many = r.get("net"), r.get("many")
+    assert not any(p.requires_grad for p in [*net.parameters(), *many[1].parameters()])
+    assert net(torch.ones(1, 3)).grad_fn is None

@@ -63,11 +63,8 @@ def main(argv=None) -> list[Path]:
         raise SystemExit(2) from None
     x, names = x if isinstance(x, tuple) else (x, None)  # a subcommand may name its files (diffusion --prompts-file)
     paths = write_pngs(x, Path(args.out), names)
-    print(
-        json.dumps(
-            {"model": args.model, "n": len(paths), "out": str(args.out), "first": paths[0].name, "last": paths[-1].name}
-        )
-    )
+    info = {"model": args.model, "n": len(paths), "out": str(args.out), "first": paths[0].name, "last": paths[-1].name}
+    print(json.dumps({**info, **getattr(args, "timing", {})}))  # the last line; a timed run adds its seconds
     return paths
 
 

@@ -3,10 +3,14 @@
 python -m gendemo.sample diffusion --prompt "a red seven" --n 8 --seed 0 --out samples/red7
 python -m gendemo.sample diffusion --prompts-file prompts.txt --n 4 --out samples/many      # DIR/{i:03d}_{k:02d}.png
 python -m gendemo.sample diffusion --prompt "a blue 3" --init drawing.png --strength 0.6 --out samples/i2i
+python -m gendemo.sample diffusion --prompt "a red seven" --n 16 --steps 25 --guidance 3 --repeat 5 --out /tmp/s
+    (--repeat R: the first prompt's batch made R more times, timed; the printed JSON gains the median seconds)
 """
 
 from __future__ import annotations
 
+import statistics
+import time
 from pathlib import Path
 
 import torch
@@ -51,10 +55,30 @@ def run(args, device):
         x = torch.cat(
             [generate(model, enc, p, n=args.n, seed=args.seed + i, **kw).cpu() for i, p in enumerate(prompts)]
         )
+    if args.repeat:
+        args.timing = _time_batches(lambda: generate(model, enc, prompts[0], n=args.n, seed=args.seed, **kw), args)
     if args.prompts_file:
         names = [f"{i:03d}_{k:02d}.png" for i in range(len(prompts)) for k in range(args.n)]
         return x, names
     return x
+
+
+def _time_batches(make, args) -> dict:
+    """Seconds per batch, model loading excluded (the batch above already warmed everything up)."""
+    seconds = []
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        make()
+        seconds.append(time.perf_counter() - t0)
+    return {
+        "median_seconds_per_batch": round(statistics.median(seconds), 4),
+        "repeat": args.repeat,
+        "batch": args.n,
+        "sampler": args.sampler,
+        "steps": args.steps,
+        "guidance": args.guidance,
+        "torch_threads": torch.get_num_threads(),
+    }
 
 
 def add_diffusion(sub):
@@ -82,4 +106,7 @@ def add_diffusion(sub):
     )
     p.add_argument("--out", required=True, help="folder for the PNG files (created if needed)")
     p.add_argument("--checkpoint", default=None, help="weights (default checkpoints/diffusion.safetensors)")
+    p.add_argument(
+        "--repeat", type=int_in(0, 100), default=0, help="time the first prompt's batch this many more times"
+    )
     p.set_defaults(func=run)

@@ -99,3 +99,13 @@ def test_missing_checkpoint_names_the_file_and_the_fix(tmp_path):
     assert r.returncode == 2
     assert "none.safetensors" in r.stderr and "python -m gendemo.train gan" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_diffusion_repeat_prints_the_median_seconds_last(tmp_path, capsys):
+    import json
+
+    main(["diffusion", "--prompt", "a red seven", "--n", "2", "--steps", "3", "--repeat", "2", "--out", str(tmp_path)])
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["n"] == 2 and last["repeat"] == 2 and last["batch"] == 2 and last["steps"] == 3
+    assert 0 < last["median_seconds_per_batch"] < 60
+    check_pngs(tmp_path, 2)

@@ -108,4 +108,5 @@ def test_diffusion_repeat_prints_the_median_seconds_last(tmp_path, capsys):
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert last["n"] == 2 and last["repeat"] == 2 and last["batch"] == 2 and last["steps"] == 3
     assert 0 < last["median_seconds_per_batch"] < 60
-    check_pngs(tmp_path, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["000.png", "001.png"]
+    assert Image.open(tmp_path / "000.png").mode == "RGB"  # coloured digits

@@ -122,7 +122,8 @@ DOCS: dict[str, Doc] = {
         "Asks a trained discriminator whether a picture looks like a real MNIST digit.",
         {
             "image": "The picture: any image file; it is prepared like an MNIST digit (28×28, white on black).",
-            "which": "Which discriminator: 'chapter' (the chapter's GAN) or 'cgan' (the conditional one).",
+            "which": "Which discriminator: 'chapter' (the chapter's GAN as printed), 'remedy' (the remedy recipe's) "
+            "or 'cgan' (the conditional one).",
             "label": "The digit label shown to the conditional discriminator with the picture, 0 to 9 (ignored by the "
             "others).",
         },
@@ -137,7 +138,7 @@ DOCS: dict[str, Doc] = {
         "Shows a discriminator a line-up of real test digits, generated digits and pure noise (for the conditional "
         "one also real digits under a wrong label) and reports its verdict on each.",
         {
-            "which": "Which discriminator: 'chapter' or 'cgan'.",
+            "which": "Which discriminator: 'chapter', 'remedy' or 'cgan'.",
             "label": "The digit the conditional GAN draws and the label its discriminator is shown, 0 to 9 (ignored "
             "by the others).",
             "epoch": "Which generator makes the fakes: the one after epoch '1', '10' or '60', or 'final' (the "

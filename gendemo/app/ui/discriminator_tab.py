@@ -33,6 +33,7 @@ TAB_KEY = "disc.tab"
 # which discriminator → (its catalog row, the generator trained against it, that run's snapshots)
 JUDGES = {
     "chapter": ("gan_chapter_discriminator", "gan_chapter", "gan_chapter_snapshots"),
+    "remedy": ("gan_discriminator", "gan", "gan_snapshots"),
     "cgan": ("cgan_discriminator", "cgan", None),
 }
 LINEUP = 8  # pictures per group in the line-up: enough for an average, few enough to look at
@@ -56,6 +57,7 @@ STRINGS = {
         ),
         "disc.which": "Discriminator",
         "disc.w_chapter": "GAN (the chapter's loop as printed)",
+        "disc.w_remedy": "GAN (the remedy recipe)",
         "disc.w_cgan": "Conditional GAN (picture + label)",
         "disc.label": "Label shown with the picture (conditional GAN only)",
         "disc.draw": "Draw a digit (white background, black ink)",
@@ -80,6 +82,7 @@ STRINGS = {
         "disc.word_fake": "a forgery",
         "disc.word_unsure": "a toss-up",
         "disc.n_chapter": "chapter-recipe GAN's discriminator",
+        "disc.n_remedy": "remedy-recipe GAN's discriminator",
         "disc.n_cgan": "conditional GAN's discriminator",
         "disc.g_real": "real test digit",
         "disc.g_fake": "generated, epoch {e}",
@@ -111,6 +114,7 @@ STRINGS = {
         ),
         "disc.which": "判别器",
         "disc.w_chapter": "GAN（完全按本章配方训练）",
+        "disc.w_remedy": "GAN（改良配方）",
         "disc.w_cgan": "条件 GAN（图片 + 标签）",
         "disc.label": "随图片一起给出的标签（仅条件 GAN）",
         "disc.draw": "画一个数字（白底黑字）",
@@ -133,6 +137,7 @@ STRINGS = {
         "disc.word_fake": "伪造的",
         "disc.word_unsure": "真假难辨",
         "disc.n_chapter": "本章配方 GAN 的判别器",
+        "disc.n_remedy": "改良配方 GAN 的判别器",
         "disc.n_cgan": "条件 GAN 的判别器",
         "disc.g_real": "真实测试数字",
         "disc.g_fake": "生成，第 {e} 轮",
@@ -152,7 +157,7 @@ STRINGS = {
 
 def _choices():
     """The discriminators whose files are here (a checkpoint folder without one simply does not offer it)."""
-    every = [(T("disc.w_chapter"), "chapter"), (T("disc.w_cgan"), "cgan")]
+    every = [(T(f"disc.w_{key}"), key) for key in JUDGES]
     shipped = [c for c in every if (CHECKPOINT_DIR / f"{JUDGES[c[1]][0]}.safetensors").exists()]
     return shipped or every
 

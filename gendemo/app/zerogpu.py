@@ -54,6 +54,7 @@ GPU_SECONDS = {
     "cgan_sample": QUICK,
     "latent_walk": QUICK,
     "latent_grid": QUICK,
+    "latent_pick": QUICK,
     "latent_path": QUICK,
     "latent_vector": QUICK,
     "latent_interp": QUICK,

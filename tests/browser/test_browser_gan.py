@@ -215,3 +215,24 @@ def test_mode_collapse_bar_chart_follows_the_chosen_generator(browser, app_clien
             assert np.array_equal(_served_png(page, "#mc-compare img"), want), f"bar chart is stale after {source}"
     finally:
         shot(page, "mode_collapse_switch_en")
+
+
+@pytest.mark.parametrize(
+    ("locale", "tab", "said"), [("en-US", "Latent space", "Clicked point"), ("zh-CN", "潜在空间", "点中")]
+)
+def test_click_in_the_latent_map_draws_that_digit(browser, app_client, locale, tab, said):
+    """#12's "click in the latent map": a click on the two-dimension map draws the digit at that point, large."""
+    need_gan()
+    page = open_page(browser, app_client.base_url, locale)
+    try:
+        open_tab(page, tab)
+        grid = page.locator("#grid-out img")
+        grid.wait_for(state="visible")  # the map is there when the tab opens
+        box = grid.bounding_box()
+        grid.click(position={"x": box["width"] * 0.7, "y": box["height"] * 0.2})
+        page.locator("#grid-pick-text").get_by_text(said).first.wait_for()
+        big = page.locator("#grid-pick-out img")
+        big.wait_for(state="visible")
+        assert image_is_not_blank(element_png(big))
+    finally:
+        shot(page, f"latent_pick_{locale}")

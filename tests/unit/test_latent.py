@@ -2,7 +2,9 @@
 
 import pytest
 import torch
+from support import need
 
+from gendemo.core.paths import CHECKPOINT_DIR
 from gendemo.gan import latent as L
 
 
@@ -110,3 +112,37 @@ def test_fit_directions_end_to_end_and_file_round_trip(tmp_path):
     back = L.load_directions(tmp_path / "gan_directions.safetensors")
     assert torch.allclose(back["normals"], d["normals"])
     assert back["attributes"] == L.ATTRIBUTES
+
+
+def test_a_click_in_the_map_lands_on_the_tile_values():
+    from gendemo.app.ui.latent_tab import grid_point
+
+    k, span, scale = 9, 3.0, 3
+    centre = lambda i: (2 + 30 * i + 14) * scale  # noqa: E731  tile i's centre pixel in to_pil_grid's layout
+    values = torch.linspace(-span, span, k)
+    for i in (0, 2, 8):
+        x, y = grid_point(centre(i), centre(8 - i), k, span, scale)
+        assert x == pytest.approx(float(values[i]), abs=1e-6) and y == pytest.approx(float(values[8 - i]), abs=1e-6)
+    # half-way between two tiles' centres: half-way between their values
+    assert grid_point((centre(3) + centre(4)) / 2, centre(0), k, span, scale)[0] == pytest.approx(-0.375, abs=1e-6)
+
+
+def test_latent_pick_draws_the_clicked_tile_large():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from gendemo.app.ui.latent_tab import latent_grid, latent_pick
+
+    need((CHECKPOINT_DIR / "gan.safetensors").exists(), "gan.safetensors not built yet")
+    from PIL import Image
+
+    grid = np.asarray(Image.open(latent_grid(0, 0, 2, 9, 3.0)))  # handlers hand pictures to Gradio as PNG files
+    col, row, scale = 6, 1, 3
+    px, py = (2 + 30 * col + 14) * scale, (2 + 30 * row + 14) * scale
+    big, text = latent_pick(0, 0, 2, 9, 3.0, evt=SimpleNamespace(index=[px, py]))
+    tile = grid[(2 + 30 * row) * scale : (2 + 30 * row + 28) * scale : scale, (2 + 30 * col) * scale :][
+        :, : 28 * scale : scale
+    ]
+    assert np.array_equal(np.asarray(Image.open(big))[::8, ::8], tile)  # the same digit, 8× instead of 3×
+    assert "**1.50**" in text and "**-2.25**" in text  # dimension 0: column 6 → 1.5; dimension 2: row 1 → -2.25

@@ -64,6 +64,13 @@ STRINGS = {
         "latent.grid_btn": "Map",
         "latent.grid_out": "Both dimensions across the chosen range (−3 to +3 unless you widen it)",
         "latent.span": "Map reaches ± this far",
+        "latent.pick_hint": "Click anywhere in the map to draw the digit at that exact point, large.",
+        "latent.pick_out": "The digit at the clicked point",
+        "latent.picked": (
+            "Clicked point: dimension {dx} = **{x:.2f}**, dimension {dy} = **{y:.2f}** (the other eight as in the "
+            "seed's vector). The classifier reads a **{d}** ({p:.0f} %). Type it as ({x:.2f}, {y:.2f}) below to start "
+            "a move from here."
+        ),
         "latent.path_h": "#### Move from one point of the map to another",
         "latent.path_intro": (
             "Type two points of this map as (across, down), e.g. the chapter's (2, 5) → (6, 1). Points beyond ±3 "
@@ -161,6 +168,12 @@ STRINGS = {
         "latent.grid_btn": "绘制地图",
         "latent.grid_out": "两个维度都覆盖所选范围（默认 −3 到 +3）",
         "latent.span": "地图的范围（± 多远）",
+        "latent.pick_hint": "在地图上任意位置点一下，就能放大画出那个点上的数字。",
+        "latent.pick_out": "点中位置上的数字",
+        "latent.picked": (
+            "点中的位置：维度 {dx} = **{x:.2f}**，维度 {dy} = **{y:.2f}**（其余八个维度与该种子的向量相同）。"
+            "分类器认为它是 **{d}**（{p:.0f} %）。在下方输入 ({x:.2f}, {y:.2f})，就能从这里出发移动。"
+        ),
         "latent.path_h": "#### 从地图上的一点移到另一点",
         "latent.path_intro": (
             "以（横向，纵向）的形式输入地图上的两个点，例如本章的 (2, 5) → (6, 1)。允许超出 ±3："
@@ -269,7 +282,44 @@ def latent_grid(seed=0, dim_x=0, dim_y=2, k=9, span=3.0, request: gr.Request = N
         raise gr.Error(tr("latent.same_dims", lang, d=dx))
     g = model("gan", lang)
     x = generate(g, L.grid(_z0(seed, g), dx, dy, k, -span, span)).cpu()
-    return to_pil_grid(x, nrow=k, scale=2 if k > 10 else 3)
+    return to_pil_grid(x, nrow=k, scale=_grid_scale(k))
+
+
+def _grid_scale(k: int) -> int:
+    return 2 if k > 10 else 3  # the map's enlargement: it must fit the page at 15 steps a side
+
+
+def grid_point(px: float, py: float, k: int, span: float, scale: int) -> tuple[float, float]:
+    """A pixel of the map (as drawn by to_pil_grid: 28-pixel tiles, 2-pixel gaps, enlarged `scale` times) → the
+    (across, down) coordinates there. Tile i's centre is the map's i-th value, and between centres the coordinates
+    run on linearly, so a click between two tiles lands between their values."""
+    step = 2 * span / (k - 1)  # value between neighbouring tiles
+
+    def value(p):
+        tile = (p / scale - 2 - 14) / 30  # 0 at the first tile's centre, 1 at the next one's
+        return float(np.clip(-span + tile * step, -SPAN_MAX, SPAN_MAX))
+
+    return value(px), value(py)
+
+
+@guarded
+def latent_pick(seed=0, dim_x=0, dim_y=2, k=9, span=3.0, evt: gr.SelectData = None, request: gr.Request = None):
+    lang = lang_of(request)
+    if evt is None or not isinstance(getattr(evt, "index", None), (list, tuple)) or len(evt.index) != 2:
+        return gr.skip(), gr.skip()
+    seed = as_seed(seed, lang)
+    dx = as_int(dim_x, tr("latent.dim_x", lang), 0, 9, lang)
+    dy = as_int(dim_y, tr("latent.dim_y", lang), 0, 9, lang)
+    k = as_int(k, tr("latent.k_grid", lang), 2, K_MAX_GRID, lang)
+    span = as_float(3.0 if span is None else span, tr("latent.span", lang), 0.5, SPAN_MAX, lang)
+    x, y = grid_point(float(evt.index[0]), float(evt.index[1]), k, span, _grid_scale(k))
+    g = model("gan", lang)
+    z = _z0(seed, g).clone()
+    z[dx], z[dy] = x, y
+    img = generate(g, z[None]).cpu()
+    probs = judge(model("classifier", lang), img)[0]
+    text = tr("latent.picked", lang, dx=dx, dy=dy, x=x, y=y, d=int(probs.argmax()), p=100 * float(probs.max()))
+    return to_pil(img[0], scale=8), text
 
 
 def _point(value, name: str, lang: str) -> tuple[float, float]:
@@ -498,7 +548,22 @@ def build():
                 elem_classes=["gd-pixel"],
                 height=520,
             )
+    with gr.Row():
+        gr.Markdown(T("latent.pick_hint"), elem_id="grid-pick-hint")
+    with gr.Row():
+        pick_out = gr.Image(
+            label=T("latent.pick_out"),
+            format="png",
+            interactive=False,
+            elem_id="grid-pick-out",
+            elem_classes=["gd-pixel"],
+            height=260,
+            scale=1,
+        )
+        pick_txt = gr.Markdown(elem_id="grid-pick-text")
     g_btn.click(latent_grid, [g_seed, g_dx, g_dy, g_k, g_span], [g_out], api_name="latent_grid")
+    # a click in the map: the digit at that point, large (SelectData cannot come through the API: private)
+    g_out.select(latent_pick, [g_seed, g_dx, g_dy, g_k, g_span], [pick_out, pick_txt], api_visibility="private")
     on_open(latent_grid, [g_seed, g_dx, g_dy, g_k, g_span], [g_out])
 
     gr.Markdown(T("latent.path_h"))

@@ -57,3 +57,35 @@ def shot(page, name: str):
 
 def app_url(app_client) -> str:
     return app_client.base_url
+
+
+_UNCLIPPED_JS = """
+([sel, words]) => {
+  const root = document.querySelector(sel);
+  if (!root) return Object.fromEntries(words.map(w => [w, 'no ' + sel]));
+  const texts = [...root.querySelectorAll('text, span, p, div, label, button')];
+  const out = {};
+  for (const w of words) {
+    const el = texts.find(e => e.textContent.trim() === w && e.getBoundingClientRect().width > 0);
+    if (!el) { out[w] = 'missing'; continue; }
+    const r = el.getBoundingClientRect();
+    out[w] = 'ok';
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.overflow === 'visible' && s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+      const b = a.getBoundingClientRect();
+      if (r.left < b.left - 1 || r.right > b.right + 1 || r.top < b.top - 1 || r.bottom > b.bottom + 1) {
+        out[w] = 'cut off by ' + a.tagName.toLowerCase() + '.' + a.className;
+        break;
+      }
+    }
+  }
+  return out;
+}
+"""
+
+
+def unclipped_texts(page, selector: str, words: list[str]) -> dict[str, str]:
+    """For each word: 'ok' when an element under `selector` shows exactly that text and no ancestor that clips its
+    overflow cuts it off; else why not ('missing', 'cut off by …'). Text in the DOM is not text a learner can see."""
+    return page.evaluate(_UNCLIPPED_JS, [selector, words])

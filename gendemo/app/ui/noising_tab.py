@@ -47,6 +47,7 @@ STRINGS = {
         "noise.y_snr": "log₁₀ SNR",
         "noise.s_linear": "linear",
         "noise.s_cosine": "cosine",
+        "noise.schedule": "schedule",
     },
     "zh-CN": {
         "noise.tab": "加噪：线性与余弦",
@@ -74,6 +75,7 @@ STRINGS = {
         "noise.y_snr": "log₁₀ 信噪比",
         "noise.s_linear": "线性",
         "noise.s_cosine": "余弦",
+        "noise.schedule": "噪声调度",
     },
 }
 
@@ -94,7 +96,7 @@ def _curves(lang):
     c = schedule_curves()
     t = np.asarray(c["t"])[::5]
     names = {"linear": tr("noise.s_linear", lang), "cosine": tr("noise.s_cosine", lang)}
-    xt, s = tr("noise.x_t", lang), "schedule"
+    xt, s = tr("noise.x_t", lang), tr("noise.schedule", lang)
     alpha = pd.DataFrame(
         {
             xt: np.concatenate([t, t]),
@@ -110,8 +112,8 @@ def _curves(lang):
         }
     )
     return (
-        gr.LinePlot(value=alpha, x=xt, y=tr("noise.y_alpha", lang), color=s),
-        gr.LinePlot(value=snr, x=xt, y=tr("noise.y_snr", lang), color=s),
+        gr.LinePlot(value=alpha, x=xt, y=tr("noise.y_alpha", lang), color=s, color_title=s),
+        gr.LinePlot(value=snr, x=xt, y=tr("noise.y_snr", lang), color=s, color_title=s),
         c,
     )
 
@@ -157,8 +159,10 @@ def build():
             )
             caption = gr.Markdown(elem_id="noise-caption")
             with gr.Row():
-                alpha_plot = gr.LinePlot(label=T("noise.alpha_plot"), height=240, elem_id="noise-alpha")
-                snr_plot = gr.LinePlot(label=T("noise.snr_plot"), height=240, elem_id="noise-snr")
+                # no fixed height: Gradio draws the legend below the x axis and a set height cuts it off, leaving
+                # only its title, and then linear and cosine cannot be told apart
+                alpha_plot = gr.LinePlot(label=T("noise.alpha_plot"), elem_id="noise-alpha")
+                snr_plot = gr.LinePlot(label=T("noise.snr_plot"), elem_id="noise-snr")
     outputs = [rows, caption, alpha_plot, snr_plot]
     examples = gr.Examples(
         examples=[

@@ -306,11 +306,12 @@ def reverse_process(
 
 def embed_prompts(net, encoder, prompts: Sequence[str], *, translate: bool = True) -> tuple[torch.Tensor, list[str]]:
     """(P, 384) conditioning rows on the network's device and the English text actually encoded. An empty prompt (or a
-    Chinese one with no word the glossary knows) gets the learned null embedding: unconditional sampling."""
-    from gendemo.diffusion.text import translate_prompt
+    Chinese one with no word the glossary knows) gets the learned null embedding: unconditional sampling. With
+    translate, Chinese goes through the glossary and everyday colour words become palette colours (crimson → red)."""
+    from gendemo.diffusion.text import prepare_prompt
 
     dev = next(net.parameters()).device
-    texts = [(translate_prompt(p)[0] if translate else p).strip() for p in prompts]
+    texts = [(prepare_prompt(p).text if translate else p).strip() for p in prompts]
     emb = net.null_embedding(len(texts)).detach().to(dev, torch.float32).clone()
     idx = [i for i, s in enumerate(texts) if s]
     if idx:

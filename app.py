@@ -14,7 +14,7 @@ import gradio as gr
 from gendemo.app import limits, zerogpu
 from gendemo.app.api_docs import DocumentedBlocks, document
 from gendemo.app.i18n import available_tab_modules, gradio_i18n
-from gendemo.app.ui.common import T
+from gendemo.app.ui.common import T, page_js, translate_examples
 from gendemo.core.paths import EXAMPLES
 
 QUEUE_SIZE = 64  # requests waiting beyond this are turned away with a "busy" message instead of piling up
@@ -36,16 +36,12 @@ def build_demo() -> gr.Blocks:
     ) as demo:
         gr.Markdown(T("app.title"))
         gr.Markdown(T("app.intro"))
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap"):  # every tab visible (a "⋯" menu hid the classifier at 1440 px)
             for mod in available_tab_modules():
                 with gr.Tab(T(mod.TAB_KEY), id=mod.__name__.rsplit(".", 1)[-1]):
                     mod.build()
         gr.Markdown(T("app.lang_note"))
-    # gr.Examples titles its table with the input labels, but the browser does not translate those headers (they would
-    # show as raw keys): drop the header row; the example values speak for themselves.
-    for block in demo.blocks.values():
-        if isinstance(block, gr.Dataset) and any(str(h).startswith("__i18n__") for h in block.headers):
-            block.headers = []
+        translate_examples(demo)  # example tables: headers, choice labels and titles in the page's language
     document(demo)  # descriptions for the API page, view_api() and the MCP tools (gendemo/app/api_docs.py)
     return demo
 
@@ -63,6 +59,7 @@ def launch_kwargs(mcp: bool | None = None) -> dict:
         "show_error": False,  # unexpected failures stay on the server; user mistakes arrive as gr.Error anyway
         "i18n": gradio_i18n(),
         "css": CSS,
+        "js": page_js(),  # sketchpads open with the brush picked; error toasts titled in Chinese on a Chinese page
         "theme": gr.themes.Soft(),
         "footer_links": FOOTER_LINKS,
         "mcp_server": mcp,

@@ -26,9 +26,11 @@ ARGS = [
 ]
 
 
-def open_page(browser, url: str, locale: str = "en-US"):
+def open_page(browser, url: str, locale: str = "en-US", viewport: tuple[int, int] = (1920, 1600)):
     ctx = browser.new_context(
-        locale=locale, viewport={"width": 1920, "height": 1600}, extra_http_headers={"Accept-Language": locale}
+        locale=locale,
+        viewport={"width": viewport[0], "height": viewport[1]},
+        extra_http_headers={"Accept-Language": locale},
     )
     page = ctx.new_page()
     page.set_default_timeout(60_000)
@@ -89,3 +91,18 @@ def unclipped_texts(page, selector: str, words: list[str]) -> dict[str, str]:
     """For each word: 'ok' when an element under `selector` shows exactly that text and no ancestor that clips its
     overflow cuts it off; else why not ('missing', 'cut off by …'). Text in the DOM is not text a learner can see."""
     return page.evaluate(_UNCLIPPED_JS, [selector, words])
+
+
+def draw_stroke(page, sketch: str, points: list[tuple[float, float]]):
+    """Drag the mouse through `points` (fractions of the drawing square, 0–1) on the sketchpad `sketch`, as a learner
+    would — without picking a tool first."""
+    area = page.locator(f"{sketch} .pixi-target canvas").bounding_box()
+    side = min(area["width"], area["height"]) * 0.9  # the square canvas sits centred in the editor's wider area
+    x0, y0 = area["x"] + (area["width"] - side) / 2, area["y"] + (area["height"] - side) / 2
+    xy = [(x0 + fx * side, y0 + fy * side) for fx, fy in points]
+    page.mouse.move(*xy[0])
+    page.mouse.down()
+    for (xa, ya), (xb, yb) in zip(xy, xy[1:]):
+        for k in range(1, 9):
+            page.mouse.move(xa + (xb - xa) * k / 8, ya + (yb - ya) * k / 8)
+    page.mouse.up()

@@ -35,3 +35,59 @@ def test_footer_offers_the_api_page_and_settings(browser, app_client):
     texts = footer.inner_text()
     assert "API" in texts and "Settings" in texts, texts
     assert "Built with Gradio" not in texts
+
+
+def _top_class(page) -> str:
+    return page.locator("#classify-probs .output-class").inner_text().strip()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_a_new_drawing_wins_over_an_upload_and_the_brush_is_ready(browser, app_client, locale):
+    """#12 items 2 and 3: upload a 7, then drag a 1 onto the sketchpad without choosing a tool: the stroke draws (no
+    "select the draw tool" hint, no layer menu), the upload is removed, and Classify reads the 1. Uploading the 7 again
+    then wins over the drawing."""
+    from support.browser import draw_stroke
+
+    page = open_page(browser, app_client.base_url, locale)
+    try:
+        open_tab(page, "Digit classifier" if locale == "en-US" else "数字分类器")
+        sketch = page.locator("#classify-draw")
+        sketch.locator(".pixi-target canvas").wait_for()
+        page.wait_for_timeout(1000)  # the page script picks the brush once the editor is up
+        text = sketch.inner_text()
+        assert "select the draw tool" not in text and "Layer 1" not in text, text
+        seven = str(ROOT / "examples" / "digit_7.png")
+        page.locator("#classify-upload input[type=file]").set_input_files(seven)
+        page.wait_for_function(
+            "() => document.querySelector('#classify-probs .output-class')?.innerText.trim() === '7'"
+        )
+        draw_stroke(page, "#classify-draw", [(0.5, 0.15), (0.5, 0.85)])  # a 1
+        page.locator("#classify-upload img").wait_for(state="detached")  # the drawing replaced the upload
+        page.locator("#classify-button").click()
+        page.wait_for_function(
+            "() => document.querySelector('#classify-probs .output-class')?.innerText.trim() === '1'"
+        )
+        page.locator("#classify-upload input[type=file]").set_input_files(seven)  # the most recent input again
+        page.wait_for_function(
+            "() => document.querySelector('#classify-probs .output-class')?.innerText.trim() === '7'"
+        )
+        page.locator("#classify-button").click()
+        page.wait_for_timeout(1500)
+        assert _top_class(page) == "7"
+    finally:
+        shot(page, f"classify_latest_input_{locale}")
+
+
+def test_an_error_toast_is_titled_in_chinese(browser, app_client):
+    """#12 item 9: a learner's mistake (Classify with nothing drawn) shows a toast titled in the page's language."""
+    page = open_page(browser, app_client.base_url, locale="zh-CN")
+    try:
+        open_tab(page, "数字分类器")
+        page.locator("#classify-button").click()
+        toast = page.locator("[data-testid=toast-body]").first
+        toast.wait_for()
+        text = toast.inner_text()
+        assert "出错了" in text and "Error" not in text, text
+        assert "请先画一个数字" in text
+    finally:
+        shot(page, "classify_error_zh")

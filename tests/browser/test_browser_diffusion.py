@@ -78,3 +78,69 @@ def test_noising_plots_have_a_readable_legend(browser, app_client, locale, tab, 
             assert all(v == "ok" for v in seen.values()), (plot, seen)
     finally:
         shot(page, f"noising_legend_{locale}")
+
+
+_TABLE_HEADS = "() => [...document.querySelectorAll('table thead')].filter(e => e.offsetParent).map(e => e.innerText)"
+
+SPEAKS = {  # per language: tab names, words that must be on the page, words that must not
+    "en-US": {
+        "diffusion": "Diffusion: prompt → digit",
+        "prompts": "Prompts, seeds & img2img",
+        "heads": ["Sampler", "Guidance scale", "Prompt", "Experiment"],
+        "cells": ["reorder the words", "swap the colour word"],
+        "title": "Examples",
+        "not": ["__i18n__", "调换词序", "示例"],
+    },
+    "zh-CN": {
+        "diffusion": "扩散：提示词 → 数字",
+        "prompts": "提示词、种子与图生图",
+        "heads": ["采样器", "提示词", "实验"],
+        "cells": ["调换词序", "替换颜色词"],
+        "title": "示例",
+        "not": ["__i18n__", "reorder the words", "Examples", "Layer 1", "select the draw tool", "schedule"],
+    },
+}
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_example_tables_are_headed_and_the_page_speaks_one_language(browser, app_client, locale):
+    """#12 items 9 and 10: example tables have column headers and choice labels in the page's language only (no
+    "ddim 25 3 0 8" rows, no raw keys, no English-first "reorder the words · 调换词序"), titled "Examples"/"示例"; in
+    Chinese nothing of Gradio's own English shows on these tabs (the sketchpad's hint and layer menu)."""
+    want = SPEAKS[locale]
+    page = open_page(browser, app_client.base_url, locale)
+    try:
+        open_tab(page, want["diffusion"])
+        page.wait_for_function(f"() => ({_TABLE_HEADS})().some(h => h.includes({want['heads'][0]!r}))")
+        open_tab(page, want["prompts"])
+        page.locator("#pr-draw .pixi-target canvas").wait_for()
+        page.wait_for_timeout(1000)
+        heads = "\n".join(page.evaluate(_TABLE_HEADS))
+        for h in want["heads"][2:]:
+            assert h in heads, (h, heads)
+        text = page.locator("body").inner_text()
+        for w in [*want["cells"], want["title"]]:
+            assert w in text, w
+        for w in want["not"]:
+            assert w not in text, w
+        assert " · " not in page.locator("#pr-mode").inner_text()  # one language, not "English · 中文"
+    finally:
+        shot(page, f"examples_headed_{locale}")
+
+
+def test_a_new_drawing_replaces_the_img2img_upload(browser, app_client):
+    """#12 item 2 in img2img: a stroke on the sketchpad after an upload removes the upload, so Redraw starts from the
+    drawing (the handler takes the upload when there is one)."""
+    from support.browser import draw_stroke
+
+    page = open_page(browser, app_client.base_url)
+    try:
+        open_tab(page, "Prompts, seeds & img2img")
+        page.locator("#pr-draw .pixi-target canvas").wait_for()
+        page.locator("#pr-upload input[type=file]").set_input_files(str(ROOT / "examples" / "blurry_4.png"))
+        page.locator("#pr-upload img").wait_for()
+        page.wait_for_timeout(1000)
+        draw_stroke(page, "#pr-draw", [(0.5, 0.15), (0.5, 0.85)])
+        page.locator("#pr-upload img").wait_for(state="detached")
+    finally:
+        shot(page, "img2img_latest_input_en")

@@ -6,7 +6,16 @@ import gradio as gr
 import torch
 
 from gendemo.app.i18n import lang_of, tr
-from gendemo.app.ui.common import ImageInput, SketchInput, T, example_caching, guarded, model, path_of
+from gendemo.app.ui.common import (
+    ImageInput,
+    SketchInput,
+    T,
+    example_caching,
+    guarded,
+    latest_input_wins,
+    model,
+    path_of,
+)
 from gendemo.classifier.model import predict
 from gendemo.classifier.preprocess import mnist_preprocess
 from gendemo.core.images import ink_of, to_pil
@@ -76,6 +85,7 @@ def build():
                 canvas_size=(280, 280),
                 brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"),
                 format="png",
+                elem_id="classify-draw",
             )
             upload = ImageInput(
                 label=T("classify.upload"),
@@ -103,5 +113,6 @@ def build():
         **example_caching(),
         api_visibility="private",
     )
+    latest_input_wins(drawing, upload)  # a new drawing replaces an uploaded picture; a new upload wins over a drawing
     button.click(classify, [drawing, upload], [probs, seen], api_name="classify")
     upload.upload(classify, [drawing, upload], [probs, seen], api_visibility="private")

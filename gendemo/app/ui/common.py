@@ -69,6 +69,8 @@ def guarded(fn: Callable) -> Callable:
         req = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
         lang = lang_of(req)
         if isinstance(e, gr.Error):
+            if e.title == "Error":  # Gradio's default title (API clients read it; the page, see page_js)
+                e.title = tr("err.title", lang)
             return e
         if isinstance(e, BadImage):
             return gr.Error(tr("err.bad_image", lang, why=str(e)))
@@ -106,6 +108,7 @@ def unavailable_note(names: list[str], lang: str = "en") -> str:
 
 
 BAD_IMAGE_BOTH = "That file could not be read as an image. / 无法把这个文件当作图片读取。"
+ERROR_TITLE_BOTH = "Error · 出错了"  # the toast title of a check that runs before the request's language is known
 
 
 class ImageInput(gr.Image):
@@ -119,7 +122,7 @@ class ImageInput(gr.Image):
         if payload is None:
             return None
         if getattr(payload, "path", None) is None:
-            raise gr.Error(BAD_IMAGE_BOTH)
+            raise gr.Error(BAD_IMAGE_BOTH, title=ERROR_TITLE_BOTH)
         return str(payload.path)
 
 
@@ -129,14 +132,21 @@ TOO_MANY_LAYERS_BOTH = f"A drawing has at most {MAX_LAYERS} layers. / 一幅画�
 
 class SketchInput(gr.Sketchpad):
     """gr.Sketchpad whose decoding failures (a bomb or garbage sent through the API) become a plain message, and that
-    refuses more layers than a drawing has before decoding any of them."""
+    refuses more layers than a drawing has before decoding any of them. One layer and no layer menu (its "Layer 1"
+    is English in every language, and a learner drawing a digit has no use for layers); the class `gd-sketch` lets
+    the page script (page_js) pick the brush, so a drag draws at once."""
+
+    @functools.wraps(gr.Sketchpad.__init__)  # Gradio reads a component's config from its __init__ signature
+    def __init__(self, *args, layers=False, elem_classes=None, **kwargs):
+        classes = [elem_classes] if isinstance(elem_classes, str) else list(elem_classes or [])
+        super().__init__(*args, layers=layers, elem_classes=[*classes, "gd-sketch"], **kwargs)
 
     def get_block_name(self) -> str:
         return "imageeditor"
 
     def preprocess(self, payload):
         if payload is not None and len(getattr(payload, "layers", None) or []) > MAX_LAYERS:
-            raise gr.Error(TOO_MANY_LAYERS_BOTH)
+            raise gr.Error(TOO_MANY_LAYERS_BOTH, title=ERROR_TITLE_BOTH)
         return super().preprocess(payload)
 
     def convert_and_format_image(self, *args, **kwargs):
@@ -150,7 +160,57 @@ class SketchInput(gr.Sketchpad):
         except gr.Error:
             raise
         except Exception:
-            raise gr.Error(BAD_IMAGE_BOTH) from None
+            raise gr.Error(BAD_IMAGE_BOTH, title=ERROR_TITLE_BOTH) from None
+
+
+# The page script (launch(js=page_js())), for two things Gradio leaves undone:
+# - its image editor starts with no tool chosen, so a drag selects the hint "select the draw tool to start" instead of
+#   drawing. Whenever a sketchpad (class gd-sketch) shows that hint — when the page opens, and again after its canvas
+#   was reset — the script presses its brush button (the first tool on the left), so a drag draws at once;
+# - an error toast is titled with the English word "Error" whatever the language (Gradio 6.31 shows neither
+#   gr.Error's title nor a translation there): on a Chinese page the script writes the title in Chinese.
+_PAGE_JS = """
+() => {
+  const titles = %s;
+  const fix = () => {
+    for (const block of document.querySelectorAll('.gd-sketch')) {
+      const hint = block.querySelector('.empty.wrap');
+      if (!hint || hint.dataset.gdPicked || !block.querySelector('.pixi-target canvas')) continue;
+      const brush = block.querySelector('.toolbar-wrap .half-container:not(.right) button');
+      if (!brush) continue;
+      hint.dataset.gdPicked = '1';
+      setTimeout(() => brush.click(), 200);
+    }
+    if (!(document.documentElement.lang || '').toLowerCase().startsWith('zh')) return;
+    for (const title of document.querySelectorAll('.toast-title')) {
+      for (const node of title.childNodes) {
+        const word = node.nodeType === 3 ? node.nodeValue.trim() : '';
+        if (titles[word]) node.nodeValue = titles[word] + ' ';
+      }
+    }
+  };
+  new MutationObserver(fix).observe(document.body, {childList: true, subtree: true, characterData: true});
+  fix();
+}
+"""
+
+
+def page_js() -> str:
+    import json
+
+    return _PAGE_JS % json.dumps({"Error": tr("err.title", "zh-CN")}, ensure_ascii=False)
+
+
+# A stroke that leaves something on the canvas empties the upload box; an emptied canvas (an example, Clear) does not.
+# The page holds a drawing either as its layers or, once handed to the server, as a blob id.
+_CLEAR_UPLOAD_JS = "(d, u) => (d && (d.id || d.composite || d.background || (d.layers || []).length) ? null : u)"
+
+
+def latest_input_wins(drawing, upload) -> None:
+    """Drawing and uploading feed one handler, which takes the upload if there is one, else the drawing. So that the
+    input the learner touched last is the one used, a stroke on the sketchpad removes the uploaded picture — in the
+    browser, at once, with no server call; a later upload is then the one there and wins by that rule."""
+    drawing.input(None, [drawing, upload], upload, js=_CLEAR_UPLOAD_JS, queue=False, api_visibility="private")
 
 
 # Gradio's own input checks answer in English with their own wording ("Value -1 is less than minimum value 2."), or with
@@ -300,3 +360,49 @@ def warm_openers(langs=("en", "zh-CN")) -> int:
             except Exception:  # noqa: BLE001 — the tab will say what is wrong when it opens
                 log.warning("opening result of %s not computed", opening.__name__, exc_info=True)
     return done
+
+
+# ---------------------------------------------------------------- example tables in the page's language
+
+
+def localise(value, lang: str):
+    """`value` with every translated label (gr.i18n.I18nData, nested in lists, tuples and dicts) as text in `lang`."""
+    if isinstance(value, gr.i18n.I18nData):
+        return tr(value.key, lang)
+    if isinstance(value, dict):
+        return {k: localise(v, lang) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(localise(v, lang) for v in value)
+    return value
+
+
+def translate_examples(root: gr.Blocks) -> None:
+    """Every gr.Examples table under `root` titled, headed and filled in the page's language. Gradio heads the columns
+    with the inputs' labels and shows a choice by its label, but the browser translates neither inside a table (they
+    would read as raw keys). So each table is built with the English text, and when a page opens one private event
+    sends the text in the request's language: column headers, choice labels, and the title ("Examples" unless the tab
+    named it). Call once, after every tab is built, inside the Blocks."""
+    tables = []
+    for block in list(root.blocks.values()):
+        if not isinstance(block, gr.Dataset):
+            continue
+        if block.label in (None, "Examples"):
+            block.label = T("common.examples")
+        template = (list(block.headers or []), list(block.component_props or []))
+        block.headers, block.component_props = localise(template, "en")
+        tables.append((block, template))
+    if not tables:
+        return
+
+    def example_tables(request: gr.Request = None):
+        lang = lang_of(request)
+        return [gr.Dataset(headers=localise(h, lang), component_props=localise(p, lang)) for _, (h, p) in tables]
+
+    root.load(
+        example_tables,
+        None,
+        [b for b, _ in tables],
+        api_visibility="private",
+        queue=False,
+        show_progress="hidden",
+    )

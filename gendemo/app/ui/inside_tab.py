@@ -418,13 +418,12 @@ def reverse_run(
 
 
 def build():
-    both = lambda k: f"{tr(k, 'en')} · {tr(k, 'zh-CN')}"
     gr.Markdown(T("ins.learn_title"))
     gr.Markdown(T("ins.learn_intro"))
     with gr.Row():
         with gr.Column(scale=1):
             source = Radio(
-                [(both("ins.source_test"), "test"), (both("ins.source_image"), "image")],
+                [(T("ins.source_test"), "test"), (T("ins.source_image"), "image")],
                 value="test",
                 label=T("ins.source"),
                 elem_id="ins-source",

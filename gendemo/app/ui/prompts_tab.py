@@ -21,6 +21,7 @@ from gendemo.app.ui.common import (
     as_seed,
     example_caching,
     guarded,
+    latest_input_wins,
     path_of,
 )
 from gendemo.core.device import resolve_precision
@@ -309,11 +310,8 @@ def build():
                 max_length=dc.MAX_PROMPT_CHARS,
                 elem_id="pr-prompt",
             )
-            # Choice labels in both languages at once: gr.Examples shows a choice's label, and would show a raw key for
-            # a translated one.
-            both = lambda k: f"{tr(k, 'en')} · {tr(k, 'zh-CN')}"
-            e_mode = Radio(
-                [(both("pr.mode_permute"), "permute"), (both("pr.mode_colour"), "colour")],
+            e_mode = Radio(  # the examples table shows these labels in the page's language too (translate_examples)
+                [(T("pr.mode_permute"), "permute"), (T("pr.mode_colour"), "colour")],
                 value="permute",
                 label=T("pr.mode"),
                 elem_id="pr-mode",

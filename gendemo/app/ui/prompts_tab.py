@@ -407,6 +407,7 @@ def build():
                 elem_classes=["gd-pixel"],
             )
             i_status = gr.Markdown(elem_id="pr-i2i-status")
+    latest_input_wins(drawing, image)  # a new drawing replaces an uploaded picture
     i_inputs = [image, drawing, i_prompt, strength, i_seed, i_n, i_sampler]
     i_outputs = [seen, start, result, i_status]
     gr.Examples(

@@ -38,7 +38,15 @@ def main(argv=None):
         help="diffusion: another prompt file (digit TAB colour TAB prompt) instead of "
         "gendemo/diffusion/eval_prompts.tsv, e.g. gendemo/diffusion/eval_prompts_fresh.tsv",
     )
+    p.add_argument(
+        "--failures",
+        action="store_true",
+        help="diffusion: instead of the figures, write the gallery of the model's failures on the held-out prompts "
+        "(gendemo/diffusion/failures.json, shown in the Diffusion tab)",
+    )
     args = p.parse_args(argv)
+    if args.failures and (args.model != "diffusion" or args.update_card):
+        p.error("--failures is for the diffusion model, and it writes no card figures")
     if args.prompts and (args.model != "diffusion" or args.update_card):
         p.error("--prompts is for the diffusion model, and its figures do not go into the card")
     if args.recipe and args.model != "gan":

@@ -263,7 +263,16 @@ DOCS: dict[str, Doc] = {
         (
             ("process", f"{IMAGE_OUT}: the noisy x_t (left) and the predicted clean image (right) at the last step"),
             ("result", f"{IMAGE_OUT}: the generated digits"),
-            ("status", "Markdown: sampler, steps, guidance, seed and the prompt as encoded"),
+            (
+                "status",
+                "Markdown: sampler, steps, guidance, seed, the prompt as encoded (everyday colour words mapped to the "
+                "palette, e.g. crimson → red) and how many digits the judge finds matching the prompt",
+            ),
+            (
+                "judged",
+                "gallery: each digit with the judge's reading as its caption: the classifier's digit and confidence, "
+                "the stroke colour and its closeness to that palette colour (cosine), ✓/✗ against the prompt",
+            ),
         ),
     ),
     "/noise_prediction": Doc(
@@ -315,8 +324,12 @@ DOCS: dict[str, Doc] = {
             "guidance": "Classifier-free guidance scale, 0 to 10.",
         },
         (
-            ("gallery", "gallery: one image per prompt variant, captioned with its cosine similarity to the first"),
-            ("table", "Markdown: the variants and their similarities"),
+            (
+                "gallery",
+                "gallery: one image per prompt variant, captioned with its cosine similarity to the first and the "
+                "judge's reading (digit and confidence, colour and closeness, ✓/✗ against that variant)",
+            ),
+            ("table", "Markdown: the variants, their similarities and the judge's readings, and how many match"),
         ),
     ),
     "/img2img": Doc(
@@ -336,7 +349,12 @@ DOCS: dict[str, Doc] = {
             ("seen", f"{IMAGE_OUT}: the image as the model takes it (28×28)"),
             ("start", f"{IMAGE_OUT}: after adding noise, where the reverse process starts"),
             ("redrawn", f"{IMAGE_OUT}: the redrawn variations"),
-            ("status", "Markdown: the strength as a step of the schedule, the sampler and the share of the image kept"),
+            (
+                "status",
+                "Markdown: the strength as a step of the schedule, the sampler, the share of the image kept and how "
+                "many redrawings the judge finds matching the prompt",
+            ),
+            ("judged", "gallery: each redrawing with the judge's reading as its caption (as /diffusion_generate)"),
         ),
     ),
     "/classify": Doc(

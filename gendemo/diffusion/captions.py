@@ -57,14 +57,18 @@ def colourize(gray: torch.Tensor, colour_idx: torch.Tensor, brightness: torch.Te
 def name_colours(images: torch.Tensor, top_share: float = 0.7) -> torch.Tensor:
     """The judge's way of naming a colour: the mean colour of the brightest stroke pixels (ink within top_share of the
     image's brightest), then the palette colour nearest by direction (cosine), so brightness does not matter."""
+    return colour_similarities(images, top_share).argmax(1)
+
+
+def colour_similarities(images: torch.Tensor, top_share: float = 0.7) -> torch.Tensor:
+    """(B, 10): cosine between each image's mean stroke colour (see name_colours) and each palette colour."""
     x = images.float().clamp(0, 1)
     ink = x.amax(1)  # (B, H, W)
     thr = ink.flatten(1).amax(1).clamp_min(1e-6)[:, None, None] * top_share
     mask = (ink >= thr).float()[:, None]
     mean = (x * mask).sum((2, 3)) / mask.sum((2, 3)).clamp_min(1)  # (B, 3)
     pal = PALETTE_RGB.to(x.device)
-    cos = torch.nn.functional.normalize(mean, dim=1) @ torch.nn.functional.normalize(pal, dim=1).T
-    return cos.argmax(1)
+    return torch.nn.functional.normalize(mean, dim=1) @ torch.nn.functional.normalize(pal, dim=1).T
 
 
 # ---- style measures ----

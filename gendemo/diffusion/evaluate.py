@@ -139,6 +139,8 @@ def evaluate_diffusion(args, device) -> dict:
     judge, _ = load_classifier(device=device)
     model, card = load_diffusion(args.checkpoint, device)
     encoder = get_encoder(None, device)
+    if getattr(args, "failures", False):
+        return write_failures(model, card, encoder, judge, args)
     prompt_file = Path(args.prompts or EVAL_PROMPTS_PATH)
     prompts = load_eval_prompts(prompt_file)
     n_per = max(1, (args.n or 4 * len(prompts)) // len(prompts))
@@ -147,3 +149,30 @@ def evaluate_diffusion(args, device) -> dict:
     )
     enh = evaluate_enhancement(model, encoder, judge, args.data_dir, seed=args.seed)
     return {"model": "diffusion", "schedule": card.get("schedule"), "prompt_file": prompt_file.name, **res, **enh}
+
+
+def write_failures(model, card, encoder, judge, args) -> dict:
+    """The failure gallery of the Diffusion tab: both held-out prompt files (or --prompts), 4 images each."""
+    from gendemo.diffusion.judging import FAILURES_PATH, collect_failures, save_failures
+
+    files = (
+        [Path(args.prompts)]
+        if args.prompts
+        else [EVAL_PROMPTS_PATH, EVAL_PROMPTS_PATH.with_name("eval_prompts_fresh.tsv")]
+    )
+    prompts = [p for f in files for p in load_eval_prompts(f)]
+    res = collect_failures(
+        model,
+        encoder,
+        judge,
+        prompts,
+        n_per_prompt=max(1, (args.n or 4 * len(prompts)) // len(prompts)),
+        seed=args.seed,
+    )
+    res = {"prompt_files": [f.name for f in files], **res}
+    save_failures(res, card.get("sha256", ""))
+    return {
+        "model": "diffusion",
+        "written": str(FAILURES_PATH.name),
+        **{k: v for k, v in res.items() if k != "failures"},
+    }

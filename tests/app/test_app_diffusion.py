@@ -1,3 +1,6 @@
+import re
+from pathlib import Path
+
 import pytest
 from gradio_client import handle_file
 from PIL import Image
@@ -22,7 +25,7 @@ def _bytes(path):
 def test_generate_streams_and_is_reproducible(app_client):
     job = app_client.submit("a green two", "ddim", 10, 3.0, 7, 2, api_name="/diffusion_generate")
     outputs = job.result()
-    process, result, status = outputs
+    process, result, status, judged = outputs
     assert result and "DDIM" in status and "a green two" in status
     again = app_client.predict("a green two", "ddim", 10, 3.0, 7, 2, api_name="/diffusion_generate")
     other = app_client.predict("a green two", "ddim", 10, 3.0, 8, 2, api_name="/diffusion_generate")
@@ -31,9 +34,9 @@ def test_generate_streams_and_is_reproducible(app_client):
 
 
 def test_chinese_empty_and_long_prompts_are_explained(app_client):
-    _, _, status = app_client.predict("红色的七", "ddim", 10, 3.0, 0, 1, api_name="/diffusion_generate")
+    _, _, status, _ = app_client.predict("红色的七", "ddim", 10, 3.0, 0, 1, api_name="/diffusion_generate")
     assert "a red seven" in status and "translated" in status
-    _, _, status = app_client.predict("", "ddim", 10, 3.0, 0, 1, api_name="/diffusion_generate")
+    _, _, status, _ = app_client.predict("", "ddim", 10, 3.0, 0, 1, api_name="/diffusion_generate")
     assert "unconditionally" in status
     with pytest.raises(Exception) as e:  # refused with its length, never cut silently (#13 case 6)
         app_client.predict("a red seven " * 100, "ddim", 10, 3.0, 0, 1, api_name="/diffusion_generate")
@@ -73,9 +76,9 @@ def test_img2img_strength_zero_keeps_the_image_and_needs_an_image(app_client):
         app_client.predict(api_name="/img2img")
     assert "img2img" in str(e.value) and is_own_message(str(e.value))
     blurry = handle_file(str(ROOT / "examples" / "blurry_4.png"))
-    seen, start, result, status = app_client.predict(blurry, None, "a white four", 0.0, 0, 1, api_name="/img2img")
+    seen, start, result, status, _ = app_client.predict(blurry, None, "a white four", 0.0, 0, 1, api_name="/img2img")
     assert _bytes(start) == _bytes(seen) and "t = 0" in status
-    seen, start, result, status = app_client.predict(blurry, None, "a white four", 0.4, 0, 2, api_name="/img2img")
+    seen, start, result, status, _ = app_client.predict(blurry, None, "a white four", 0.4, 0, 2, api_name="/img2img")
     assert "t = 400" in status and result
     for bad in (1.5, -0.1, "half"):
         with pytest.raises(Exception) as e:
@@ -92,3 +95,88 @@ def test_img2img_takes_any_image(app_client, tmp_path):
         except Exception as e:  # noqa: BLE001
             assert not ok, f"{name}: {e}"
             assert is_own_message(str(e)), f"{name}: {e}"
+
+
+# ---- judged outputs (#10 item 4) and everyday colour words (#10 item 5)
+
+CAPTION = re.compile(r"^reads (\d) \((\d+)%\)( [✓✗])? · ([a-z]+) \((\d\.\d\d)\)( [✓✗])?$")
+SUMMARY = re.compile(
+    r"Judged: \*\*(\d+) of (\d+)\*\* match the prompt \(the digit in (\d+) of (\d+), the colour in (\d+) of (\d+)\)"
+)
+
+
+def _captions(gallery):
+    return [item["caption"] for item in gallery]
+
+
+def test_generated_digits_carry_the_judges_reading(app_client):
+    _, result, status, judged = app_client.predict("a green two", "ddim", 10, 3.0, 7, 4, api_name="/diffusion_generate")
+    caps = _captions(judged)
+    assert len(judged) == 4 and all(Path(item["image"]).exists() for item in judged)
+    parsed = [CAPTION.match(c) for c in caps]
+    assert all(parsed), caps
+    digit_ok = sum(m.group(3) == " ✓" for m in parsed)
+    colour_ok = sum(m.group(6) == " ✓" for m in parsed)
+    both_ok = sum(m.group(3) == " ✓" and m.group(6) == " ✓" for m in parsed)
+    assert all(m.group(3) and m.group(6) for m in parsed)  # the prompt names both, so every reading is marked
+    assert all(
+        (m.group(1) == "2") == (m.group(3) == " ✓") and (m.group(4) == "green") == (m.group(6) == " ✓") for m in parsed
+    )
+    summary = SUMMARY.search(status)
+    assert summary, status
+    assert [int(v) for v in summary.groups()] == [both_ok, 4, digit_ok, 4, colour_ok, 4]
+    assert both_ok >= 3  # a prompt the model follows: the judge agrees
+
+
+def test_judge_readings_in_chinese_and_without_a_prompt(app_client):
+    from gradio_client import Client
+
+    zh = Client(app_client.base_url, verbose=False, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    _, _, status, judged = zh.predict("红色的七", "ddim", 10, 3.0, 0, 2, api_name="/diffusion_generate")
+    assert "评判：" in status and "符合提示词" in status
+    assert all(c.startswith("识别为 ") and ("红色" in c or "✗" in c) for c in _captions(judged)), _captions(judged)
+    _, _, status, judged = app_client.predict("", "ddim", 10, 3.0, 0, 2, api_name="/diffusion_generate")
+    assert "names no digit or colour" in status and all("✓" not in c and "✗" not in c for c in _captions(judged))
+
+
+def test_everyday_colour_words_are_mapped_and_shown(app_client):
+    _, _, status, judged = app_client.predict("a crimson seven", "ddim", 10, 3.0, 0, 2, api_name="/diffusion_generate")
+    assert "“a red seven”" in status and "crimson → red" in status
+    assert all(" · red (" in c for c in _captions(judged)), _captions(judged)
+    _, _, status, _ = app_client.predict(
+        "a 4 the colour of grass", "ddim", 10, 3.0, 0, 1, api_name="/diffusion_generate"
+    )
+    assert "“a 4 in green”" in status and "the colour of grass → green" in status
+    _, _, status, _ = app_client.predict("a red seven", "ddim", 10, 3.0, 0, 1, api_name="/diffusion_generate")
+    assert "→" not in status  # palette names need no note
+
+
+def test_prompt_experiment_and_img2img_are_judged(app_client):
+    gallery, table = app_client.predict("ornate green seven", "colour", 0, 3.0, api_name="/prompt_experiment")
+    caps = _captions(gallery)
+    assert len(caps) == 8 and caps[2].startswith("ornate lavender seven · cos ")
+    assert all(CAPTION.match(c.split(" · ", 2)[2]) for c in caps), caps
+    assert "the judge reads" in table and SUMMARY.search(table)
+    blurry = handle_file(str(ROOT / "examples" / "blurry_4.png"))
+    *_, status, judged = app_client.predict(blurry, None, "a white four", 0.4, 0, 3, api_name="/img2img")
+    assert len(judged) == 3 and all(CAPTION.match(c) for c in _captions(judged))
+    assert SUMMARY.search(status), status
+
+
+def test_failure_gallery_is_read_once_in_both_languages():
+    from gendemo.app.ui import diffusion_tab
+    from gendemo.diffusion.judging import FAILURES_PATH
+
+    need(FAILURES_PATH.exists(), "no failure gallery (python -m gendemo.evaluate diffusion --failures)")
+
+    class Req:
+        def __init__(self, lang):
+            self.headers = {"accept-language": lang}
+
+    gallery, text = diffusion_tab.diffusion_failures.__wrapped__(request=Req("en"))
+    assert 0 < len(gallery) <= 12 and "held-out prompts" in text and "earlier version" not in text
+    image, caption = gallery[0]
+    assert image.size == (112, 112) and caption.startswith("“") and "→ reads" in caption
+    zh_gallery, zh_text = diffusion_tab.diffusion_failures.__wrapped__(request=Req("zh-CN"))
+    assert "留出提示词" in zh_text and "识别为" in zh_gallery[0][1]
+    assert diffusion_tab._failures.cache_info().misses == 1  # the file is read once per process

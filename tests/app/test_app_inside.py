@@ -96,14 +96,14 @@ def test_messages_come_in_the_requests_language(app_client):
 
 
 def test_diffusion_tab_offers_dpm_solver(app_client):
-    _, result, status = app_client.predict("a green two", "dpmpp2m", 10, 3.0, 7, 2, api_name="/diffusion_generate")
+    _, result, status, _ = app_client.predict("a green two", "dpmpp2m", 10, 3.0, 7, 2, api_name="/diffusion_generate")
     assert result and "DPMPP2M" in status and "10 reverse steps" in status
 
 
 def test_img2img_offers_ddpm_and_dpm_solver(app_client):
     blurry = handle_file(str(ROOT / "examples" / "blurry_4.png"))
     for sampler in ("ddpm", "dpmpp2m"):
-        seen, start, result, status = app_client.predict(
+        seen, start, result, status, _ = app_client.predict(
             blurry, None, "a white four", 0.1, 0, 1, sampler, api_name="/img2img"
         )
         assert result and sampler.upper() in status and "t = 100" in status

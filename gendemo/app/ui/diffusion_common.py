@@ -6,6 +6,9 @@ import gradio as gr
 
 from gendemo.app.i18n import tr
 from gendemo.app.ui.common import model
+from gendemo.core.images import to_pil_grid
+from gendemo.diffusion.captions import PALETTE_NAMES
+from gendemo.diffusion.judging import asked_in, read_images
 from gendemo.diffusion.text import plain_digits, prepare_prompt
 
 MAX_PROMPT_CHARS = 300  # the encoder reads 256 word pieces at most; a few sentences is plenty for a digit
@@ -55,6 +58,52 @@ def check_prompt(prompt, lang) -> tuple[str, list[str]]:
     return english, notes
 
 
+# ---- judged outputs: what the classifier reads in each generated digit, against what the prompt asked
+
+
+def colour_name(index: int, lang: str) -> str:
+    return tr(f"diff.colour.{PALETTE_NAMES[index]}", lang)
+
+
+def judge_outputs(images, texts, lang) -> tuple[list[str], str]:
+    """(a caption per image, a summary sentence) for (B, 3, 28, 28) generated images; texts is the encoded prompt of
+    each image (or one for all). The digit is the classifier's reading with its probability, the colour the palette
+    colour nearest the strokes' mean colour with its cosine (1 = exactly that hue) — as evaluate.py judges."""
+    readings = read_images(model("classifier", lang), images)
+    texts = [texts] * len(readings) if isinstance(texts, str) else list(texts)
+    caps, ok, d_ok, nd, c_ok, nc = [], 0, 0, 0, 0, 0
+    for r, text in zip(readings, texts):
+        want_d, want_c = asked_in(text)
+        mark = lambda want, got: "" if want is None else " ✓" if want == got else " ✗"
+        caps.append(
+            tr(
+                "diff.judge.caption",
+                lang,
+                d=r.digit,
+                p=f"{r.digit_p:.0%}",
+                dm=mark(want_d, r.digit),
+                colour=colour_name(r.colour, lang),
+                cos=f"{r.colour_cos:.2f}",
+                cm=mark(want_c, r.colour),
+            )
+        )
+        nd, d_ok = nd + (want_d is not None), d_ok + (want_d is not None and want_d == r.digit)
+        nc, c_ok = nc + (want_c is not None), c_ok + (want_c is not None and want_c == r.colour)
+        ok += (want_d is None or want_d == r.digit) and (want_c is None or want_c == r.colour)
+    if not nd and not nc:
+        summary = tr("diff.judge.free", lang, digits=", ".join(str(r.digit) for r in readings))
+    else:
+        key = "diff.judge.summary_" + ("d" if nd else "") + ("c" if nc else "")
+        summary = tr(key, lang, ok=ok, n=len(readings), d_ok=d_ok, nd=nd, c_ok=c_ok, nc=nc)
+    return caps, summary
+
+
+def judged_gallery(images, texts, lang) -> tuple[list, str]:
+    """(gallery value: each digit enlarged with its judged caption, summary sentence)."""
+    caps, summary = judge_outputs(images, texts, lang)
+    return [(to_pil_grid(images[i : i + 1], nrow=1, scale=4, pad=0), c) for i, c in enumerate(caps)], summary
+
+
 STRINGS = {
     "en": {
         "diff.err.prompt_type": "The prompt must be text, not {value}.",
@@ -75,6 +124,25 @@ STRINGS = {
             "The model was trained on ten colour names, so everyday colour words were read as the nearest of them: "
             "{pairs}."
         ),
+        "diff.judge.caption": "reads {d} ({p}){dm} · {colour} ({cos}){cm}",
+        "diff.judge.summary_dc": (
+            "Judged: **{ok} of {n}** match the prompt (the digit in {d_ok} of {nd}, the colour in {c_ok} of {nc})."
+        ),
+        "diff.judge.summary_d": "Judged: **{ok} of {n}** match the prompt (the digit in {d_ok} of {nd}).",
+        "diff.judge.summary_c": "Judged: **{ok} of {n}** match the prompt (the colour in {c_ok} of {nc}).",
+        "diff.judge.free": (
+            "The prompt names no digit or colour, so there is nothing to match; the classifier reads {digits}."
+        ),
+        "diff.colour.red": "red",
+        "diff.colour.orange": "orange",
+        "diff.colour.yellow": "yellow",
+        "diff.colour.green": "green",
+        "diff.colour.cyan": "cyan",
+        "diff.colour.blue": "blue",
+        "diff.colour.purple": "purple",
+        "diff.colour.pink": "pink",
+        "diff.colour.lavender": "lavender",
+        "diff.colour.white": "white",
     },
     "zh-CN": {
         "diff.err.prompt_type": "提示词必须是文本，而不是 {value}。",
@@ -87,5 +155,22 @@ STRINGS = {
         ),
         "diff.note.empty": "提示词为空：模型无条件生成（使用学到的“无提示”嵌入）。",
         "diff.note.colour_words": "模型只学过十种颜色的名字，所以日常颜色词按最接近的那一种来理解：{pairs}。",
+        "diff.judge.caption": "识别为 {d}（{p}）{dm} · {colour}（{cos}）{cm}",
+        "diff.judge.summary_dc": (
+            "评判：**{n} 张中有 {ok} 张**符合提示词（数字对了 {d_ok}/{nd}，颜色对了 {c_ok}/{nc}）。"
+        ),
+        "diff.judge.summary_d": "评判：**{n} 张中有 {ok} 张**符合提示词（数字对了 {d_ok}/{nd}）。",
+        "diff.judge.summary_c": "评判：**{n} 张中有 {ok} 张**符合提示词（颜色对了 {c_ok}/{nc}）。",
+        "diff.judge.free": "提示词没有指定数字或颜色，所以无从比对；分类器读出的数字是 {digits}。",
+        "diff.colour.red": "红色",
+        "diff.colour.orange": "橙色",
+        "diff.colour.yellow": "黄色",
+        "diff.colour.green": "绿色",
+        "diff.colour.cyan": "青色",
+        "diff.colour.blue": "蓝色",
+        "diff.colour.purple": "紫色",
+        "diff.colour.pink": "粉色",
+        "diff.colour.lavender": "淡紫色",
+        "diff.colour.white": "白色",
     },
 }

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import gradio as gr
 import numpy as np
 import torch
@@ -21,8 +23,10 @@ from gendemo.app.ui.common import (
     as_seed,
     example_caching,
     guarded,
+    on_open,
 )
 from gendemo.core.images import to_pil_grid
+from gendemo.diffusion.judging import load_failures
 from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, DEFAULT_STEPS, generate_stream
 
 TAB_KEY = "gen.tab"
@@ -65,6 +69,23 @@ STRINGS = {
             "Done: {n} image(s), {k} reverse steps with {sampler}, guidance {g}, seed {seed}. "
             "Encoded prompt: “{prompt}”."
         ),
+        "gen.judged": (
+            "What the judge reads in each digit: the classifier's digit (its confidence) · the stroke colour (how "
+            "close to that palette colour, 1 = exactly its hue); ✓/✗ against the prompt"
+        ),
+        "gen.fail_title": "Where the model goes wrong (the chapter's figure 6-10, for digits)",
+        "gen.fail_intro": (
+            "Generated images can miss the request, as in the chapter's figure 6-10. These are the model's mistakes "
+            "on held-out prompts it never saw in training: {images} images from {prompts} prompts, of which the judge "
+            "found {wrong} wrong ({digit_wrong} with the wrong digit, {colour_wrong} with the wrong colour). Most are "
+            "a digit of a similar shape (6 and 9, 3 and 5, 0 and 8, a hooked 1 that reads as 7), and most come from "
+            "prompts written as a form or a sentence (“digit: 8; colour: white”) rather than “a white 8”; a colour "
+            "can drift to its neighbour (blue to purple). Computed once with "
+            "`python -m gendemo.evaluate diffusion --failures`."
+        ),
+        "gen.fail_stale": "(Computed for an earlier version of the model; rerun the command to refresh it.)",
+        "gen.fail_none": "No failure gallery has been computed (python -m gendemo.evaluate diffusion --failures).",
+        "gen.fail_caption": "“{prompt}” → reads {d} ({p}) · {colour}",
     },
     "zh-CN": {
         **dc.STRINGS["zh-CN"],
@@ -95,6 +116,22 @@ STRINGS = {
         "gen.status_done": (
             "完成：{n} 张图，{sampler} 反向 {k} 步，引导强度 {g}，种子 {seed}。实际编码的提示词：“{prompt}”。"
         ),
+        "gen.judged": (
+            "评判器在每个数字里读到的内容：分类器认出的数字（置信度）· 笔画颜色（与该调色板颜色有多接近，"
+            "1 表示色相完全一致）；✓/✗ 表示是否符合提示词"
+        ),
+        "gen.fail_title": "模型在哪里出错（本章图 6-10 的数字版）",
+        "gen.fail_intro": (
+            "和本章图 6-10 一样，生成的图像也会偏离要求。下面是模型在训练时从未见过的留出提示词上犯的错："
+            "{prompts} 个提示词共生成 {images} 张图，评判器认为其中 {wrong} 张不对（数字错 {digit_wrong} 张，"
+            "颜色错 {colour_wrong} 张）。大多是画成了形状相近的数字（6 和 9、3 和 5、0 和 8、带钩的 1 被读成 7），"
+            "而且多出自写成表格或长句的提示词（“digit: 8; colour: white”），而不是 “a white 8”；"
+            "颜色偶尔会滑向相邻的颜色（蓝色变成紫色）。这些结果用 `python -m gendemo.evaluate diffusion --failures` "
+            "预先算好。"
+        ),
+        "gen.fail_stale": "（这是为旧版本模型算的结果；重新运行上面的命令即可更新。）",
+        "gen.fail_none": "还没有计算失败示例（python -m gendemo.evaluate diffusion --failures）。",
+        "gen.fail_caption": "“{prompt}” → 识别为 {d}（{p}）· {colour}",
     },
 }
 
@@ -139,9 +176,10 @@ def diffusion_generate(
         progress(f.step / f.steps, desc=tr("gen.status_run", lang, i=f.step, k=f.steps, t=f.t, sampler=sampler.upper()))
         pic = process_picture(f.x_t, f.x0)
         if not f.done:
-            yield pic, None, tr("gen.status_run", lang, i=f.step, k=f.steps, t=f.t, sampler=sampler.upper())
+            yield pic, None, tr("gen.status_run", lang, i=f.step, k=f.steps, t=f.t, sampler=sampler.upper()), None
         else:
             grid = to_pil_grid(f.x0, nrow=min(8, n), scale=4)
+            judged, summary = dc.judged_gallery(f.x0, text, lang)
             status = " ".join(
                 [
                     tr(
@@ -155,9 +193,50 @@ def diffusion_generate(
                         prompt=text or "∅",
                     ),
                     *notes,
+                    summary,
                 ]
             )
-            yield pic, grid, status
+            yield pic, grid, status, judged
+
+
+@functools.cache
+def _failures():
+    """The committed failure gallery, read once per process, and whether it was made with the shipped checkpoint."""
+    from gendemo.core.checkpoints import CheckpointError, read_card
+    from gendemo.core.paths import CHECKPOINT_DIR
+
+    stats, failures = load_failures()
+    try:
+        current = read_card(CHECKPOINT_DIR / "diffusion.safetensors").get("sha256")
+    except (OSError, ValueError, CheckpointError):  # no model: the tab says so elsewhere; the gallery still shows
+        current = None
+    return stats, failures, bool(stats) and current is not None and stats.get("checkpoint_sha256") != current
+
+
+@guarded
+def diffusion_failures(request: gr.Request = None):
+    """(gallery, text): the model's mistakes on held-out prompts (precomputed; see gendemo/diffusion/judging.py)."""
+    lang = lang_of(request)
+    stats, failures, stale = _failures()
+    if not failures and not stats:
+        return [], tr("gen.fail_none", lang)
+    gallery = [
+        (
+            f.image().resize((112, 112), Image.NEAREST),
+            tr(
+                "gen.fail_caption",
+                lang,
+                prompt=f.prompt,
+                d=f.reading.digit,
+                p=f"{f.reading.digit_p:.0%}",
+                colour=dc.colour_name(f.reading.colour, lang),
+            ),
+        )
+        for f in failures
+    ]
+    keys = ("images", "prompts", "wrong", "digit_wrong", "colour_wrong")
+    text = tr("gen.fail_intro", lang, **{k: stats.get(k, 0) for k in keys})
+    return gallery, text + (" " + tr("gen.fail_stale", lang) if stale else "")
 
 
 def build():
@@ -193,8 +272,30 @@ def build():
                 label=T("gen.result"), format="png", interactive=False, elem_id="gen-result", elem_classes=["gd-pixel"]
             )
             status = gr.Markdown(elem_id="gen-status")
+            judged = gr.Gallery(
+                label=T("gen.judged"),
+                columns=8,
+                height="auto",
+                format="png",
+                interactive=False,
+                elem_id="gen-judged",
+                elem_classes=["gd-pixel"],
+            )
+    with gr.Accordion(T("gen.fail_title"), open=False, elem_id="gen-failures"):
+        fail_text = gr.Markdown(elem_id="gen-fail-text")
+        fail_gallery = gr.Gallery(
+            show_label=False,
+            columns=6,
+            height="auto",
+            format="png",
+            interactive=False,
+            elem_id="gen-fail-gallery",
+            elem_classes=["gd-pixel"],
+        )
+    # read once per process and language (on_open keeps the result), never per page load
+    on_open(diffusion_failures, [], [fail_gallery, fail_text])
     inputs = [prompt, sampler, steps, guidance, seed, n]
-    outputs = [process, result, status]
+    outputs = [process, result, status, judged]
     gr.Examples(
         examples=[
             ["a red seven", "ddim", 25, 3.0, 0, 8],

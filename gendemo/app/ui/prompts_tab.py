@@ -55,7 +55,7 @@ STRINGS = {
         "pr.mode_colour": "swap the colour word",
         "pr.exp_button": "Run the experiment",
         "pr.exp_gallery": "One seed, several prompts",
-        "pr.exp_table": "| # | prompt | cosine similarity to #1 |\n|---|---|---|\n{rows}",
+        "pr.exp_table": "| # | prompt | cosine similarity to #1 | the judge reads |\n|---|---|---|---|\n{rows}",
         "pr.err.no_colour": "To swap the colour, the prompt needs one of these colour words: {colours}.",
         "pr.err.words": "To reorder words the prompt needs at least two different words.",
         "pr.i2i_title": "## Start from your own image (img2img) — and clean up a poor one",
@@ -81,6 +81,9 @@ STRINGS = {
         "pr.seen": "Your image as the model takes it (28×28)",
         "pr.start": "After adding noise (where the reverse process starts)",
         "pr.i2i_result": "Redrawn",
+        "pr.i2i_judged": (
+            "Each redrawing as the judge reads it: digit (confidence) · colour (closeness); ✓/✗ against the prompt"
+        ),
         "pr.i2i_status": (
             "Strength {s:.2f}: noised to step t = {t} of {T}, then {k} {sampler} steps back to t = 0 (DreamStudio "
             "would call this {keep:.0f} % image)."
@@ -103,7 +106,7 @@ STRINGS = {
         "pr.mode_colour": "替换颜色词",
         "pr.exp_button": "运行实验",
         "pr.exp_gallery": "一个种子，多个提示词",
-        "pr.exp_table": "| # | 提示词 | 与 #1 的余弦相似度 |\n|---|---|---|\n{rows}",
+        "pr.exp_table": "| # | 提示词 | 与 #1 的余弦相似度 | 评判器读到的 |\n|---|---|---|---|\n{rows}",
         "pr.err.no_colour": "要替换颜色，提示词里需要包含以下颜色词之一：{colours}。",
         "pr.err.words": "要调换词序，提示词至少需要两个不同的词。",
         "pr.i2i_title": "## 从你自己的图片出发（图生图）——顺便修复一张差图",
@@ -126,6 +129,7 @@ STRINGS = {
         "pr.seen": "模型接收到的图像（28×28）",
         "pr.start": "加噪之后（反向过程的起点）",
         "pr.i2i_result": "重画结果",
+        "pr.i2i_judged": "评判器对每张重画结果的读数：数字（置信度）· 颜色（接近程度）；✓/✗ 表示是否符合提示词",
         "pr.i2i_status": (
             "强度 {s:.2f}：先加噪到第 t = {t} 步（共 {T} 步），再用 {k} 步 {sampler} 回到 t = 0（在 DreamStudio "
             "里相当于保留 {keep:.0f}% 原图）。"
@@ -224,12 +228,13 @@ def prompt_experiment(
     emb, _ = embed_prompts(dm.net, enc, variants, translate=False)  # (P, 384), unit vectors
     sims = (emb @ emb[0]).tolist()
     imgs = same_noise_batch(dm, emb, seed, guidance)
+    judged, summary = dc.judge_outputs(imgs, variants, lang)  # each picture against its own prompt
     gallery = [
-        (to_pil_grid(imgs[i : i + 1], nrow=1, scale=6, pad=0), f"{v} · cos {sims[i]:.3f}")
+        (to_pil_grid(imgs[i : i + 1], nrow=1, scale=6, pad=0), f"{v} · cos {sims[i]:.3f} · {judged[i]}")
         for i, v in enumerate(variants)
     ]
-    rows = "\n".join(f"| {i + 1} | {v} | {sims[i]:.3f} |" for i, v in enumerate(variants))
-    return gallery, "\n\n".join([tr("pr.exp_table", lang, rows=rows), *notes])
+    rows = "\n".join(f"| {i + 1} | {v} | {sims[i]:.3f} | {judged[i]} |" for i, v in enumerate(variants))
+    return gallery, "\n\n".join([tr("pr.exp_table", lang, rows=rows), summary, *notes])
 
 
 # ---------------------------------------------------------------- img2img
@@ -280,6 +285,7 @@ def img2img(
         k = f.steps
         if f.done:
             final = f.x0
+    judged, summary = dc.judged_gallery(final, text, lang)
     status = " ".join(
         [
             tr(
@@ -293,9 +299,10 @@ def img2img(
                 keep=100 * (1 - strength),
             ),
             *notes,
+            summary,
         ]
     )
-    return seen, start, to_pil_grid(final, nrow=min(4, n), scale=5), status
+    return seen, start, to_pil_grid(final, nrow=min(4, n), scale=5), status, judged
 
 
 def build():
@@ -407,9 +414,18 @@ def build():
                 elem_classes=["gd-pixel"],
             )
             i_status = gr.Markdown(elem_id="pr-i2i-status")
+            i_judged = gr.Gallery(
+                label=T("pr.i2i_judged"),
+                columns=4,
+                height="auto",
+                format="png",
+                interactive=False,
+                elem_id="pr-i2i-judged",
+                elem_classes=["gd-pixel"],
+            )
     latest_input_wins(drawing, image)  # a new drawing replaces an uploaded picture
     i_inputs = [image, drawing, i_prompt, strength, i_seed, i_n, i_sampler]
-    i_outputs = [seen, start, result, i_status]
+    i_outputs = [seen, start, result, i_status, i_judged]
     gr.Examples(
         [
             [str(EXAMPLES / "blurry_4.png"), None, "a white four", 0.4, 0, 4, "ddim"],

@@ -296,12 +296,21 @@ class CGANTask(_AdversarialTask):
             from gendemo.gan.evaluate import evaluate_cgan_model
 
             metrics = evaluate_cgan_model(self.shipped.eval(), self.judge, n=10_000, data_dir=self.t.args.data_dir)
+        d_metrics = {}
+        if not self.t.args.no_eval:  # does D know which label belongs to a real digit? (the tab's "3 shown as 5")
+            from gendemo.core.data import load_mnist
+            from gendemo.gan.evaluate import evaluate_label_matching
+
+            test = load_mnist("test", self.t.args.data_dir, limit=1000)
+            d_metrics = evaluate_label_matching(self.D.eval(), test.images, test.labels.cpu())
+            self.D.train()
         save_checkpoint(
             Path(out).with_name(Path(out).stem + "_discriminator.safetensors"),
             self.D.state_dict(),
             kind="cgan_discriminator",
             config=self.cfg,
             training={**training, "real_label": REAL_TARGET},
+            metrics=d_metrics,
         )
         return save_checkpoint(
             out,

@@ -161,3 +161,22 @@ def test_optional_auxiliary_head_names_the_digit():
     assert logit.shape == (3,) and aux.shape == (3, 10)
     plain = CondDiscriminator(CGANConfig(noise_dim=8, g_channels=16, d_channels=8))
     assert plain.aux is None and not any(k.startswith("aux") for k in plain.state_dict())
+
+
+def test_label_matching_of_a_conditional_discriminator():
+    import math
+
+    from gendemo.gan.evaluate import evaluate_label_matching
+
+    class Knows(CondDiscriminator):  # reads the label written into the picture's brightness; +5 when it matches
+        def forward(self, x, digits, with_aux=False):
+            written = (((x.mean((1, 2, 3)) + 1) / 2) * 10).round().long()
+            return torch.where(written == digits, 5.0, -5.0)
+
+    labels = torch.tensor([0, 3, 3, 7, 9])
+    images = (labels.float() / 10).view(-1, 1, 1, 1).expand(-1, 1, 28, 28)
+    cfg = CGANConfig(noise_dim=8, g_channels=16, d_channels=8)
+    got = evaluate_label_matching(Knows(cfg).eval(), images, labels)
+    sig = lambda v: 1 / (1 + math.exp(-v))  # noqa: E731
+    assert got["d_under_true_label"] == round(sig(5), 4) and got["d_under_wrong_labels"] == round(sig(-5), 4)
+    assert got["true_label_scored_highest"] == 1.0 and got["n_real"] == 5

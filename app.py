@@ -27,6 +27,12 @@ DELETE_CACHE = (max(1, CACHE_MAX_AGE // 4), CACHE_MAX_AGE)
 FOOTER_LINKS = ["api", "settings"]
 CSS = """
 .gd-pixel img { image-rendering: pixelated; }
+/* Gallery captions under the picture, wrapped, instead of Gradio's label over its bottom corner (cut off with "…"):
+   a judged digit's caption is as long as the digit is wide, and it must not hide the digit. */
+.gd-below .thumbnail-item { aspect-ratio: auto; height: auto; display: flex; flex-direction: column; }
+.gd-below .thumbnail-item > img { aspect-ratio: 1 / 1; height: auto; object-fit: contain; }
+.gd-below .caption-label { position: static; max-width: none; white-space: normal; overflow: visible;
+  border: none; border-radius: 0; line-height: 1.3; }
 """
 
 

@@ -272,25 +272,27 @@ def build():
                 label=T("gen.result"), format="png", interactive=False, elem_id="gen-result", elem_classes=["gd-pixel"]
             )
             status = gr.Markdown(elem_id="gen-status")
+            # the explanation above the gallery, not as its label: an overlaid label would hide the digits' tops
+            gr.Markdown(T("gen.judged"), elem_id="gen-judged-label")
             judged = gr.Gallery(
-                label=T("gen.judged"),
+                show_label=False,
                 columns=8,
                 height="auto",
                 format="png",
                 interactive=False,
                 elem_id="gen-judged",
-                elem_classes=["gd-pixel"],
+                elem_classes=["gd-pixel", "gd-below"],
             )
     with gr.Accordion(T("gen.fail_title"), open=False, elem_id="gen-failures"):
         fail_text = gr.Markdown(elem_id="gen-fail-text")
         fail_gallery = gr.Gallery(
             show_label=False,
-            columns=6,
+            columns=8,
             height="auto",
             format="png",
             interactive=False,
             elem_id="gen-fail-gallery",
-            elem_classes=["gd-pixel"],
+            elem_classes=["gd-pixel", "gd-below"],
         )
     # read once per process and language (on_open keeps the result), never per page load
     on_open(diffusion_failures, [], [fail_gallery, fail_text])

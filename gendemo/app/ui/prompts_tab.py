@@ -333,7 +333,7 @@ def build():
                 height="auto",
                 format="png",
                 elem_id="pr-gallery",
-                elem_classes=["gd-pixel"],
+                elem_classes=["gd-pixel", "gd-below"],
             )
             e_table = gr.Markdown(elem_id="pr-table")
     e_inputs, e_outputs = [e_prompt, e_mode, e_seed, e_guid], [e_gallery, e_table]
@@ -414,14 +414,15 @@ def build():
                 elem_classes=["gd-pixel"],
             )
             i_status = gr.Markdown(elem_id="pr-i2i-status")
+            gr.Markdown(T("pr.i2i_judged"))  # above, not as a label over the digits
             i_judged = gr.Gallery(
-                label=T("pr.i2i_judged"),
+                show_label=False,
                 columns=4,
                 height="auto",
                 format="png",
                 interactive=False,
                 elem_id="pr-i2i-judged",
-                elem_classes=["gd-pixel"],
+                elem_classes=["gd-pixel", "gd-below"],
             )
     latest_input_wins(drawing, image)  # a new drawing replaces an uploaded picture
     i_inputs = [image, drawing, i_prompt, strength, i_seed, i_n, i_sampler]

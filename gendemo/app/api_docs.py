@@ -233,18 +233,19 @@ DOCS: dict[str, Doc] = {
         ),
     ),
     "/noising": Doc(
-        "Pushes an image towards pure noise with the forward process, under the linear and the cosine schedule "
-        "(the chapter's figure 6-8).",
+        "Pushes an image towards pure noise with the forward process, under the linear, a constant-β and the cosine "
+        "schedule (the chapter's figure 6-8).",
         {
             "image": "Any image file (default: a photo of Grace Hopper); it is shrunk to at most 128 pixels a side.",
             "steps": "Columns, i.e. moments t from 0 to T, 2 to 16.",
             "seed": SEED,
         },
         (
-            ("rows", f"{IMAGE_OUT}: top row linear schedule, bottom row cosine schedule"),
+            ("rows", f"{IMAGE_OUT}: top row linear schedule, middle row constant β, bottom row cosine schedule"),
             ("caption", "Markdown: the moments shown and the signal kept halfway"),
-            ("signal", "line plot data: ᾱ_t, the signal kept, for both schedules"),
-            ("snr", "line plot data: log₁₀ of the signal-to-noise ratio for both schedules"),
+            ("signal", "line plot data: ᾱ_t, the signal kept, for the three schedules"),
+            ("snr", "line plot data: log₁₀ of the signal-to-noise ratio for the three schedules"),
+            ("noise_per_step", "line plot data: log₁₀ β_t, the noise added at each step, for the three schedules"),
         ),
     ),
     "/diffusion_generate": Doc(

@@ -32,9 +32,10 @@ def noising_rows(
 
 
 def schedule_curves(T: int = 1000, schedules: Sequence[str] = ("linear", "cosine")) -> dict:
-    """For the plot beside the figure: t = 1..T and, per schedule, ᾱ_t (signal kept) and the SNR ᾱ/(1−ᾱ)."""
+    """For the plots beside the figure: t = 1..T and, per schedule, β_t (noise added at step t), ᾱ_t (signal kept)
+    and the SNR ᾱ/(1−ᾱ)."""
     out: dict = {"t": list(range(1, T + 1))}
     for name in schedules:
         s = make_schedule(name, T)
-        out[name] = {"alpha_bar": s.alpha_bars.tolist(), "snr": s.snr.tolist()}
+        out[name] = {"beta": s.betas.tolist(), "alpha_bar": s.alpha_bars.tolist(), "snr": s.snr.tolist()}
     return out

@@ -14,13 +14,20 @@ from dataclasses import dataclass
 
 import torch
 
-SCHEDULES = ("linear", "cosine")
+SCHEDULES = ("linear", "cosine", "constant")
 DEFAULT_T = 1000
 
 
 def linear_betas(T: int = DEFAULT_T, beta_start: float = 1e-4, beta_end: float = 0.02) -> torch.Tensor:
     # Ho et al. 2020: β grows in equal increments. Scaled so that T = 1000 destroys the image completely.
     return torch.linspace(beta_start, beta_end, T, dtype=torch.float64)
+
+
+def constant_betas(T: int = DEFAULT_T, beta_start: float = 1e-4, beta_end: float = 0.02) -> torch.Tensor:
+    # The chapter's words read literally: "the same amount of noise at every step". DDPM's "linear" schedule is linear
+    # in β, the noise added per step, which grows 200-fold. With β fixed at the linear schedule's mean the total
+    # Σβ is the same, so both end at the same ᾱ_T (≈ 4e-5), but the constant one spends its noise early.
+    return torch.full((T,), (beta_start + beta_end) / 2, dtype=torch.float64)
 
 
 def cosine_alpha_bar(t: torch.Tensor, T: int, s: float = 0.008) -> torch.Tensor:
@@ -70,6 +77,8 @@ def make_schedule(name: str = "cosine", T: int = DEFAULT_T) -> Schedule:
         betas = linear_betas(T)
     elif name == "cosine":
         betas = cosine_betas(T)
+    elif name == "constant":
+        betas = constant_betas(T)
     else:
         raise ValueError(f"unknown schedule {name!r} (choose from {', '.join(SCHEDULES)})")
     # Products in float64, then float32: a float32 cumprod over 1000 factors drifts by ~1e-6, visible against diffusers.

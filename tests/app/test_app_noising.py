@@ -5,11 +5,13 @@ from support import ROOT
 from support.fuzz_inputs import is_own_message, make_images
 
 
-def test_noising_defaults_give_two_rows(app_client):
-    rows, caption, alpha, snr = app_client.predict(api_name="/noising")
+def test_noising_defaults_give_three_rows(app_client):
+    rows, caption, alpha, snr, beta = app_client.predict(api_name="/noising")
     im = Image.open(rows)
-    assert im.width > 3 * im.height  # 9 columns of portrait photos, 2 rows
-    assert "t = 0, 125" in caption and "cosine" in caption
+    assert 1.5 * im.height < im.width < 3 * im.height  # 9 columns of portrait photos, 3 rows
+    assert "t = 0, 125" in caption and "cosine" in caption and "constant β 0.0064" in caption
+    frame = beta["value"]  # the plot's data frame: columns (t, log₁₀ β_t, schedule)
+    assert frame["columns"][2] == "schedule" and {row[2] for row in frame["data"]} == {"linear", "constant β", "cosine"}
 
 
 def test_noising_is_deterministic_per_seed(app_client):

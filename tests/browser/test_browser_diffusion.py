@@ -59,19 +59,19 @@ def test_prompts_tab_experiment_and_img2img(browser, app_client):
 @pytest.mark.parametrize(
     "locale,tab,words",
     [
-        ("en-US", "Noising: linear vs cosine", ["linear", "cosine", "schedule"]),
-        ("zh-CN", "加噪：线性与余弦", ["线性", "余弦", "噪声调度"]),
+        ("en-US", "Noising: linear vs cosine", ["linear", "constant β", "cosine", "schedule"]),
+        ("zh-CN", "加噪：线性与余弦", ["线性", "恒定 β", "余弦", "噪声调度"]),
     ],
 )
 def test_noising_plots_have_a_readable_legend(browser, app_client, locale, tab, words):
-    """#12 item 7: both schedule plots show a legend whose entries are visible (not cut off below the plot), in the
-    page's language."""
+    """#12 item 7: the schedule plots (and #10's β_t plot) show a legend whose entries are visible (not cut off below
+    the plot), in the page's language, the constant-β row among them."""
     from support.browser import unclipped_texts
 
     page = open_page(browser, app_client.base_url, locale)
     try:
         open_tab(page, tab)
-        for plot in ("#noise-alpha", "#noise-snr"):
+        for plot in ("#noise-alpha", "#noise-snr", "#noise-beta"):
             page.locator(f"{plot} svg text", has_text=words[0]).first.wait_for(state="attached")
             page.locator(plot).scroll_into_view_if_needed()
             seen = unclipped_texts(page, plot, words)

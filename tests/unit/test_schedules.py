@@ -71,3 +71,16 @@ def test_ddim_trailing_spacing_matches_diffusers():
 def test_unknown_schedule():
     with pytest.raises(ValueError, match="unknown schedule 'quadratic'"):
         make_schedule("quadratic")
+
+
+def test_constant_beta_is_the_chapters_words_with_ddpms_total():
+    from gendemo.diffusion.schedules import make_schedule
+
+    lin, const = make_schedule("linear"), make_schedule("constant")
+    assert torch.all(const.betas == const.betas[0]) and const.betas[0].item() == pytest.approx(0.01005)
+    assert const.betas.double().sum().item() == pytest.approx(lin.betas.double().sum().item(), rel=1e-6)
+    for t in (1, 100, 500, 1000):  # ᾱ_t = (1 − β)^t in closed form
+        assert const.alpha_bar(t).item() == pytest.approx((1 - 0.01005) ** t, rel=1e-4)
+    # the same end (Σβ equal, and −log ᾱ_T ≈ Σβ for small β) but far less signal early on
+    assert const.alpha_bar(1000).item() == pytest.approx(lin.alpha_bar(1000).item(), rel=0.05)
+    assert const.alpha_bar(100).item() < 0.5 * lin.alpha_bar(100).item()

@@ -1,4 +1,4 @@
-"""Linear vs cosine noising (the chapter's figure 6-8): any image pushed to noise under both schedules (/noising)."""
+"""Linear, constant-β and cosine noising (the chapter's figure 6-8): any image pushed to noise (/noising)."""
 
 from __future__ import annotations
 
@@ -30,22 +30,29 @@ STRINGS = {
             "images at many more steps.\n\n"
             "**Try this:** upload a photo of your own, raise the number of columns to 16, and find the first column "
             "where you can no longer recognise it in each row. The curves show why: the cosine "
-            "ᾱ_t stays high for longer."
+            "ᾱ_t stays high for longer.\n\n"
+            '**Which "linear"?** The chapter describes the linear schedule as adding the same amount of noise at '
+            "every step. DDPM's linear schedule (top row) is linear in β_t, the noise added at step t, which grows "
+            "from 0.0001 to 0.02. The middle row takes the chapter's words literally: β_t = 0.01 at every step, the "
+            "same total as the top row, so both end at the same ᾱ_T, yet the constant row is destroyed far sooner."
         ),
         "noise.image": "Image to noise (any size or format)",
         "noise.steps": "Columns (moments t from 0 to T)",
         "noise.button": "Add noise",
-        "noise.rows": "Top: linear schedule · bottom: cosine schedule",
+        "noise.rows": "Top: linear schedule (DDPM's linear β) · middle: constant β · bottom: cosine schedule",
+        "noise.beta_plot": "Noise added at each step, β_t (log scale)",
         "noise.alpha_plot": "Signal kept, ᾱ_t",
         "noise.snr_plot": "Signal-to-noise ratio, log₁₀(ᾱ_t / (1−ᾱ_t))",
         "noise.caption": (
-            "Columns at t = {ts}. Linear keeps ᾱ = {lin_mid:.3f} of the signal half-way (t = 500); "
-            "cosine keeps {cos_mid:.3f}."
+            "Columns at t = {ts}. Half-way (t = 500) linear keeps ᾱ = {lin_mid:.3f} of the signal, constant β "
+            "{const_mid:.4f} and cosine {cos_mid:.3f}."
         ),
         "noise.x_t": "step t",
         "noise.y_alpha": "ᾱ_t",
+        "noise.y_beta": "log₁₀ β_t",
         "noise.y_snr": "log₁₀ SNR",
         "noise.s_linear": "linear",
+        "noise.s_constant": "constant β",
         "noise.s_cosine": "cosine",
         "noise.schedule": "schedule",
     },
@@ -58,22 +65,28 @@ STRINGS = {
             "走到三分之一时画面已经所剩无几；余弦调度（下行）让图像慢慢褪去，"
             "因此模型能在更多的步上看到“部分带噪、仍有信息”的图像。\n\n"
             "**试一试**：上传一张你自己的照片，把列数调到 16，分别找出两行中第一列认不出原图的位置。"
-            "右侧曲线解释了原因：余弦调度的 ᾱ_t 保持在高位的时间更长。"
+            "右侧曲线解释了原因：余弦调度的 ᾱ_t 保持在高位的时间更长。\n\n"
+            "**哪一种“线性”？** 本章把线性调度描述为“每一步加同样多的噪声”。而 DDPM 的线性调度（上行）是 β_t "
+            "——第 t 步加入的噪声——呈线性增长，从 0.0001 增加到 0.02。中间一行按本章的字面意思来做：每一步都取 "
+            "β_t = 0.01，总量与上行相同，因此两者最终的 ᾱ_T 一样，但中间一行的图像被破坏得早得多。"
         ),
         "noise.image": "要加噪的图片（任意尺寸和格式）",
         "noise.steps": "列数（从 0 到 T 的时刻）",
         "noise.button": "加噪",
-        "noise.rows": "上：线性调度 · 下：余弦调度",
+        "noise.rows": "上：线性调度（DDPM 的线性 β）· 中：恒定 β · 下：余弦调度",
+        "noise.beta_plot": "每一步加入的噪声 β_t（对数刻度）",
         "noise.alpha_plot": "保留的信号 ᾱ_t",
         "noise.snr_plot": "信噪比 log₁₀(ᾱ_t / (1−ᾱ_t))",
         "noise.caption": (
             "各列对应 t = {ts}。走到一半（t = 500）时，线性调度保留 ᾱ = {lin_mid:.3f} 的信号，"
-            "余弦调度保留 {cos_mid:.3f}。"
+            "恒定 β 保留 {const_mid:.4f}，余弦调度保留 {cos_mid:.3f}。"
         ),
         "noise.x_t": "步数 t",
         "noise.y_alpha": "ᾱ_t",
+        "noise.y_beta": "log₁₀ β_t",
         "noise.y_snr": "log₁₀ 信噪比",
         "noise.s_linear": "线性",
+        "noise.s_constant": "恒定 β",
         "noise.s_cosine": "余弦",
         "noise.schedule": "噪声调度",
     },
@@ -90,32 +103,31 @@ def load_for_noising(path) -> torch.Tensor:
     return torch.from_numpy(a).permute(2, 0, 1).contiguous()
 
 
+ROWS = ("linear", "constant", "cosine")  # top to bottom, as in the plots' legends
+
+
 def _curves(lang):
     import pandas as pd
 
-    c = schedule_curves()
+    c = schedule_curves(schedules=ROWS)
     t = np.asarray(c["t"])[::5]
-    names = {"linear": tr("noise.s_linear", lang), "cosine": tr("noise.s_cosine", lang)}
+    names = {k: tr(f"noise.s_{k}", lang) for k in ROWS}
     xt, s = tr("noise.x_t", lang), tr("noise.schedule", lang)
-    alpha = pd.DataFrame(
-        {
-            xt: np.concatenate([t, t]),
-            tr("noise.y_alpha", lang): np.concatenate([np.asarray(c[k]["alpha_bar"])[::5] for k in names]),
-            s: np.repeat(list(names.values()), len(t)),
-        }
-    )
-    snr = pd.DataFrame(
-        {
-            xt: np.concatenate([t, t]),
-            tr("noise.y_snr", lang): np.concatenate([np.log10(np.asarray(c[k]["snr"])[::5]) for k in names]),
-            s: np.repeat(list(names.values()), len(t)),
-        }
-    )
-    return (
-        gr.LinePlot(value=alpha, x=xt, y=tr("noise.y_alpha", lang), color=s, color_title=s),
-        gr.LinePlot(value=snr, x=xt, y=tr("noise.y_snr", lang), color=s, color_title=s),
-        c,
-    )
+
+    def plot(key: str, y_name: str, f=lambda a: a):
+        frame = pd.DataFrame(
+            {
+                xt: np.concatenate([t] * len(names)),
+                y_name: np.concatenate([f(np.asarray(c[k][key])[::5]) for k in names]),
+                s: np.repeat(list(names.values()), len(t)),
+            }
+        )
+        return gr.LinePlot(value=frame, x=xt, y=y_name, color=s, color_title=s)
+
+    beta = plot("beta", tr("noise.y_beta", lang), np.log10)
+    alpha = plot("alpha_bar", tr("noise.y_alpha", lang))
+    snr = plot("snr", tr("noise.y_snr", lang), np.log10)
+    return beta, alpha, snr, c
 
 
 @guarded
@@ -124,18 +136,20 @@ def noising(image=None, steps=9, seed=0, request: gr.Request = None):
     steps = as_int(steps, tr("noise.steps", lang), MIN_STEPS, MAX_STEPS, lang)
     seed = as_seed(seed, lang)
     x = load_for_noising(image or DEFAULT_IMAGE)
-    rows = noising_rows(x, steps=steps, seed=seed)
-    grid = torch.cat([rows["linear"], rows["cosine"]])  # (2·steps, C, H, W): linear on top
+    rows = noising_rows(x, steps=steps, seed=seed, schedules=ROWS)
+    grid = torch.cat([rows[k] for k in ROWS])  # (3·steps, C, H, W): linear on top, constant β, cosine
     scale = max(1, 84 // max(x.shape[-2:]))  # a 28×28 digit is shown 3× larger, crisp
-    alpha_plot, snr_plot, c = _curves(lang)
+    beta_plot, alpha_plot, snr_plot, c = _curves(lang)
     caption = tr(
         "noise.caption",
         lang,
         ts=", ".join(map(str, rows["t"])),
         lin_mid=c["linear"]["alpha_bar"][499],
+        const_mid=c["constant"]["alpha_bar"][499],
         cos_mid=c["cosine"]["alpha_bar"][499],
     )
-    return to_pil_grid(grid, nrow=steps, scale=scale, pad=2, pad_value=1.0), caption, alpha_plot, snr_plot
+    grid_img = to_pil_grid(grid, nrow=steps, scale=scale, pad=2, pad_value=1.0)
+    return grid_img, caption, alpha_plot, snr_plot, beta_plot
 
 
 def build():
@@ -163,7 +177,8 @@ def build():
                 # only its title, and then linear and cosine cannot be told apart
                 alpha_plot = gr.LinePlot(label=T("noise.alpha_plot"), elem_id="noise-alpha")
                 snr_plot = gr.LinePlot(label=T("noise.snr_plot"), elem_id="noise-snr")
-    outputs = [rows, caption, alpha_plot, snr_plot]
+            beta_plot = gr.LinePlot(label=T("noise.beta_plot"), elem_id="noise-beta")
+    outputs = [rows, caption, alpha_plot, snr_plot, beta_plot]  # β last: API callers' first four outputs unchanged
     examples = gr.Examples(
         examples=[
             [str(DEFAULT_IMAGE), 9, 0],

@@ -25,14 +25,30 @@ CACHE_MAX_AGE = max(2, int(os.environ.get("GENDEMO_CACHE_MAX_AGE", "1800")))
 DELETE_CACHE = (max(1, CACHE_MAX_AGE // 4), CACHE_MAX_AGE)
 # The footer keeps "Use via API" (the README's client examples) and Settings (language, theme); no "Built with Gradio".
 FOOTER_LINKS = ["api", "settings"]
+# Output pictures (class gd-pixel; gd-out for figures) show whole (#12 item 5). Gradio floats a picture's label and
+# its toolbar (fullscreen, download, share) over the picture's top, which hid most of a 30 px strip of digits. Here the
+# label is a line of its own above the picture (a block of fixed height shrinks the picture to make room for it rather
+# than cut off its bottom) and the toolbar sits at the right of that line, placed against the block, not the picture; a
+# picture shown without a label keeps that line free for the toolbar. Gallery captions go under their picture, wrapped,
+# instead of over its bottom corner cut off with "…" (a judged digit's caption is as long as the digit is wide, and it
+# must not hide the digit), and a gallery's columns share its width instead of running past its side.
 CSS = """
 .gd-pixel img { image-rendering: pixelated; }
-/* Gallery captions under the picture, wrapped, instead of Gradio's label over its bottom corner (cut off with "…"):
-   a judged digit's caption is as long as the digit is wide, and it must not hide the digit. */
-.gd-below .thumbnail-item { aspect-ratio: auto; height: auto; display: flex; flex-direction: column; }
-.gd-below .thumbnail-item > img { aspect-ratio: 1 / 1; height: auto; object-fit: contain; }
-.gd-below .caption-label { position: static; max-width: none; white-space: normal; overflow: visible;
-  border: none; border-radius: 0; line-height: 1.3; }
+:is(.gd-pixel, .gd-out) > label[data-testid="block-label"].float {
+  position: static; margin: var(--block-label-margin); max-width: calc(100% - 7rem); align-self: flex-start;
+}
+:is(.gd-pixel, .gd-out):has(> label.float) { display: flex; flex-flow: column nowrap; }
+:is(.gd-pixel, .gd-out) > :is(.image-container, .gallery-container) { flex: 1 1 auto; min-height: 0; }
+.gd-pixel .gallery-container > .grid-wrap { max-height: 100%; }
+:is(.gd-pixel, .gd-out) :is(.image-container, .gallery-container, .grid-wrap) { position: static; }
+:is(.gd-pixel, .gd-out):not(:has(> label:not(.hide))) > :is(.image-container, .gallery-container) { padding-top: 2rem; }
+.gd-pixel .grid-container { grid-template-columns: repeat(var(--grid-cols), minmax(0, 1fr)); }
+.gd-pixel .thumbnail-item { aspect-ratio: auto; height: auto; display: flex; flex-direction: column; }
+.gd-pixel .thumbnail-item > img { aspect-ratio: 1 / 1; height: auto; flex: none; object-fit: contain; }
+.gd-pixel .caption-label {
+  position: static; max-width: none; white-space: normal; overflow: visible; text-align: center; background: none;
+  border: none; border-radius: 0; line-height: 1.3;
+}
 """
 
 

@@ -106,3 +106,73 @@ def draw_stroke(page, sketch: str, points: list[tuple[float, float]]):
         for k in range(1, 9):
             page.mouse.move(xa + (xb - xa) * k / 8, ya + (yb - ya) * k / 8)
     page.mouse.up()
+
+
+_COVERED_JS = """
+(sel) => {
+  const root = document.querySelector(sel);
+  if (!root) return ['no ' + sel];
+  const seen = (e) => {
+    const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none' && +s.opacity > 0;
+  };
+  const picture = (img) => {  // the picture itself: an object-fit: contain box letterboxes it inside the element
+    const r = img.getBoundingClientRect();
+    const fit = getComputedStyle(img).objectFit;
+    if (!img.naturalWidth || !['contain', 'scale-down'].includes(fit)) return r;
+    let k = Math.min(r.width / img.naturalWidth, r.height / img.naturalHeight);
+    if (fit === 'scale-down') k = Math.min(k, 1);
+    const w = img.naturalWidth * k, h = img.naturalHeight * k;
+    const x = r.left + (r.width - w) / 2, y = r.top + (r.height - h) / 2;
+    return {left: x, top: y, right: x + w, bottom: y + h, width: w, height: h};
+  };
+  const name = (e) => {
+    const cls = typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\\s+/)[0] : '';
+    const text = e.textContent.trim();
+    return e.tagName.toLowerCase() + cls + (text ? ' "' + text.slice(0, 30) + '"' : '');
+  };
+  const imgs = [...root.querySelectorAll('img')].filter(seen);
+  if (!imgs.length) return ['no picture in ' + sel];
+  // what can lie over a picture: the block's label, toolbars and their buttons, captions, anything floating
+  const over = [...root.querySelectorAll('*')].filter(e => seen(e) && !e.querySelector('img') && e.tagName !== 'IMG' &&
+    !e.closest('svg') && !e.closest('.hide') && (e.matches('label, [data-testid=block-label], .icon-button-wrapper, ' +
+    'button.icon-button, .caption-label') || ['absolute', 'fixed', 'sticky'].includes(getComputedStyle(e).position)));
+  const out = [];
+  for (const img of imgs) {
+    const p = picture(img);
+    for (const e of over) {
+      const r = e.getBoundingClientRect();
+      const dx = Math.min(r.right, p.right) - Math.max(r.left, p.left);
+      const dy = Math.min(r.bottom, p.bottom) - Math.max(r.top, p.top);
+      if (dx > 1 && dy > 1) out.push(name(e) + ' covers ' + Math.round(dx) + 'x' + Math.round(dy) + ' px of a ' +
+        Math.round(p.width) + 'x' + Math.round(p.height) + ' picture');
+    }
+  }
+  // a picture, or a gallery's scrolling box, that a box which clips its overflow cuts short (a label pushed it down, a
+  // gallery grew wider than its block); a box that scrolls only cuts at the sides (rows scroll into view, columns not)
+  const boxes = [...imgs.map(i => [i, picture(i)]), ...[...root.querySelectorAll('*')].filter(e => seen(e) &&
+    ['auto', 'scroll'].includes(getComputedStyle(e).overflowY)).map(e => [e, e.getBoundingClientRect()])];
+  for (const [el, p] of boxes) {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const s = getComputedStyle(a), b = a.getBoundingClientRect();
+      const side = s.overflowX !== 'visible' && (p.left < b.left - 1 || p.right > b.right + 1);
+      const end = ['hidden', 'clip'].includes(s.overflowY) && (p.top < b.top - 1 || p.bottom > b.bottom + 1);
+      if (side || end) { out.push(name(el) + ' is cut off ' + (side ? 'at the side' : 'at the top or bottom') +
+        ' by ' + name(a)); break; }
+      if (['auto', 'scroll'].includes(s.overflowY)) break;  // beyond it, the scrolling box is the one to check
+    }
+  }
+  for (const c of root.querySelectorAll('.caption-label')) {
+    if (seen(c) && c.scrollWidth > c.clientWidth + 1) out.push('caption cut: "' + c.textContent.trim() + '"');
+  }
+  return out;
+}
+"""
+
+
+def covered_pictures(page, selector: str) -> list[str]:
+    """What hides part of the pictures under `selector` (an image or a gallery): a label, toolbar, button, caption or
+    other floating element whose box intersects a shown picture's box (the letterboxed picture, not the <img> element),
+    a picture cut short by a box that clips it, and gallery captions cut short. Empty when every picture can be seen
+    whole. A picture under its label is one the learner cannot read (#12 item 5)."""
+    return page.evaluate(_COVERED_JS, selector)

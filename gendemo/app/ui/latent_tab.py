@@ -487,7 +487,8 @@ def latent_direction(attribute="thickness", seed=0, alpha=0.0, keep="none", requ
     )
     if note:
         summary += "\n\n" + note
-    return to_pil(x[0], scale=8), to_pil_grid(x[1:], nrow=STRIP_STEPS, scale=2), table, summary
+    # the strip spans the page: drawn at 4× so its eleven digits are about a hundred pixels tall there
+    return to_pil(x[0], scale=8), to_pil_grid(x[1:], nrow=STRIP_STEPS, scale=4), table, summary
 
 
 def _attr_choices():
@@ -601,7 +602,9 @@ def build():
                 elem_id="vec-out",
                 elem_classes=["gd-pixel"],
             )
-            v_hist = gr.Image(label=T("latent.vec_hist"), format="png", interactive=False, elem_id="vec-hist")
+            v_hist = gr.Image(
+                label=T("latent.vec_hist"), format="png", interactive=False, elem_id="vec-hist", elem_classes=["gd-out"]
+            )
             v_txt = gr.Markdown(elem_id="vec-reads")
     v_outs = [v_out, v_hist, v_txt]
     # Loading a seed sets the sliders; each slider's change (dragged or loaded) redraws, the latest move winning.
@@ -653,14 +656,11 @@ def build():
                 height=260,
             )
         with gr.Column(scale=2):
-            d_strip = gr.Image(
-                label=T("latent.dir_strip"),
-                format="png",
-                interactive=False,
-                elem_id="dir-strip",
-                elem_classes=["gd-pixel"],
-            )
             d_sum = gr.Markdown(elem_id="dir-summary")
+    # the whole width for the strip: in a third of the page its eleven digits were 50 px wide
+    d_strip = gr.Image(
+        label=T("latent.dir_strip"), format="png", interactive=False, elem_id="dir-strip", elem_classes=["gd-pixel"]
+    )
     d_table = gr.Dataframe(label=T("latent.dir_table"), interactive=False, elem_id="dir-table")
     d_outs = [d_out, d_strip, d_table, d_sum]
     d_ins = [d_attr, d_seed, d_alpha, d_keep]

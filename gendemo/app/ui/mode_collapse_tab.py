@@ -462,11 +462,23 @@ def build():
         btn = gr.Button(T("mc.run"), variant="primary", elem_id="mc-button")
     summary = gr.Markdown(elem_id="mc-summary")
     compare = gr.Image(
-        label=T("mc.compare"), format="png", interactive=False, elem_id="mc-compare", show_label=True, height=300
+        label=T("mc.compare"),
+        format="png",
+        interactive=False,
+        elem_id="mc-compare",
+        elem_classes=["gd-out"],
+        height=300,
     )
     table = gr.Dataframe(label=T("mc.table"), interactive=False, elem_id="mc-table")
     gr.Markdown(T("mc.traj_h"))
-    traj = gr.Image(label=T("mc.traj"), format="png", interactive=False, elem_id="mc-trajectory", height=300)
+    traj = gr.Image(
+        label=T("mc.traj"),
+        format="png",
+        interactive=False,
+        elem_id="mc-trajectory",
+        elem_classes=["gd-out"],
+        height=300,
+    )
     traj_text = gr.Markdown(elem_id="mc-trajectory-text")
     with gr.Row():
         with gr.Column():

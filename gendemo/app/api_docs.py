@@ -323,6 +323,8 @@ DOCS: dict[str, Doc] = {
             "mode": "'permute' (reorder its words) or 'colour' (swap its colour word).",
             "seed": SEED,
             "guidance": "Classifier-free guidance scale, 0 to 10.",
+            "sampler": "'ddim' (default), 'dpmpp2m' (DPM-Solver++ 2M), both 25 steps, or 'ddpm' (all 1,000 steps, the "
+            "same fresh noise for every variant).",
         },
         (
             (

@@ -40,6 +40,12 @@ def _diffusion_seconds(*args, **kwargs) -> int:
     return 90 if str(sampler).strip().lower() == "ddpm" else 40
 
 
+def _experiment_seconds(*args, **kwargs) -> int:
+    # (prompt, mode, seed, guidance, sampler): up to 8 prompt variants × 25 guided steps, or all 1,000 with DDPM
+    sampler = kwargs.get("sampler", args[4] if len(args) > 4 else "ddim")
+    return 120 if str(sampler).strip().lower() == "ddpm" else 40
+
+
 def _img2img_seconds(*args, **kwargs) -> int:
     # (image, drawing, prompt, strength, seed, n, sampler): DDPM walks up to all 1,000 steps for up to 8 images
     sampler = kwargs.get("sampler", args[6] if len(args) > 6 else "ddim")
@@ -49,6 +55,7 @@ def _img2img_seconds(*args, **kwargs) -> int:
 # handler name → seconds (or a function of the handler's arguments) for spaces.GPU
 GPU_SECONDS = {
     "classify": QUICK,
+    "classify_live": QUICK,  # after every stroke on the classifier's sketchpad
     "gan_sample": QUICK,
     "mode_collapse": 40,  # up to 10,000 samples judged, plus the cGAN's reference counts
     "cgan_sample": QUICK,
@@ -63,7 +70,7 @@ GPU_SECONDS = {
     "discriminate_if_any": QUICK,
     "discriminate_lineup": QUICK,
     "diffusion_generate": _diffusion_seconds,
-    "prompt_experiment": 40,  # up to 8 prompt variants × 25 guided steps
+    "prompt_experiment": _experiment_seconds,
     "img2img": _img2img_seconds,
     "noise_prediction": 30,  # the first call also computes the loss curve: 17 steps t × 64 digits, twice
     "reverse_step": 60,  # a step asked for directly at small t walks there from pure noise: up to 999 steps
@@ -83,6 +90,7 @@ ON_CPU = {
     "preset",
     "latent_seed_vector",
     "<lambda>",
+    "example_tables",  # the example tables' headers and labels in the page's language (common.translate_examples)
     "opening",  # a tab's opening result: kept, or computed through its handler's spaces.GPU wrapper (common.on_open)
 }
 

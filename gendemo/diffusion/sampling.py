@@ -203,15 +203,19 @@ def ddpm_walk(
     t_stop: int = 0,
     precision: str = "fp32",
     clip: str = "late",
+    shared_noise: bool = False,
 ) -> Iterator[DDPMStep]:
     """The chapter's reverse algorithm one step at a time, from x = x_{t_start} down to x_{t_stop}: a DDPMStep per t.
-    Draws z from `generator` exactly as reverse_process(sampler="ddpm") does, so a seed gives the same path."""
+    Draws z from `generator` exactly as reverse_process(sampler="ddpm") does, so a seed gives the same path.
+    shared_noise: every image of the batch gets the same fresh z at each step (one draw of (1, C, H, W)), so that
+    images starting from the same x_T differ only by their text: the fixed-seed experiment with DDPM."""
     t_start = sched.T if t_start is None else int(t_start)
     null = model.null_embedding(x.shape[0]).to(x.device, torch.float32)
     x = x.float()
+    z_shape = (1, *x.shape[1:]) if shared_noise else x.shape
     for t in range(t_start, int(t_stop), -1):
         eps = predict_eps(model, x, t, text, null, guidance, precision)
-        z = torch.randn(x.shape, generator=generator).to(x.device) if t > 1 else None
+        z = torch.randn(z_shape, generator=generator).to(x.device).expand(x.shape) if t > 1 else None
         step = ddpm_step(sched, x, t, eps, z, clip)
         x = step.x_prev
         yield step

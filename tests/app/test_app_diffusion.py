@@ -69,6 +69,23 @@ def test_prompt_experiment_same_seed(app_client):
     with pytest.raises(Exception) as e:
         app_client.predict("a seven", "colour", 0, 3.0, api_name="/prompt_experiment")
     assert "colour word" in str(e.value)
+    with pytest.raises(Exception) as e:
+        app_client.predict("ornate green seven", "colour", 0, 3.0, "euler", api_name="/prompt_experiment")
+    assert is_own_message(str(e.value)) and "ddpm" in str(e.value), str(e.value)
+
+
+def test_prompt_experiment_with_dpm_solver(app_client):
+    gallery, table = app_client.predict("thin blue two", "permute", 2, 3.0, "dpmpp2m", api_name="/prompt_experiment")
+    assert len(gallery) == 6 and "thin blue two" in table
+
+
+@pytest.mark.slow
+def test_prompt_experiment_with_ddpm_shares_its_noise(app_client):
+    """DDPM's 1,000 steps with one fresh noise draw per step for all variants: the prompts stay the only difference,
+    so the colour swap keeps the digit and changes the colour (#10 item 2)."""
+    gallery, table = app_client.predict("ornate green seven", "colour", 0, 3.0, "ddpm", api_name="/prompt_experiment")
+    assert len(gallery) == 8 and "ornate lavender seven" in table
+    assert table.count("✓") >= 12  # digit and colour followed in most of the 8 variants
 
 
 def test_img2img_strength_zero_keeps_the_image_and_needs_an_image(app_client):

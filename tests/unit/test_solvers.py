@@ -102,6 +102,18 @@ def test_ddpm_walk_is_the_reverse_process_one_step_at_a_time():
     assert first[-1].t == 31 and rest[0].t == 30 and torch.equal(rest[-1].x_prev, steps[-1].x_prev)
 
 
+def test_ddpm_walk_can_share_its_fresh_noise_across_the_batch():
+    s = make_schedule("cosine", 40)
+    net, text = Fake(), torch.full((3, 4), 0.1)
+    x = _x(1, (1, 3, 8, 8)).expand(3, -1, -1, -1).contiguous()  # one x_T for three identical prompts
+    walk = lambda **kw: list(ddpm_walk(net, s, x, text, guidance=2.0, generator=torch.Generator().manual_seed(4), **kw))  # noqa: E731
+    shared, own = walk(shared_noise=True), walk()
+    end, end_own = shared[-1].x_prev, own[-1].x_prev
+    assert torch.equal(end[0], end[1]) and torch.equal(end[0], end[2])  # the text is the only difference: none here
+    assert not torch.equal(end_own[0], end_own[1])  # each image's own noise makes them differ
+    assert torch.equal(shared[0].noise[0], shared[0].noise[2])
+
+
 # ---- DPM-Solver++ 2M
 
 

@@ -29,7 +29,15 @@ from gendemo.core.images import to_pil_grid
 from gendemo.core.paths import EXAMPLES
 from gendemo.diffusion.captions import PALETTE, PALETTE_NAMES
 from gendemo.diffusion.init_image import prepare_init
-from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, DEFAULT_STEPS, embed_prompts, img2img_stream, reverse_process
+from gendemo.diffusion.sampling import (
+    DEFAULT_GUIDANCE,
+    DEFAULT_STEPS,
+    ddpm_walk,
+    embed_prompts,
+    img2img_stream,
+    reverse_process,
+    to_unit_range,
+)
 
 TAB_KEY = "pr.tab"
 MODES = ["permute", "colour"]
@@ -77,6 +85,7 @@ STRINGS = {
         "pr.strength": "Strength (share of the noise schedule applied)",
         "pr.n": "Variations",
         "pr.sampler": "Sampler (DDPM walks every step from t down, with fresh noise)",
+        "pr.exp_sampler": "Sampler (DDPM: all 1,000 steps, the same fresh noise for every prompt; ≈ 40× slower)",
         "pr.i2i_button": "Redraw",
         "pr.seen": "Your image as the model takes it (28×28)",
         "pr.start": "After adding noise (where the reverse process starts)",
@@ -125,6 +134,7 @@ STRINGS = {
         "pr.strength": "强度（施加噪声调度的比例）",
         "pr.n": "变体数量",
         "pr.sampler": "采样器（DDPM 从 t 起逐步往回走，每步加入新的噪声）",
+        "pr.exp_sampler": "采样器（DDPM：走完全部 1000 步，每一步给所有提示词加入相同的新噪声；约慢 40 倍）",
         "pr.i2i_button": "重画",
         "pr.seen": "模型接收到的图像（28×28）",
         "pr.start": "加噪之后（反向过程的起点）",
@@ -192,23 +202,32 @@ def prompt_variants(prompt: str, mode: str, lang: str = "en") -> list[str]:
 
 
 @torch.no_grad()
-def same_noise_batch(dm, emb: torch.Tensor, seed: int, guidance: float, steps: int = DEFAULT_STEPS) -> torch.Tensor:
-    """Every prompt starts from the *same* x_T (the first noise image of this seed, as `generate(n=1)` would draw it);
-    DDIM adds no noise after that, so the prompts are the only difference. One batch for all prompts."""
+def same_noise_batch(
+    dm, emb: torch.Tensor, seed: int, guidance: float, steps: int = DEFAULT_STEPS, sampler: str = "ddim"
+) -> torch.Tensor:
+    """Every prompt starts from the *same* x_T (the first noise image of this seed, as `generate(n=1)` would draw it).
+    DDIM and DPM-Solver++ add no noise after that; DDPM adds fresh noise at each of its 1,000 steps, the same for every
+    prompt. Either way the prompts are the only difference. One batch for all prompts."""
     net, dev = dm.net, dm.device
     g = torch.Generator().manual_seed(int(seed))
     x1 = torch.randn((1, net.cfg.in_channels, 28, 28), generator=g)
     x = x1.expand(emb.shape[0], -1, -1, -1).contiguous().to(dev)
+    precision = resolve_precision("auto", dev)
+    if sampler == "ddpm":
+        for st in ddpm_walk(net, dm.schedule, x, emb.to(dev), guidance=guidance, generator=g, precision=precision,
+                            shared_noise=True):  # fmt: skip
+            x = st.x_prev
+        return to_unit_range(x.clamp(-1, 1))
     frames = reverse_process(
         net,
         dm.schedule,
         x,
         emb.to(dev),
-        sampler="ddim",
+        sampler=sampler,
         steps=steps,
         guidance=guidance,
         generator=g,
-        precision=resolve_precision("auto", dev),
+        precision=precision,
         every=0,
     )
     return [f for f in frames if f.done][0].x0
@@ -216,10 +235,16 @@ def same_noise_batch(dm, emb: torch.Tensor, seed: int, guidance: float, steps: i
 
 @guarded
 def prompt_experiment(
-    prompt="ornate red seven", mode="permute", seed=0, guidance=DEFAULT_GUIDANCE, request: gr.Request = None
+    prompt="ornate red seven",
+    mode="permute",
+    seed=0,
+    guidance=DEFAULT_GUIDANCE,
+    sampler="ddim",
+    request: gr.Request = None,
 ):
     lang = lang_of(request)
     mode = as_choice(mode, MODES, tr("pr.mode", lang), lang)
+    sampler = as_choice(sampler, I2I_SAMPLERS, tr("pr.exp_sampler", lang), lang)
     seed = as_seed(seed, lang)
     guidance = as_float(guidance, tr("gen.guidance", lang), 0.0, 10.0, lang)
     text, notes = dc.check_prompt(prompt, lang)
@@ -227,7 +252,7 @@ def prompt_experiment(
     dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
     emb, _ = embed_prompts(dm.net, enc, variants, translate=False)  # (P, 384), unit vectors
     sims = (emb @ emb[0]).tolist()
-    imgs = same_noise_batch(dm, emb, seed, guidance)
+    imgs = same_noise_batch(dm, emb, seed, guidance, sampler=sampler)
     judged, summary = dc.judge_outputs(imgs, variants, lang)  # each picture against its own prompt
     gallery = [
         (to_pil_grid(imgs[i : i + 1], nrow=1, scale=6, pad=0), f"{v} · cos {sims[i]:.3f} · {judged[i]}")
@@ -325,6 +350,7 @@ def build():
             )
             e_seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="pr-seed")
             e_guid = Slider(0, 10, value=DEFAULT_GUIDANCE, step=0.5, label=T("gen.guidance"), elem_id="pr-guidance")
+            e_sampler = Radio(I2I_SAMPLERS, value="ddim", label=T("pr.exp_sampler"), elem_id="pr-exp-sampler")
             e_button = gr.Button(T("pr.exp_button"), variant="primary", elem_id="pr-button")
         with gr.Column(scale=2):
             e_gallery = gr.Gallery(
@@ -336,13 +362,13 @@ def build():
                 elem_classes=["gd-pixel", "gd-below"],
             )
             e_table = gr.Markdown(elem_id="pr-table")
-    e_inputs, e_outputs = [e_prompt, e_mode, e_seed, e_guid], [e_gallery, e_table]
+    e_inputs, e_outputs = [e_prompt, e_mode, e_seed, e_guid, e_sampler], [e_gallery, e_table]
     gr.Examples(
         [
-            ["ornate red seven", "permute", 0, 3.0],
-            ["ornate green seven", "colour", 0, 3.0],
-            ["a thick slanted red seven", "colour", 5, 3.0],
-            ["thin blue two", "permute", 2, 3.0],
+            ["ornate red seven", "permute", 0, 3.0, "ddim"],
+            ["ornate green seven", "colour", 0, 3.0, "ddim"],
+            ["a thick slanted red seven", "colour", 5, 3.0, "dpmpp2m"],
+            ["thin blue two", "permute", 2, 3.0, "ddim"],
         ],
         inputs=e_inputs,
         outputs=e_outputs,

@@ -102,7 +102,8 @@ def test_every_binary_file_goes_through_lfs(space):
 
 def test_the_app_and_nothing_else(space):
     _, out, summary = space
-    code = {p.relative_to(ROOT).as_posix() for p in (ROOT / "gendemo").rglob("*") if p.suffix in (".py", ".tsv")}
+    data = (".py", ".tsv", ".json")  # code, prompt sets, the precomputed failure gallery (diffusion/failures.json)
+    code = {p.relative_to(ROOT).as_posix() for p in (ROOT / "gendemo").rglob("*") if p.suffix in data}
     shipped = {p.relative_to(out).as_posix() for p in (out / "gendemo").rglob("*") if p.is_file()}
     assert code == shipped
     assert {p.name for p in out.iterdir()} == {

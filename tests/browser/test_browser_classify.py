@@ -91,3 +91,42 @@ def test_an_error_toast_is_titled_in_chinese(browser, app_client):
         assert "请先画一个数字" in text
     finally:
         shot(page, "classify_error_zh")
+
+
+def _reads(page, digit: str, timeout: int = 20_000):
+    """Wait until the classifier's reading is `digit`, with the longest bar of its chart on that digit."""
+    page.wait_for_function(
+        """(d) => {
+            const top = document.querySelector('#classify-probs .output-class')?.innerText.trim();
+            const bar = document.querySelector('#classify-probs .confidence-set meter');
+            return top === d && bar?.getAttribute('aria-label') === d;
+        }""",
+        arg=digit,
+        timeout=timeout,
+    )
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_the_classifier_reads_while_you_draw(browser, app_client, locale):
+    """#12 wow item: the reading and its bars follow the pen, without pressing Classify — a slanted stroke reads as a
+    1; adding a bar across its top makes it a 7, and what the network sees is redrawn. Classify still answers."""
+    from support.browser import draw_stroke
+
+    page = open_page(browser, app_client.base_url, locale)
+    try:
+        open_tab(page, "Digit classifier" if locale == "en-US" else "数字分类器")
+        page.locator("#classify-draw .pixi-target canvas").wait_for()
+        page.wait_for_timeout(1000)  # the page script picks the brush once the editor is up
+        draw_stroke(page, "#classify-draw", [(0.65, 0.15), (0.4, 0.9)])  # a slanted bar: a 1
+        _reads(page, "1")
+        seen = page.locator("#classify-seen img")
+        seen.wait_for(state="visible")
+        first = seen.get_attribute("src")
+        draw_stroke(page, "#classify-draw", [(0.2, 0.15), (0.65, 0.15)])  # the bar across its top: a 7
+        _reads(page, "7")
+        assert seen.get_attribute("src") != first  # what the network sees, redrawn with the new stroke
+        page.locator("#classify-button").click()
+        page.wait_for_timeout(1500)
+        assert _top_class(page) == "7"
+    finally:
+        shot(page, f"classify_live_{locale}")

@@ -74,6 +74,19 @@ def classify(drawing=None, upload=None, request: gr.Request = None):
     return {str(i): float(p[i]) for i in range(10)}, to_pil(x[0], scale=8)
 
 
+@guarded
+def classify_live(drawing=None, request: gr.Request = None):
+    """The reading while the learner draws: after every stroke, the drawing alone (the stroke has just removed any
+    upload). A canvas without ink (just cleared) leaves the last reading in place instead of raising an error."""
+    path = path_of(drawing)
+    if not path:
+        return gr.skip(), gr.skip()
+    ink = ink_of(path)
+    if ink.max() - ink.min() < 0.05:
+        return gr.skip(), gr.skip()
+    return classify(drawing, None, request=request)
+
+
 def build():
     gr.Markdown(T("classify.intro"))
     with gr.Row():
@@ -115,4 +128,13 @@ def build():
     )
     latest_input_wins(drawing, upload)  # a new drawing replaces an uploaded picture; a new upload wins over a drawing
     button.click(classify, [drawing, upload], [probs, seen], api_name="classify")
+    # the reading follows the pen: every stroke classifies the drawing (a few milliseconds), the latest stroke winning
+    drawing.input(
+        classify_live,
+        [drawing],
+        [probs, seen],
+        api_visibility="private",
+        trigger_mode="always_last",
+        show_progress="hidden",
+    )
     upload.upload(classify, [drawing, upload], [probs, seen], api_visibility="private")

@@ -236,3 +236,31 @@ def test_click_in_the_latent_map_draws_that_digit(browser, app_client, locale, t
         assert image_is_not_blank(element_png(big))
     finally:
         shot(page, f"latent_pick_{locale}")
+
+
+@pytest.mark.parametrize(("locale", "tab", "word"), [("en-US", "Mode collapse", "epoch"), ("zh-CN", "模式坍塌", "轮")])
+def test_mode_collapse_generator_list_reads_on_its_own(browser, app_client, locale, tab, word):
+    """#12 item 15: the generator list showed bare numbers, some with a "●" explained only under the list. Each choice
+    now says what it is — which epoch, and whether its digits are drawn now or were counted in training — in the
+    page's language."""
+    import re
+
+    need_gan("gan.safetensors")
+    page = open_page(browser, app_client.base_url, locale)
+    try:
+        open_tab(page, tab)
+        page.locator("#mc-source input").click()
+        options = page.get_by_role("option")
+        options.first.wait_for()
+        texts = [t.strip() for t in options.all_inner_texts()]
+        assert len(texts) > 5, texts
+        for t in texts:
+            assert "●" not in t and not re.fullmatch(r"[\d\s]+", t), texts
+            assert (
+                ("drawn now" in t or "counted in training" in t)
+                if locale == "en-US"
+                else re.search(r"[\u4e00-\u9fff]", t)
+            ), texts
+        assert sum(word in t for t in texts) == len(texts) - 1, texts  # every epoch named as one (all but "final")
+    finally:
+        shot(page, f"mode_collapse_sources_{locale}")

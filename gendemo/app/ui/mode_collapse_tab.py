@@ -79,8 +79,11 @@ STRINGS = {
         "mc.r_remedy": "remedy",
         "mc.r_chapter": "chapter as printed",
         "mc.source": "Generator",
-        "mc.source_info": "● = weights kept, the digits are drawn now; other epochs show the counts made in training",
-        "mc.final": "final (end of training)",
+        "mc.source_info": (
+            "“drawn now”: that generator's weights were kept, so its digits are drawn for you; the other epochs show "
+            "what was counted during training"
+        ),
+        "mc.final": "final (end of training) — drawn now",
         "mc.epoch_choice": "after epoch {e}",
         "mc.n": "Number of samples N",
         "mc.run": "Count the digits",
@@ -113,7 +116,7 @@ STRINGS = {
         "mc.recorded": (
             "No weights were kept for epoch {e}, so these are the shares counted during training (1,000 samples, "
             "whatever N says); the pictures are that epoch's 64 timeline digits. Epochs with weights: "
-            "the final one and those marked ● in the list."
+            "the final one and those marked “drawn now” in the list."
         ),
         "mc.summary": (
             "**{name}, N = {n:,}** · KL(p ‖ even) = **{kl:.3f} nats** (chapter: {ckl:.3f}; 0 is perfectly even) · "
@@ -167,8 +170,8 @@ STRINGS = {
         "mc.r_remedy": "改良配方",
         "mc.r_chapter": "本章配方（原样）",
         "mc.source": "生成器",
-        "mc.source_info": "● = 保存了权重，现场生成数字；其他轮次显示训练时的统计",
-        "mc.final": "最终（训练结束时）",
+        "mc.source_info": "“现场生成”：保存了该生成器的权重，数字现场为你生成；其他轮次显示训练时统计的结果",
+        "mc.final": "最终（训练结束时）— 现场生成",
         "mc.epoch_choice": "第 {e} 轮之后",
         "mc.n": "样本数 N",
         "mc.run": "统计数字",
@@ -196,7 +199,7 @@ STRINGS = {
         "mc.bad_source": "生成器必须是 'final' 或 1 到 {E} 之间的某一轮；收到的是 {value!r}。",
         "mc.recorded": (
             "第 {e} 轮没有保存权重，因此这里显示的是训练时统计的比例（1,000 个样本，与 N 无关）；"
-            "图片是该轮时间轴上的 64 个数字。保存了权重的轮次：最终一轮，以及列表中标有 ● 的轮次。"
+            "图片是该轮时间轴上的 64 个数字。保存了权重的轮次：最终一轮，以及列表中标有“现场生成”的轮次。"
         ),
         "mc.summary": (
             "**{name}，N = {n:,}** · KL(p ‖ 均匀) = **{kl:.3f} 奈特**（本章：{ckl:.3f}；0 表示完全均匀）· "
@@ -227,6 +230,27 @@ STRINGS = {
         ),
     },
 }
+
+
+@functools.cache
+def source_epochs() -> tuple[list[int], list[int]]:
+    """(the epochs the generator list offers, those whose weights were kept): a spread of the chapter's epochs up to
+    the last one trained, plus every kept snapshot. Read once from the shipped cards."""
+    epochs, E = snapshot_epochs(), card_epochs()
+    listed = sorted({e for e in (1, 2, 3, 5, 10, 20, 30, 40, 60, 80, 100, 120, 150, 180) if e < E} | set(epochs))
+    return listed, epochs
+
+
+def _source_key(e: int, kept: bool) -> str:
+    return f"mc.src_{'kept' if kept else 'counts'}_{e}"
+
+
+# One label per listed epoch in each language, so that the list reads on its own (it showed bare numbers, some with a
+# "●" explained only under it): "epoch 5 — counted in training", "epoch 10 — drawn now".
+for _e in source_epochs()[0]:
+    _kept = _e in source_epochs()[1]
+    STRINGS["en"][_source_key(_e, _kept)] = f"epoch {_e} — " + ("drawn now" if _kept else "counted in training")
+    STRINGS["zh-CN"][_source_key(_e, _kept)] = f"第 {_e} 轮 — " + ("现场生成" if _kept else "训练时的统计")
 
 
 def _recipe(recipe, lang) -> str:
@@ -450,9 +474,8 @@ def mode_collapse(
 
 
 def build():
-    epochs, E = snapshot_epochs(), card_epochs()
-    listed = sorted({e for e in (1, 2, 3, 5, 10, 20, 30, 40, 60, 80, 100, 120, 150, 180) if e < E} | set(epochs))
-    choices = [(T("mc.final"), "final")] + [(f"{e} ●" if e in epochs else str(e), str(e)) for e in listed]
+    listed, epochs = source_epochs()
+    choices = [(T("mc.final"), "final")] + [(T(_source_key(e, e in epochs)), str(e)) for e in listed]
     gr.Markdown(T("mc.intro"))
     with gr.Row():
         recipe = Radio(recipe_choices(), value="remedy", label=T("mc.recipe"), elem_id="mc-recipe")

@@ -22,7 +22,7 @@ def test_noise_prediction_shows_the_pieces_and_the_curve(app_client):
     panels, summary, curve = app_client.predict(api_name="/noise_prediction")
     assert len(panels) == 5 and "t = 500" in summary and "‖ε̂ − ε‖²" in summary
     table = curve["value"]  # the plot's data frame: step t, loss, and which of the three curves
-    col = table["columns"].index("series")
+    col = table["columns"].index("predicted with")  # the legend's title, in the request's language
     assert len({row[col] for row in table["data"]}) == 3 and len(table["data"]) == 3 * 17
     # the same seed gives the same loss; another t another loss
     again = app_client.predict("test", 0, None, "a red seven", 500, 0, 1.0, api_name="/noise_prediction")[1]

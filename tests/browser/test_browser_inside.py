@@ -42,3 +42,29 @@ def test_inside_tab_predicts_noise_and_steps(browser, app_client, locale):
             assert b["x"] >= box["x"] and b["x"] + b["width"] <= box["x"] + box["width"] + 1
     finally:
         shot(page, f"inside_{locale}")
+
+
+@pytest.mark.parametrize(
+    "locale,words",
+    [
+        ("en-US", ["no caption (∅)", "caption (guidance 1)", "caption, guidance 3", "predicted with"]),
+        ("zh-CN", ["无说明文字（∅）", "有说明文字（引导 1）", "有说明文字，引导 3", "预测时的条件"]),
+    ],
+)
+def test_loss_curve_has_a_readable_legend(browser, app_client, locale, words):
+    """The loss-against-t plot shows its legend whole (a fixed height cut it off below the axis, as on the noising
+    plots) under a title in the page's language (it read "series")."""
+    from support.browser import unclipped_texts
+
+    need((CHECKPOINT_DIR / "diffusion.safetensors").exists(), "diffusion checkpoint missing")
+    page = open_page(browser, app_client.base_url, locale=locale)
+    try:
+        open_tab(page, TAB[locale])
+        page.get_by_role("button", name=PREDICT[locale], exact=True).click()
+        page.locator("#ins-curve svg text", has_text=words[0]).first.wait_for(state="attached", timeout=180_000)
+        page.locator("#ins-curve").scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        seen = unclipped_texts(page, "#ins-curve", words)
+        assert all(v == "ok" for v in seen.values()), seen
+    finally:
+        shot(page, f"inside_curve_legend_{locale}")

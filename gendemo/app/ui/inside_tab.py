@@ -80,6 +80,7 @@ STRINGS = {
         "ins.s_uncond": "no caption (∅)",
         "ins.s_cond": "caption (guidance 1)",
         "ins.s_guided": "caption, guidance 3",
+        "ins.series": "predicted with",
         "ins.err.no_image": "Please upload a picture, or choose an MNIST test digit.",
         "ins.step_title": "## One reverse step at a time",
         "ins.step_intro": (
@@ -157,6 +158,7 @@ STRINGS = {
         "ins.s_uncond": "无说明文字（∅）",
         "ins.s_cond": "有说明文字（引导 1）",
         "ins.s_guided": "有说明文字，引导 3",
+        "ins.series": "预测时的条件",
         "ins.err.no_image": "请上传一张图片，或者改选 MNIST 测试数字。",
         "ins.step_title": "## 一步一步地反向采样",
         "ins.step_intro": (
@@ -236,15 +238,15 @@ def _curve_plot(curve, lang):
     import pandas as pd
 
     names = {k: tr(f"ins.s_{k}", lang) for k in ("uncond", "cond", "guided")}
-    xt, y = tr("ins.x_t", lang), tr("ins.y_loss", lang)
+    xt, y, s = tr("ins.x_t", lang), tr("ins.y_loss", lang), tr("ins.series", lang)
     df = pd.DataFrame(
         {
             xt: np.tile(curve["t"], 3),
             y: np.concatenate([curve[k] for k in names]),
-            "series": np.repeat(list(names.values()), len(curve["t"])),
+            s: np.repeat(list(names.values()), len(curve["t"])),
         }
     )
-    return gr.LinePlot(value=df, x=xt, y=y, color="series")
+    return gr.LinePlot(value=df, x=xt, y=y, color=s, color_title=s)
 
 
 @guarded
@@ -459,7 +461,8 @@ def build():
                 elem_classes=["gd-pixel"],
             )
             summary = gr.Markdown(elem_id="ins-summary")
-            curve = gr.LinePlot(label=T("ins.curve"), height=260, elem_id="ins-curve")
+            # no fixed height: Gradio draws the legend below the x axis and a set height cut it off (as on Noising)
+            curve = gr.LinePlot(label=T("ins.curve"), elem_id="ins-curve")
     inputs = [source, index, image, caption, t, seed, guidance]
     outputs = [panels, summary, curve]
     common = {"concurrency_id": dc.DIFFUSION_GROUP, "concurrency_limit": 1}

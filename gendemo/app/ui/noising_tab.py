@@ -83,7 +83,7 @@ STRINGS = {
         ),
         "noise.x_t": "步数 t",
         "noise.y_alpha": "ᾱ_t",
-        "noise.y_beta": "log₁₀ β_t",
+        "noise.y_beta": "log₁₀ β_t（每步噪声）",
         "noise.y_snr": "log₁₀ 信噪比",
         "noise.s_linear": "线性",
         "noise.s_constant": "恒定 β",

@@ -4,6 +4,7 @@ import importlib.util
 import subprocess
 import sys
 
+import gradio as gr
 import pytest
 from support import ROOT, need
 
@@ -13,3 +14,13 @@ def test_ruff_is_clean(command):
     need(importlib.util.find_spec("ruff") is not None, "ruff is not installed (pip install -r requirements-dev.txt)")
     r = subprocess.run([sys.executable, "-m", "ruff", *command], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+
+
+def test_an_output_picture_is_a_png_the_learner_cannot_edit():
+    from gendemo.app.ui.common import picture
+
+    with gr.Blocks():
+        p = picture("x", "pic-x", "chart", height=100)
+    assert p.format == "png" and not p.interactive and p.elem_classes == ["gd-out"] and p.height == 100
+    with pytest.raises(ValueError, match="unknown picture kind 'photo'"):
+        picture("x", "pic-y", "photo")

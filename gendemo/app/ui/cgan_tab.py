@@ -6,7 +6,19 @@ import gradio as gr
 import torch
 
 from gendemo.app.i18n import lang_of, tr
-from gendemo.app.ui.common import Dropdown, Number, Slider, T, as_int, as_seed, example_caching, guarded, model, on_open
+from gendemo.app.ui.common import (
+    Dropdown,
+    Number,
+    Slider,
+    T,
+    as_int,
+    as_seed,
+    example_caching,
+    guarded,
+    model,
+    on_open,
+    picture,
+)
 from gendemo.app.ui.gan_common import judge
 from gendemo.core.images import to_pil_grid
 from gendemo.gan.sampling import generate_cond, noise, sample_cgan
@@ -114,14 +126,7 @@ def build():
             btn = gr.Button(T("cgan.btn"), variant="primary", elem_id="cgan-button")
         with gr.Column(scale=2):
             gr.Markdown(T("cgan.out_h"))  # a caption above, not over the picture: the label would hide the top row
-            out = gr.Image(
-                label=T("cgan.out"),
-                show_label=False,
-                format="png",
-                interactive=False,
-                elem_id="cgan-samples",
-                elem_classes=["gd-pixel"],
-            )
+            out = picture(T("cgan.out"), "cgan-samples", show_label=False)
             report = gr.Markdown(elem_id="cgan-report")
     examples = gr.Examples(
         [["all", 10, 0], ["3", 64, 1], ["8", 64, 2]],

@@ -15,6 +15,7 @@ from gendemo.app.ui.common import (
     latest_input_wins,
     model,
     path_of,
+    picture,
 )
 from gendemo.classifier.model import predict
 from gendemo.classifier.preprocess import mnist_preprocess
@@ -110,14 +111,7 @@ def build():
             button = gr.Button(T("classify.button"), variant="primary", elem_id="classify-button")
         with gr.Column():
             probs = gr.Label(label=T("classify.probs"), num_top_classes=3, elem_id="classify-probs")
-            seen = gr.Image(
-                label=T("classify.seen"),
-                format="png",
-                height=240,
-                interactive=False,
-                elem_id="classify-seen",
-                elem_classes=["gd-pixel"],
-            )
+            seen = picture(T("classify.seen"), "classify-seen", height=240)
     gr.Examples(
         examples=[[None, "examples/digit_7.png"], [None, "examples/digit_3_photo.png"]],
         inputs=[drawing, upload],

@@ -126,6 +126,19 @@ class ImageInput(gr.Image):
         return str(payload.path)
 
 
+PICTURE_CLASSES = {"pixel": "gd-pixel", "chart": "gd-out"}  # app.py's CSS keeps labels and toolbars off both kinds
+
+
+def picture(label, elem_id: str, kind: str = "pixel", **options) -> gr.Image:
+    """An output picture: a PNG the learner cannot edit. kind "pixel" for digits (drawn crisp, nearest-neighbour),
+    "chart" for plots."""
+    if kind not in PICTURE_CLASSES:
+        raise ValueError(f"unknown picture kind {kind!r} (choose from {', '.join(PICTURE_CLASSES)})")
+    return gr.Image(
+        label=label, format="png", interactive=False, elem_id=elem_id, elem_classes=[PICTURE_CLASSES[kind]], **options
+    )
+
+
 MAX_LAYERS = 4  # the sketchpad sends one layer; an API call listing the same upload 40 times is turned away
 TOO_MANY_LAYERS_BOTH = f"A drawing has at most {MAX_LAYERS} layers. / 一幅画最多 {MAX_LAYERS} 个图层。"
 

@@ -12,7 +12,19 @@ import numpy as np
 import torch
 
 from gendemo.app.i18n import lang_of, tr
-from gendemo.app.ui.common import Number, Radio, Slider, T, as_choice, as_float, as_int, as_seed, guarded, model
+from gendemo.app.ui.common import (
+    Number,
+    Radio,
+    Slider,
+    T,
+    as_choice,
+    as_float,
+    as_int,
+    as_seed,
+    guarded,
+    model,
+    picture,
+)
 from gendemo.app.ui.gan_common import CJK_FONTS, figure_image, judge
 from gendemo.app.zerogpu import live_registry
 from gendemo.core.device import resolve_precision
@@ -460,15 +472,7 @@ def build():
             gr.Markdown(T("live.queue_note"))
         with gr.Column(scale=2):
             gr.Markdown(T("live.samples_h"))
-            samples = gr.Image(
-                label=T("live.samples"),
-                show_label=False,
-                format="png",
-                interactive=False,
-                elem_id="live-samples",
-                elem_classes=["gd-pixel"],
-                height=420,
-            )
+            samples = picture(T("live.samples"), "live-samples", show_label=False, height=420)
             status = gr.Markdown(elem_id="live-status")
             curves = gr.Image(
                 label=T("live.curves"),
@@ -501,13 +505,5 @@ def build():
             step_md = gr.Markdown(elem_id="live-step-table")
         with gr.Column(scale=1):
             gr.Markdown(T("live.step_img_h"))
-            step_img = gr.Image(
-                label=T("live.step_img"),
-                show_label=False,
-                format="png",
-                interactive=False,
-                elem_id="live-step-images",
-                elem_classes=["gd-pixel"],
-                height=260,
-            )
+            step_img = picture(T("live.step_img"), "live-step-images", show_label=False, height=260)
     step.click(gan_live_step, [*knobs, seed, run], [run, step_img, step_md], api_name="gan_live_step", **live)

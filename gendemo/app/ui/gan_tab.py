@@ -19,6 +19,7 @@ from gendemo.app.ui.common import (
     guarded,
     model,
     on_open,
+    picture,
 )
 from gendemo.app.ui.gan_common import (
     RECIPE_ROWS,
@@ -283,15 +284,7 @@ def build():
             btn = gr.Button(T("gan.sample_btn"), variant="primary", elem_id="gan-sample-button")
         with gr.Column(scale=2):
             gr.Markdown(T("gan.samples_h"))  # captions above the grids: an overlaid label would hide the top row
-            out = gr.Image(
-                label=T("gan.samples"),
-                show_label=False,
-                format="png",
-                interactive=False,
-                elem_id="gan-samples",
-                elem_classes=["gd-pixel"],
-                height=420,
-            )
+            out = picture(T("gan.samples"), "gan-samples", show_label=False, height=420)
     sample_examples = gr.Examples(
         [[64, 0, "remedy"], [64, 0, "chapter"], [256, 7, "remedy"]],
         inputs=[n, seed, recipe],
@@ -320,15 +313,7 @@ def build():
     with gr.Row():
         with gr.Column(scale=1):
             gr.Markdown(T("gan.epoch_samples_h"))
-            tl_img = gr.Image(
-                label=T("gan.epoch_samples"),
-                show_label=False,
-                format="png",
-                interactive=False,
-                elem_id="gan-timeline-samples",
-                elem_classes=["gd-pixel"],
-                height=420,
-            )
+            tl_img = picture(T("gan.epoch_samples"), "gan-timeline-samples", show_label=False, height=420)
             summary = gr.Markdown(elem_id="gan-timeline-summary")
         with gr.Column(scale=1):
             loss_plot = gr.LinePlot(label=T("gan.loss_plot"), color="series", elem_id="gan-loss-plot")

@@ -21,6 +21,7 @@ from gendemo.app.ui.common import (
     guarded,
     model,
     on_open,
+    picture,
 )
 from gendemo.app.ui.gan_common import judge
 from gendemo.core.images import to_pil, to_pil_grid
@@ -508,13 +509,7 @@ def build():
             w_k = Slider(2, K_MAX_WALK, value=9, step=1, label=T("latent.k"), elem_id="walk-k")
             w_btn = gr.Button(T("latent.walk_btn"), variant="primary", elem_id="walk-button")
         with gr.Column(scale=3):
-            w_out = gr.Image(
-                label=T("latent.walk_out"),
-                format="png",
-                interactive=False,
-                elem_id="walk-out",
-                elem_classes=["gd-pixel"],
-            )
+            w_out = picture(T("latent.walk_out"), "walk-out")
             w_txt = gr.Markdown(elem_id="walk-reads")
     walk_examples = gr.Examples(
         [[WALK_SEED, 2, 9], [WALK_SEED, 2, 17], [0, 2, 9], [5, 0, 9]],
@@ -541,26 +536,11 @@ def build():
             g_span = Slider(1, SPAN_MAX, value=3, step=0.5, label=T("latent.span"), elem_id="grid-span")
             g_btn = gr.Button(T("latent.grid_btn"), variant="primary", elem_id="grid-button")
         with gr.Column(scale=2):
-            g_out = gr.Image(
-                label=T("latent.grid_out"),
-                format="png",
-                interactive=False,
-                elem_id="grid-out",
-                elem_classes=["gd-pixel"],
-                height=520,
-            )
+            g_out = picture(T("latent.grid_out"), "grid-out", height=520)
     with gr.Row():
         gr.Markdown(T("latent.pick_hint"), elem_id="grid-pick-hint")
     with gr.Row():
-        pick_out = gr.Image(
-            label=T("latent.pick_out"),
-            format="png",
-            interactive=False,
-            elem_id="grid-pick-out",
-            elem_classes=["gd-pixel"],
-            height=260,
-            scale=1,
-        )
+        pick_out = picture(T("latent.pick_out"), "grid-pick-out", height=260, scale=1)
         pick_txt = gr.Markdown(elem_id="grid-pick-text")
     g_btn.click(latent_grid, [g_seed, g_dx, g_dy, g_k, g_span], [g_out], api_name="latent_grid")
     # a click in the map: the digit at that point, large (SelectData cannot come through the API: private)
@@ -574,9 +554,7 @@ def build():
         p_to = gr.Textbox(value="(6, 1)", label=T("latent.to"), max_length=100, elem_id="path-to", scale=1)
         p_k = Slider(2, K_MAX_WALK, value=9, step=1, label=T("latent.k_path"), elem_id="path-k", scale=2)
         p_btn = gr.Button(T("latent.path_btn"), variant="primary", elem_id="path-button", scale=1)
-    p_out = gr.Image(
-        label=T("latent.path_out"), format="png", interactive=False, elem_id="path-out", elem_classes=["gd-pixel"]
-    )
+    p_out = picture(T("latent.path_out"), "path-out")
     p_txt = gr.Markdown(elem_id="path-reads")
     p_btn.click(latent_path, [g_seed, g_dx, g_dy, p_from, p_to, p_k], [p_out, p_txt], api_name="latent_path")
     on_open(latent_path, [g_seed, g_dx, g_dy, p_from, p_to, p_k], [p_out, p_txt])
@@ -594,17 +572,8 @@ def build():
                 for i in range(NOISE_DIM)
             ]
         with gr.Column(scale=1):
-            v_out = gr.Image(
-                label=T("latent.vec_out"),
-                format="png",
-                interactive=False,
-                height=230,
-                elem_id="vec-out",
-                elem_classes=["gd-pixel"],
-            )
-            v_hist = gr.Image(
-                label=T("latent.vec_hist"), format="png", interactive=False, elem_id="vec-hist", elem_classes=["gd-out"]
-            )
+            v_out = picture(T("latent.vec_out"), "vec-out", height=230)
+            v_hist = picture(T("latent.vec_hist"), "vec-hist", "chart")
             v_txt = gr.Markdown(elem_id="vec-reads")
     v_outs = [v_out, v_hist, v_txt]
     # Loading a seed sets the sliders; each slider's change (dragged or loaded) redraws, the latest move winning.
@@ -624,13 +593,7 @@ def build():
             i_k = Slider(2, K_MAX_INTERP, value=9, step=1, label=T("latent.k_interp"), elem_id="interp-k")
             i_btn = gr.Button(T("latent.interp_btn"), variant="primary", elem_id="interp-button")
         with gr.Column(scale=3):
-            i_out = gr.Image(
-                label=T("latent.interp_out"),
-                format="png",
-                interactive=False,
-                elem_id="interp-out",
-                elem_classes=["gd-pixel"],
-            )
+            i_out = picture(T("latent.interp_out"), "interp-out")
             i_txt = gr.Markdown(elem_id="interp-norms")
     i_btn.click(latent_interp, [i_a, i_b, i_k], [i_out, i_txt], api_name="latent_interpolate")
     on_open(latent_interp, [i_a, i_b, i_k], [i_out, i_txt])
@@ -647,20 +610,11 @@ def build():
             d_alpha = Slider(-ALPHA_MAX, ALPHA_MAX, value=0, step=0.25, label=T("latent.alpha"), elem_id="dir-alpha")
             d_btn = gr.Button(T("latent.dir_btn"), variant="primary", elem_id="dir-button")
         with gr.Column(scale=1):
-            d_out = gr.Image(
-                label=T("latent.dir_out"),
-                format="png",
-                interactive=False,
-                elem_id="dir-out",
-                elem_classes=["gd-pixel"],
-                height=260,
-            )
+            d_out = picture(T("latent.dir_out"), "dir-out", height=260)
         with gr.Column(scale=2):
             d_sum = gr.Markdown(elem_id="dir-summary")
     # the whole width for the strip: in a third of the page its eleven digits were 50 px wide
-    d_strip = gr.Image(
-        label=T("latent.dir_strip"), format="png", interactive=False, elem_id="dir-strip", elem_classes=["gd-pixel"]
-    )
+    d_strip = picture(T("latent.dir_strip"), "dir-strip")
     d_table = gr.Dataframe(label=T("latent.dir_table"), interactive=False, elem_id="dir-table")
     d_outs = [d_out, d_strip, d_table, d_sum]
     d_ins = [d_attr, d_seed, d_alpha, d_keep]

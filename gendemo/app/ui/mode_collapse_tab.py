@@ -24,6 +24,7 @@ from gendemo.app.ui.common import (
     guarded,
     model,
     on_open,
+    picture,
 )
 from gendemo.app.ui.gan_common import (
     RECIPE_ROWS,
@@ -484,36 +485,15 @@ def build():
         seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="mc-seed")
         btn = gr.Button(T("mc.run"), variant="primary", elem_id="mc-button")
     summary = gr.Markdown(elem_id="mc-summary")
-    compare = gr.Image(
-        label=T("mc.compare"),
-        format="png",
-        interactive=False,
-        elem_id="mc-compare",
-        elem_classes=["gd-out"],
-        height=300,
-    )
+    compare = picture(T("mc.compare"), "mc-compare", "chart", height=300)
     table = gr.Dataframe(label=T("mc.table"), interactive=False, elem_id="mc-table")
     gr.Markdown(T("mc.traj_h"))
-    traj = gr.Image(
-        label=T("mc.traj"),
-        format="png",
-        interactive=False,
-        elem_id="mc-trajectory",
-        elem_classes=["gd-out"],
-        height=300,
-    )
+    traj = picture(T("mc.traj"), "mc-trajectory", "chart", height=300)
     traj_text = gr.Markdown(elem_id="mc-trajectory-text")
     with gr.Row():
         with gr.Column():
             gr.Markdown(T("mc.grouped_h"))  # a caption above, not over the picture: the label would hide row 0
-            grouped = gr.Image(
-                label=T("mc.grouped"),
-                show_label=False,
-                format="png",
-                interactive=False,
-                elem_id="mc-grouped",
-                elem_classes=["gd-pixel"],
-            )
+            grouped = picture(T("mc.grouped"), "mc-grouped", show_label=False)
         unsure = gr.Gallery(
             label=T("mc.unsure"),
             format="png",

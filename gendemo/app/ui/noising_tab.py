@@ -7,7 +7,18 @@ import numpy as np
 import torch
 
 from gendemo.app.i18n import lang_of, tr
-from gendemo.app.ui.common import ImageInput, Number, Slider, T, as_int, as_seed, example_caching, guarded, on_open
+from gendemo.app.ui.common import (
+    ImageInput,
+    Number,
+    Slider,
+    T,
+    as_int,
+    as_seed,
+    example_caching,
+    guarded,
+    on_open,
+    picture,
+)
 from gendemo.core.images import open_image, to_pil_grid
 from gendemo.core.paths import EXAMPLES
 from gendemo.diffusion.figures import noising_rows, schedule_curves
@@ -168,9 +179,7 @@ def build():
             seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="noise-seed")
             button = gr.Button(T("noise.button"), variant="primary", elem_id="noise-button")
         with gr.Column(scale=3):
-            rows = gr.Image(
-                label=T("noise.rows"), format="png", interactive=False, elem_id="noise-rows", elem_classes=["gd-pixel"]
-            )
+            rows = picture(T("noise.rows"), "noise-rows")
             caption = gr.Markdown(elem_id="noise-caption")
             with gr.Row():
                 # no fixed height: Gradio draws the legend below the x axis and a set height cuts it off, leaving

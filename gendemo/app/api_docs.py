@@ -276,6 +276,23 @@ DOCS: dict[str, Doc] = {
             ),
         ),
     ),
+    "/diffusion_guidance": Doc(
+        "Draws the same prompt from the same seed at guidance 0, 1, 3 and 7 (DDIM, 25 steps, 4 digits each), so the "
+        "guidance scale is the only difference, and judges each group against the prompt.",
+        {
+            "prompt": "What to draw, in English (Chinese digit and colour words are translated), e.g. 'a red seven'; "
+            "at most 300 characters; empty draws without a prompt.",
+            "seed": SEED,
+        },
+        (
+            (
+                "gallery",
+                "gallery: one 2×2 group of digits per guidance scale, captioned with the scale and how many the judge "
+                "finds matching the prompt",
+            ),
+            ("text", "Markdown: what changes with the guidance scale, with the judged counts"),
+        ),
+    ),
     "/noise_prediction": Doc(
         "Shows what the diffusion network is trained to do (the forward algorithm's steps 3 to 6 on one digit): the "
         "noise ε added to reach step t, the network's estimate ε̂ and the loss ‖ε̂ − ε‖², beside the trained model's "

@@ -18,6 +18,7 @@ ENDPOINT_CALLS = {
     "/discriminate_lineup": lambda: ("chapter", 3, "1", 0),
     "/noising": lambda: (handle_file(str(EXAMPLES / "digit_7.png")), 9, 0),
     "/diffusion_generate": lambda: ("a red seven", "ddim", 25, 3.0, 0, 16),
+    "/diffusion_guidance": lambda: ("a red seven", 0),
     "/prompt_experiment": lambda: ("ornate red seven", "colour", 0, 3.0),
     "/noise_prediction": lambda: ("test", 0, None, "a red seven", 500, 0, 1.0),
     "/reverse_step": lambda: ("a red seven", 0, 3.0, 1000),

@@ -70,6 +70,7 @@ GPU_SECONDS = {
     "discriminate_if_any": QUICK,
     "discriminate_lineup": QUICK,
     "diffusion_generate": _diffusion_seconds,
+    "diffusion_guidance": 40,  # four runs of 25 DDIM steps for 4 digits (two of them guided: doubled batches)
     "prompt_experiment": _experiment_seconds,
     "img2img": _img2img_seconds,
     "noise_prediction": 30,  # the first call also computes the loss curve: 17 steps t × 64 digits, twice
@@ -91,6 +92,9 @@ ON_CPU = {
     "latent_seed_vector",
     "<lambda>",
     "example_tables",  # the example tables' headers and labels in the page's language (common.translate_examples)
+    "diffusion_stopped",  # Stop on the Diffusion tab: the last kept frame of the run as the result
+    "diffusion_replay",  # the replay slider: a stored frame redrawn, no model call
+    "diffusion_replay_ready",
     "opening",  # a tab's opening result: kept, or computed through its handler's spaces.GPU wrapper (common.on_open)
 }
 

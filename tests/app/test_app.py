@@ -30,6 +30,7 @@ API = {
     "discriminate_lineup",
     "noising",
     "diffusion_generate",
+    "diffusion_guidance",
     "prompt_experiment",
     "img2img",
     "noise_prediction",

@@ -197,3 +197,39 @@ def test_failure_gallery_is_read_once_in_both_languages():
     zh_gallery, zh_text = diffusion_tab.diffusion_failures.__wrapped__(request=Req("zh-CN"))
     assert "留出提示词" in zh_text and "识别为" in zh_gallery[0][1]
     assert diffusion_tab._failures.cache_info().misses == 1  # the file is read once per process
+
+
+def test_stop_and_replay_handlers_keep_a_bounded_run():
+    """#12 item 11 and the replay: Stop marks the run stopped, answers with the last kept x̂0 and where it stopped (in
+    the request's language), and the stream then ends with the same answer; the kept frames are uint8 and never more
+    than MAX_FRAMES; the replay handler redraws a kept frame without the model."""
+    import numpy as np
+    import torch
+
+    from gendemo.app.ui import diffusion_tab as d
+    from gendemo.diffusion.sampling import Frame
+
+    need((CHECKPOINT_DIR / "diffusion.safetensors").exists(), "diffusion checkpoint missing")
+
+    class Req:
+        def __init__(self, lang):
+            self.headers = {"accept-language": lang}
+
+    stream = d.diffusion_generate.__wrapped__("a red seven", "ddpm", 25, 3.0, 0, 2, request=Req("zh-CN"))
+    outs = [next(stream), next(stream), next(stream)]  # the run itself, then the frames at steps 50 and 100
+    run = outs[-1][4]
+    assert run["state"] == "running" and [f[0] for f in run["frames"]] == [50, 100]
+    result, status, slider, hint = d.diffusion_stopped(run, request=Req("zh-CN"))
+    assert "已在第 100 / 1000 步" in status and result.size[0] > 0 and slider["visible"] and slider["maximum"] == 2
+    last = list(stream)
+    assert len(last) == 1 and last[0][2] == status  # the stream's last word is the stopped answer, nothing after it
+    pic, text = d.diffusion_replay(run, 1, request=Req("en"))
+    assert "Replaying step 50 of 1000" in text and pic.width > pic.height
+    assert all(v == {"__type__": "update"} for v in d.diffusion_stopped(dict(run, state="done")))  # left as it is
+
+    x = torch.rand(16, 3, 28, 28)
+    many = {"frames": []}
+    for i in range(200):
+        d._keep(many, Frame(i + 1, 200, 999 - i, x, x))
+    assert len(many["frames"]) <= d.MAX_FRAMES and many["frames"][-1][0] == 200
+    assert all(f[2].dtype == np.uint8 for f in many["frames"])

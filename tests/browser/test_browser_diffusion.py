@@ -199,3 +199,107 @@ def test_diffusion_digits_are_judged_and_failures_shown(browser, app_client, loc
         assert image_is_not_blank(element_png(page.locator("#gen-fail-gallery img").first))
     finally:
         shot(page, f"diffusion_judged_{locale}")
+
+
+GEN = {
+    "en-US": {
+        "tab": "Diffusion: prompt → digit",
+        "stopped": "Stopped at step",
+        "of": " of 1000",
+        "step100": "Step 100 of 1000",
+        "replayed": "Replaying step 5 of 25",
+        "guide": ["guidance 0 ·", "guidance 1 ·", "guidance 3 ·", "guidance 7 ·"],
+        "notice": "What to notice:",
+    },
+    "zh-CN": {
+        "tab": "扩散：提示词 → 数字",
+        "stopped": "已在第",
+        "of": " / 1000 步",
+        "step100": "第 100 / 1000 步",
+        "replayed": "正在回放第 5 / 25 步",
+        "guide": ["引导强度 0 ·", "引导强度 1 ·", "引导强度 3 ·", "引导强度 7 ·"],
+        "notice": "请注意：",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_stop_keeps_what_was_made_and_says_so(browser, app_client, locale):
+    """#12 item 11: Stop during a DDPM run keeps the last streamed picture, shows the guess of the clean image made so
+    far as the result, and says where it stopped ("Stopped at step k of 1000"), instead of a frozen "Step 150 of
+    1000"; nothing streamed afterwards overwrites it, and the replay slider offers the steps made."""
+    need((CHECKPOINT_DIR / "diffusion.safetensors").exists(), "diffusion checkpoint missing")
+    want = GEN[locale]
+    page = open_page(browser, app_client.base_url, locale=locale)
+    try:
+        open_tab(page, want["tab"])
+        page.locator("#gen-sampler label").nth(2).click()  # ddpm
+        page.locator("#gen-n input[type=number]").fill("2")
+        page.locator("#gen-n input[type=number]").press("Enter")
+        page.locator("#gen-button").click()
+        page.locator("#gen-process img").wait_for(state="visible", timeout=120_000)
+        page.wait_for_function(  # two frames streamed (steps 50 and 100), so the replay slider has a range
+            f"() => document.querySelector('#gen-status').innerText.includes({want['step100']!r})", timeout=120_000
+        )
+        page.locator("#gen-stop").click()
+        status = page.locator("#gen-status")
+        page.wait_for_function(
+            f"() => document.querySelector('#gen-status').innerText.includes({want['stopped']!r})", timeout=30_000
+        )
+        page.wait_for_timeout(3000)  # a frame streamed after Stop would overwrite the status: none may come
+        text = status.inner_text()
+        assert want["stopped"] in text and want["of"] in text, text
+        assert image_is_not_blank(element_png(page.locator("#gen-process img")))
+        assert image_is_not_blank(element_png(page.locator("#gen-result img")))
+        page.locator("#gen-replay").wait_for(state="visible")
+    finally:
+        shot(page, f"diffusion_stopped_{locale}")
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_scrub_back_through_a_finished_run(browser, app_client, locale):
+    """#12 wow item: after a run the slider replays its kept frames — x_t and x̂0 at an earlier step — from the stored
+    pictures, and says which step it shows."""
+    need((CHECKPOINT_DIR / "diffusion.safetensors").exists(), "diffusion checkpoint missing")
+    want = GEN[locale]
+    page = open_page(browser, app_client.base_url, locale=locale)
+    try:
+        open_tab(page, want["tab"])
+        page.locator("#gen-button").click()
+        page.locator("#gen-judged .caption-label").first.wait_for(state="visible", timeout=120_000)
+        box = page.locator("#gen-replay input[type=number]")
+        box.wait_for(state="visible")
+        page.wait_for_function("() => document.querySelector('#gen-replay input[type=number]').value === '5'")
+        final = element_png(page.locator("#gen-process img"))
+        box.fill("1")
+        box.press("Enter")
+        page.wait_for_function(
+            f"() => document.querySelector('#gen-replay-text').innerText.includes({want['replayed']!r})",
+            timeout=30_000,
+        )
+        page.wait_for_timeout(500)
+        earlier = element_png(page.locator("#gen-process img"))
+        assert image_is_not_blank(earlier) and earlier != final
+    finally:
+        shot(page, f"diffusion_replay_{locale}")
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_guidance_side_by_side(browser, app_client, locale):
+    """#12 wow item: one button draws the prompt and seed at guidance 0 / 1 / 3 / 7 in one view, each group captioned
+    under its picture with its scale and judged count, with a sentence on what to notice."""
+    need((CHECKPOINT_DIR / "diffusion.safetensors").exists(), "diffusion checkpoint missing")
+    want = GEN[locale]
+    page = open_page(browser, app_client.base_url, locale=locale)
+    try:
+        open_tab(page, want["tab"])
+        page.locator("#gen-guide-button").click()
+        caps = page.locator("#gen-guide .caption-label")
+        caps.first.wait_for(state="visible", timeout=120_000)
+        texts = caps.all_inner_texts()
+        assert len(texts) == 4 and all(t.startswith(w) for t, w in zip(texts, want["guide"])), texts
+        assert want["notice"] in page.locator("#gen-guide-text").inner_text()
+        assert _captions_sit_below_their_pictures(page, "#gen-guide") == 4
+        assert image_is_not_blank(element_png(page.locator("#gen-guide img").first))
+    finally:
+        shot(page, f"diffusion_guidance_{locale}")

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from gendemo.app import zerogpu
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui import diffusion_common as dc
 from gendemo.app.ui.common import (
@@ -27,12 +28,17 @@ from gendemo.app.ui.common import (
 )
 from gendemo.core.images import to_pil_grid
 from gendemo.diffusion.judging import load_failures
-from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, DEFAULT_STEPS, generate_stream
+from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, DEFAULT_STEPS, generate, generate_stream
 
 TAB_KEY = "gen.tab"
 MAX_N = 16
 MIN_STEPS, MAX_STEPS = 10, 100
 SAMPLER_CHOICES = ["ddim", "dpmpp2m", "ddpm"]
+MAX_FRAMES = (
+    60  # frames kept per session for the replay slider (uint8: 60 × 2 × 16 × 3 × 28 × 28 bytes ≈ 4.5 MB at most)
+)
+GUIDANCE_SCALES = (0.0, 1.0, 3.0, 7.0)  # the side-by-side view: off, plain, the default, exaggerated
+GUIDANCE_N, GUIDANCE_STEPS = 4, 25
 
 STRINGS = {
     "en": {
@@ -68,6 +74,26 @@ STRINGS = {
         "gen.status_done": (
             "Done: {n} image(s), {k} reverse steps with {sampler}, guidance {g}, seed {seed}. "
             "Encoded prompt: “{prompt}”."
+        ),
+        "gen.status_stopped": (
+            "Stopped at step {i} of {k} (t = {t}) · {sampler}. The left picture is the noisy x_t where the run "
+            "stopped, the result is the network's guess of the clean image at that moment; the replay slider scrubs "
+            "back through the steps made. Press Generate to run it to the end."
+        ),
+        "gen.stopped_early": "Stopped before the first step was shown; nothing was made yet.",
+        "gen.replay": "Replay the last run: frame",
+        "gen.replay_at": "Replaying step {i} of {k} (t = {t}) · {sampler}: x_t on the left, the guess x̂0 on the right.",
+        "gen.replay_hint": (
+            "Drag the slider to scrub back through the run: {f} frames kept, from step {first} to step {last}."
+        ),
+        "gen.guide_button": "Guidance side by side: 0 / 1 / 3 / 7",
+        "gen.guide_caption": "guidance {g} · {ok} of {n} match",
+        "gen.guide_text": (
+            "The same prompt (“{prompt}”) and seed {seed}, so the same starting noise, at four guidance scales ("
+            "DDIM, {steps} steps, {n} digits each); the judge finds {counts} of {n} matching. **What to notice:** at 0 "
+            "the prompt is ignored — the digits are whatever the noise suggests, in any colour; at 1 the prompt is "
+            "used plainly but not always obeyed; at 3 and 7 the prompt wins more and more — purer colour, the digit "
+            "asked for, and the four digits look more alike (guidance trades variety for obedience)."
         ),
         "gen.judged": (
             "What the judge reads in each digit: the classifier's digit (its confidence) · the stroke colour (how "
@@ -116,6 +142,22 @@ STRINGS = {
         "gen.status_done": (
             "完成：{n} 张图，{sampler} 反向 {k} 步，引导强度 {g}，种子 {seed}。实际编码的提示词：“{prompt}”。"
         ),
+        "gen.status_stopped": (
+            "已在第 {i} / {k} 步（t = {t}）停止 · {sampler}。左图是停止时带噪的 x_t，结果是网络此刻对干净图像的猜测；"
+            "回放滑块可以回看已走过的步骤。点“生成”可以完整跑一遍。"
+        ),
+        "gen.stopped_early": "在显示第一步之前就停止了，还没有生成任何内容。",
+        "gen.replay": "回放上一次运行：帧",
+        "gen.replay_at": "正在回放第 {i} / {k} 步（t = {t}）· {sampler}：左边是 x_t，右边是猜测的 x̂0。",
+        "gen.replay_hint": "拖动滑块即可回看整个过程：保留了 {f} 帧，从第 {first} 步到第 {last} 步。",
+        "gen.guide_button": "引导强度并排对比：0 / 1 / 3 / 7",
+        "gen.guide_caption": "引导强度 {g} · {n} 张中 {ok} 张符合",
+        "gen.guide_text": (
+            "相同的提示词（“{prompt}”）和种子 {seed}，也就是相同的起始噪声，只换四个引导强度（DDIM {steps} 步，"
+            "每个 {n} 张）；评判器认为符合提示词的分别有 {counts} 张（共 {n} 张）。**请注意：**引导强度为 0 时"
+            "提示词被忽略，数字和颜色全凭噪声；为 1 时正常使用提示词，但不一定听话；到 3 和 7，提示词越来越占上风——"
+            "颜色更纯、数字更对，四张图也越来越像（引导用多样性换取服从）。"
+        ),
         "gen.judged": (
             "评判器在每个数字里读到的内容：分类器认出的数字（置信度）· 笔画颜色（与该调色板颜色有多接近，"
             "1 表示色相完全一致）；✓/✗ 表示是否符合提示词"
@@ -149,6 +191,23 @@ def process_picture(x_t: torch.Tensor, x0: torch.Tensor) -> Image.Image:
     return out
 
 
+def _u8(x: torch.Tensor) -> np.ndarray:
+    return (x.detach().float().clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()
+
+
+def _keep(run: dict, f) -> None:
+    """Adds a streamed frame (x_t and x̂0 as uint8) to the run; past MAX_FRAMES every other kept frame is dropped, so a
+    run of any length keeps at most MAX_FRAMES frames spread over all of it (the last one always kept)."""
+    run["frames"].append((f.step, f.t, _u8(f.x_t), _u8(f.x0)))
+    if len(run["frames"]) > MAX_FRAMES:
+        run["frames"] = run["frames"][-1::-2][::-1]
+
+
+def _frame_picture(frame) -> Image.Image:
+    _, _, x_t, x0 = frame
+    return process_picture(torch.from_numpy(x_t).float() / 255, torch.from_numpy(x0).float() / 255)
+
+
 @guarded
 def diffusion_generate(
     prompt="a red seven",
@@ -160,6 +219,8 @@ def diffusion_generate(
     request: gr.Request = None,
     progress=gr.Progress(),
 ):
+    """Streams (process picture, result, status, judged, run): run is the session's record of this run (its frames
+    for the replay slider, its state for Stop), never shown in the API."""
     lang = lang_of(request)
     sampler = as_choice(sampler, SAMPLER_CHOICES, tr("gen.sampler", lang), lang)
     steps = as_int(steps, tr("gen.steps", lang), MIN_STEPS, MAX_STEPS, lang)
@@ -170,14 +231,23 @@ def diffusion_generate(
     dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
     every = 50 if sampler == "ddpm" else 5  # a frame every few steps: enough to watch, not enough to flood the page
     k = dm.schedule.T if sampler == "ddpm" else steps
+    run = {"state": "running", "sampler": sampler.upper(), "k": k, "frames": []}
+    # at once, before the first step: the session holds this run from now on, so Stop finds it whenever it is pressed
+    yield gr.skip(), None, tr("gen.status_run", lang, i=0, k=k, t=dm.schedule.T, sampler=sampler.upper()), None, run
     for f in generate_stream(
         dm, enc, [text], n=n, steps=steps, guidance=guidance, seed=seed, sampler=sampler, every=every
     ):
+        if run["state"] == "stopped":  # Stop was pressed: the stream ends with the stopped run's answer, last
+            result, status = _stopped(run, lang)
+            yield gr.skip(), result, status, gr.skip(), run
+            return
         progress(f.step / f.steps, desc=tr("gen.status_run", lang, i=f.step, k=f.steps, t=f.t, sampler=sampler.upper()))
+        _keep(run, f)
         pic = process_picture(f.x_t, f.x0)
         if not f.done:
-            yield pic, None, tr("gen.status_run", lang, i=f.step, k=f.steps, t=f.t, sampler=sampler.upper()), None
+            yield pic, None, tr("gen.status_run", lang, i=f.step, k=f.steps, t=f.t, sampler=sampler.upper()), None, run
         else:
+            run["state"] = "done"
             grid = to_pil_grid(f.x0, nrow=min(8, n), scale=4)
             judged, summary = dc.judged_gallery(f.x0, text, lang)
             status = " ".join(
@@ -196,7 +266,94 @@ def diffusion_generate(
                     summary,
                 ]
             )
-            yield pic, grid, status, judged
+            yield pic, grid, status, judged, run
+
+
+def _replay_slider(run: dict | None, lang: str):
+    """(slider update, hint): the slider spans the kept frames and stands on the last; hidden with fewer than two."""
+    frames = (run or {}).get("frames") or []
+    if len(frames) < 2:
+        return gr.update(visible=False), ""
+    hint = tr("gen.replay_hint", lang, f=len(frames), first=frames[0][0], last=frames[-1][0])
+    return gr.update(visible=True, minimum=1, maximum=len(frames), value=len(frames)), hint
+
+
+def diffusion_replay_ready(run=None, request: gr.Request = None):
+    """After a run: (slider, hint) for scrubbing back through its frames."""
+    return _replay_slider(run, lang_of(request))
+
+
+def _stopped(run: dict, lang: str):
+    """(result, status) of a stopped run: the network's guess of the clean image at the last kept step, and where it
+    stopped."""
+    if not run.get("frames"):
+        return gr.skip(), tr("gen.stopped_early", lang)
+    step, t, _, x0 = run["frames"][-1]
+    grid = to_pil_grid(torch.from_numpy(x0).float() / 255, nrow=min(8, x0.shape[0]), scale=4)
+    return grid, tr("gen.status_stopped", lang, i=step, k=run["k"], t=t, sampler=run["sampler"])
+
+
+def diffusion_stopped(run=None, request: gr.Request = None):
+    """Stop pressed: (result, status, slider, hint). The run is marked stopped — the stream sees it at its next frame,
+    answers the same and ends normally (a cancelled event would mark the result "Error") —; the result keeps the
+    network's guess of the clean image at the last streamed step and the status says where it stopped. A finished
+    run is left as it is."""
+    lang = lang_of(request)
+    if run is None or run.get("state") == "done":
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    run["state"] = "stopped"
+    return (*_stopped(run, lang), *_replay_slider(run, lang))
+
+
+def diffusion_replay(run=None, frame=None, request: gr.Request = None):
+    """The slider moved: (process picture, text) of kept frame `frame` (1-based): stored pictures, no model call."""
+    lang = lang_of(request)
+    frames = (run or {}).get("frames") or []
+    if not frames or run.get("state") == "running":
+        return gr.skip(), gr.skip()
+    try:
+        i = min(max(int(frame) - 1, 0), len(frames) - 1)
+    except (TypeError, ValueError):
+        i = len(frames) - 1
+    step, t = frames[i][0], frames[i][1]
+    return _frame_picture(frames[i]), tr("gen.replay_at", lang, i=step, k=run["k"], t=t, sampler=run["sampler"])
+
+
+def _scale_label(g: float) -> str:
+    return f"{g:g}"
+
+
+@guarded
+def diffusion_guidance(prompt="a red seven", seed=0, request: gr.Request = None):
+    """(gallery, text): the prompt and seed at guidance 0, 1, 3 and 7 — the same starting noise each time (DDIM, so
+    the only difference is the guidance), each group judged against the prompt."""
+    lang = lang_of(request)
+    seed = as_seed(seed, lang)
+    text, notes = dc.check_prompt(prompt, lang)
+    dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
+    gallery, counts = [], []
+    for g in GUIDANCE_SCALES:  # guidance is one number per call: four calls of 25 steps (g = 0 and 1 run unbatched)
+        x0 = generate(dm, enc, [text], n=GUIDANCE_N, steps=GUIDANCE_STEPS, guidance=g, seed=seed, sampler="ddim")
+        caps, _ = dc.judge_outputs(x0, text, lang)
+        ok = sum(c.count("✗") == 0 for c in caps)
+        counts.append(str(ok))
+        gallery.append(
+            (
+                to_pil_grid(x0, nrow=2, scale=3, pad=2),
+                tr("gen.guide_caption", lang, g=_scale_label(g), ok=ok, n=GUIDANCE_N),
+            )
+        )
+    counts_text = " / ".join(counts)
+    explanation = tr(
+        "gen.guide_text",
+        lang,
+        prompt=text or "∅",
+        seed=seed,
+        steps=GUIDANCE_STEPS,
+        n=GUIDANCE_N,
+        counts=counts_text,
+    )
+    return gallery, " ".join([explanation, *notes])
 
 
 @functools.cache
@@ -268,6 +425,9 @@ def build():
                 elem_id="gen-process",
                 elem_classes=["gd-pixel"],
             )
+            # after a run: scrub back through its kept frames (the stored pictures, no model call)
+            replay = Slider(1, 2, value=2, step=1, label=T("gen.replay"), visible=False, elem_id="gen-replay")
+            replay_text = gr.Markdown(elem_id="gen-replay-text")
             result = gr.Image(
                 label=T("gen.result"), format="png", interactive=False, elem_id="gen-result", elem_classes=["gd-pixel"]
             )
@@ -283,6 +443,18 @@ def build():
                 elem_id="gen-judged",
                 elem_classes=["gd-pixel", "gd-below"],
             )
+    with gr.Row():
+        guide_button = gr.Button(T("gen.guide_button"), elem_id="gen-guide-button")
+    guide_text = gr.Markdown(elem_id="gen-guide-text")
+    guide = gr.Gallery(
+        show_label=False,
+        columns=4,
+        height="auto",
+        format="png",
+        interactive=False,
+        elem_id="gen-guide",
+        elem_classes=["gd-pixel", "gd-below"],
+    )
     with gr.Accordion(T("gen.fail_title"), open=False, elem_id="gen-failures"):
         fail_text = gr.Markdown(elem_id="gen-fail-text")
         fail_gallery = gr.Gallery(
@@ -296,8 +468,9 @@ def build():
         )
     # read once per process and language (on_open keeps the result), never per page load
     on_open(diffusion_failures, [], [fail_gallery, fail_text])
+    run = gr.State(None, time_to_live=3600)  # the session's last run: its kept frames and whether it was stopped
     inputs = [prompt, sampler, steps, guidance, seed, n]
-    outputs = [process, result, status, judged]
+    outputs = [process, result, status, judged, run]
     gr.Examples(
         examples=[
             ["a red seven", "ddim", 25, 3.0, 0, 8],
@@ -333,4 +506,28 @@ def build():
         concurrency_id=dc.DIFFUSION_GROUP,
         concurrency_limit=1,
     )
-    stop.click(None, None, None, cancels=[event, event2], api_visibility="private")
+    for ev in (event, event2):
+        ev.then(diffusion_replay_ready, [run], [replay, replay_text], api_visibility="private")
+    for trigger in (button.click, prompt.submit):  # a new run hides the last one's replay until it has its own
+        trigger(
+            lambda: (gr.update(visible=False), ""), None, [replay, replay_text], queue=False, api_visibility="private"
+        )
+    # The stream stops itself when it sees the stopped run. On ZeroGPU it runs in a GPU worker that never sees the
+    # session's copy of the run, so there Stop also cancels it.
+    stop.click(
+        diffusion_stopped,
+        [run],
+        [result, status, replay, replay_text],
+        cancels=[event, event2] if zerogpu.active() else None,
+        api_visibility="private",
+    )
+    replay.change(diffusion_replay, [run, replay], [process, replay_text], api_visibility="private")
+    guide_button.click(
+        diffusion_guidance,
+        [prompt, seed],
+        [guide, guide_text],
+        api_name="diffusion_guidance",
+        show_progress_on=[guide],
+        concurrency_id=dc.DIFFUSION_GROUP,
+        concurrency_limit=1,
+    )

@@ -303,3 +303,26 @@ def test_guidance_side_by_side(browser, app_client, locale):
         assert image_is_not_blank(element_png(page.locator("#gen-guide img").first))
     finally:
         shot(page, f"diffusion_guidance_{locale}")
+
+
+@pytest.mark.parametrize(
+    "locale,tab,expected",
+    [
+        ("en-US", "Prompts, seeds & img2img", "that is expected here"),
+        ("zh-CN", "提示词、种子与图生图", "这在这里是预料之中的"),
+    ],
+)
+def test_reordered_words_say_why_the_digits_are_alike(browser, app_client, locale, tab, expected):
+    """#12 item 12: "reorder the words" on the intro's prompt gives eight practically identical sevens; a sentence under
+    the experiment, computed from the result (cosines and the judge's readings), says that this is expected."""
+    need((CHECKPOINT_DIR / "diffusion.safetensors").exists(), "diffusion checkpoint missing")
+    page = open_page(browser, app_client.base_url, locale=locale)
+    try:
+        open_tab(page, tab)
+        page.locator("#pr-prompt textarea").fill("a thick slanted red seven")
+        page.locator("#pr-button").click()
+        page.wait_for_function(
+            f"() => document.querySelector('#pr-table').innerText.includes({expected!r})", timeout=120_000
+        )
+    finally:
+        shot(page, f"prompts_reorder_{locale}")

@@ -64,6 +64,18 @@ STRINGS = {
         "pr.exp_button": "Run the experiment",
         "pr.exp_gallery": "One seed, several prompts",
         "pr.exp_table": "| # | prompt | cosine similarity to #1 | the judge reads |\n|---|---|---|---|\n{rows}",
+        "pr.same_order": (
+            "**All {n} orders give practically the same digit, and that is expected here:** every reordering has a "
+            "cosine of at least {min} to the first prompt, and the judge reads the same digit and colour in each "
+            "picture. The sentence encoder reads these word orders as nearly the same sentence, so from the same "
+            "noise the model draws nearly the same digit. Word order matters only where it changes the meaning "
+            "(which word a colour belongs to); try *swap the colour word* to see a change the encoder does notice."
+        ),
+        "pr.diff_order": (
+            "Word order changed what the judge reads (digit or colour) in {k} of the other {n} pictures compared with "
+            "#1, although every reordering has a cosine of at least {min} to the first prompt: a small move in "
+            "embedding space can still tip the model into drawing something else."
+        ),
         "pr.err.no_colour": "To swap the colour, the prompt needs one of these colour words: {colours}.",
         "pr.err.words": "To reorder words the prompt needs at least two different words.",
         "pr.i2i_title": "## Start from your own image (img2img) — and clean up a poor one",
@@ -116,6 +128,16 @@ STRINGS = {
         "pr.exp_button": "运行实验",
         "pr.exp_gallery": "一个种子，多个提示词",
         "pr.exp_table": "| # | 提示词 | 与 #1 的余弦相似度 | 评判器读到的 |\n|---|---|---|---|\n{rows}",
+        "pr.same_order": (
+            "**{n} 种词序画出的数字几乎一模一样，这在这里是预料之中的：**每种词序与第一个提示词的余弦相似度都不低于 "
+            "{min}，评判器在每张图里读到的数字和颜色也都相同。句子编码器把这些词序读成几乎同一句话，"
+            "所以从同一份噪声出发，模型画出的也几乎是同一个数字。只有当词序改变了意思（颜色词修饰的是哪个词）时，"
+            "词序才会起作用；试试*替换颜色词*，看看编码器确实会注意到的变化。"
+        ),
+        "pr.diff_order": (
+            "调换词序后，其余 {n} 张图中有 {k} 张评判器读到的数字或颜色与 #1 不同，"
+            "尽管每种词序与第一个提示词的余弦相似度都不低于 {min}：嵌入空间里的一小步，也可能让模型画出别的东西。"
+        ),
         "pr.err.no_colour": "要替换颜色，提示词里需要包含以下颜色词之一：{colours}。",
         "pr.err.words": "要调换词序，提示词至少需要两个不同的词。",
         "pr.i2i_title": "## 从你自己的图片出发（图生图）——顺便修复一张差图",
@@ -259,7 +281,27 @@ def prompt_experiment(
         for i, v in enumerate(variants)
     ]
     rows = "\n".join(f"| {i + 1} | {v} | {sims[i]:.3f} | {judged[i]} |" for i, v in enumerate(variants))
-    return gallery, "\n\n".join([tr("pr.exp_table", lang, rows=rows), summary, *notes])
+    order = [order_note(imgs, sims, lang)] if mode == "permute" else []
+    return gallery, "\n\n".join([tr("pr.exp_table", lang, rows=rows), *order, summary, *notes])
+
+
+# reorderings this close to the first prompt read as one sentence to the encoder ("a thick slanted red seven": 0.936)
+SAME_SENTENCE_COS = 0.9
+
+
+def order_note(imgs, sims, lang) -> str:
+    """For "reorder the words": a sentence computed from the result. When every ordering's embedding is within
+    SAME_SENTENCE_COS of the first and the judge reads the same digit and colour in every picture, it says that this
+    is the expected outcome (the encoder reads them as one sentence); when the readings differ, how many."""
+    readings = dc.read_images(dc.model("classifier", lang), imgs)
+    first = (readings[0].digit, readings[0].colour)
+    k = sum((r.digit, r.colour) != first for r in readings)
+    low = f"{min(sims):.2f}"
+    if k:
+        return tr("pr.diff_order", lang, k=k, n=len(readings) - 1, min=low)
+    if min(sims) >= SAME_SENTENCE_COS:
+        return tr("pr.same_order", lang, n=len(readings), min=low)
+    return ""
 
 
 # ---------------------------------------------------------------- img2img

@@ -139,6 +139,22 @@ def picture(label, elem_id: str, kind: str = "pixel", **options) -> gr.Image:
     )
 
 
+def pictures(elem_id: str, columns: int, label=None, **options) -> gr.Gallery:
+    """An output gallery of digits: PNGs with their captions under each one (app.py's CSS), no label over them unless
+    one is given."""
+    shown = {"label": label} if label is not None else {"show_label": False}
+    return gr.Gallery(
+        **shown,
+        columns=columns,
+        height="auto",
+        format="png",
+        interactive=False,
+        elem_id=elem_id,
+        elem_classes=[PICTURE_CLASSES["pixel"]],
+        **options,
+    )
+
+
 MAX_LAYERS = 4  # the sketchpad sends one layer; an API call listing the same upload 40 times is turned away
 TOO_MANY_LAYERS_BOTH = f"A drawing has at most {MAX_LAYERS} layers. / 一幅画最多 {MAX_LAYERS} 个图层。"
 

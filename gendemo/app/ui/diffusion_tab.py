@@ -25,6 +25,8 @@ from gendemo.app.ui.common import (
     example_caching,
     guarded,
     on_open,
+    picture,
+    pictures,
 )
 from gendemo.core.images import to_pil_grid
 from gendemo.diffusion.judging import load_failures
@@ -418,54 +420,22 @@ def build():
                 button = gr.Button(T("gen.button"), variant="primary", elem_id="gen-button")
                 stop = gr.Button(T("gen.stop"), variant="stop", elem_id="gen-stop")
         with gr.Column(scale=2):
-            process = gr.Image(
-                label=T("gen.process"),
-                format="png",
-                interactive=False,
-                elem_id="gen-process",
-                elem_classes=["gd-pixel"],
-            )
+            process = picture(T("gen.process"), "gen-process")
             # after a run: scrub back through its kept frames (the stored pictures, no model call)
             replay = Slider(1, 2, value=2, step=1, label=T("gen.replay"), visible=False, elem_id="gen-replay")
             replay_text = gr.Markdown(elem_id="gen-replay-text")
-            result = gr.Image(
-                label=T("gen.result"), format="png", interactive=False, elem_id="gen-result", elem_classes=["gd-pixel"]
-            )
+            result = picture(T("gen.result"), "gen-result")
             status = gr.Markdown(elem_id="gen-status")
             # the explanation above the gallery, not as its label: an overlaid label would hide the digits' tops
             gr.Markdown(T("gen.judged"), elem_id="gen-judged-label")
-            judged = gr.Gallery(
-                show_label=False,
-                columns=8,
-                height="auto",
-                format="png",
-                interactive=False,
-                elem_id="gen-judged",
-                elem_classes=["gd-pixel", "gd-below"],
-            )
+            judged = pictures("gen-judged", 8)
     with gr.Row():
         guide_button = gr.Button(T("gen.guide_button"), elem_id="gen-guide-button")
     guide_text = gr.Markdown(elem_id="gen-guide-text")
-    guide = gr.Gallery(
-        show_label=False,
-        columns=4,
-        height="auto",
-        format="png",
-        interactive=False,
-        elem_id="gen-guide",
-        elem_classes=["gd-pixel", "gd-below"],
-    )
+    guide = pictures("gen-guide", 4)
     with gr.Accordion(T("gen.fail_title"), open=False, elem_id="gen-failures"):
         fail_text = gr.Markdown(elem_id="gen-fail-text")
-        fail_gallery = gr.Gallery(
-            show_label=False,
-            columns=8,
-            height="auto",
-            format="png",
-            interactive=False,
-            elem_id="gen-fail-gallery",
-            elem_classes=["gd-pixel", "gd-below"],
-        )
+        fail_gallery = pictures("gen-fail-gallery", 8)
     # read once per process and language (on_open keeps the result), never per page load
     on_open(diffusion_failures, [], [fail_gallery, fail_text])
     run = gr.State(None, time_to_live=3600)  # the session's last run: its kept frames and whether it was stopped

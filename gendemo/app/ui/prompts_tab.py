@@ -23,6 +23,8 @@ from gendemo.app.ui.common import (
     guarded,
     latest_input_wins,
     path_of,
+    picture,
+    pictures,
 )
 from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
@@ -395,14 +397,7 @@ def build():
             e_sampler = Radio(I2I_SAMPLERS, value="ddim", label=T("pr.exp_sampler"), elem_id="pr-exp-sampler")
             e_button = gr.Button(T("pr.exp_button"), variant="primary", elem_id="pr-button")
         with gr.Column(scale=2):
-            e_gallery = gr.Gallery(
-                label=T("pr.exp_gallery"),
-                columns=4,
-                height="auto",
-                format="png",
-                elem_id="pr-gallery",
-                elem_classes=["gd-pixel", "gd-below"],
-            )
+            e_gallery = pictures("pr-gallery", 4, label=T("pr.exp_gallery"))
             e_table = gr.Markdown(elem_id="pr-table")
     e_inputs, e_outputs = [e_prompt, e_mode, e_seed, e_guid, e_sampler], [e_gallery, e_table]
     gr.Examples(
@@ -458,40 +453,12 @@ def build():
             i_button = gr.Button(T("pr.i2i_button"), variant="primary", elem_id="pr-i2i-button")
         with gr.Column(scale=2):
             with gr.Row():
-                seen = gr.Image(
-                    label=T("pr.seen"),
-                    format="png",
-                    interactive=False,
-                    height=200,
-                    elem_id="pr-seen",
-                    elem_classes=["gd-pixel"],
-                )
-                start = gr.Image(
-                    label=T("pr.start"),
-                    format="png",
-                    interactive=False,
-                    height=200,
-                    elem_id="pr-start",
-                    elem_classes=["gd-pixel"],
-                )
-            result = gr.Image(
-                label=T("pr.i2i_result"),
-                format="png",
-                interactive=False,
-                elem_id="pr-result",
-                elem_classes=["gd-pixel"],
-            )
+                seen = picture(T("pr.seen"), "pr-seen", height=200)
+                start = picture(T("pr.start"), "pr-start", height=200)
+            result = picture(T("pr.i2i_result"), "pr-result")
             i_status = gr.Markdown(elem_id="pr-i2i-status")
             gr.Markdown(T("pr.i2i_judged"))  # above, not as a label over the digits
-            i_judged = gr.Gallery(
-                show_label=False,
-                columns=4,
-                height="auto",
-                format="png",
-                interactive=False,
-                elem_id="pr-i2i-judged",
-                elem_classes=["gd-pixel", "gd-below"],
-            )
+            i_judged = pictures("pr-i2i-judged", 4)
     latest_input_wins(drawing, image)  # a new drawing replaces an uploaded picture
     i_inputs = [image, drawing, i_prompt, strength, i_seed, i_n, i_sampler]
     i_outputs = [seen, start, result, i_status, i_judged]

@@ -142,7 +142,7 @@ BAD = [
     ("/gan_sample", {"recipe": "bogus"}, "Which GAN must be one of: remedy, chapter"),
     ("/mode_collapse", {"recipe": "bogus"}, "Training recipe must be one of: remedy, chapter"),
     ("/discriminate", {"image": None}, "Please draw a digit or upload an image first"),
-    ("/discriminate_lineup", {"which": "bogus"}, "Discriminator must be one of: chapter, cgan"),
+    ("/discriminate_lineup", {"which": "bogus"}, "Discriminator must be one of: chapter, remedy, cgan"),
     ("/discriminate_lineup", {"label": 12}, "must be between 0 and 9"),
 ]
 

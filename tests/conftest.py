@@ -71,6 +71,17 @@ def browser():
         b.close()
 
 
+@pytest.fixture(autouse=True)
+def _close_browser_pages(request):
+    """Each browser test's page (and its context) is closed when the test ends. Left open, every page kept its
+    session's heartbeat and streams going: some seventy of them slowed the app and the machine until later browser
+    tests timed out."""
+    yield
+    if "browser" in request.fixturenames:
+        for ctx in list(request.getfixturevalue("browser").contexts):
+            ctx.close()
+
+
 # GENDEMO_TRACE_RSS=FILE: after each test, one line "<RSS MB> <peak RSS MB> <test id>" (finding what holds memory).
 _TRACE_RSS = os.environ.get("GENDEMO_TRACE_RSS")
 

@@ -44,7 +44,14 @@ def main(argv=None):
         help="diffusion: instead of the figures, write the gallery of the model's failures on the held-out prompts "
         "(gendemo/diffusion/failures.json, shown in the Diffusion tab)",
     )
+    p.add_argument(
+        "--enhancement",
+        action="store_true",
+        help="diffusion: only the enhancement figures (poor digits redrawn by img2img: read right? crisp?)",
+    )
     args = p.parse_args(argv)
+    if args.enhancement and (args.model != "diffusion" or args.update_card or args.failures):
+        p.error("--enhancement is for the diffusion model, and it writes no card figures")
     if args.failures and (args.model != "diffusion" or args.update_card):
         p.error("--failures is for the diffusion model, and it writes no card figures")
     if args.prompts and (args.model != "diffusion" or args.update_card):

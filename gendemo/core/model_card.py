@@ -40,6 +40,9 @@ NOT_INDEXED = {
     "enhance_strength",
     "seconds_per_image",
     "enhance_input_accuracy",
+    "enhance_strength_ddpm",
+    "enhance_half_lit_mnist",
+    "enhance_half_lit_input",
 }
 # Card fields that have their own section (or, like the card's own digest, say nothing about the model).
 SHOWN = {

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -355,6 +356,32 @@ def test_prepare_init_cleans_a_noisy_scan_and_keeps_a_clean_stroke():
     assert lit(b) < 1.2 * lit(a)
 
 
+def test_prepare_init_gives_a_speckled_scan_its_full_size():
+    """#12 item 6: a scan's speckle reached the picture's edge, set the crop box to the whole frame and shrank the
+    blurry 4 to 14 of MNIST's 20 pixels; despeckled first, it is cropped to the digit."""
+    from gendemo.core.paths import EXAMPLES
+    from gendemo.diffusion.init_image import despeckle, prepare_init
+
+    rows = (prepare_init(EXAMPLES / "blurry_4.png")[0] > 0.1).any(1).nonzero()
+    assert rows.max() - rows.min() + 1 >= 15
+    clean = np.zeros((56, 56), np.float32)
+    clean[10:46, 24:30] = 1.0
+    assert despeckle(clean) is clean  # a clean border: untouched
+    speckled = clean.copy()
+    speckled[::7, ::5] = 0.8  # isolated dots everywhere, the border included
+    out = despeckle(speckled)
+    assert out[::7, ::5][out[::7, ::5] > 0].size <= 8 and out[20:40, 25:29].min() > 0.99  # dots gone, stroke kept
+
+
+def test_half_lit_share_counts_the_dim_part_of_the_ink():
+    from gendemo.diffusion.evaluate import half_lit_share
+
+    x = torch.zeros(2, 3, 4, 4)
+    x[0, :, 0, :] = torch.tensor([1.0, 1.0, 0.4, 0.3])  # 4 lit pixels, 2 below half the brightest
+    x[1, 0, 1, 1:3] = torch.tensor([0.5, 0.2])  # red ink: the brightest channel counts; 0.2 < 0.25 is half-lit
+    assert half_lit_share(x) == pytest.approx((0.5 + 0.5) / 2)
+
+
 def test_img2img_takes_one_prompt_per_image():
     m = tiny_model()
     imgs = torch.rand(3, 3, 28, 28)
@@ -377,6 +404,15 @@ def test_enhancement_evaluation(tiny_mnist):
     torch.manual_seed(0)
     judge = Classifier(ClassifierConfig(channels=(4, 8), features=16)).eval()
     r = evaluate_enhancement(tiny_model(), ENC, judge, tiny_mnist, n=8)
-    assert r["enhance_n"] == 8 and r["enhance_strength"] == 0.5
-    for k in ("enhance_input_accuracy", "enhance_accuracy_empty_prompt", "enhance_accuracy_digit_prompt"):
+    assert r["enhance_n"] == 8 and r["enhance_strength"] == 0.5 and r["enhance_strength_ddpm"] == 0.35
+    for k in (
+        "enhance_input_accuracy",
+        "enhance_accuracy_empty_prompt",
+        "enhance_accuracy_digit_prompt",
+        "enhance_accuracy_digit_prompt_ddpm",
+        "enhance_half_lit_mnist",
+        "enhance_half_lit_input",
+        "enhance_half_lit_ddim",
+        "enhance_half_lit_ddpm",
+    ):
         assert 0.0 <= r[k] <= 1.0

@@ -112,7 +112,7 @@ def build():
         with gr.Column():
             probs = gr.Label(label=T("classify.probs"), num_top_classes=3, elem_id="classify-probs")
             seen = picture(T("classify.seen"), "classify-seen", height=240)
-    gr.Examples(
+    examples = gr.Examples(
         examples=[[None, "examples/digit_7.png"], [None, "examples/digit_3_photo.png"]],
         inputs=[drawing, upload],
         outputs=[probs, seen],
@@ -122,6 +122,9 @@ def build():
     )
     latest_input_wins(drawing, upload)  # a new drawing replaces an uploaded picture; a new upload wins over a drawing
     button.click(classify, [drawing, upload], [probs, seen], api_name="classify")
+    # after the button, which keeps its api_name: an example fills the inputs and then runs (run_on_click would
+    # add a public-looking event)
+    examples.load_input_event.then(classify, [drawing, upload], [probs, seen], api_visibility="private")
     # the reading follows the pen: every stroke classifies the drawing (a few milliseconds), the latest stroke winning
     drawing.input(
         classify_live,

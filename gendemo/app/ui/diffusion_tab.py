@@ -441,7 +441,7 @@ def build():
     run = gr.State(None, time_to_live=3600)  # the session's last run: its kept frames and whether it was stopped
     inputs = [prompt, sampler, steps, guidance, seed, n]
     outputs = [process, result, status, judged, run]
-    gr.Examples(
+    examples = gr.Examples(
         examples=[
             ["a red seven", "ddim", 25, 3.0, 0, 8],
             ["a thick green three", "ddim", 25, 3.0, 1, 8],
@@ -476,7 +476,17 @@ def build():
         concurrency_id=dc.DIFFUSION_GROUP,
         concurrency_limit=1,
     )
-    for ev in (event, event2):
+    # an example fills the inputs and then runs (run_on_click would add a public-looking event)
+    event3 = examples.load_input_event.then(
+        diffusion_generate,
+        inputs,
+        outputs,
+        api_visibility="private",
+        show_progress_on=[result],
+        concurrency_id=dc.DIFFUSION_GROUP,
+        concurrency_limit=1,
+    )
+    for ev in (event, event2, event3):
         ev.then(diffusion_replay_ready, [run], [replay, replay_text], api_visibility="private")
     for trigger in (button.click, prompt.submit):  # a new run hides the last one's replay until it has its own
         trigger(
@@ -488,7 +498,7 @@ def build():
         diffusion_stopped,
         [run],
         [result, status, replay, replay_text],
-        cancels=[event, event2] if zerogpu.active() else None,
+        cancels=[event, event2, event3] if zerogpu.active() else None,
         api_visibility="private",
     )
     replay.change(diffusion_replay, [run, replay], [process, replay_text], api_visibility="private")

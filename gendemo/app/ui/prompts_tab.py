@@ -31,6 +31,7 @@ from gendemo.core.images import to_pil_grid
 from gendemo.core.paths import EXAMPLES
 from gendemo.diffusion.captions import PALETTE, PALETTE_NAMES
 from gendemo.diffusion.init_image import prepare_init
+from gendemo.diffusion.judging import asked_in, read_images
 from gendemo.diffusion.sampling import (
     DEFAULT_GUIDANCE,
     DEFAULT_STEPS,
@@ -88,10 +89,17 @@ STRINGS = {
             "shape and redraws the rest to fit the prompt. DreamStudio's slider in the chapter runs the other way "
             "round — its percentage is how much of the image is *kept* — so its 33 % corresponds to a "
             "strength of about 0.67 here.\n\n"
-            "The same trick cleans images: a blurry, noisy, low-resolution digit, lightly noised (strength ≈ 0.3–0.5) "
-            "and redrawn with a matching prompt, comes back crisp, because the model does not repair pixels — it "
-            "re-imagines a clean digit close to the one it was given.\n\n"
-            "**Try this:** pick the blurry 4 example, or draw a digit, and move the strength from 0.2 to 0.9."
+            "The same trick cleans images. Pick the first example: a blurry, speckled, low-resolution 4, lightly "
+            "noised (strength 0.35) and redrawn by **DDPM** with a matching prompt, comes back as crisp white strokes "
+            "of the same shape — the model does not repair pixels, it re-imagines a clean digit close to the one it "
+            "was given. The last example redraws the same 4 with **DDIM** at 0.5 and keeps more of the blur: DDIM "
+            "follows one fixed path down from the noised picture, while DDPM adds fresh noise at every step and so "
+            "re-decides the fine strokes hundreds of times.\n\n"
+            "**Colour is the last thing noise hides.** Noise drowns fine detail first and the picture's overall colour "
+            "last, so at strength 0.5 the model still sees your colour and keeps it, even when the prompt names "
+            "another. Here a prompt's colour usually wins from a strength of about 0.8, where most of the shape is "
+            "redrawn too.\n\n"
+            "**Try this:** draw a digit, ask for it in red, and move the strength from 0.2 to 0.9."
         ),
         "pr.draw": "Draw a digit",
         "pr.upload": "…or upload an image (any size or format)",
@@ -112,6 +120,12 @@ STRINGS = {
             "would call this {keep:.0f} % image)."
         ),
         "pr.err.no_image": "Please draw a digit or upload an image for img2img.",
+        "pr.kept_colour": (
+            "The prompt asks for {want}, but {k} of {n} redrawings came out {got}: your picture is {orig}, and at "
+            "strength {s:.2f} the noised picture still shows its overall colour, so the model keeps it or mixes it "
+            "with the prompt's. Raise the strength (about 0.8) for the prompt's colour to win — more of the shape is "
+            "redrawn then too."
+        ),
     },
     "zh-CN": {
         "pr.tab": "提示词、种子与图生图",
@@ -148,9 +162,15 @@ STRINGS = {
             "0 原样返回你的图片，1 把它完全淹没（等于从零生成），介于两者之间时，模型保留大致形状，"
             "再按提示词重画其余部分。本章中 DreamStudio 的滑块方向正好相反——它的百分比表示*保留*多少原图——所以那里的 "
             "33% 大约相当于这里的强度 0.67。\n\n"
-            "同样的办法还能修复图片：一个模糊、带噪、低分辨率的数字，稍加噪声（强度约 0.3–0.5）再配上相符的提示词重画，"
-            "就会变得清晰——因为模型并不是在修补像素，而是重新想象一个与原图接近的干净数字。\n\n"
-            "**试一试**：选择模糊的 4 这个示例，或者自己画一个数字，把强度从 0.2 逐步调到 0.9。"
+            "同样的办法还能修复图片。选第一个示例：一个模糊、满是噪点、分辨率很低的 4，稍加噪声（强度 0.35），"
+            "再用 **DDPM** 配上相符的提示词重画，就会变成形状相同、笔画清晰的白色数字——模型并不是在修补像素，"
+            "而是重新想象一个与原图接近的干净数字。最后一个示例用 **DDIM** 在强度 0.5 下重画同一个 4，"
+            "保留的模糊更多：DDIM 从加噪后的图片出发只走一条固定的路径，而 DDPM 每一步都加入新的噪声，"
+            "细小的笔画因此被重新决定了几百次。\n\n"
+            "**颜色是噪声最后才盖住的东西。**噪声先淹没细节，最后才淹没整张图的总体颜色，"
+            "所以在强度 0.5 时模型仍然看得到你的颜色并保留它，即使提示词说的是另一种颜色。"
+            "在这里，提示词中的颜色通常要到强度 0.8 左右才会胜出，而那时大部分形状也被重画了。\n\n"
+            "**试一试**：画一个数字，提示词要求红色，把强度从 0.2 逐步调到 0.9。"
         ),
         "pr.draw": "画一个数字",
         "pr.upload": "……或上传一张图片（任意尺寸和格式）",
@@ -169,6 +189,11 @@ STRINGS = {
             "里相当于保留 {keep:.0f}% 原图）。"
         ),
         "pr.err.no_image": "请先画一个数字或上传一张图片，才能进行图生图。",
+        "pr.kept_colour": (
+            "提示词要求{want}，但 {n} 张重画结果中有 {k} 张是{got}：你的图片是{orig}，在强度 {s:.2f} 下，"
+            "加噪后的图片仍然露出它的总体颜色，模型便保留它，或把它和提示词的颜色混在一起。把强度调高（约 0.8），"
+            "提示词的颜色才会胜出——不过那时更多的形状也会被重画。"
+        ),
     },
 }
 
@@ -369,9 +394,28 @@ def img2img(
             ),
             *notes,
             summary,
+            kept_colour_note(x, final, text, strength, lang),
         ]
     )
     return seen, start, to_pil_grid(final, nrow=min(4, n), scale=5), status, judged
+
+
+def kept_colour_note(x, final, text, strength, lang) -> str:
+    """A sentence when redrawings missed the colour the prompt names while the starting picture has another: its
+    colour showed through the noise (#12 item 13: a white 3 asked for in red came back pink); empty otherwise."""
+    want = asked_in(text)[1]
+    if want is None:
+        return ""
+    judge = dc.model("classifier", lang)
+    orig = read_images(judge, x[None])[0].colour
+    missed = [r.colour for r in read_images(judge, final) if r.colour != want]
+    if orig == want or not missed:
+        return ""
+    name = lambda c: dc.colour_name(c, lang)
+    got = ", ".join(name(c) for c in sorted(set(missed), key=missed.index))
+    return tr(
+        "pr.kept_colour", lang, want=name(want), got=got, orig=name(orig), k=len(missed), n=final.shape[0], s=strength
+    )
 
 
 def build():
@@ -400,7 +444,7 @@ def build():
             e_gallery = pictures("pr-gallery", 4, label=T("pr.exp_gallery"))
             e_table = gr.Markdown(elem_id="pr-table")
     e_inputs, e_outputs = [e_prompt, e_mode, e_seed, e_guid, e_sampler], [e_gallery, e_table]
-    gr.Examples(
+    e_examples = gr.Examples(
         [
             ["ornate red seven", "permute", 0, 3.0, "ddim"],
             ["ornate green seven", "colour", 0, 3.0, "ddim"],
@@ -418,6 +462,16 @@ def build():
         e_inputs,
         e_outputs,
         api_name="prompt_experiment",
+        concurrency_id=dc.DIFFUSION_GROUP,
+        concurrency_limit=1,
+    )
+    # after the button, which keeps its api_name: an example fills the inputs and then runs (run_on_click would
+    # add a public-looking event)
+    e_examples.load_input_event.then(
+        prompt_experiment,
+        e_inputs,
+        e_outputs,
+        api_visibility="private",
         concurrency_id=dc.DIFFUSION_GROUP,
         concurrency_limit=1,
     )
@@ -462,19 +516,23 @@ def build():
     latest_input_wins(drawing, image)  # a new drawing replaces an uploaded picture
     i_inputs = [image, drawing, i_prompt, strength, i_seed, i_n, i_sampler]
     i_outputs = [seen, start, result, i_status, i_judged]
-    gr.Examples(
+    i_examples = gr.Examples(
         [
-            [str(EXAMPLES / "blurry_4.png"), None, "a white four", 0.4, 0, 4, "ddim"],
-            [str(EXAMPLES / "digit_7.png"), None, "a thick purple seven", 0.6, 1, 4, "ddim"],
+            [str(EXAMPLES / "blurry_4.png"), None, "a white four", 0.35, 0, 4, "ddpm"],
+            [str(EXAMPLES / "digit_7.png"), None, "a thick purple seven", 0.8, 1, 4, "ddim"],
             [str(EXAMPLES / "digit_3_photo.png"), None, "an orange eight", 0.8, 2, 4, "ddim"],
-            [str(EXAMPLES / "blurry_4.png"), None, "a white four", 0.3, 0, 4, "ddpm"],
+            [str(EXAMPLES / "blurry_4.png"), None, "a white four", 0.5, 0, 4, "ddim"],
         ],
         inputs=i_inputs,
         outputs=i_outputs,
         fn=img2img,
         **example_caching(),
         api_visibility="private",
+        elem_id="pr-i2i-examples",
     )
     i_button.click(
         img2img, i_inputs, i_outputs, api_name="img2img", concurrency_id=dc.DIFFUSION_GROUP, concurrency_limit=1
+    )
+    i_examples.load_input_event.then(
+        img2img, i_inputs, i_outputs, api_visibility="private", concurrency_id=dc.DIFFUSION_GROUP, concurrency_limit=1
     )

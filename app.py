@@ -31,7 +31,9 @@ FOOTER_LINKS = ["api", "settings"]
 # than cut off its bottom) and the toolbar sits at the right of that line, placed against the block, not the picture; a
 # picture shown without a label keeps that line free for the toolbar. Gallery captions go under their picture, wrapped,
 # instead of over its bottom corner cut off with "…" (a judged digit's caption is as long as the digit is wide, and it
-# must not hide the digit), and a gallery's columns share its width instead of running past its side.
+# must not hide the digit), and a gallery's columns share its width instead of running past its side. The solver
+# comparison's pictures (a row of 1–4 digits per solver) keep their own shape: squared, two digits were letterboxed
+# into a third of the space.
 CSS = """
 .gd-pixel img { image-rendering: pixelated; }
 :is(.gd-pixel, .gd-out) > label[data-testid="block-label"].float {
@@ -45,6 +47,7 @@ CSS = """
 .gd-pixel .grid-container { grid-template-columns: repeat(var(--grid-cols), minmax(0, 1fr)); }
 .gd-pixel .thumbnail-item { aspect-ratio: auto; height: auto; display: flex; flex-direction: column; }
 .gd-pixel .thumbnail-item > img { aspect-ratio: 1 / 1; height: auto; flex: none; object-fit: contain; }
+#cmp-gallery .thumbnail-item > img { aspect-ratio: auto; }
 .gd-pixel .caption-label {
   position: static; max-width: none; white-space: normal; overflow: visible; text-align: center; background: none;
   border: none; border-radius: 0; line-height: 1.3;

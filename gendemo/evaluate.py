@@ -3,7 +3,8 @@
     classifier  accuracy on the 10,000 MNIST test digits
     gan, cgan   class shares, KL to uniform, entropy, Fréchet distance (+ class accuracy of the cGAN);
                 gan --recipe chapter measures the chapter's loop as printed
-    diffusion   digit and colour accuracy over held-out prompts, Fréchet distance, s/image, enhancement
+    diffusion   digit and colour accuracy over held-out prompts, Fréchet distance, s/image, enhancement;
+                diffusion --solver dpmpp2m --steps 10 measures another sampler (ddim, dpmpp2m, ddpm)
     real        Fréchet distance of real training digits to the test digits: the floor of every Fréchet figure
 
 Each model's evaluator is the `evaluator` column of gendemo/catalog.py.
@@ -18,7 +19,10 @@ from gendemo.catalog import entry, names_with, resolve
 from gendemo.core.checkpoints import card_path, read_card, write_card
 from gendemo.core.device import resolve_device, set_threads
 from gendemo.core.paths import CHECKPOINT_DIR
+from gendemo.diffusion.sampling import DEFAULT_STEPS, SAMPLERS
 from gendemo.gan.recipes import RECIPES
+
+MIN_STEPS, MAX_STEPS = 1, 1000  # ddim_timesteps visits at most T = 1,000 steps
 
 
 def main(argv=None):
@@ -49,9 +53,27 @@ def main(argv=None):
         action="store_true",
         help="diffusion: only the enhancement figures (poor digits redrawn by img2img: read right? crisp?)",
     )
+    p.add_argument(
+        "--solver",
+        choices=list(SAMPLERS),
+        default=None,
+        help="diffusion: the sampler to measure with (default ddim; ddpm always runs all 1,000 steps)",
+    )
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help=f"diffusion: reverse steps for ddim and dpmpp2m, {MIN_STEPS} to {MAX_STEPS} (default {DEFAULT_STEPS})",
+    )
     args = p.parse_args(argv)
     if args.enhancement and (args.model != "diffusion" or args.update_card or args.failures):
         p.error("--enhancement is for the diffusion model, and it writes no card figures")
+    if (args.solver or args.steps) and (args.model != "diffusion" or args.update_card or args.failures):
+        p.error("--solver and --steps are for the diffusion model, and their figures do not go into the card")
+    if args.steps is not None and not MIN_STEPS <= args.steps <= MAX_STEPS:
+        p.error(f"--steps must be between {MIN_STEPS} and {MAX_STEPS}, got {args.steps}")
+    if args.steps is not None and args.solver == "ddpm":
+        p.error("--steps is for ddim and dpmpp2m: ddpm always runs all 1,000 steps")
     if args.failures and (args.model != "diffusion" or args.update_card):
         p.error("--failures is for the diffusion model, and it writes no card figures")
     if args.prompts and (args.model != "diffusion" or args.update_card):

@@ -293,6 +293,32 @@ DOCS: dict[str, Doc] = {
             ("text", "Markdown: what changes with the guidance scale, with the judged counts"),
         ),
     ),
+    "/solver_comparison": Doc(
+        "Draws one prompt from one seed, so from the same starting noise, with the chapter's DDPM (all 1,000 steps) "
+        "and with DDIM and DPM-Solver++ 2M at 10 to 25 steps (guidance 3), times each and judges every digit against "
+        "the prompt (streamed: the few-step solvers first; the API returns the final state).",
+        {
+            "prompt": "What to draw, in English (Chinese digit and colour words are translated), e.g. 'a red seven'; "
+            "it must name a digit or a colour (the judge checks them); at most 300 characters.",
+            "solvers": "Which to compare, at least two of 'ddpm', 'ddim' and 'dpmpp2m' (DPM-Solver++ 2M).",
+            "steps": "Steps for DDIM and DPM-Solver++ 2M, 10 to 25 (DDPM always takes all 1,000).",
+            "seed": SEED,
+            "n": "Digits per solver, 1 to 4.",
+        },
+        (
+            (
+                "gallery",
+                "gallery: one picture per solver (its digits), captioned with its steps, wall time in seconds and how "
+                "many digits the judge finds matching the prompt",
+            ),
+            (
+                "table",
+                "Markdown table: per solver its wall time, the judge's reading of each digit (digit and confidence, "
+                "stroke colour and closeness, ✓/✗ against the prompt) and how many match",
+            ),
+            ("text", "Markdown: one sentence on what the comparison shows (speed ratio and judged matches)"),
+        ),
+    ),
     "/noise_prediction": Doc(
         "Shows what the diffusion network is trained to do (the forward algorithm's steps 3 to 6 on one digit): the "
         "noise ε added to reach step t, the network's estimate ε̂ and the loss ‖ε̂ − ε‖², beside the trained model's "

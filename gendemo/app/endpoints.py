@@ -19,6 +19,9 @@ ENDPOINT_CALLS = {
     "/noising": lambda: (handle_file(str(EXAMPLES / "digit_7.png")), 9, 0),
     "/diffusion_generate": lambda: ("a red seven", "ddim", 25, 3.0, 0, 16),
     "/diffusion_guidance": lambda: ("a red seven", 0),
+    # the few-step pair, which the load test can call many times; DDPM's 1,000 steps (≈ 5 s a call) are timed by
+    # the bench's diffusion section instead
+    "/solver_comparison": lambda: ("a red seven", ["ddim", "dpmpp2m"], 10, 0, 4),
     "/prompt_experiment": lambda: ("ornate red seven", "colour", 0, 3.0),
     "/noise_prediction": lambda: ("test", 0, None, "a red seven", 500, 0, 1.0),
     "/reverse_step": lambda: ("a red seven", 0, 3.0, 1000),

@@ -52,6 +52,13 @@ def _img2img_seconds(*args, **kwargs) -> int:
     return 90 if str(sampler).strip().lower() == "ddpm" else 40
 
 
+def _comparison_seconds(*args, **kwargs) -> int:
+    # (prompt, solvers, steps, seed, n): DDPM's 1,000 steps for up to 4 digits, plus two runs of at most 25 steps
+    solvers = kwargs.get("solvers", args[1] if len(args) > 1 else ("ddpm",))
+    names = [solvers] if isinstance(solvers, str) else solvers if isinstance(solvers, (list, tuple)) else []
+    return 90 if any(str(s).strip().lower() == "ddpm" for s in names) else 40
+
+
 # handler name → seconds (or a function of the handler's arguments) for spaces.GPU
 GPU_SECONDS = {
     "classify": QUICK,
@@ -71,6 +78,7 @@ GPU_SECONDS = {
     "discriminate_lineup": QUICK,
     "diffusion_generate": _diffusion_seconds,
     "diffusion_guidance": 40,  # four runs of 25 DDIM steps for 4 digits (two of them guided: doubled batches)
+    "solver_comparison": _comparison_seconds,
     "prompt_experiment": _experiment_seconds,
     "img2img": _img2img_seconds,
     "noise_prediction": 30,  # the first call also computes the loss curve: 17 steps t × 64 digits, twice

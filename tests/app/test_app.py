@@ -31,6 +31,7 @@ API = {
     "noising",
     "diffusion_generate",
     "diffusion_guidance",
+    "solver_comparison",
     "prompt_experiment",
     "img2img",
     "noise_prediction",

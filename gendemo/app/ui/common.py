@@ -277,6 +277,14 @@ class Radio(gr.Radio):
         return payload
 
 
+class CheckboxGroup(gr.CheckboxGroup):
+    def get_block_name(self) -> str:
+        return "checkboxgroup"
+
+    def preprocess(self, payload):
+        return payload
+
+
 def as_choice(value, choices, name: str, lang: str):
     """A value that must be one of `choices` (the values, not the labels, of a Radio/Dropdown)."""
     values = [c[1] if isinstance(c, (tuple, list)) else c for c in choices]
@@ -286,6 +294,27 @@ def as_choice(value, choices, name: str, lang: str):
         if str(v) == str(value):
             return v
     raise gr.Error(tr("err.choice", lang, name=name, value=value, choices=", ".join(map(str, values))))
+
+
+MAX_PICKED = 32  # more names than any choice list here has: a list of thousands is refused before it is read
+
+
+def as_choices(values, choices, name: str, lang: str) -> list:
+    """Values picked from `choices` (a CheckboxGroup's), in the order of `choices`, each once. One value may come
+    alone instead of in a list (an API caller's "ddim"); anything not among the choices is refused by name."""
+    if values is None:
+        values = []
+    if isinstance(values, (str, int, float)):
+        values = [values]
+    if not isinstance(values, (list, tuple)) or len(values) > MAX_PICKED:
+        shown = f"{type(values).__name__} of {len(values)}" if isinstance(values, (list, tuple)) else values
+        raise gr.Error(tr("err.choice", lang, name=name, value=shown, choices=", ".join(map(str, _values(choices)))))
+    picked = {as_choice(v, choices, name, lang) for v in values}
+    return [v for v in _values(choices) if v in picked]
+
+
+def _values(choices) -> list:
+    return [c[1] if isinstance(c, (tuple, list)) else c for c in choices]
 
 
 def example_caching() -> dict:

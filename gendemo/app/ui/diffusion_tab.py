@@ -13,6 +13,7 @@ from PIL import Image
 from gendemo.app import zerogpu
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui import diffusion_common as dc
+from gendemo.app.ui import diffusion_solvers
 from gendemo.app.ui.common import (
     Number,
     Radio,
@@ -45,6 +46,7 @@ GUIDANCE_N, GUIDANCE_STEPS = 4, 25
 STRINGS = {
     "en": {
         **dc.STRINGS["en"],
+        **diffusion_solvers.STRINGS["en"],
         "gen.tab": "Diffusion: prompt → digit",
         "gen.intro": (
             "This small U-Net (about 1.6 million weights) was trained with the chapter's forward algorithm: take a "
@@ -117,6 +119,7 @@ STRINGS = {
     },
     "zh-CN": {
         **dc.STRINGS["zh-CN"],
+        **diffusion_solvers.STRINGS["zh-CN"],
         "gen.tab": "扩散：提示词 → 数字",
         "gen.intro": (
             "这个小型 U-Net（约 160 万个权重）按本章的前向算法训练：取一个带文字说明的彩色 MNIST 数字，"
@@ -433,6 +436,7 @@ def build():
         guide_button = gr.Button(T("gen.guide_button"), elem_id="gen-guide-button")
     guide_text = gr.Markdown(elem_id="gen-guide-text")
     guide = pictures("gen-guide", 4)
+    diffusion_solvers.build(prompt, seed)  # DDPM vs DDIM vs DPM-Solver++ 2M, this prompt and seed (/solver_comparison)
     with gr.Accordion(T("gen.fail_title"), open=False, elem_id="gen-failures"):
         fail_text = gr.Markdown(elem_id="gen-fail-text")
         fail_gallery = pictures("gen-fail-gallery", 8)

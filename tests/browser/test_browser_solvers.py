@@ -1,0 +1,59 @@
+"""The solver comparison in the Diffusion tab (#10 item 6), in a real browser, in English and Chinese."""
+
+import re
+
+import pytest
+from support import need
+from support.browser import covered_pictures, element_png, image_is_not_blank, open_page, open_tab, shot
+
+from gendemo.core.paths import CHECKPOINT_DIR
+
+pytestmark = pytest.mark.browser
+
+WANT = {
+    "en-US": {
+        "tab": "Diffusion: prompt → digit",
+        "captions": [r"^DDIM · 10 steps · \d+\.\d\d s · \d of 2 match$", r"^DPM-Solver\+\+ 2M · 10 steps · "],
+        "table": ["wall time", "matches the prompt", "reads 5"],
+        "text": "At 10 steps DDIM took",
+    },
+    "zh-CN": {
+        "tab": "扩散：提示词 → 数字",
+        "captions": [r"^DDIM · 10 步 · \d+\.\d\d 秒 · 2 个中 \d 个符合$", r"^DPM-Solver\+\+ 2M · 10 步 · "],
+        "table": ["用时", "符合提示词", "识别为 5"],
+        "text": "走 10 步时，DDIM 用了",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_solvers_side_by_side(browser, app_client, locale):
+    """Open the view, leave DDPM out (its 1,000 steps would make this test slow; the app test covers it), compare:
+    one captioned picture per solver, nothing over them, the table and the sentence in the page's language."""
+    need((CHECKPOINT_DIR / "diffusion.safetensors").exists(), "diffusion checkpoint missing")
+    want = WANT[locale]
+    page = open_page(browser, app_client.base_url, locale=locale)
+    try:
+        open_tab(page, want["tab"])
+        page.locator("#gen-prompt textarea").fill("a blue five")
+        page.locator("#cmp .label-wrap").first.click()
+        page.locator("#cmp-solvers label", has_text="DDPM").click()
+        assert not page.locator("#cmp-solvers input[type=checkbox]").first.is_checked()
+        page.locator("#cmp-button").click()
+        caps = page.locator("#cmp-gallery .caption-label")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#cmp-gallery .caption-label').length === 2 && "
+            "document.querySelector('#cmp-text').innerText.trim().length > 0",
+            timeout=120_000,
+        )
+        texts = caps.all_inner_texts()
+        assert all(re.search(p, t) for p, t in zip(want["captions"], texts)), texts
+        table = page.locator("#cmp-table").inner_text()
+        assert all(w in table for w in want["table"]), table
+        assert want["text"] in page.locator("#cmp-text").inner_text()
+        for i in range(2):
+            assert image_is_not_blank(element_png(page.locator("#cmp-gallery .thumbnail-item img").nth(i)))
+        page.locator("#cmp-gallery").scroll_into_view_if_needed()
+        assert covered_pictures(page, "#cmp-gallery") == []
+    finally:
+        shot(page, f"solvers_{locale}")

@@ -16,63 +16,121 @@ The textbook module (unet.UNet) stays the reference: training uses it, and the t
 
 from __future__ import annotations
 
-import copy
 import weakref
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from gendemo.diffusion.unet import ResBlock, UNet, timestep_embedding
+from gendemo.diffusion.unet import Attention, ResBlock, UNet, timestep_embedding
 
 CL = torch.channels_last
 
 
-def _norm_affine(x, norm: nn.GroupNorm, scale=None, shift=None) -> torch.Tensor:
-    """GroupNorm(x), then ·(1 + scale) + shift if given, as one x·a + b with a, b per image and channel.
-    x: (B, C, H, W) bf16 channels-last; scale, shift: (B, C) fp32 (FiLM).
-    The per-channel sums come back rounded to bf16 (relative error ≤ 2⁻⁹, the inputs' own precision); asking for fp32
-    sums costs a full fp32 copy of x. The group statistics and a, b are computed in fp32."""
-    b, c = x.shape[:2]
-    g = norm.num_groups
-    n = x.numel() // (b * g)
-    sums = torch.stack((x.sum((2, 3)), (x * x).sum((2, 3)))).float().view(2, b, g, c // g).sum(3) / n  # (2, B, G)
-    mean, var = sums[0], (sums[1] - sums[0].square()).clamp_min(0)
-    rstd = torch.rsqrt(var + norm.eps)
-    a = rstd.repeat_interleave(c // g, 1) * norm.weight  # (B, C): x̂ = (x − mean)·rstd, then ·γ + β
-    off = norm.bias - mean.repeat_interleave(c // g, 1) * a
-    if scale is not None:  # (x̂γ + β)(1 + s) + shift
-        a = a * (1 + scale)
-        off = off * (1 + scale) + shift
-    return torch.addcmul(off[:, :, None, None].to(x.dtype), x, a[:, :, None, None].to(x.dtype))
+class _Conv:
+    """A convolution with bf16 channels-last weights, called without nn.Module's per-call hook machinery."""
+
+    def __init__(self, conv: nn.Conv2d, dtype: torch.dtype):
+        self.w = conv.weight.detach().to(dtype).contiguous(memory_format=CL)
+        self.b = conv.bias.detach().to(dtype)
+        self.stride, self.padding = conv.stride, conv.padding
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.w, self.b, self.stride, self.padding)
+
+
+class _Norm:
+    """GroupNorm from per-channel sums: for x (B, C, H, W) bf16 channels-last, each image's group mean and 1/std per
+    channel (B, C) in fp32. The sums come back rounded to bf16 (relative error ≤ 2⁻⁹, the inputs' own precision):
+    asking torch for fp32 sums costs a full fp32 copy of x."""
+
+    def __init__(self, norm: nn.GroupNorm):
+        self.groups, self.eps = norm.num_groups, norm.eps
+        self.weight, self.bias = norm.weight.detach(), norm.bias.detach()  # γ, β in fp32
+        self._avg: dict[tuple[int, int], torch.Tensor] = {}
+
+    def average(self, c: int, hw: int) -> torch.Tensor:
+        # (C, C): per-channel sums @ this = each channel's group mean (block diagonal, 1/(HW·C/G))
+        if (c, hw) not in self._avg:
+            k = c // self.groups
+            self._avg[c, hw] = torch.block_diag(*[torch.full((k, k), 1.0 / (hw * k))] * self.groups)
+        return self._avg[c, hw]
+
+    def stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        b, c, h, w = x.shape
+        s = torch.stack((x.sum((2, 3)), (x * x).sum((2, 3)))).float() @ self.average(c, h * w)  # (2, B, C)
+        mean, ex2 = s.unbind(0)
+        rstd = torch.addcmul(ex2, mean, mean, value=-1).clamp_min_(0).add_(self.eps).rsqrt_()  # 1/√(E[x²] − mean² + ε)
+        return mean, rstd
+
+    def __call__(self, x: torch.Tensor, gamma=None, beta=None) -> torch.Tensor:
+        """(x − mean)·rstd·γ + β as one x·a + b; gamma, beta (B, C) replace the norm's own γ, β (FiLM folded in)."""
+        mean, rstd = self.stats(x)
+        a = rstd * (self.weight if gamma is None else gamma)
+        off = torch.addcmul(self.bias if beta is None else beta, mean, a, value=-1)
+        return torch.addcmul(off.to(x.dtype)[:, :, None, None], x, a.to(x.dtype)[:, :, None, None])
+
+
+class _Block:
+    """A ResBlock: silu(norm1(x)) → conv1 → norm2 with FiLM → silu → conv2, plus the skip."""
+
+    def __init__(self, blk: ResBlock, dtype: torch.dtype):
+        self.norm1, self.norm2 = _Norm(blk.norm1), _Norm(blk.norm2)
+        self.conv1, self.conv2 = _Conv(blk.conv1, dtype), _Conv(blk.conv2, dtype)
+        self.skip = _Conv(blk.skip, dtype) if isinstance(blk.skip, nn.Conv2d) else None
+        # FiLM folded into norm2's affine: (x̂γ + β)(1 + scale) + shift = x̂·γ' + β' with γ' = γ(1 + scale) and
+        # β' = β(1 + scale) + shift, both linear in cond, so one linear layer (rows γ', then β') gives both.
+        w, b = blk.film.weight.detach(), blk.film.bias.detach()
+        c = w.shape[0] // 2
+        g, be = self.norm2.weight, self.norm2.bias
+        self.film_w = torch.cat([g[:, None] * w[:c], be[:, None] * w[:c] + w[c:]])
+        self.film_b = torch.cat([g * (1 + b[:c]), be * (1 + b[:c]) + b[c:]])
+
+    def __call__(self, x: torch.Tensor, film: torch.Tensor) -> torch.Tensor:
+        gamma, beta = film.chunk(2, dim=1)
+        h = self.conv1(F.silu(self.norm1(x), inplace=True))
+        h = self.conv2(F.silu(self.norm2(h, gamma, beta), inplace=True))
+        return h + (self.skip(x) if self.skip is not None else x)
+
+
+class _Attention:
+    def __init__(self, att: Attention, dtype: torch.dtype):
+        self.heads = att.heads
+        self.norm, self.qkv, self.out = _Norm(att.norm), _Conv(att.qkv, dtype), _Conv(att.out, dtype)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        b, c, hh, ww = x.shape
+        qkv = self.qkv(self.norm(x))  # (b, 3c, h, w) in NHWC memory: (b, hw, 3, heads, c/heads), as UNet splits it
+        q, k, v = qkv.permute(0, 2, 3, 1).reshape(b, hh * ww, 3, self.heads, -1).permute(2, 0, 3, 1, 4).unbind(0)
+        o = F.scaled_dot_product_attention(q, k, v)  # (b, heads, hw, c/heads)
+        return x + self.out(o.permute(0, 2, 1, 3).reshape(b, hh, ww, c).permute(0, 3, 1, 2))  # (b, c, h, w), NHWC
 
 
 class FastUNet:
     """A bf16 channels-last inference copy of a UNet (eval mode, CPU). Call it like the UNet, or use eps() for the
     guided noise estimate of one sampling step. Build it with for_net(), which reuses the copy while the weights are
-    unchanged."""
+    unchanged. Shares the net's conditioning MLPs and null vector (fp32) but does not hold the net itself."""
 
     def __init__(self, net: UNet, dtype: torch.dtype = torch.bfloat16):
-        self.cfg = net.cfg
-        self.dtype = dtype
-        self.stamp = _stamp(net)
-        # fp32 pieces, shared with the net (not copied): the conditioning MLPs, the norms' γ, β and the null vector
+        self.cfg, self.dtype, self.stamp = net.cfg, dtype, _stamp(net)
         self.time_mlp, self.text_mlp, self.null_text = net.time_mlp, net.text_mlp, net.null_text
-        # a copy whose convolution weights are bf16 channels-last; its norms are not used (the fp32 originals are)
-        self.low = copy.deepcopy(net).to(dtype).to(memory_format=CL)
-        self.blocks = [b for b in net.modules() if isinstance(b, ResBlock)]
-        low_blocks = [m for m in self.low.modules() if isinstance(m, ResBlock)]  # the same order as self.blocks
-        self.low_blocks = {id(b): lb for b, lb in zip(self.blocks, low_blocks)}
-        self.film_w = torch.cat([b.film.weight for b in self.blocks]).detach()
-        self.film_b = torch.cat([b.film.bias for b in self.blocks]).detach()
-        self.film_sizes = [b.film.out_features for b in self.blocks]
-        # the fp32 net's module tree, for its structure and its norms (the net itself is not held: the cache of copies
-        # is keyed weakly on it)
-        self.down, self.mid1, self.mid_attn, self.mid2 = net.down, net.mid1, net.mid_attn, net.mid2
-        self.up, self.out_norm = net.up, net.out_norm
+        self.stem = _Conv(net.stem, dtype)
+        self.down = [[_Block(b, dtype) for b in level] for level in net.down]
+        self.downsample = [_Conv(c, dtype) for c in net.downsample]
+        self.mid1, self.mid2 = _Block(net.mid1, dtype), _Block(net.mid2, dtype)
+        self.attn = _Attention(net.mid_attn, dtype) if isinstance(net.mid_attn, Attention) else None
+        self.up = [[_Block(b, dtype) for b in level] for level in net.up]
+        self.upsample = [_Conv(c, dtype) for c in net.upsample]
+        self.out_norm, self.out = _Norm(net.out_norm), _Conv(net.out, dtype)
+        # every block's FiLM as one matrix product per step (fifteen small products cost more in calls than in flops),
+        # in the order body() visits the blocks
+        blocks = [*(b for lv in self.down for b in lv), self.mid1, self.mid2, *(b for lv in self.up for b in lv)]
+        self.film_w = torch.cat([b.film_w for b in blocks])
+        self.film_b = torch.cat([b.film_b for b in blocks])
+        self.film_sizes = [b.film_w.shape[0] for b in blocks]
         self._text_cache = None
 
-    # ---- conditioning: silu(time_mlp(emb(t)) + text_mlp(text·scale)), then every block's FiLM in one product
+    # ---- conditioning: silu(time_mlp(emb(t)) + text_mlp(text·scale)), as UNet.forward
 
     def text_features(self, text: torch.Tensor) -> torch.Tensor:
         return self.text_mlp(text.float() * self.cfg.text_scale)
@@ -87,52 +145,30 @@ class FastUNet:
         self._text_cache = (weakref.ref(text), weakref.ref(null), (text._version, null._version), feats)
         return feats
 
-    def _films(self, cond: torch.Tensor) -> dict[int, tuple[torch.Tensor, torch.Tensor]]:
-        films = F.linear(cond, self.film_w, self.film_b).split(self.film_sizes, dim=1)
-        return {id(b): f.chunk(2, dim=1) for b, f in zip(self.blocks, films)}  # block → (scale, shift), (B, C) each
-
     # ---- the network body, mirroring UNet.forward
 
-    def _block(self, blk: ResBlock, x: torch.Tensor, films) -> torch.Tensor:
-        low = self.low_blocks[id(blk)]
-        h = low.conv1(F.silu(_norm_affine(x, blk.norm1), inplace=True))
-        scale, shift = films[id(blk)]
-        h = F.silu(_norm_affine(h, blk.norm2, scale, shift), inplace=True)
-        return low.conv2(h) + low.skip(x)
-
-    def _attention(self, x: torch.Tensor) -> torch.Tensor:
-        att, low = self.mid_attn, self.low.mid_attn
-        b, c, hh, ww = x.shape
-        d = c // att.heads
-        qkv = low.qkv(_norm_affine(x, att.norm))  # (b, 3c, h, w) in NHWC memory, i.e. (b, hw, 3, heads, d)
-        q, k, v = qkv.permute(0, 2, 3, 1).reshape(b, hh * ww, 3, att.heads, d).permute(2, 0, 3, 1, 4).unbind(0)
-        o = F.scaled_dot_product_attention(q, k, v)  # (b, heads, hw, d)
-        o = o.permute(0, 2, 1, 3).reshape(b, hh, ww, c).permute(0, 3, 1, 2)  # back to (b, c, h, w), NHWC memory
-        return x + low.out(o)
-
     def body(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        low = self.low
-        films = self._films(cond)
-        h = low.stem(x.to(self.dtype).contiguous(memory_format=CL))
+        films = iter(F.linear(cond, self.film_w, self.film_b).split(self.film_sizes, dim=1))
+        h = self.stem(x.to(self.dtype).contiguous(memory_format=CL))
         hs = [h]
-        for i, blocks in enumerate(self.down):
-            for blk in blocks:
-                h = self._block(blk, h, films)
+        for i, level in enumerate(self.down):
+            for blk in level:
+                h = blk(h, next(films))
                 hs.append(h)
-            if i < len(low.downsample):
-                h = low.downsample[i](h)
+            if i < len(self.downsample):
+                h = self.downsample[i](h)
                 hs.append(h)
-        h = self._block(self.mid1, h, films)
-        if self.cfg.attention:
-            h = self._attention(h)
-        h = self._block(self.mid2, h, films)
-        for i, blocks in enumerate(self.up):
-            for blk in blocks:
-                h = self._block(blk, torch.cat([h, hs.pop()], dim=1), films)
-            if i < len(low.upsample):
-                h = low.upsample[i](F.interpolate(h, scale_factor=2, mode="nearest"))
-        h = F.silu(_norm_affine(h, self.out_norm), inplace=True)
-        return low.out(h).float().contiguous()  # fp32, NCHW: the sampler's arithmetic stays fp32
+        h = self.mid1(h, next(films))
+        if self.attn is not None:
+            h = self.attn(h)
+        h = self.mid2(h, next(films))
+        for i, level in enumerate(self.up):
+            for blk in level:
+                h = blk(torch.cat([h, hs.pop()], dim=1), next(films))
+            if i < len(self.upsample):
+                h = self.upsample[i](F.interpolate(h, scale_factor=2, mode="nearest"))
+        h = F.silu(self.out_norm(h), inplace=True)
+        return self.out(h).float().contiguous()  # fp32, NCHW: the sampler's arithmetic stays fp32
 
     def __call__(self, x: torch.Tensor, t: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
         """UNet.forward's signature and result (to bf16 precision)."""

@@ -194,9 +194,11 @@ _COPIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def usable(net, device: torch.device, precision: str) -> bool:
-    """The fast path serves bf16 sampling on the CPU of an eval-mode UNet held in fp32."""
+    """The fast path serves bf16 sampling on the CPU of an eval-mode UNet held in fp32, without gradients (it does
+    not train: its bf16 weights are copies)."""
     return (
         precision == "bf16"
+        and not torch.is_grad_enabled()
         and device.type == "cpu"
         and isinstance(net, UNet)
         and not net.training

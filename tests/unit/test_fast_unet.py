@@ -132,10 +132,12 @@ def test_the_text_features_are_cached_per_tensor_and_version():
 def test_the_fast_path_serves_cpu_bf16_eval_only():
     m = tiny_net(CONFIGS["tiny"])
     cpu = torch.device("cpu")
-    assert fast_unet.usable(m, cpu, "bf16")
-    assert not fast_unet.usable(m, cpu, "fp32")  # fp32 asks for the textbook module, exactly
-    assert not fast_unet.usable(m.train(), cpu, "bf16")
-    m.eval()
+    with torch.no_grad():
+        assert fast_unet.usable(m, cpu, "bf16")
+        assert not fast_unet.usable(m, cpu, "fp32")  # fp32 asks for the textbook module, exactly
+        assert not fast_unet.usable(m.train(), cpu, "bf16")
+        m.eval()
+    assert not fast_unet.usable(m, cpu, "bf16")  # with gradients on, the module (which they can flow through)
     x, text = torch.randn(2, 3, 28, 28), torch.randn(2, 384)
     with torch.no_grad():
         assert torch.equal(predict_eps(m, x, 500, text, text, 1.0, "fp32"), m(x, torch.full((2,), 500), text))

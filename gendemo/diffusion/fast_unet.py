@@ -46,7 +46,8 @@ class _Norm:
 
     def __init__(self, norm: nn.GroupNorm):
         self.groups, self.eps = norm.num_groups, norm.eps
-        self.weight, self.bias = norm.weight.detach(), norm.bias.detach()  # γ, β in fp32
+        self.weight, self.bias = norm.weight.detach(), norm.bias.detach()  # γ, β in fp32, (C,)
+        self.weight4, self.bias4 = self.weight[:, None, None], self.bias[:, None, None]  # (C, 1, 1), to broadcast
         self._avg: dict[tuple[int, int], torch.Tensor] = {}
 
     def average(self, c: int, hw: int) -> torch.Tensor:
@@ -59,16 +60,16 @@ class _Norm:
     def stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b, c, h, w = x.shape
         s = torch.stack((x.sum((2, 3)), (x * x).sum((2, 3)))).float() @ self.average(c, h * w)  # (2, B, C)
-        mean, ex2 = s.unbind(0)
+        mean, ex2 = s.view(2, b, c, 1, 1).unbind(0)  # (B, C, 1, 1) each: every later product broadcasts over H, W
         rstd = torch.addcmul(ex2, mean, mean, value=-1).clamp_min_(0).add_(self.eps).rsqrt_()  # 1/√(E[x²] − mean² + ε)
         return mean, rstd
 
     def __call__(self, x: torch.Tensor, gamma=None, beta=None) -> torch.Tensor:
-        """(x − mean)·rstd·γ + β as one x·a + b; gamma, beta (B, C) replace the norm's own γ, β (FiLM folded in)."""
+        """(x − mean)·rstd·γ + β as one x·a + b; gamma, beta (B, C, 1, 1) replace the norm's own γ, β (FiLM)."""
         mean, rstd = self.stats(x)
-        a = rstd * (self.weight if gamma is None else gamma)
-        off = torch.addcmul(self.bias if beta is None else beta, mean, a, value=-1)
-        return torch.addcmul(off.to(x.dtype)[:, :, None, None], x, a.to(x.dtype)[:, :, None, None])
+        a = rstd * (self.weight4 if gamma is None else gamma)
+        off = torch.addcmul(self.bias4 if beta is None else beta, mean, a, value=-1)
+        return torch.addcmul(off.to(x.dtype), x, a.to(x.dtype))
 
 
 class _Block:
@@ -129,6 +130,7 @@ class FastUNet:
         self.film_b = torch.cat([b.film_b for b in blocks])
         self.film_sizes = [b.film_w.shape[0] for b in blocks]
         self._text_cache = None
+        self._time_cache: dict[int, torch.Tensor] = {}  # at most T entries of cond_dim floats
 
     # ---- conditioning: silu(time_mlp(emb(t)) + text_mlp(text·scale)), as UNet.forward
 
@@ -145,10 +147,17 @@ class FastUNet:
         self._text_cache = (weakref.ref(text), weakref.ref(null), (text._version, null._version), feats)
         return feats
 
+    def _time_features(self, t: int) -> torch.Tensor:
+        # (1, cd): every image of a step is at the same t, and every run of a sampler visits the same few t
+        if t not in self._time_cache:
+            self._time_cache[t] = self.time_mlp(timestep_embedding(torch.tensor([t]), self.cfg.cond_dim))
+        return self._time_cache[t]
+
     # ---- the network body, mirroring UNet.forward
 
     def body(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        films = iter(F.linear(cond, self.film_w, self.film_b).split(self.film_sizes, dim=1))
+        film = F.linear(cond, self.film_w, self.film_b)
+        films = iter(film.view(*film.shape, 1, 1).split(self.film_sizes, dim=1))  # (B, 2C, 1, 1) a block
         h = self.stem(x.to(self.dtype).contiguous(memory_format=CL))
         hs = [h]
         for i, level in enumerate(self.down):
@@ -170,16 +179,17 @@ class FastUNet:
         h = F.silu(self.out_norm(h), inplace=True)
         return self.out(h).float().contiguous()  # fp32, NCHW: the sampler's arithmetic stays fp32
 
+    @torch.no_grad()  # inference only: its bf16 weights are copies that no gradient reaches
     def __call__(self, x: torch.Tensor, t: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
         """UNet.forward's signature and result (to bf16 precision)."""
         cond = F.silu(self.time_mlp(timestep_embedding(t, self.cfg.cond_dim)) + self.text_features(text))
         return self.body(x, cond)
 
+    @torch.no_grad()
     def eps(self, x: torch.Tensor, t: int, text: torch.Tensor, null: torch.Tensor, guidance: float) -> torch.Tensor:
         """sampling.predict_eps for guidance ∉ {0, 1}: conditional and unconditional halves as one doubled batch."""
         b = x.shape[0]
-        temb = self.time_mlp(timestep_embedding(torch.tensor([int(t)]), self.cfg.cond_dim))  # (1, cd): one t for all
-        cond = F.silu(temb + self._cached_text_features(text, null))  # (2B, cd)
+        cond = F.silu(self._time_features(int(t)) + self._cached_text_features(text, null))  # (2B, cd)
         out = self.body(torch.cat([x, x]), cond)
         c, u = out[:b], out[b:]
         return u + guidance * (c - u)

@@ -59,7 +59,7 @@ class _Norm:
 
     def stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b, c, h, w = x.shape
-        s = torch.stack((x.sum((2, 3)), (x * x).sum((2, 3)))).float() @ self.average(c, h * w)  # (2, B, C)
+        s = torch.stack((x.sum((2, 3)), x.square().sum((2, 3)))).float() @ self.average(c, h * w)  # (2, B, C)
         mean, ex2 = s.view(2, b, c, 1, 1).unbind(0)  # (B, C, 1, 1) each: every later product broadcasts over H, W
         rstd = torch.addcmul(ex2, mean, mean, value=-1).clamp_min_(0).add_(self.eps).rsqrt_()  # 1/√(E[x²] − mean² + ε)
         return mean, rstd

@@ -1,12 +1,13 @@
 """The trained U-Net's forward pass computed the way a CPU with native bf16 runs it fastest, for sampling only.
 
-FastUNet(net)(x, t, text) is UNet.forward(x, t, text) under bf16 autocast, rearranged (measured in
-docs/BENCHMARKS.md and tests/unit/test_fast_unet.py; same weights, same checkpoint):
+FastUNet(net)(x, t, text) is UNet.forward(x, t, text) under bf16 autocast, rearranged; same weights, same checkpoint
+(speed: python -m gendemo.bench --only diffusion, against the module in the same run; agreement:
+tests/unit/test_fast_unet.py):
 - The convolutions get bf16 weights in channels-last (NHWC) layout, converted once. oneDNN convolves NHWC bf16 directly;
   given NCHW it reorders every input and output (the copies were a sixth of a step, the convolutions themselves 2.5×
   slower). Every activation stays bf16 NHWC from the first layer to the last: no autocast casts of weights per call.
-- GroupNorm is computed from per-channel sums: PyTorch's own GroupNorm kernel on bf16 NHWC input is ~50× slower than
-  on NCHW (torch 2.14, this CPU). Its statistics, its affine and the block's FiLM scale and shift fold into one
+- GroupNorm is computed from per-channel sums: PyTorch's own GroupNorm kernel on bf16 NHWC input is 10–50× slower
+  than on NCHW (torch 2.14, this CPU). Its statistics, its affine and the block's FiLM scale and shift fold into one
   per-image, per-channel a·x + b (one pass, then SiLU in place) instead of four passes.
 - The conditioning vector: the text half is computed once per sampling run (cached by tensor identity), the time half
   once per step for the whole batch (every image is at the same t), and the fifteen FiLM layers run as one matrix

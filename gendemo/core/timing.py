@@ -20,6 +20,21 @@ def timeit(fn, repeat: int, warmup: int = 1) -> list[float]:
     return out
 
 
+def timeit_interleaved(fns: dict, repeat: int, warmup: int = 1) -> dict[str, list[float]]:
+    """Seconds per call of each function, taking turns (a, b, a, b, …): load that comes and goes on a shared machine
+    then falls on every variant alike, and their ratio holds where two separate runs would not."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    out = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            out[name].append(time.perf_counter() - t)
+    return out
+
+
 def pct(xs, q):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]

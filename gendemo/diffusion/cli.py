@@ -4,7 +4,8 @@ python -m gendemo.sample diffusion --prompt "a red seven" --n 8 --seed 0 --out s
 python -m gendemo.sample diffusion --prompts-file prompts.txt --n 4 --out samples/many      # DIR/{i:03d}_{k:02d}.png
 python -m gendemo.sample diffusion --prompt "a blue 3" --init drawing.png --strength 0.6 --out samples/i2i
 python -m gendemo.sample diffusion --prompt "a red seven" --n 16 --steps 25 --guidance 3 --repeat 5 --out /tmp/s
-    (--repeat R: the first prompt's batch made R more times, timed; the printed JSON gains the median seconds)
+    (--repeat R: the first prompt's batch made R more times, timed; the printed JSON gains the median seconds and
+    which forward pass ran; --reference times the U-Net module under autocast instead of its CPU fast path)
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def run(args, device):
         prompts = [args.prompt or ""]
     model, _ = load_diffusion(args.checkpoint, device)  # loaded once for all prompts
     enc = get_encoder(None, device)
-    kw = {"steps": args.steps, "guidance": args.guidance, "sampler": args.sampler}
+    kw = {"steps": args.steps, "guidance": args.guidance, "sampler": args.sampler, "fast": not args.reference}
     if args.init:
         init = prepare_init(args.init)
         x = torch.cat(
@@ -57,6 +58,7 @@ def run(args, device):
         )
     if args.repeat:
         args.timing = _time_batches(lambda: generate(model, enc, prompts[0], n=args.n, seed=args.seed, **kw), args)
+        args.timing["network"] = _network(model, args)
     if args.prompts_file:
         names = [f"{i:03d}_{k:02d}.png" for i in range(len(prompts)) for k in range(args.n)]
         return x, names
@@ -79,6 +81,18 @@ def _time_batches(make, args) -> dict:
         "guidance": args.guidance,
         "torch_threads": torch.get_num_threads(),
     }
+
+
+def _network(model, args) -> str:
+    """Which forward pass the timed batches ran: FastUNet (bf16 on a CPU with native bf16), or the module itself."""
+    from gendemo.core.device import resolve_precision
+    from gendemo.diffusion import fast_unet
+
+    precision = resolve_precision("auto", model.device)
+    with torch.no_grad():
+        if not args.reference and fast_unet.usable(model.net, model.device, precision):
+            return "FastUNet bf16"
+    return f"UNet {'under autocast ' if precision != 'fp32' else ''}{precision}"
 
 
 def add_diffusion(sub):
@@ -108,5 +122,10 @@ def add_diffusion(sub):
     p.add_argument("--checkpoint", default=None, help="weights (default checkpoints/diffusion.safetensors)")
     p.add_argument(
         "--repeat", type=int_in(0, 100), default=0, help="time the first prompt's batch this many more times"
+    )
+    p.add_argument(
+        "--reference",
+        action="store_true",
+        help="run the U-Net module itself (bf16 autocast) instead of its CPU fast path, e.g. to time the difference",
     )
     p.set_defaults(func=run)

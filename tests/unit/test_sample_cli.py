@@ -10,6 +10,7 @@ from PIL import Image
 from support import ROOT
 
 from gendemo.core.checkpoints import save_checkpoint
+from gendemo.core.device import cpu_has_bf16
 from gendemo.gan.model import CGANConfig, CondGenerator, GANConfig, Generator
 from gendemo.sample import main
 
@@ -108,5 +109,15 @@ def test_diffusion_repeat_prints_the_median_seconds_last(tmp_path, capsys):
     last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert last["n"] == 2 and last["repeat"] == 2 and last["batch"] == 2 and last["steps"] == 3
     assert 0 < last["median_seconds_per_batch"] < 60
+    assert last["network"] == ("FastUNet bf16" if cpu_has_bf16() else "UNet fp32")  # the app's path is what is timed
     assert sorted(p.name for p in tmp_path.iterdir()) == ["000.png", "001.png"]
     assert Image.open(tmp_path / "000.png").mode == "RGB"  # coloured digits
+
+
+def test_diffusion_repeat_can_time_the_reference_module(tmp_path, capsys):
+    import json
+
+    args = ["diffusion", "--n", "2", "--steps", "2", "--repeat", "1", "--reference", "--out", str(tmp_path)]
+    main(args)
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["network"] == ("UNet under autocast bf16" if cpu_has_bf16() else "UNet fp32")

@@ -137,7 +137,8 @@ def evaluate_diffusion(args, device) -> dict:
     from gendemo.diffusion.text import get_encoder
 
     judge, _ = load_classifier(device=device)
-    model, card = load_diffusion(args.checkpoint, device)
+    kind = getattr(args, "model", None) or "diffusion"  # the shipped model or a schedule twin (catalog rows)
+    model, card = load_diffusion(args.checkpoint, device, kind=kind)
     encoder = get_encoder(None, device)
     if getattr(args, "failures", False):
         return write_failures(model, card, encoder, judge, args)
@@ -148,7 +149,7 @@ def evaluate_diffusion(args, device) -> dict:
         model, encoder, judge, prompts, n_per_prompt=n_per, seed=args.seed, data_dir=args.data_dir
     )
     enh = evaluate_enhancement(model, encoder, judge, args.data_dir, seed=args.seed)
-    return {"model": "diffusion", "schedule": card.get("schedule"), "prompt_file": prompt_file.name, **res, **enh}
+    return {"model": kind, "schedule": card.get("schedule"), "prompt_file": prompt_file.name, **res, **enh}
 
 
 def write_failures(model, card, encoder, judge, args) -> dict:

@@ -111,6 +111,7 @@ def caption_embeddings(
 
 class DiffusionTask:
     defaults = {"epochs": 25, "batch_size": 128, "lr": 1e-3}
+    kind = "diffusion"  # the card's kind and the catalog row that rebuilds it (the schedule twins have their own)
 
     def __init__(self, trainer):
         self.t = trainer
@@ -349,7 +350,7 @@ class DiffusionTask:
         return save_checkpoint(
             out,
             state,
-            kind="diffusion",
+            kind=self.kind,
             config=self.ucfg,
             metrics=metrics,
             training={

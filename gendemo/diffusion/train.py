@@ -148,7 +148,7 @@ class DiffusionTask:
         self.styles = StyleThresholds.from_data(data.images, data.labels)
         per_rank = max(1, self.t.batch_size // self.t.dist.world)
         steps_per_epoch = max(1, (len(data) // self.t.dist.world) // per_rank)
-        self.total_steps = max(1, self.t.args.steps or self.t.epochs * steps_per_epoch)
+        self.total_steps = max(1, self.t.steps or self.t.epochs * steps_per_epoch)
         self.judge = None
         self.history: list[dict] = []
         if self.t.dist.main:

@@ -25,8 +25,8 @@ STRINGS = {
         "twin.intro": (
             "The chapter says the cosine schedule helps the model learn better. Here the claim is tested. Two small "
             "U-Nets, the *twins*, were trained in exactly the same way — the same network, digits, captions, seed, "
-            "noise draws and number of steps — except for the schedule: one with DDPM's linear β (top row above), "
-            "one with the cosine schedule (bottom row). At several points of training each was paused and judged on "
+            "noise draws and number of steps — except for the schedule: one with DDPM's linear β, one with the "
+            "cosine schedule. At several points of training each was paused and judged on "
             "prompts it never saw in training, with the same sampler and the same starting noise for both: does the "
             "classifier read the digit that was asked for, is the colour right, and how far are the pictures from "
             "real digits (the Fréchet distance, lower is better)? Every figure below is read from the twins' "
@@ -94,7 +94,7 @@ STRINGS = {
         "twin.intro": (
             "本章说余弦调度“有助于模型更好地学习”。这里就来检验这句话。两个小 U-Net——我们叫它们“双胞胎”——"
             "训练方式完全一样：相同的网络、数字、说明文字、随机种子、噪声抽样和训练步数，唯一的区别是噪声调度："
-            "一个用 DDPM 的线性 β（上面的上行），一个用余弦调度（下行）。训练途中，我们在几个时间点把它们停下来，"
+            "一个用 DDPM 的线性 β，一个用余弦调度。训练途中，我们在几个时间点把它们停下来，"
             "用训练时从未见过的提示词来评判，两者用同一个采样器、同样的初始噪声：分类器读出的数字是否就是要求的数字？"
             "颜色对不对？生成的图与真实数字差多远（弗雷歇距离，越小越好）？下面的每个数字都读自两个模型的检查点卡片。\n\n"
             "**试一试**：写一条提示词，让两个双胞胎从完全相同的初始噪声出发各画一遍。它们的画有什么不同？"
@@ -114,29 +114,29 @@ STRINGS = {
         "twin.m.digit_accuracy": "数字准确率",
         "twin.m.colour_accuracy": "颜色准确率",
         "twin.m.frechet_distance": "弗雷歇距离",
-        "twin.rows": "**上行，线性 β 双胞胎：**{lin}\n\n**下行，余弦双胞胎：**{cos}",
+        "twin.rows": "**上行，线性 β 双胞胎**：{lin}\n\n**下行，余弦双胞胎**：{cos}",
         "twin.figures": (
             "训练结束时（{steps:,} 步）：数字准确率 {ld:.1%}（线性）对 {cd:.1%}（余弦），颜色准确率 {lc:.1%} 对 "
             "{cc:.1%}，弗雷歇距离 {lf:.3f} 对 {cf:.3f}。"
         ),
         "twin.v.supports": (
-            "**测量结果说明什么：**余弦双胞胎最终在{cos_where}上领先，没有任何一项落后。"
+            "**测量结果说明什么**：余弦双胞胎最终在{cos_where}上领先，没有任何一项落后。"
             "在这次训练中，测量结果与本章一致：余弦调度确实帮助模型学得更好。"
         ),
         "twin.v.contradicts": (
-            "**测量结果说明什么：**线性 β 双胞胎最终在{lin_where}上领先，没有任何一项落后。"
+            "**测量结果说明什么**：线性 β 双胞胎最终在{lin_where}上领先，没有任何一项落后。"
             "在这次训练中，测量结果不支持本章的说法：对这些 28×28 的数字来说，余弦调度并没有帮助模型学得更好。"
         ),
         "twin.v.mixed": (
-            "**测量结果说明什么：**两个双胞胎各有领先之处（余弦：{cos_where}；线性 β：{lin_where}），"
+            "**测量结果说明什么**：两个双胞胎各有领先之处（余弦：{cos_where}；线性 β：{lin_where}），"
             "所以这次测量既不能证实、也不能否定本章的说法。"
         ),
         "twin.v.tie": (
-            "**测量结果说明什么：**训练结束时两个双胞胎不分高下——任何差距都没有超出评测本身的随机误差。"
+            "**测量结果说明什么**：训练结束时两个双胞胎不分高下——任何差距都没有超出评测本身的随机误差。"
             "在这次训练中，余弦调度没有带来可测量的差别，所以测量结果不支持本章的说法（也没有显示相反的结论）。"
         ),
         "twin.v.not_comparable": (
-            "**测量结果说明什么：**什么也说明不了——这两个检查点的训练方式不同（{problem}），无法用来检验这个说法。"
+            "**测量结果说明什么**：什么也说明不了——这两个检查点的训练方式不同（{problem}），无法用来检验这个说法。"
         ),
         "twin.earlier": (
             "在训练的更早阶段（结束前的 {k} 次评测，每次三项指标），余弦双胞胎领先 {c} 次，线性 β 双胞胎领先 {l} 次。"

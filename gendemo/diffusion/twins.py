@@ -59,9 +59,10 @@ class ScheduleTwinTask(DiffusionTask):
     """DiffusionTask with the twins' shared settings, its schedule fixed by the model name, and evaluations at
     fixed fractions of the run recorded in the resume state and the card."""
 
-    # 4,000 steps of 64 (≈ 4.3 epochs): measured at ≈ 1.7–2.5 steps/s on one shared core with bf16 autocast, about
-    # 35 minutes of training plus four evaluations of 1–2 minutes each; epochs only bounds the run
-    defaults = {"epochs": 10, "batch_size": 64, "lr": 1e-3, "steps": 4000}
+    # 2,500 steps of 64 (≈ 2.7 epochs): on the shared 2-core machine, with both twins and other work running, a twin
+    # got 1–1.7 steps/s (bf16 autocast, one thread), so about 30–40 minutes of training plus four evaluations of
+    # 1–2 minutes each; epochs only bounds the run
+    defaults = {"epochs": 10, "batch_size": 64, "lr": 1e-3, "steps": 2500}
     kind = "schedule_cosine"
 
     def __init__(self, trainer):

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 ACCURACIES = ("digit_accuracy", "colour_accuracy")  # higher is better; shares of n judged images
 FRECHET = "frechet_distance"  # lower is better
 COMPARED = (*ACCURACIES, FRECHET)
-# A Fréchet distance from a few hundred samples moves by several per cent between sampling seeds of one model;
-# differences under this share of the larger value are not read as one twin being better.
+# A Fréchet distance from a few hundred samples is itself noisy and has no simple standard error; as a fixed rule
+# (chosen before the twins were measured, not fitted to them), differences under this share of the larger value are
+# not read as one twin being better.
 FRECHET_TIE = 0.10
 Z = 2.0  # accuracies: a difference counts beyond two standard errors of the difference of two shares
 OUTCOMES = ("supports", "contradicts", "mixed", "tie", "not_comparable")

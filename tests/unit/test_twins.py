@@ -20,7 +20,7 @@ class FakeEncoder:
 
 
 def test_eval_steps_are_the_fractions_of_the_run():
-    assert eval_steps(1200) == [300, 600, 1200]
+    assert eval_steps(600) == [150, 300, 600]
     assert eval_steps(5624, (0.125, 0.25, 0.5, 0.75, 1.0)) == [703, 1406, 2812, 4218, 5624]
     assert eval_steps(100, (0.25, 0.5, 1.0)) == [25, 50, 100]
     # a run shorter than the number of fractions: each step at most once, never step 0

@@ -62,9 +62,10 @@ class ScheduleTwinTask(DiffusionTask):
 
     # 600 steps of 64, sized to the machine they were trained on: 2 cores shared by both twins and five other jobs,
     # where a twin got ≈ 0.45 step/s (bf16 autocast, one thread) and an evaluation took ≈ 5 minutes. The committed
-    # pair was planned for 1,200 steps and cut to 600 at step 450 (resumed with --steps 600; same cut for both), so
-    # its learning rate followed the 1,200-step plan until then — its card says so under training.stages. A short
-    # run asks which schedule learns *faster*; epochs only bounds it.
+    # pair was planned for 1,200 steps and cut to 600 by resuming with --steps 600 from the last saved state (step 484
+    # for the linear twin, 481 for the cosine one), so the learning rate followed the 1,200-step plan until then and
+    # dropped from ≈ 6.9e-4 to ≈ 1.8e-4 there — the cards say so under training.stages. A short run asks which
+    # schedule learns *faster*; epochs only bounds it.
     defaults = {"epochs": 10, "batch_size": 64, "lr": 1e-3, "steps": 600}
     kind = "schedule_cosine"
 

@@ -54,11 +54,11 @@ STRINGS = {
             "accuracy {lc:.1%} vs {cc:.1%}, Fréchet distance {lf:.3f} vs {cf:.3f}."
         ),
         "twin.v.supports": (
-            "**What the measurement says:** the cosine twin ends ahead on {cos_where} and behind on nothing. On "
+            "**What the measurement says:** the cosine twin ends ahead on {cos_where}, and behind on nothing. On "
             "this run the measurement agrees with the chapter: the cosine schedule helped the model learn."
         ),
         "twin.v.contradicts": (
-            "**What the measurement says:** the linear-β twin ends ahead on {lin_where} and behind on nothing. On "
+            "**What the measurement says:** the linear-β twin ends ahead on {lin_where}, and behind on nothing. On "
             "this run the measurement does not back the chapter's claim: for these 28×28 digits the cosine schedule "
             "did not help the model learn."
         ),
@@ -76,7 +76,7 @@ STRINGS = {
             "they cannot test the claim."
         ),
         "twin.earlier": (
-            "Earlier in training ({k} evaluations before the end, three measures each) the cosine twin was ahead "
+            "Earlier in training (evaluations before the end: {k}, three measures each) the cosine twin was ahead "
             "{c} times and the linear-β twin {l} times."
         ),
         "twin.protocol": (
@@ -154,8 +154,10 @@ STRINGS = {
 
 
 def _where(verdict, who: str, lang: str) -> str:
-    sep = "、" if lang == "zh-CN" else ", "
-    return sep.join(tr(f"twin.m.{m}", lang) for m in COMPARED if verdict.final[m]["leader"] == who)
+    names = [tr(f"twin.m.{m}", lang) for m in COMPARED if verdict.final[m]["leader"] == who]
+    if lang == "zh-CN":
+        return "、".join(names)
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
 
 
 def verdict_text(linear: dict, cosine: dict, lang: str) -> str:

@@ -294,6 +294,35 @@ CATALOG: dict[str, Entry] = {
             hub_task="text-to-image",
             warm=True,
         ),
+        # The schedule twins (issue #10): two small U-Nets trained alike except for the noise schedule, each evaluated
+        # at fixed fractions of its run, to test the chapter's claim that the cosine schedule helps the model learn.
+        *(
+            Entry(
+                f"schedule_{sched}",
+                "diffusion",
+                f"python -m gendemo.train schedule_{sched}",
+                task=f"gendemo.diffusion.twins:{sched.capitalize()}TwinTask",
+                evaluator="gendemo.diffusion.evaluate:evaluate_diffusion",
+                loader=f"gendemo.diffusion.twins:app_load_{sched}",
+                summary=(
+                    f"One of the schedule twins: a small text-conditioned U-Net (the diffusion model's design with "
+                    f"narrower channels) trained with the {label} noise schedule and otherwise exactly like its twin "
+                    f"(same data, seed, minibatches, noise draws and steps). Its card records digit and colour "
+                    f"accuracy and the Fréchet distance at several points of training, so the two can be compared."
+                ),
+                load=(
+                    "from gendemo.diffusion.model import load_diffusion; "
+                    f'diffusion, card = load_diffusion("{{path}}", kind="schedule_{sched}")'
+                ),
+                limits=(
+                    "It was trained for a short run to be compared with its twin, not to be used: its prompt following "
+                    "and picture quality are below those of the diffusion model. It reads English prompts through the "
+                    "same sentence encoder, which has to be installed beside it."
+                ),
+                hub_task="text-to-image",
+            )
+            for sched, label in (("linear", "DDPM linear-β"), ("cosine", "cosine"))
+        ),
         # Not trained here: the sentence encoder comes installed with the requirements.
         Entry(
             "text_encoder",

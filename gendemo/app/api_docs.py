@@ -248,6 +248,30 @@ DOCS: dict[str, Doc] = {
             ("noise_per_step", "line plot data: log₁₀ β_t, the noise added at each step, for the three schedules"),
         ),
     ),
+    "/schedule_twins": Doc(
+        "Which noise schedule trains better? Draws one prompt with both schedule twins (two small U-Nets trained "
+        "alike except for the schedule: DDPM's linear β and cosine) from the same starting noise, and returns their "
+        "measured digit and colour accuracy and Fréchet distance against training steps, read from the twins' "
+        "checkpoint cards, with what the measurement says about the chapter's claim that the cosine schedule helps "
+        "the model learn.",
+        {
+            "prompt": "What both twins draw, in English (Chinese digit and colour words are translated), e.g. 'a red "
+            "seven'; at most 300 characters; empty draws without a prompt.",
+            "seed": SEED,
+        },
+        (
+            (
+                "samples",
+                f"{IMAGE_OUT}: top row the linear-β twin, bottom row the cosine twin; 8 digits each, column k "
+                "of both rows from the same starting noise",
+            ),
+            ("rows", "Markdown: how many digits of each row the judge finds matching the prompt"),
+            ("verdict", "Markdown: the final figures of both twins and what they say about the chapter's claim"),
+            ("digit_accuracy", "line plot data: judged digit accuracy on held-out prompts against training step"),
+            ("colour_accuracy", "line plot data: judged colour accuracy on held-out prompts against training step"),
+            ("frechet", "line plot data: Fréchet distance to real test digits against training step"),
+        ),
+    ),
     "/diffusion_generate": Doc(
         "Writes coloured digits from a prompt with the text-conditioned diffusion model (streamed; the API returns "
         "the final state).",

@@ -84,6 +84,7 @@ GPU_SECONDS = {
     "noise_prediction": 30,  # the first call also computes the loss curve: 17 steps t × 64 digits, twice
     "reverse_step": 60,  # a step asked for directly at small t walks there from pure noise: up to 999 steps
     "reverse_run": 90,  # up to all 1,000 steps of one digit
+    "schedule_twins": 30,  # two small U-Nets, 8 digits each, 25 guided DDIM steps
 }
 # handlers that never touch a model on the GPU (see the module's docstring); "<lambda>": the one-line glue between
 # components (a drawing's path to a preview), which no model is behind

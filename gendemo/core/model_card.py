@@ -43,6 +43,7 @@ NOT_INDEXED = {
     "enhance_strength_ddpm",
     "enhance_half_lit_mnist",
     "enhance_half_lit_input",
+    "seed",
 }
 # Card fields that have their own section (or, like the card's own digest, say nothing about the model).
 SHOWN = {
@@ -191,7 +192,25 @@ def _evaluation(card: dict) -> str:
             parts.append(_table([(str(i), _cell(x)) for i, x in enumerate(v)], ("digit", k)))
         elif isinstance(v, dict):
             parts.append(_table([(str(a), _cell(b)) for a, b in v.items()], ("", k)))
+        elif _records(v):
+            parts.append(f"{k}:\n\n" + _record_table(v))
     return "\n\n".join(parts)
+
+
+def _records(v) -> bool:
+    """A list of flat rows with the same keys (the schedule twins' evaluations during training)."""
+    return (
+        isinstance(v, list)
+        and bool(v)
+        and all(isinstance(r, dict) and r.keys() == v[0].keys() and all(map(_scalar, r.values())) for r in v)
+    )
+
+
+def _record_table(rows: list[dict]) -> str:
+    cols = list(rows[0])
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(_cell(r[c]) for c in cols) + " |" for r in rows]
+    return "\n".join(lines)
 
 
 def _encoder(card: dict) -> str:

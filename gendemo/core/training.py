@@ -114,6 +114,8 @@ class Trainer:
         self.epochs = args.epochs if args.epochs is not None else d["epochs"]
         self.batch_size = args.batch_size or d["batch_size"]
         self.lr = args.lr if args.lr is not None else d["lr"]
+        # a task may plan its run in optimiser steps rather than epochs (the schedule twins); --steps overrides it
+        self.steps = args.steps if args.steps is not None else d.get("steps")
         # A task with recipes names its files after the recipe (gan_chapter); others after the model.
         name = Task.artifact_name(args.model, getattr(args, "recipe", None)) if hasattr(Task, "artifact_name") else None
         if getattr(args, "recipe", None) and name is None:
@@ -168,7 +170,7 @@ class Trainer:
         log_path = self.run_dir / "log.csv"
         per_rank = max(1, self.batch_size // self.dist.world)
         steps_per_epoch = (len(data) // self.dist.world) // per_rank
-        total_steps = a.steps if a.steps is not None else self.epochs * steps_per_epoch
+        total_steps = self.steps if self.steps is not None else self.epochs * steps_per_epoch
         last_save = time.time()
         logw, logf = None, None
         history = []

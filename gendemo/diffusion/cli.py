@@ -6,6 +6,7 @@ python -m gendemo.sample diffusion --prompt "a blue 3" --init drawing.png --stre
 python -m gendemo.sample diffusion --prompt "a red seven" --n 16 --steps 25 --guidance 3 --repeat 5 --out /tmp/s
     (--repeat R: the first prompt's batch made R more times, timed; the printed JSON gains the median seconds and
     which forward pass ran; --reference times the U-Net module under autocast instead of its CPU fast path)
+python -m gendemo.sample diffusion --model schedule_linear --prompt "a red seven" --out samples/linear   # a twin
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from gendemo.catalog import CATALOG
 from gendemo.core.cli_args import float_in, int_in, seed
 
 MAX_STEPS_DDIM = 1000
@@ -25,6 +27,8 @@ MAX_DIFFUSION_N = 10_000
 _steps = int_in(1, MAX_STEPS_DDIM)
 _n = int_in(1, MAX_DIFFUSION_N)
 _strength = float_in(0.0, 1.0)
+# The trained diffusion checkpoints this subcommand samples: the shipped model and the schedule twins.
+MODELS = [e.name for e in CATALOG.values() if e.family == "diffusion" and e.task]
 
 
 @torch.no_grad()
@@ -41,7 +45,7 @@ def run(args, device):
             raise SystemExit(f"error: {args.prompts_file} has no prompts")
     else:
         prompts = [args.prompt or ""]
-    model, _ = load_diffusion(args.checkpoint, device)  # loaded once for all prompts
+    model, _ = load_diffusion(args.checkpoint, device, kind=args.model)  # loaded once for all prompts
     enc = get_encoder(None, device)
     kw = {"steps": args.steps, "guidance": args.guidance, "sampler": args.sampler, "fast": not args.reference}
     if args.init:
@@ -119,7 +123,14 @@ def add_diffusion(sub):
         help="img2img: share of the noise schedule applied (0 keeps the image, 1 = pure noise)",
     )
     p.add_argument("--out", required=True, help="folder for the PNG files (created if needed)")
-    p.add_argument("--checkpoint", default=None, help="weights (default checkpoints/diffusion.safetensors)")
+    p.add_argument(
+        # replaces the subcommand's own name in args.model, so the printed JSON names the model sampled
+        "--model",
+        choices=MODELS,
+        default="diffusion",
+        help="which trained model (default diffusion; or a schedule twin)",
+    )
+    p.add_argument("--checkpoint", default=None, help="weights (default checkpoints/MODEL.safetensors)")
     p.add_argument(
         "--repeat", type=int_in(0, 100), default=0, help="time the first prompt's batch this many more times"
     )

@@ -184,7 +184,8 @@ def evaluate_diffusion(args, device) -> dict:
     from gendemo.diffusion.text import get_encoder
 
     judge, _ = load_classifier(device=device)
-    model, card = load_diffusion(args.checkpoint, device)
+    kind = getattr(args, "model", None) or "diffusion"  # the shipped model or a schedule twin (catalog rows)
+    model, card = load_diffusion(args.checkpoint, device, kind=kind)
     encoder = get_encoder(None, device)
     if getattr(args, "failures", False):
         return write_failures(model, card, encoder, judge, args)
@@ -208,7 +209,7 @@ def evaluate_diffusion(args, device) -> dict:
     # with --solver, the enhancement uses that sampler alone (at the img2img default strength)
     methods = ((sampler, ENHANCE_METHODS[0][1]),) if getattr(args, "solver", None) else ENHANCE_METHODS
     enh = evaluate_enhancement(model, encoder, judge, args.data_dir, seed=args.seed, methods=methods, steps=steps)
-    return {"model": "diffusion", "schedule": card.get("schedule"), "prompt_file": prompt_file.name, **res, **enh}
+    return {"model": kind, "schedule": card.get("schedule"), "prompt_file": prompt_file.name, **res, **enh}
 
 
 def write_failures(model, card, encoder, judge, args) -> dict:

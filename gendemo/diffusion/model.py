@@ -43,14 +43,15 @@ def build_net(config: dict | UNetConfig) -> UNet:
     return UNet(config if isinstance(config, UNetConfig) else config_from_card(UNetConfig, config))
 
 
-def load_diffusion(path: str | Path | None = None, device="cpu") -> tuple[Diffusion, dict]:
-    """The committed text-conditioned U-Net (EMA weights) in fp32 on `device`, eval mode,
-    and its schedule from the card."""
-    path = Path(path or CHECKPOINT_DIR / "diffusion.safetensors")
-    state, card = load_checkpoint(path, "diffusion")
+def load_diffusion(path: str | Path | None = None, device="cpu", kind: str = "diffusion") -> tuple[Diffusion, dict]:
+    """A committed text-conditioned U-Net (EMA weights) in fp32 on `device`, eval mode, and its schedule from the card.
+    `kind` names the catalog row (the shipped "diffusion", or a schedule twin); the file defaults to
+    checkpoints/KIND.safetensors."""
+    path = Path(path or CHECKPOINT_DIR / f"{kind}.safetensors")
+    state, card = load_checkpoint(path, kind)
     given = {k: card[k] for k in ("schedule", "timesteps") if k in card}
-    spec = config_from_card(ScheduleSpec, given, card_path(path), "diffusion")
-    net = build_checked(lambda: build_net(card["config"]), state, path, "diffusion")
+    spec = config_from_card(ScheduleSpec, given, card_path(path), kind)
+    net = build_checked(lambda: build_net(card["config"]), state, path, kind)
     # Schedule lookups are scalars read per step: the schedule stays on the CPU whatever device the network runs on.
     schedule = make_schedule(spec.schedule, spec.timesteps)
     return Diffusion(net.to(device).eval(), schedule), card

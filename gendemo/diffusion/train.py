@@ -111,6 +111,7 @@ def caption_embeddings(
 
 class DiffusionTask:
     defaults = {"epochs": 25, "batch_size": 128, "lr": 1e-3}
+    kind = "diffusion"  # the card's kind and the catalog row that rebuilds it (the schedule twins have their own)
 
     def __init__(self, trainer):
         self.t = trainer
@@ -147,7 +148,7 @@ class DiffusionTask:
         self.styles = StyleThresholds.from_data(data.images, data.labels)
         per_rank = max(1, self.t.batch_size // self.t.dist.world)
         steps_per_epoch = max(1, (len(data) // self.t.dist.world) // per_rank)
-        self.total_steps = max(1, self.t.args.steps or self.t.epochs * steps_per_epoch)
+        self.total_steps = max(1, self.t.steps or self.t.epochs * steps_per_epoch)
         self.judge = None
         self.history: list[dict] = []
         if self.t.dist.main:
@@ -349,7 +350,7 @@ class DiffusionTask:
         return save_checkpoint(
             out,
             state,
-            kind="diffusion",
+            kind=self.kind,
             config=self.ucfg,
             metrics=metrics,
             training={

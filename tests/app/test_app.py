@@ -29,6 +29,7 @@ API = {
     "discriminate",
     "discriminate_lineup",
     "noising",
+    "schedule_twins",
     "diffusion_generate",
     "diffusion_guidance",
     "solver_comparison",

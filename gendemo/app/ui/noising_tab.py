@@ -1,4 +1,5 @@
-"""Linear, constant-β and cosine noising (the chapter's figure 6-8): any image pushed to noise (/noising)."""
+"""Linear, constant-β and cosine noising (the chapter's figure 6-8): any image pushed to noise (/noising); below it,
+the schedule twins' answer to "which schedule trains better?" (schedule_twins.py, /schedule_twins)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import numpy as np
 import torch
 
 from gendemo.app.i18n import lang_of, tr
+from gendemo.app.ui import schedule_twins
 from gendemo.app.ui.common import (
     ImageInput,
     Number,
@@ -30,6 +32,7 @@ MIN_STEPS, MAX_STEPS = 2, 16
 
 STRINGS = {
     "en": {
+        **schedule_twins.STRINGS["en"],
         "noise.tab": "Noising: linear vs cosine",
         "noise.intro": (
             "Training a diffusion model starts by wrecking pictures on purpose. Each column below is one moment t of "
@@ -68,6 +71,7 @@ STRINGS = {
         "noise.schedule": "schedule",
     },
     "zh-CN": {
+        **schedule_twins.STRINGS["zh-CN"],
         "noise.tab": "加噪：线性与余弦",
         "noise.intro": (
             "训练扩散模型的第一步，是有意把图片弄坏。下面每一列是前向过程中的一个时刻 t：从干净的图像（t = 0）一直到 "
@@ -203,3 +207,4 @@ def build():
     button.click(noising, [image, steps, seed], outputs, api_name="noising")
     examples.load_input_event.then(noising, [image, steps, seed], outputs, api_visibility="private")
     on_open(noising, [image, steps, seed], outputs)
+    schedule_twins.build()

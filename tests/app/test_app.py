@@ -75,6 +75,9 @@ def test_classify_without_image_says_so(app_client):
 NEEDS_IMAGE = {"/classify", "/img2img", "/discriminate"}
 
 
+# Slow (≈ 220 s in CI): tests/app/test_zerogpu.py::test_every_endpoint_answers_its_defaults makes the same calls under
+# the ZeroGPU emulation in every CI run; this one checks them in the plain app and the messages' wording.
+@pytest.mark.slow
 def test_every_endpoint_answers_a_call_with_only_its_defaults(app_client):
     from support.fuzz_inputs import is_own_message
 

@@ -239,8 +239,6 @@ def test_the_clean_up_example_comes_back_crisp():
     """#12 item 6: the Prompts tab's first img2img example (the blurry 4, DDPM, strength 0.35) must show what its text
     promises — crisp strokes of the same digit. Measured as half_lit_share (the dim part of the ink): it falls well
     below the input's, and below the same 4 redrawn by DDIM at 0.5, which kept visibly more blur before this fix."""
-    import torch
-
     from gendemo.app.ui import diffusion_common as dc
     from gendemo.diffusion.evaluate import half_lit_share
     from gendemo.diffusion.init_image import prepare_init
@@ -253,7 +251,6 @@ def test_the_clean_up_example_comes_back_crisp():
     ddim = img2img(dm, enc, x, "a white four", strength=0.5, n=4, seed=0, sampler="ddim")
     assert all(r.digit == 4 for r in read_images(dc.model("classifier", "en"), ddpm))
     assert half_lit_share(ddpm) < 0.6 * half_lit_share(x[None]) and half_lit_share(ddpm) < half_lit_share(ddim)
-    assert torch.equal(ddpm, img2img(dm, enc, x, "a white four", strength=0.35, n=4, seed=0, sampler="ddpm"))
 
 
 def test_img2img_says_why_the_prompts_colour_lost(app_client, tmp_path):

@@ -332,25 +332,26 @@ def test_reordered_words_say_why_the_digits_are_alike(browser, app_client, local
     "locale,tab,method,colour_note",
     [
         ("en-US", "Prompts, seeds & img2img", "350 DDPM steps", "your picture is white"),
-        ("zh-CN", "提示词、种子与图生图", "350 步 DDPM", "你的图片是白色"),
+        ("zh-CN", "提示词、种子与图生图", None, "你的图片是白色"),
     ],
 )
 def test_img2img_clean_up_example_and_the_colour_that_lost(browser, app_client, locale, tab, method, colour_note):
     """#12 items 6 and 13: the first img2img example is the clean-up (blurry 4, DDPM, 0.35) and runs when clicked,
     showing four redrawn 4s judged ✓; a white drawing asked for in red at strength 0.5 gets the sentence on why the
-    prompt's colour lost."""
+    prompt's colour lost. The example's 1,400 DDPM network calls take ≈ 50 s, so it runs in one language."""
     from support.browser import draw_stroke
 
     need((CHECKPOINT_DIR / "diffusion.safetensors").exists(), "diffusion checkpoint missing")
     page = open_page(browser, app_client.base_url, locale)
     try:
         open_tab(page, tab)
-        page.locator("#pr-i2i-examples tbody tr").first.click()
         status = page.locator("#pr-i2i-status")
-        status.get_by_text(method).wait_for(timeout=120_000)
-        captions = page.locator("#pr-i2i-judged .caption-label")
-        captions.nth(3).wait_for()
-        assert [c.count("✓") for c in captions.all_inner_texts()] == [2, 2, 2, 2]  # digit ✓ and colour ✓, four times
+        if method:
+            page.locator("#pr-i2i-examples tbody tr").first.click()
+            status.get_by_text(method).wait_for(timeout=120_000)
+            captions = page.locator("#pr-i2i-judged .caption-label")
+            captions.nth(3).wait_for()
+            assert [c.count("✓") for c in captions.all_inner_texts()] == [2, 2, 2, 2]  # digit and colour ✓, four times
         draw_stroke(page, "#pr-draw", [(0.5, 0.15), (0.5, 0.85)])
         page.locator("#pr-i2i-prompt textarea").fill("a red one")
         page.locator("#pr-strength input[type=number]").fill("0.5")

@@ -58,6 +58,14 @@ def test_verdict_text_states_the_figures_and_the_outcome(lang):
         card("cosine", [(1000, 0.30, 0.60, 9.0), (4000, 0.70, 0.90, 3.0)]),
         lang,
     )
+    # twins that have learned digits get no "too early" sentence; twins near chance (the committed 600-step pair) do
+    early = tr("twin.early", lang, best=0.0)[:12]
+    assert early not in text
+    assert early in verdict_text(
+        card("linear", [(300, 0.09, 0.09, 374.0), (600, 0.10, 0.18, 326.0)]),
+        card("cosine", [(300, 0.09, 0.70, 205.0), (600, 0.18, 0.95, 102.0)]),
+        lang,
+    )
 
 
 def test_curve_plots_come_from_the_cards():

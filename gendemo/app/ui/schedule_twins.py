@@ -18,6 +18,8 @@ from gendemo.diffusion.twins import EVAL, TWINS, twin_card
 N_SAMPLES = 8  # one row of digits per twin
 DEFAULT_PROMPT = "a red seven"
 ORDER = ("linear", "cosine")  # top row, bottom row; legend order
+# Below this final digit accuracy (chance is 0.1) the twins have not learned digits yet, and the text says so.
+EARLY_DIGIT_ACCURACY = 0.5
 
 STRINGS = {
     "en": {
@@ -83,6 +85,11 @@ STRINGS = {
             "Each point of the curves: {n} pictures for {prompts} held-out prompts, {sampler} with {steps} steps, "
             "guidance {g}, seed {seed}."
         ),
+        "twin.early": (
+            "Neither twin draws the asked digit reliably yet (digit accuracy {best:.0%} at best, where drawing one "
+            "digit for every prompt would score 10 %): the run shows only the start of learning — colour and the look "
+            "of a stroke come first — not where a full training would end."
+        ),
         "twin.noise": (
             "A twin counts as ahead only by more than the measurement's own noise: {z:g} standard errors for an "
             "accuracy, {tie:.0%} for the Fréchet distance. One seed and one short run of a small model: this is a "
@@ -145,6 +152,11 @@ STRINGS = {
             "曲线上的每个点：{prompts} 条未见过的提示词共 {n} 张图，"
             "{sampler} 采样 {steps} 步，引导强度 {g}，种子 {seed}。"
         ),
+        "twin.early": (
+            "两个双胞胎都还不能可靠地画出要求的数字（数字准确率最高只有 {best:.0%}，"
+            "而每条提示词都画同一个数字也能得到 10%）：这次训练只展示了学习的开头——"
+            "颜色和笔画的样子先学会——而不是完整训练之后的结果。"
+        ),
         "twin.noise": (
             "只有差距超过测量本身的误差，才算一方领先：准确率要超过 {z:g} 个标准误差，弗雷歇距离要超过 {tie:.0%}。"
             "这只是一个随机种子、一个小模型的一次短训练：是一次测量，不是证明。"
@@ -184,6 +196,9 @@ def verdict_text(linear: dict, cosine: dict, lang: str) -> str:
             lin_where=_where(v, "linear", lang),
         ),
     ]
+    best = max(f["digit_accuracy"][s] for s in ORDER)
+    if best < EARLY_DIGIT_ACCURACY:
+        parts.append(tr("twin.early", lang, best=best))
     if v.earlier_points:
         parts.append(
             tr("twin.earlier", lang, k=v.earlier_points, c=v.earlier_ahead["cosine"], l=v.earlier_ahead["linear"])

@@ -25,13 +25,23 @@ def test_which_schedule_trains_better(browser, app_client, locale):
     try:
         open_tab(page, TAB[locale])
         page.locator("#twin-button").scroll_into_view_if_needed()
-        page.get_by_role("button", name=BUTTON[locale], exact=True).click()
         samples = page.locator("#twin-samples img")
-        samples.wait_for(state="visible", timeout=120_000)
-        assert image_is_not_blank(element_png(samples))
+        # the section may open with its default picture: wait for the one this click makes, and for its sentence,
+        # before looking at it (a screenshot during the repaint after a click can be blank)
+        before = samples.get_attribute("src") if samples.count() else None
+        page.locator("#twin-prompt input, #twin-prompt textarea").first.fill("a blue three")  # not the opening one
+        page.get_by_role("button", name=BUTTON[locale], exact=True).click()
+        page.wait_for_function(
+            "old => { const i = document.querySelector('#twin-samples img'); return i && i.src && i.src !== old"
+            " && i.complete && i.naturalWidth > 0; }",
+            arg=before,
+            timeout=120_000,
+        )
         page.wait_for_function(
             "(w) => document.querySelector('#twin-verdict').innerText.includes(w)", arg=SAYS[locale], timeout=60_000
         )
+        page.wait_for_timeout(500)
+        assert image_is_not_blank(element_png(samples))
         assert "8" in page.locator("#twin-rows").inner_text()
         box, pic = page.locator("#twin-samples").bounding_box(), samples.bounding_box()
         assert pic["y"] >= box["y"] and pic["y"] + pic["height"] <= box["y"] + box["height"] + 1

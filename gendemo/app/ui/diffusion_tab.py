@@ -462,34 +462,12 @@ def build():
         api_visibility="private",
     )
     # The progress bar sits on the result only: the streamed picture updates quietly instead of flashing every frame.
-    event = button.click(
-        diffusion_generate,
-        inputs,
-        outputs,
-        api_name="diffusion_generate",
-        show_progress_on=[result],
-        concurrency_id=dc.DIFFUSION_GROUP,
-        concurrency_limit=1,
-    )
-    event2 = prompt.submit(
-        diffusion_generate,
-        inputs,
-        outputs,
-        api_visibility="private",
-        show_progress_on=[result],
-        concurrency_id=dc.DIFFUSION_GROUP,
-        concurrency_limit=1,
-    )
+    # One run at a time in the diffusion group, whichever of the three starts it.
+    run_kw = {"show_progress_on": [result], "concurrency_id": dc.DIFFUSION_GROUP, "concurrency_limit": 1}
+    event = button.click(diffusion_generate, inputs, outputs, api_name="diffusion_generate", **run_kw)
+    event2 = prompt.submit(diffusion_generate, inputs, outputs, api_visibility="private", **run_kw)
     # an example fills the inputs and then runs (run_on_click would add a public-looking event)
-    event3 = examples.load_input_event.then(
-        diffusion_generate,
-        inputs,
-        outputs,
-        api_visibility="private",
-        show_progress_on=[result],
-        concurrency_id=dc.DIFFUSION_GROUP,
-        concurrency_limit=1,
-    )
+    event3 = examples.load_input_event.then(diffusion_generate, inputs, outputs, api_visibility="private", **run_kw)
     for ev in (event, event2, event3):
         ev.then(diffusion_replay_ready, [run], [replay, replay_text], api_visibility="private")
     for trigger in (button.click, prompt.submit):  # a new run hides the last one's replay until it has its own

@@ -199,6 +199,7 @@ CATALOG: dict[str, Entry] = {
                 "It was trained only to tell MNIST digits from its own generator's forgeries; its verdict on any other "
                 "picture (a photo, a scribble) means little."
             ),
+            warm=True,
         ),
         Entry(
             "gan_chapter_discriminator",

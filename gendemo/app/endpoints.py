@@ -10,7 +10,7 @@ ENDPOINT_CALLS = {
     "/gan_timeline": lambda: (60,),
     "/mode_collapse": lambda: ("final", 1000, 0),
     "/cgan_sample": lambda: ("all", 10, 0),
-    "/latent_walk": lambda: (1501, 2, 9),
+    "/latent_walk": lambda: (800, 2, 9),
     "/latent_path": lambda: (0, 0, 2, "(2, 5)", "(6, 1)", 9),
     # one slider move: the ten numbers of the noise vector
     "/latent_vector": lambda: (1.54, -0.29, -2.18, 0.57, -1.08, -1.4, 0.4, 0.84, -0.72, -0.4),

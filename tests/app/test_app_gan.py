@@ -79,6 +79,20 @@ def test_discriminate_the_chapter_gans_discriminator(app_client):
     assert means[0] > means[2]  # real test digits look more real to D than pure noise
 
 
+def test_discriminate_the_remedy_discriminator(app_client):
+    need_models("gan_discriminator.safetensors", "gan_snapshots.safetensors")
+    need((DATA / "MNIST" / "raw").exists(), "MNIST not prepared (python -m gendemo.data --from ../shared/data/mnist)")
+    seven = handle_file(str(EXAMPLES / "digit_7.png"))
+    p, verdict, labels, seen = app_client.predict(seven, "remedy", 7, api_name="/discriminate")
+    assert 0 <= p <= 1 and "D(x) =" in verdict and is_png(seen)
+    chapter_p = app_client.predict(seven, "chapter", 7, api_name="/discriminate")[0]
+    assert p != chapter_p  # the two recipes' discriminators are different networks
+    gallery, summary = app_client.predict("remedy", 3, "1", 0, api_name="/discriminate_lineup")
+    assert len(gallery) == 12 and "real test digit" in summary and "pure noise" in summary
+    means = [float(part.split("**")[1]) for part in summary.split("—", 1)[1].split("·")]
+    assert means[0] > means[2]  # real test digits look more real to D than pure noise
+
+
 def test_discriminate_the_conditional_discriminator(app_client):
     if not (CK / "cgan_discriminator.safetensors").exists():
         pytest.skip("cgan_discriminator ships with the retrained conditional GAN (issue #15)")
@@ -111,6 +125,9 @@ def test_latent_endpoints_defaults(app_client):
     need_models("gan.safetensors")
     img, reads = app_client.predict(api_name="/latent_walk")
     assert is_png(img) and reads.count("→") == 8
+    seq = [d.strip() for d in reads.split(":", 1)[1].split("→")]
+    kinds = [d for i, d in enumerate(seq) if i == 0 or d != seq[i - 1]]
+    assert kinds == ["3", "9", "4"]  # the tab's text promises the chapter's 3 → 9 → 4 along dimension 2
     assert is_png(app_client.predict(api_name="/latent_grid"))
     img, norms = app_client.predict(api_name="/latent_interpolate")
     assert is_png(img) and "spherical" in norms

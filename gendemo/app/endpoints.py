@@ -1,4 +1,5 @@
-"""The main call of each endpoint, as the benchmark and the load test make it (arguments for gradio_client.predict)."""
+"""The main call of each endpoint, as the benchmark and the load test make it (arguments for gradio_client.predict).
+Every parameter is given: the benchmark also sends them over plain HTTP, where nothing fills in defaults."""
 
 from gradio_client import handle_file
 
@@ -6,9 +7,9 @@ from gendemo.core.paths import EXAMPLES
 
 ENDPOINT_CALLS = {
     "/classify": lambda: (None, handle_file(str(EXAMPLES / "digit_7.png"))),
-    "/gan_sample": lambda: (64, 0),
-    "/gan_timeline": lambda: (60,),
-    "/mode_collapse": lambda: ("final", 1000, 0),
+    "/gan_sample": lambda: (64, 0, "remedy"),
+    "/gan_timeline": lambda: (60, "remedy"),
+    "/mode_collapse": lambda: ("final", 1000, 0, "remedy"),
     "/cgan_sample": lambda: ("all", 10, 0),
     "/latent_walk": lambda: (800, 2, 9),
     "/latent_path": lambda: (0, 0, 2, "(2, 5)", "(6, 1)", 9),
@@ -23,10 +24,10 @@ ENDPOINT_CALLS = {
     # the few-step pair, which the load test can call many times; DDPM's 1,000 steps (≈ 5 s a call) are timed by
     # the bench's diffusion section instead
     "/solver_comparison": lambda: ("a red seven", ["ddim", "dpmpp2m"], 10, 0, 4),
-    "/prompt_experiment": lambda: ("ornate red seven", "colour", 0, 3.0),
+    "/prompt_experiment": lambda: ("ornate red seven", "colour", 0, 3.0, "ddim"),
     "/noise_prediction": lambda: ("test", 0, None, "a red seven", 500, 0, 1.0),
     "/reverse_step": lambda: ("a red seven", 0, 3.0, 1000),
-    "/img2img": lambda: (handle_file(str(EXAMPLES / "blurry_4.png")), None, "a white four", 0.4, 0, 4),
+    "/img2img": lambda: (handle_file(str(EXAMPLES / "blurry_4.png")), None, "a white four", 0.4, 0, 4, "ddim"),
 }
 
 # Latency goals (p95, through the client) the benchmark prints beside its figures.

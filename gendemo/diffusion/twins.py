@@ -8,8 +8,8 @@ same sampler, and its card keeps those figures ("curve"), so the app can plot wh
     python -m gendemo.train schedule_linear      # runs/schedule_linear, checkpoints/schedule_linear.safetensors
     python -m gendemo.train schedule_cosine
 
-The twins are much smaller than the shipped model (narrower channels, batch 64, a few epochs): each trains in about
-forty minutes on one CPU core. They only have to match each other, not the app's main model.
+The twins are much smaller than the shipped model (narrower channels, batch 64, about eleven epochs): each trains in
+about an hour on one CPU core. They only have to match each other, not the app's main model.
 """
 
 from __future__ import annotations
@@ -60,13 +60,12 @@ class ScheduleTwinTask(DiffusionTask):
     """DiffusionTask with the twins' shared settings, its schedule fixed by the model name, and evaluations at
     fixed fractions of the run recorded in the resume state and the card."""
 
-    # 600 steps of 64, sized to the machine they were trained on: 2 cores shared by both twins and five other jobs,
-    # where a twin got ≈ 0.45 step/s (bf16 autocast, one thread) and an evaluation took ≈ 5 minutes. The committed
-    # pair was planned for 1,200 steps and cut to 600 by resuming with --steps 600 from the last saved state (step 484
-    # for the linear twin, 481 for the cosine one), so the learning rate followed the 1,200-step plan until then and
-    # dropped from ≈ 6.9e-4 to ≈ 1.8e-4 there — the cards say so under training.stages. A short run asks which
-    # schedule learns *faster*; epochs only bounds it.
-    defaults = {"epochs": 10, "batch_size": 64, "lr": 1e-3, "steps": 600}
+    # 10,000 steps of 64 (640,000 pictures, about eleven epochs; the shipped model saw 21,000 × 128), sized to one CPU
+    # core per twin for about an hour (≈ 2.2–3 steps/s with bf16 autocast and one thread, ≈ 20–40 s an evaluation).
+    # The first committed pair ran only 600 steps and showed just the start of learning (the linear twin still at
+    # chance); this length lets both twins learn to draw, so the curve shows how far behind the slower one is and
+    # whether it catches up. `epochs` only bounds it.
+    defaults = {"epochs": 20, "batch_size": 64, "lr": 1e-3, "steps": 10_000}
     kind = "schedule_cosine"
 
     def __init__(self, trainer):

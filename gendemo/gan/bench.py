@@ -101,7 +101,7 @@ def run_live(quick: bool, row) -> None:
     trainer = SimpleNamespace(
         overrides={"d_dropout": "0.0"},
         lr=2e-4,
-        args=SimpleNamespace(seed=0),
+        args=SimpleNamespace(seed=0, lr=None),  # lr None: the recipe's own rates, as the CLI without --lr
         dist=SimpleNamespace(rank=0, main=False, world=1),
         device=cpu,
         wrap=lambda m: m,

@@ -58,6 +58,15 @@ def test_every_public_event_has_an_explicit_api_name():
     assert "classify" in public
 
 
+def test_every_endpoint_call_gives_every_parameter(app_client):
+    # the benchmark sends these over plain HTTP too, where a missing argument is an error, not a default
+    from gendemo.app.endpoints import ENDPOINT_CALLS
+
+    api = app_client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    for name, args in ENDPOINT_CALLS.items():
+        assert len(args()) == len(api[name]["parameters"]), name
+
+
 def test_classify_through_client(app_client):
     label, seen = app_client.predict(None, handle_file(str(ROOT / "examples" / "digit_7.png")), api_name="/classify")
     assert label["label"] == "7"

@@ -67,27 +67,16 @@ def test_gan_sample_and_timeline_of_each_recipe(app_client):
     assert is_png(img) and "Epoch 1 of" in summary
 
 
-def test_discriminate_the_chapter_gans_discriminator(app_client):
-    need_models("gan_chapter_discriminator.safetensors", "gan_chapter_snapshots.safetensors")
+@pytest.mark.parametrize("which,prefix", [("chapter", "gan_chapter"), ("remedy", "gan")])
+def test_discriminate_each_recipes_discriminator(app_client, which, prefix):
+    need_models(f"{prefix}_discriminator.safetensors", f"{prefix}_snapshots.safetensors")
     need((DATA / "MNIST" / "raw").exists(), "MNIST not prepared (python -m gendemo.data --from ../shared/data/mnist)")
     seven = handle_file(str(EXAMPLES / "digit_7.png"))
-    p, verdict, labels, seen = app_client.predict(seven, "chapter", 7, api_name="/discriminate")
+    p, verdict, labels, seen = app_client.predict(seven, which, 7, api_name="/discriminate")
     assert 0 <= p <= 1 and "D(x) =" in verdict and is_png(seen)
-    gallery, summary = app_client.predict("chapter", 3, "1", 0, api_name="/discriminate_lineup")
-    assert len(gallery) == 12 and "real test digit" in summary and "pure noise" in summary
-    means = [float(part.split("**")[1]) for part in summary.split("—", 1)[1].split("·")]
-    assert means[0] > means[2]  # real test digits look more real to D than pure noise
-
-
-def test_discriminate_the_remedy_discriminator(app_client):
-    need_models("gan_discriminator.safetensors", "gan_snapshots.safetensors")
-    need((DATA / "MNIST" / "raw").exists(), "MNIST not prepared (python -m gendemo.data --from ../shared/data/mnist)")
-    seven = handle_file(str(EXAMPLES / "digit_7.png"))
-    p, verdict, labels, seen = app_client.predict(seven, "remedy", 7, api_name="/discriminate")
-    assert 0 <= p <= 1 and "D(x) =" in verdict and is_png(seen)
-    chapter_p = app_client.predict(seven, "chapter", 7, api_name="/discriminate")[0]
-    assert p != chapter_p  # the two recipes' discriminators are different networks
-    gallery, summary = app_client.predict("remedy", 3, "1", 0, api_name="/discriminate_lineup")
+    other = app_client.predict(seven, "remedy" if which == "chapter" else "chapter", 7, api_name="/discriminate")[0]
+    assert p != other  # the two recipes' discriminators are different networks
+    gallery, summary = app_client.predict(which, 3, "1", 0, api_name="/discriminate_lineup")
     assert len(gallery) == 12 and "real test digit" in summary and "pure noise" in summary
     means = [float(part.split("**")[1]) for part in summary.split("—", 1)[1].split("·")]
     assert means[0] > means[2]  # real test digits look more real to D than pure noise

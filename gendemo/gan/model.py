@@ -22,6 +22,9 @@ class GANConfig:
     leak: float = 0.2  # leaky ReLU slope for negative inputs
     d_dropout: float = 0.3  # dropout after each discriminator hidden layer (our choice; the chapter is silent)
     d_pack: int = 1  # PacGAN: D judges this many images at once (their pixels side by side); 1 is the chapter's D
+    # Minibatch standard deviation (ProGAN): D's last layer also reads how much its features vary across each group of
+    # this many images, so a batch of look-alikes is easy to call fake; 0 is the chapter's D
+    d_mbstd: int = 0
 
     # What a card may ask for (checked before anything is built); a field without an entry here cannot load.
     BOUNDS: ClassVar[dict[str, Bound]] = {
@@ -31,6 +34,7 @@ class GANConfig:
         "leak": floats(0.0, 1.0),
         "d_dropout": floats(0.0, 0.99),
         "d_pack": ints(1, 8),
+        "d_mbstd": ints(0, 64),
     }
 
 
@@ -58,16 +62,32 @@ class Discriminator(nn.Module):
 
     def __init__(self, cfg: GANConfig = GANConfig()):
         super().__init__()
-        self.pack = cfg.d_pack
+        if cfg.d_pack > 1 and cfg.d_mbstd:
+            raise ValueError("a discriminator either packs images (d_pack) or reads their spread (d_mbstd), not both")
+        self.pack, self.group = cfg.d_pack, cfg.d_mbstd
         layers, width = [], 784 * cfg.d_pack
         for h in cfg.d_hidden:
             layers += [nn.Linear(width, h), nn.LeakyReLU(cfg.leak), nn.Dropout(cfg.d_dropout)]
             width = h
-        layers += [nn.Linear(width, 1)]
+        layers += [nn.Linear(width + (1 if cfg.d_mbstd else 0), 1)]  # + the spread, when D reads it
         self.net = nn.Sequential(*layers)
 
     def forward(self, x):  # x: (B, 1, 28, 28) with B a multiple of d_pack
-        return self.net(x.reshape(x.shape[0] // self.pack, 784 * self.pack)).squeeze(1)
+        h = x.reshape(x.shape[0] // self.pack, 784 * self.pack)
+        if not self.group:
+            return self.net(h).squeeze(1)
+        h = self.net[:-1](h)  # (B, F): the last hidden layer
+        return self.net[-1](torch.cat([h, minibatch_spread(h, self.group)], dim=1)).squeeze(1)
+
+
+def minibatch_spread(h: torch.Tensor, group: int) -> torch.Tensor:
+    """(B, F) features → (B, 1): for each image, the mean over features of their standard deviation across its group
+    (images i, i + B/g, i + 2B/g, … as in ProGAN). A batch that does not split into groups of `group` is one group;
+    a single image has spread 0."""
+    b = h.shape[0]
+    g = min(group, b) if b % min(group, b) == 0 else b
+    s = h.float().view(g, b // g, -1).std(0, unbiased=False).mean(1)  # (B/g,)
+    return s.repeat(g)[:, None].to(h.dtype)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from gendemo.gan.model import (
     GANConfig,
     Generator,
     load_gan,
+    minibatch_spread,
 )
 from gendemo.gan.sampling import noise, sample_cgan, sample_gan
 
@@ -46,6 +47,22 @@ def test_discriminator_mirrors_it_with_a_sigmoid_output():
     assert logit.shape == (4,)
     p = torch.sigmoid(logit)  # the chapter's sigmoid output; training uses the logits form
     assert ((p > 0) & (p < 1)).all()
+
+
+def test_minibatch_spread_is_the_feature_std_across_each_group():
+    h = torch.tensor([[0.0, 2.0], [1.0, 1.0], [2.0, 0.0], [3.0, 5.0]])  # B = 4, two groups of 2: rows {0, 2} and {1, 3}
+    # group {0, 2}: std of (0, 2) = 1 and of (2, 0) = 1 → 1; group {1, 3}: std of (1, 3) = 1 and (1, 5) = 2 → 1.5
+    assert minibatch_spread(h, 2).squeeze(1).tolist() == [1.0, 1.5, 1.0, 1.5]
+    assert minibatch_spread(h[:1], 4).item() == 0.0  # one image alone has no spread
+    assert minibatch_spread(h[:3], 2).shape == (3, 1)  # 3 does not split into pairs: one group of 3
+    d = Discriminator(GANConfig(d_mbstd=4, d_dropout=0.0)).eval()
+    assert linear_widths(d.net)[-1] == (257, 1)  # the last layer reads the spread too
+    x = torch.rand(8, 1, 28, 28) * 2 - 1
+    assert d(x).shape == (8,) and d(x[:1]).shape == (1,)
+    same = x[:1].expand(8, -1, -1, -1)  # eight copies of one picture: spread 0, so D's verdict is its single verdict
+    assert torch.allclose(d(same), d(x[:1]).expand(8), atol=1e-6)
+    with pytest.raises(ValueError, match="packs images"):
+        Discriminator(GANConfig(d_mbstd=4, d_pack=2))
 
 
 def test_conditional_gan_takes_one_hot_labels():

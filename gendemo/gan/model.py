@@ -85,7 +85,9 @@ def minibatch_spread(h: torch.Tensor, group: int) -> torch.Tensor:
     (images i, i + B/g, i + 2B/g, … as in ProGAN). A batch that does not split into groups of `group` is one group;
     a single image has spread 0."""
     b = h.shape[0]
-    g = min(group, b) if b % min(group, b) == 0 else b
+    g = min(group, b)
+    if b % g:
+        g = b
     s = h.float().view(g, b // g, -1).std(0, unbiased=False).mean(1)  # (B/g,)
     return s.repeat(g)[:, None].to(h.dtype)
 

@@ -58,7 +58,7 @@ def test_verdict_text_states_the_figures_and_the_outcome(lang):
         card("cosine", [(1000, 0.30, 0.60, 9.0), (4000, 0.70, 0.90, 3.0)]),
         lang,
     )
-    # twins that have learned digits get no "too early" sentence; twins near chance (the committed 600-step pair) do
+    # twins that have learned digits get no "too early" sentence; twins near chance (like the first, 600-step pair) do
     early = tr("twin.early", lang, best=0.0)[:12]
     assert early not in text
     assert early in verdict_text(

@@ -140,6 +140,13 @@ def test_img2img_strength_ends():
     assert torch.equal(full, generate(m, ENC, "a red seven", n=2, steps=10, seed=3, precision="fp32"))  # 1: pure noise
     half = img2img(m, ENC, img, "a red seven", strength=0.4, n=1, steps=10, seed=3, precision="fp32")
     assert half.shape == (1, 3, 28, 28)
+    # DDPM draws fresh noise at every step: it too comes from the seed, so a redrawing repeats exactly
+    m40 = tiny_model(T=40)
+    ddpm = img2img(m40, ENC, img, "a red seven", strength=0.5, n=2, seed=3, sampler="ddpm", precision="fp32")
+    assert torch.equal(ddpm, img2img(m40, ENC, img, "a red seven", strength=0.5, n=2, seed=3, sampler="ddpm",
+                                     precision="fp32"))  # fmt: skip
+    assert not torch.equal(ddpm, img2img(m40, ENC, img, "a red seven", strength=0.5, n=2, seed=4, sampler="ddpm",
+                                         precision="fp32"))  # fmt: skip
     with pytest.raises(ValueError, match="strength"):
         img2img(m, ENC, img, "x", strength=1.5)
 

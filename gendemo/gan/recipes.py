@@ -21,6 +21,7 @@ class Recipe:
     d_steps: int = 1  # discriminator updates per generator update (steps 1-5 repeated before steps 6-8)
     noise_dim: int = 10  # the chapter's ten numbers drawn from N(0, 1)
     d_pack: int = 1  # PacGAN: D judges this many images together (1: the chapter's D, one image at a time)
+    d_mbstd: int = 0  # minibatch standard deviation: D also reads its features' spread across groups of this many
     g_ema: float = 0.0  # > 0: ship a moving average of G's weights (this decay per step) instead of the last G
 
     def with_changes(self, **changes) -> Recipe:

@@ -94,9 +94,10 @@ class GANTask(_AdversarialTask):
         self.recipe_name = getattr(trainer.args, "recipe", None) or DEFAULT
         self.name = artifact(self.recipe_name)  # the catalog row (and card kind) of what it exports
         self.recipe = recipe(self.recipe_name)
-        # The recipe fixes D's dropout; an explicit --set d_dropout=… still wins.
+        # The recipe fixes D's handicaps; an explicit --set d_dropout=… still wins.
+        r = self.recipe
         self.cfg = apply_overrides(
-            GANConfig(d_dropout=self.recipe.d_dropout, d_pack=self.recipe.d_pack), trainer.overrides
+            GANConfig(d_dropout=r.d_dropout, d_pack=r.d_pack, d_mbstd=r.d_mbstd), trainer.overrides
         )
 
     def setup(self, data):
@@ -197,6 +198,7 @@ class GANTask(_AdversarialTask):
                 "real_label": self.recipe.real_label,
                 "d_dropout": self.cfg.d_dropout,
                 "d_pack": self.cfg.d_pack,
+                "d_mbstd": self.cfg.d_mbstd,
                 "generator_weights": f"moving average, decay {self.recipe.g_ema}" if self.G_ema is not None else "last",
                 "loss": "BCE with logits (the sigmoid output's cross-entropy)",
             },

@@ -51,6 +51,25 @@ def test_packed_discriminator_judges_packs_and_single_pictures_as_copies():
     assert torch.allclose(p[4], want[0], atol=1e-6)
 
 
+def test_a_spread_reading_discriminator_judges_a_lone_picture_among_real_company():
+    torch.manual_seed(3)
+    d = Discriminator(GANConfig(d_mbstd=4, d_dropout=0.0)).eval()
+    with torch.no_grad():
+        d.net[-1].weight[0, -1] = 50.0  # the spread's weight in the last layer, large enough to matter
+    x, company = torch.rand(3, 1, 28, 28), torch.rand(5, 1, 28, 28)
+    p = real_probability(d, x, company=company)
+    assert p.shape == (3,)
+    for i in range(3):  # each picture as the first of one group of four: itself and the first three companions
+        group = torch.cat([x[i : i + 1], company[:3]]) * 2 - 1
+        assert torch.allclose(p[i], torch.sigmoid(d(group)[0]), atol=1e-5)
+    # the company is what the spread is read from: other companions, another verdict
+    assert not torch.allclose(p, real_probability(d, x, company=company.flip(0)), atol=1e-3)
+    # without company a batch is judged in groups, as in training
+    assert torch.allclose(real_probability(d, x), torch.sigmoid(d(x * 2 - 1)), atol=1e-6)
+    with pytest.raises(ValueError, match="needs 3 companions"):
+        real_probability(d, x, company=company[:2])
+
+
 def test_real_probability_is_the_sigmoid_of_the_logit():
     torch.manual_seed(1)
     d = Discriminator(GANConfig(d_dropout=0.0)).eval()

@@ -81,6 +81,11 @@ STRINGS = {
         "disc.word_real": "real",
         "disc.word_fake": "a forgery",
         "disc.word_unsure": "a toss-up",
+        "disc.in_group": (
+            " This discriminator was trained on groups of {g} pictures and also reads how much they differ from each "
+            "other (a generator that repeats itself is easy to catch that way), so your picture was shown together "
+            "with {k} real test digits, and the number is its own verdict within that group."
+        ),
         "disc.n_chapter": "chapter-recipe GAN's discriminator",
         "disc.n_remedy": "remedy-recipe GAN's discriminator",
         "disc.n_cgan": "conditional GAN's discriminator",
@@ -136,6 +141,10 @@ STRINGS = {
         "disc.word_real": "真的",
         "disc.word_fake": "伪造的",
         "disc.word_unsure": "真假难辨",
+        "disc.in_group": (
+            "这个判别器训练时每次看 {g} 张一组的图片，还会读取它们彼此差别有多大（生成器若总画同一种图，这样就很容易被识破），"
+            "所以你的图片是和 {k} 张真实测试数字放在一组里给它看的，上面的数值是它对你这张图片本身的判断。"
+        ),
         "disc.n_chapter": "本章配方 GAN 的判别器",
         "disc.n_remedy": "改良配方 GAN 的判别器",
         "disc.n_cgan": "条件 GAN 的判别器",
@@ -198,8 +207,13 @@ def discriminate(image=None, which="chapter", label=3, request: gr.Request = Non
         )
         labels = {str(i): float(every[i]) for i in range(10)}
     else:
-        p = float(real_probability(d, x)[0])
+        company = None
+        if d.group:  # a D that reads its group's spread: the picture joins the first real test digits, always the same
+            company = model("mnist_test", lang)["images"][: d.group - 1].float() / 255
+        p = float(real_probability(d, x, company=company)[0])
         text = tr("disc.verdict", lang, p=p, name=name, word=_word(p, lang), pct=100 * p)
+        if d.group:
+            text += tr("disc.in_group", lang, g=d.group, k=d.group - 1)
         labels = None
     return round(p, 4), text, labels, to_pil(x[0], scale=8)
 

@@ -3,8 +3,9 @@
 The GAN's D scores one image (or, for a packed D, a pack of images judged together: a single picture is then shown to it
 as a pack of copies of itself). A D that also reads how much its group of pictures varies (minibatch standard
 deviation) was trained on groups, all real or all fake: a batch is judged in groups as in training, and a picture on its
-own is judged among a few real digits (its `company`), since alone it would have no spread at all. The conditional GAN's D scores an image *with* a digit label: a well-drawn 3 presented
-as a 5 should be called fake, because real pairs always match.
+own is judged among a few real digits (its `company`), since alone it would have no spread at all.
+The conditional GAN's D scores an image *with* a digit label: a well-drawn 3 presented as a 5 should be called fake,
+because real pairs always match.
 """
 
 from __future__ import annotations

@@ -71,12 +71,14 @@ CATALOG: dict[str, Entry] = {
             summary=(
                 "The chapter's GAN: a fully connected generator that turns 10 noise numbers into a 28×28 digit (10 → "
                 "256 → 512 → 1024 → 784, tanh output), trained against a fully connected discriminator with the remedy "
-                "recipe (real label 0.9, dropout 0.3 in the discriminator)."
+                "recipe (real label 0.9, dropout 0.3 in the discriminator, which also reads the spread of each group "
+                "of four pictures: minibatch standard deviation)."
             ),
             load='from gendemo.gan.model import load_gan; generator, card = load_gan("{path}")',
             limits=(
                 "It draws 28×28 grey MNIST-style digits and nothing else, and it cannot be told which digit to draw "
-                "(the conditional GAN can). Its digits are not evenly mixed: see the class shares under Evaluation."
+                "(the conditional GAN can). Its mix of digits is close to even but not exact: see the class shares "
+                "under Evaluation."
             ),
             hub_task="unconditional-image-generation",
             warm=True,
@@ -189,7 +191,9 @@ CATALOG: dict[str, Entry] = {
             loader="gendemo.gan.model:app_load_gan_discriminator",
             summary=(
                 "The discriminator of the remedy-recipe GAN: a fully connected network (784 → 1024 → 512 → 256 → 1) "
-                "whose sigmoid output is its probability that a 28×28 picture is a real MNIST digit."
+                "whose sigmoid output is its probability that a 28×28 picture is a real MNIST digit. Its last layer "
+                "also reads how much its features vary across each group of 4 pictures (minibatch standard deviation), "
+                "so it judges pictures in groups: a single picture is best shown with three real digits."
             ),
             load=(
                 "from gendemo.gan.model import load_discriminator; "

@@ -1,6 +1,8 @@
 """Every GAN endpoint through gradio_client on the in-process app: defaults only, then bad input (the app's own message)
 followed by a good call that must still succeed."""
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,9 @@ def test_mode_collapse_defaults(app_client):
     need_models("gan.safetensors")
     compare, table, summary, grouped, unsure, traj, traj_text = app_client.predict(api_name="/mode_collapse")
     assert "N = 1,000" in summary and "KL" in summary
+    kl = float(re.search(r"KL\(p ‖ even\) = \*\*([\d.]+) nats", summary).group(1))
+    if kl < 0.05:  # the verdict follows the number: as even as MNIST's own labels (0.0014) up to sampling noise
+        assert ("as evenly as real handwriting" in summary) == (kl <= 0.005), summary
     assert is_png(compare) and is_png(grouped)
     assert len(unsure) == 12
     rows = {row[0]: row for row in table["data"]}  # one row per generator: name, ten shares, KL, entropy
@@ -74,6 +79,9 @@ def test_discriminate_each_recipes_discriminator(app_client, which, prefix):
     seven = handle_file(str(EXAMPLES / "digit_7.png"))
     p, verdict, labels, seen = app_client.predict(seven, which, 7, api_name="/discriminate")
     assert 0 <= p <= 1 and "D(x) =" in verdict and is_png(seen)
+    # a D that reads its group's spread (the remedy's) judged the picture among real test digits, and says so
+    spread = json.loads((CHECKPOINT_DIR / f"{prefix}_discriminator.json").read_text())["config"].get("d_mbstd", 0)
+    assert ("3 real test digits" in verdict) == (spread == 4)
     other = app_client.predict(seven, "remedy" if which == "chapter" else "chapter", 7, api_name="/discriminate")[0]
     assert p != other  # the two recipes' discriminators are different networks
     gallery, summary = app_client.predict(which, 3, "1", 0, api_name="/discriminate_lineup")
@@ -116,7 +124,7 @@ def test_latent_endpoints_defaults(app_client):
     assert is_png(img) and reads.count("→") == 8
     seq = [d.strip() for d in reads.split(":", 1)[1].split("→")]
     kinds = [d for i, d in enumerate(seq) if i == 0 or d != seq[i - 1]]
-    assert kinds == ["3", "9", "4"]  # the tab's text promises the chapter's 3 → 9 → 4 along dimension 2
+    assert kinds == ["3", "9", "4"]  # the tab's text promises the chapter's 3 → 9 → 4 (along dimension 8 here)
     assert is_png(app_client.predict(api_name="/latent_grid"))
     img, norms = app_client.predict(api_name="/latent_interpolate")
     assert is_png(img) and "spherical" in norms

@@ -61,7 +61,8 @@ STRINGS = {
         "live.recipe": "Recipe",
         "live.recipe_info": (
             "The chapter's plain loop (real = 1, fake = 0), or the remedy the shipped GAN used (real = 0.9, dropout in "
-            "the discriminator). Picking one sets the knobs below."
+            "the discriminator, which also reads how varied each group of four pictures is). Picking one sets the "
+            "knobs below."
         ),
         "live.r_chapter": "the chapter's loop",
         "live.r_remedy": "the remedy",
@@ -155,7 +156,7 @@ STRINGS = {
         "live.recipe": "配方",
         "live.recipe_info": (
             "本章的原始循环（真 = 1，假 = 0），或已发布 GAN 所用的改进配方（真 = 0.9，"
-            "判别器带 dropout）。选择后会设置下面的各项参数。"
+            "判别器带 dropout，并且会读取每组四张图片彼此差别有多大）。选择后会设置下面的各项参数。"
         ),
         "live.r_chapter": "本章的循环",
         "live.r_remedy": "改进配方",

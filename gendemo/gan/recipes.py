@@ -35,10 +35,10 @@ RECIPES = {
     # a useful signal for every digit, and one that sees how varied each group of four pictures is (minibatch standard
     # deviation), so a generator that favours a few digits is caught by the look-alikes in its batches. Without the
     # spread, 200 epochs gave KL 0.0187 (1: 13.4 %, 2: 6.6 %); with it, KL 0.002 and Fréchet 0.446 (N = 10,000), close
-    # to the 0.0014 of MNIST's own training labels; seed 1 after 60 epochs: 0.0016 with it, 0.0159 without. Packing (PacGAN, 2 per pack) and a two-time-scale update (lr D 4e-4,
-    # G 1e-4) were tried for 9 epochs instead and were far more uneven at the same point (KL 0.87 and 0.64 against
-    # ≈ 0.2). Averaging G's weights (g_ema 0.999) buys picture quality, not balance: the last G of the same 200 epochs
-    # scores KL 0.0029 and Fréchet 0.968.
+    # to the 0.0014 of MNIST's own training labels; seed 1 after 60 epochs: 0.0016 with it, 0.0159 without. Packing
+    # (PacGAN, 2 per pack) and a two-time-scale update (lr D 4e-4, G 1e-4) were tried for 9 epochs instead and were far
+    # more uneven at the same point (KL 0.87 and 0.64 against ≈ 0.2). Averaging G's weights (g_ema 0.999) buys picture
+    # quality, not balance: the last G of the same 200 epochs scores KL 0.0029 and Fréchet 0.968.
     "remedy": Recipe(real_label=0.9, d_dropout=0.3, g_ema=0.999, d_mbstd=4),
 }
 

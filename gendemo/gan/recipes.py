@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from gendemo.gan.model import GANConfig
+
 
 @dataclass(frozen=True)
 class Recipe:
@@ -26,6 +28,10 @@ class Recipe:
 
     def with_changes(self, **changes) -> Recipe:
         return replace(self, **changes)
+
+    def gan_config(self) -> GANConfig:
+        # the networks this recipe trains: the chapter's layers, with D's handicaps and aids as the recipe sets them
+        return GANConfig(noise_dim=self.noise_dim, d_dropout=self.d_dropout, d_pack=self.d_pack, d_mbstd=self.d_mbstd)
 
 
 RECIPES = {

@@ -19,7 +19,7 @@ from gendemo.core.checkpoints import save_checkpoint
 from gendemo.core.config import apply_overrides
 from gendemo.core.metrics import class_shares, share_table
 from gendemo.gan.artifacts import SNAPSHOT_EPOCHS, TIMELINE_SEED, save_timeline
-from gendemo.gan.model import CGANConfig, CondDiscriminator, CondGenerator, Discriminator, GANConfig, Generator
+from gendemo.gan.model import CGANConfig, CondDiscriminator, CondGenerator, Discriminator, Generator
 from gendemo.gan.recipes import DEFAULT, RECIPES, artifact, recipe
 from gendemo.gan.step import bce, discriminator_step, generator_step, update
 
@@ -94,11 +94,8 @@ class GANTask(_AdversarialTask):
         self.recipe_name = getattr(trainer.args, "recipe", None) or DEFAULT
         self.name = artifact(self.recipe_name)  # the catalog row (and card kind) of what it exports
         self.recipe = recipe(self.recipe_name)
-        # The recipe fixes D's handicaps; an explicit --set d_dropout=… still wins.
-        r = self.recipe
-        self.cfg = apply_overrides(
-            GANConfig(d_dropout=r.d_dropout, d_pack=r.d_pack, d_mbstd=r.d_mbstd), trainer.overrides
-        )
+        # The recipe fixes the networks' config; an explicit --set d_dropout=… still wins.
+        self.cfg = apply_overrides(self.recipe.gan_config(), trainer.overrides)
 
     def setup(self, data):
         r, explicit_lr = self.recipe, self.t.args.lr is not None  # --lr sets both networks' rate

@@ -208,13 +208,12 @@ def discriminate(image=None, which="chapter", label=3, request: gr.Request = Non
         )
         labels = {str(i): float(every[i]) for i in range(10)}
     else:
-        company = None
+        company, text = None, ""
         if d.group:  # a D that reads its group's spread: the picture joins the first real test digits, always the same
             company = model("mnist_test", lang)["images"][: d.group - 1].float() / 255
+            text = tr("disc.in_group", lang, g=d.group, k=d.group - 1)
         p = float(real_probability(d, x, company=company)[0])
-        text = tr("disc.verdict", lang, p=p, name=name, word=_word(p, lang), pct=100 * p)
-        if d.group:
-            text += tr("disc.in_group", lang, g=d.group, k=d.group - 1)
+        text = tr("disc.verdict", lang, p=p, name=name, word=_word(p, lang), pct=100 * p) + text
         labels = None
     return round(p, 4), text, labels, to_pil(x[0], scale=8)
 

@@ -299,6 +299,32 @@ CATALOG: dict[str, Entry] = {
             hub_task="text-to-image",
             warm=True,
         ),
+        # Issue #10's speed goal: the diffusion model distilled into one that takes the guidance scale as an input.
+        Entry(
+            "diffusion_distilled",
+            "diffusion",
+            "python -m gendemo.train diffusion_distilled",
+            task="gendemo.diffusion.distill:GuidanceDistillTask",
+            evaluator="gendemo.diffusion.evaluate:evaluate_diffusion",
+            loader="gendemo.diffusion.distill:app_loader",
+            summary=(
+                "The diffusion model's U-Net, guidance-distilled: a copy of it that also takes the classifier-free "
+                "guidance scale as an input, fine-tuned to predict in one pass the guided noise estimate that the "
+                "diffusion model combines from two (with the prompt and without). Sampling with it costs half the "
+                "network work per step."
+            ),
+            load=(
+                "from gendemo.diffusion.model import load_diffusion; "
+                'diffusion, card = load_diffusion("{path}", kind="diffusion_distilled")'
+            ),
+            limits=(
+                "It imitates the diffusion model (its teacher, whose sha256 the card records) for guidance scales 0 to"
+                " 10 and is no better than it; it cannot show the conditional and unconditional estimates separately. "
+                "The same sentence encoder has to be installed beside it."
+            ),
+            hub_task="text-to-image",
+            warm=True,
+        ),
         # The schedule twins (issue #10): two small U-Nets trained alike except for the noise schedule, each evaluated
         # at fixed fractions of its run, to test the chapter's claim that the cosine schedule helps the model learn.
         *(

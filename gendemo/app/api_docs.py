@@ -318,13 +318,15 @@ DOCS: dict[str, Doc] = {
         ),
     ),
     "/solver_comparison": Doc(
-        "Draws one prompt from one seed, so from the same starting noise, with the chapter's DDPM (all 1,000 steps) "
-        "and with DDIM and DPM-Solver++ 2M at 10 to 25 steps (guidance 3), times each and judges every digit against "
-        "the prompt (streamed: the few-step solvers first; the API returns the final state).",
+        "Draws one prompt from one seed, so from the same starting noise, with the chapter's DDPM (all 1,000 steps), "
+        "with DDIM and DPM-Solver++ 2M at 10 to 25 steps (guidance 3), and with DPM-Solver++ 2M driving the "
+        "guidance-distilled network (one network pass a step instead of two); times each and judges every digit "
+        "against the prompt (streamed: the few-step solvers first; the API returns the final state).",
         {
             "prompt": "What to draw, in English (Chinese digit and colour words are translated), e.g. 'a red seven'; "
             "it must name a digit or a colour (the judge checks them); at most 300 characters.",
-            "solvers": "Which to compare, at least two of 'ddpm', 'ddim' and 'dpmpp2m' (DPM-Solver++ 2M).",
+            "solvers": "Which to compare, at least two of 'ddpm', 'ddim', 'dpmpp2m' (DPM-Solver++ 2M) and "
+            "'dpmpp2m_distilled' (DPM-Solver++ 2M with the guidance-distilled network).",
             "steps": "Steps for DDIM and DPM-Solver++ 2M, 10 to 25 (DDPM always takes all 1,000).",
             "seed": SEED,
             "n": "Digits per solver, 1 to 4.",

@@ -26,17 +26,21 @@ SOLVER_RUNS = (
     ("dpmpp2m", 25),
 )
 QUICK_SOLVER_RUNS = (("ddim", 10), ("dpmpp2m", 10), ("ddim", 25), ("dpmpp2m", 25))
+# DPM-Solver++ 2M driving the guidance-distilled network (one pass of 16 a step, not of 32), when that file is there
+DISTILLED = "dpmpp2m_distilled"
+DISTILLED_RUNS = ((DISTILLED, 10), (DISTILLED, 25))
 SOLVER_TARGET_S = 0.15  # issue #10: DPM-Solver++ 2M, 16 images in ≤ 0.15 s (at ≥ 0.98 judged digit accuracy)
 
 
 @torch.no_grad()
 def compare_solvers(
-    model, encoder, judge, *, seed: int = 0, guidance: float = 3.0, runs=SOLVER_RUNS, repeat: int = 5
+    model, encoder, judge, *, seed: int = 0, guidance: float = 3.0, runs=SOLVER_RUNS, repeat: int = 5, distilled=None
 ) -> list[dict]:
     """DDPM (all T steps) against DDIM and DPM-Solver++ 2M at a few steps, from the same seed: the median seconds for
     the batch of 16 and the classifier's judgement — the share of images showing the asked digit, the asked colour,
     and both. The few-step runs take turns, `repeat` rounds after one warm-up round, so a change in the machine's load
-    during the measurement falls on all of them alike; DDPM (long enough to need neither) runs once."""
+    during the measurement falls on all of them alike; DDPM (long enough to need neither) runs once. A run named
+    "dpmpp2m_distilled" is DPM-Solver++ 2M on `distilled`, the guidance-distilled network."""
     from gendemo.classifier.model import predict
     from gendemo.diffusion.captions import DIGIT_WORDS, PALETTE_NAMES, name_colours
 
@@ -44,7 +48,11 @@ def compare_solvers(
     n = 4
     want_d = torch.tensor([next(i for i, w in enumerate(DIGIT_WORDS) if w in t) for t in texts]).repeat_interleave(n)
     want_c = torch.tensor([next(i for i, c in enumerate(PALETTE_NAMES) if c in t) for t in texts]).repeat_interleave(n)
-    go = lambda sampler, steps: run_solver(model, emb, sampler, steps=steps, n=n, seed=seed, guidance=guidance)
+
+    def go(sampler, steps):
+        net, sampler = (distilled, "dpmpp2m") if sampler == DISTILLED else (model, sampler)
+        return run_solver(net, emb, sampler, steps=steps, n=n, seed=seed, guidance=guidance)
+
     few = [r for r in runs if r[0] != "ddpm"]
     seconds: dict = {r: [] for r in runs}
     last: dict = {}
@@ -77,19 +85,23 @@ def compare_solvers(
 
 
 def solver_rows(results: list[dict], row) -> None:
-    """One row per run; DPM-Solver++ 2M beside DDIM at the same step count when that ran too (the ratio)."""
-    ddim = {r["steps"]: r["seconds"] for r in results if r["sampler"] == "ddim"}
+    """One row per run; DPM-Solver++ 2M beside DDIM at the same step count when that ran too (the ratio), and on the
+    distilled network beside itself on the two-pass network."""
+    by = {(r["sampler"], r["steps"]): r["seconds"] for r in results}
+    bases = {"dpmpp2m": ("ddim", "DDIM"), DISTILLED: ("dpmpp2m", "DPMPP2M on the two-pass network")}
     for r in results:
-        paired = r["sampler"] == "dpmpp2m" and r["steps"] in ddim
+        base = bases.get(r["sampler"])
+        paired = base is not None and (base[0], r["steps"]) in by
+        name = "DPMPP2M, distilled network," if r["sampler"] == DISTILLED else r["sampler"].upper()
         row(
             "diffusion",
-            f"16 images ({len(SOLVER_PROMPTS)} prompts × 4), {r['sampler'].upper()} {r['steps']} steps, "
+            f"16 images ({len(SOLVER_PROMPTS)} prompts × 4), {name} {r['steps']} steps, "
             f"guidance 3; judged digit {r['digit']:.2f}, colour {r['colour']:.2f}, both {r['both']:.2f}",
             r["seconds"],
             "s",
-            ddim[r["steps"]] if paired else None,
-            f"DDIM {r['steps']} steps" if paired else "",
-            target=f"≤ {SOLVER_TARGET_S} s" if r["sampler"] == "dpmpp2m" else None,
+            by[base[0], r["steps"]] if paired else None,
+            f"{base[1]} {r['steps']} steps" if paired else "",
+            target=f"≤ {SOLVER_TARGET_S} s" if r["sampler"] in ("dpmpp2m", DISTILLED) else None,
         )
 
 
@@ -99,6 +111,11 @@ def run(quick: bool, row) -> None:
     except CheckpointError as e:
         print(f"[diffusion] skipped: {e}")
         return
+    try:
+        distilled, _ = load_diffusion(device="cpu", kind="diffusion_distilled")
+    except CheckpointError as e:
+        print(f"[diffusion] the distilled network's rows skipped: {e}")
+        distilled = None
     enc = get_encoder(None, "cpu")
     prompt = "a red seven"
     emb, _ = embed_prompts(model.net, enc, [prompt])
@@ -110,19 +127,23 @@ def run(quick: bool, row) -> None:
     # bf16 where the CPU runs it natively: the FastUNet path (#10), the same module under autocast (the path before
     # it) and the fp32 network, taking turns so that the machine's load falls on all three alike
     kw = {"n": 16, "steps": 25, "guidance": 3.0, "seed": 0, "text_emb": emb}
-    ts = timeit_interleaved(
-        {
-            "fast": lambda: generate(model, None, [""], **kw),
-            "autocast": lambda: generate(model, None, [""], fast=False, **kw),
-            "fp32": lambda: generate(model, None, [""], precision="fp32", **kw),
-        },
-        reps,
-        warmup=1,
-    )
+    runs = {
+        "fast": lambda: generate(model, None, [""], **kw),
+        "autocast": lambda: generate(model, None, [""], fast=False, **kw),
+        "fp32": lambda: generate(model, None, [""], precision="fp32", **kw),
+    }
+    if distilled is not None:  # the same sampler and inputs: one pass of 16 a step instead of one of 32
+        runs["distilled"] = lambda: generate(distilled, None, [""], **kw)
+    ts = timeit_interleaved(runs, reps, warmup=1)
     fast, before = statistics.median(ts["fast"]), statistics.median(ts["autocast"])
     what = "16 images, DDIM 25 steps, guidance 3, median"
     row("diffusion", what, fast, "s", before, "the module under bf16 autocast", target="≤ 0.35 s")
     row("diffusion", what + " (the same runs, against fp32)", fast, "s", statistics.median(ts["fp32"]), "fp32 network")
+    if distilled is not None:
+        one = statistics.median(ts["distilled"])
+        what_d = what.replace(", median", ", guidance-distilled network (one pass a step), median")
+        row("diffusion", what_d, one, "s", before, "the two-pass module under bf16 autocast", target="≤ 0.35 s")
+        row("diffusion", what_d + " (the same runs)", one, "s", fast, "the two-pass network (FastUNet)")
 
     # One guided step: FastUNet against the autocast module, and the doubled batch against two passes.
     x = torch.randn(16, 3, 28, 28)
@@ -161,8 +182,8 @@ def run(quick: bool, row) -> None:
     except CheckpointError as e:
         print(f"[diffusion] solver comparison skipped: {e}")
     else:
-        runs = QUICK_SOLVER_RUNS if quick else SOLVER_RUNS
-        solver_rows(compare_solvers(model, enc, judge, runs=runs, repeat=3 if quick else 5), row)
+        runs = (QUICK_SOLVER_RUNS if quick else SOLVER_RUNS) + (DISTILLED_RUNS if distilled is not None else ())
+        solver_rows(compare_solvers(model, enc, judge, runs=runs, repeat=3 if quick else 5, distilled=distilled), row)
     if not quick:
         td = timeit(
             lambda: generate(model, None, [""], n=1, sampler="ddpm", guidance=3.0, seed=0, text_emb=emb), 1, warmup=0

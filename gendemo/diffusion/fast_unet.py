@@ -23,7 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from gendemo.diffusion.unet import Attention, ResBlock, UNet, timestep_embedding
+from gendemo.diffusion.unet import GUIDANCE_EMBED_SCALE, Attention, ResBlock, UNet, timestep_embedding
 
 CL = torch.channels_last
 
@@ -116,6 +116,7 @@ class FastUNet:
     def __init__(self, net: UNet, dtype: torch.dtype = torch.bfloat16):
         self.cfg, self.dtype, self.stamp = net.cfg, dtype, _stamp(net)
         self.time_mlp, self.text_mlp, self.null_text = net.time_mlp, net.text_mlp, net.null_text
+        self.guidance_mlp = net.guidance_mlp if net.cfg.guidance_input else None  # not net.guidance_features: no net
         self.stem = _Conv(net.stem, dtype)
         self.down = [[_Block(b, dtype) for b in level] for level in net.down]
         self.downsample = [_Conv(c, dtype) for c in net.downsample]
@@ -132,6 +133,7 @@ class FastUNet:
         self.film_sizes = [b.film_w.shape[0] for b in blocks]
         self._text_cache = None
         self._time_cache: dict[int, torch.Tensor] = {}  # at most T entries of cond_dim floats
+        self._guidance_cache: dict[float, torch.Tensor] = {}  # the few scales a session asks for
 
     # ---- conditioning: silu(time_mlp(emb(t)) + text_mlp(text·scale)), as UNet.forward
 
@@ -144,7 +146,7 @@ class FastUNet:
         c = self._text_cache
         if c is not None and c[0]() is text and c[1]() is null and c[2] == (text._version, null._version):
             return c[3]
-        feats = self.text_features(torch.cat([text, null]))
+        feats = self.text_features(torch.cat([text, null]) if null is not text else text)
         self._text_cache = (weakref.ref(text), weakref.ref(null), (text._version, null._version), feats)
         return feats
 
@@ -153,6 +155,15 @@ class FastUNet:
         if t not in self._time_cache:
             self._time_cache[t] = self.time_mlp(timestep_embedding(torch.tensor([t]), self.cfg.cond_dim))
         return self._time_cache[t]
+
+    def guidance_features(self, w: torch.Tensor) -> torch.Tensor:
+        return self.guidance_mlp(timestep_embedding(w * GUIDANCE_EMBED_SCALE, self.cfg.cond_dim))
+
+    def _guidance_features(self, w: float) -> torch.Tensor:
+        # (1, cd): one scale for the whole batch and run
+        if w not in self._guidance_cache:
+            self._guidance_cache[w] = self.guidance_features(torch.tensor([w]))
+        return self._guidance_cache[w]
 
     # ---- the network body, mirroring UNet.forward
 
@@ -181,15 +192,26 @@ class FastUNet:
         return self.out(h).float().contiguous()  # fp32, NCHW: the sampler's arithmetic stays fp32
 
     @torch.no_grad()  # inference only: its bf16 weights are copies that no gradient reaches
-    def __call__(self, x: torch.Tensor, t: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+    def __call__(
+        self, x: torch.Tensor, t: torch.Tensor, text: torch.Tensor, guidance: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """UNet.forward's signature and result (to bf16 precision)."""
-        cond = F.silu(self.time_mlp(timestep_embedding(t, self.cfg.cond_dim)) + self.text_features(text))
-        return self.body(x, cond)
+        if (guidance is not None) != self.cfg.guidance_input:
+            raise ValueError(f"this network's guidance_input is {self.cfg.guidance_input}")
+        cond = self.time_mlp(timestep_embedding(t, self.cfg.cond_dim)) + self.text_features(text)
+        if guidance is not None:
+            cond = cond + self.guidance_features(guidance.float())
+        return self.body(x, F.silu(cond))
 
     @torch.no_grad()
     def eps(self, x: torch.Tensor, t: int, text: torch.Tensor, null: torch.Tensor, guidance: float) -> torch.Tensor:
-        """sampling.predict_eps for guidance ∉ {0, 1}: conditional and unconditional halves as one doubled batch."""
+        """sampling.predict_eps for guidance ∉ {0, 1}: conditional and unconditional halves as one doubled batch; for a
+        guidance-distilled net (any guidance), one pass of the batch with w as an input."""
         b = x.shape[0]
+        if self.guidance_mlp is not None:
+            w = self._guidance_features(float(guidance))  # (1, cd)
+            cond = F.silu(self._time_features(int(t)) + self._cached_text_features(text, text) + w)  # (B, cd)
+            return self.body(x, cond)
         cond = F.silu(self._time_features(int(t)) + self._cached_text_features(text, null))  # (2B, cd)
         out = self.body(torch.cat([x, x]), cond)
         c, u = out[:b], out[b:]

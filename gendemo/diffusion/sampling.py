@@ -93,6 +93,12 @@ def predict_eps(
     fast: bf16 on the CPU runs through fast_unet.FastUNet (the same function, ≈ 1.5× faster); False keeps the plain
     module under autocast (the reference it is tested against, and the benchmark's baseline)."""
     b = x.shape[0]
+    if getattr(getattr(model, "cfg", None), "guidance_input", False):  # distilled: one pass with w gives the guided ε̂
+        if fast and fast_unet.usable(model, x.device, precision):
+            return fast_unet.for_net(model).eps(x, t, text, null, guidance)
+        tt = torch.full((b,), int(t), device=x.device, dtype=torch.long)
+        with autocast(x.device, precision):
+            return model(x, tt, text, guidance=torch.full((b,), float(guidance), device=x.device)).float()
     if fast and fast_unet.usable(model, x.device, precision):
         net = fast_unet.for_net(model)
         if guidance in (0, 1):

@@ -112,6 +112,7 @@ def caption_embeddings(
 class DiffusionTask:
     defaults = {"epochs": 25, "batch_size": 128, "lr": 1e-3}
     kind = "diffusion"  # the card's kind and the catalog row that rebuilds it (the schedule twins have their own)
+    loss_text = "‖ε̂(x_t, t, text) − ε‖², t uniform in 1..T"  # the card's one-line statement of the objective
 
     def __init__(self, trainer):
         self.t = trainer
@@ -164,10 +165,11 @@ class DiffusionTask:
         r = self.cfg.min_lr_ratio
         return self.t.lr * warm * (r + (1 - r) * 0.5 * (1 + math.cos(math.pi * progress)))
 
-    def train_step(self, x, y, step):
+    def make_batch(self, x, y):
+        """Coloured MNIST made on the fly: a colour per image, a little brightness jitter, and a caption that fits,
+        a share of them swapped for the null embedding. Returns x0 in [-1, 1], the text embeddings, caption ids and
+        the dropped mask."""
         dev, g, b = self.t.device, self.gen, x.shape[0]
-        self.model.train()
-        # Coloured MNIST made on the fly: a colour per image, a little brightness jitter, and a caption that fits.
         colours = torch.randint(0, len(PALETTE), (b,), generator=g)
         bright = torch.empty(b).uniform_(*BRIGHTNESS_JITTER, generator=g)
         thick, slant, size = self.styles.classes(x, y)
@@ -176,6 +178,12 @@ class DiffusionTask:
         drop = (torch.rand(b, generator=g) < self.cfg.cond_drop).to(dev)
         text = torch.where(drop[:, None], self.model.null_embedding(b).float(), text)
         x0 = to_model_range(colourize(x, colours.to(dev), bright.to(dev)))
+        return x0, text, cap, drop
+
+    def train_step(self, x, y, step):
+        dev, g = self.t.device, self.gen
+        self.model.train()
+        x0, text, cap, drop = self.make_batch(x, y)
         lr = self.lr_at(step)
         for group in (*self.opt.param_groups, *self.aux_opt.param_groups):
             group["lr"] = lr
@@ -357,7 +365,7 @@ class DiffusionTask:
                 **training,
                 "optimizer": f"AdamW(lr={self.t.lr:g}, betas=(0.9, 0.99), weight_decay={cfg.weight_decay}), "
                 f"{cfg.warmup_steps} warm-up steps, cosine decay to {cfg.min_lr_ratio:g}×",
-                "loss": "‖ε̂(x_t, t, text) − ε‖², t uniform in 1..T",
+                "loss": self.loss_text,
                 "condition_dropout": cfg.cond_drop,
                 "ema_decay": cfg.ema_decay,
                 "train_config": dataclasses.asdict(cfg),
@@ -386,5 +394,10 @@ class DiffusionTask:
                 ),
                 "palette": {k: list(v) for k, v in PALETTE.items()},
                 "caption_bank": {"hash": bank_hash(self.bank), "size": len(self.bank)},
+                **self.card_extra(),
             },
         )
+
+    def card_extra(self) -> dict:
+        """Card fields a derived task adds (the distilled model: its teacher and guidance range)."""
+        return {}

@@ -35,6 +35,9 @@ class UNetConfig:
     heads: int = 4  # attention heads in the middle block
     groups: int = 8  # GroupNorm groups
     dropout: float = 0.0  # inside residual blocks; MNIST with on-the-fly colours and captions does not overfit quickly
+    # Guidance-distilled (diffusion_distilled): the guidance scale w is a third input, and one pass predicts the guided
+    # ε̂ that classifier-free guidance otherwise combines from a conditional and an unconditional pass.
+    guidance_input: bool = False
 
     # What a card may ask for (checked before anything is built). Three levels exactly: 28 → 14 → 7 and back.
     BOUNDS: ClassVar[dict[str, Bound]] = {
@@ -48,6 +51,7 @@ class UNetConfig:
         "heads": ints(1, 64),
         "groups": ints(1, 64),
         "dropout": floats(0.0, 0.99),
+        "guidance_input": flag(),
     }
 
     def __post_init__(self):
@@ -56,6 +60,11 @@ class UNetConfig:
             raise ValueError(f"cond_dim must be even (sine and cosine halves), not {self.cond_dim}")
         if self.attention and self.channels[-1] % self.heads:
             raise ValueError(f"heads ({self.heads}) must divide the last of channels ({self.channels[-1]})")
+
+
+# w enters through the same sinusoidal code as t, stretched so that the guidance scales the app offers (0–10) span
+# about as many periods of the code's fastest frequencies as the steps 1..T do of its slowest.
+GUIDANCE_EMBED_SCALE = 100.0
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0) -> torch.Tensor:
@@ -113,6 +122,11 @@ class UNet(nn.Module):
         self.text_mlp = nn.Sequential(nn.Linear(cfg.text_dim, cd), nn.SiLU(), nn.Linear(cd, cd))
         # "No prompt": a learned vector in the sentence-embedding space, not the embedding of "" (an ordinary sentence).
         self.null_text = nn.Parameter(torch.randn(cfg.text_dim) / math.sqrt(cfg.text_dim))
+        if cfg.guidance_input:
+            self.guidance_mlp = nn.Sequential(nn.Linear(cd, cd), nn.SiLU(), nn.Linear(cd, cd))
+            # zero: a student copied from the two-pass model starts as its conditional prediction (w's effect = 0)
+            nn.init.zeros_(self.guidance_mlp[2].weight)
+            nn.init.zeros_(self.guidance_mlp[2].bias)
         self.stem = nn.Conv2d(cfg.in_channels, ch[0], 3, padding=1)
         self.down = nn.ModuleList()
         self.downsample = nn.ModuleList()
@@ -148,12 +162,24 @@ class UNet(nn.Module):
     def null_embedding(self, n: int) -> torch.Tensor:
         return self.null_text[None].expand(n, -1)
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
-        """x: (B, 3, 28, 28) noisy image in the model's [-1, 1] scale; t: (B,) chapter steps 1..T; text: (B, 384)."""
-        cond = F.silu(
-            self.time_mlp(timestep_embedding(t, self.cfg.cond_dim))
-            + self.text_mlp(text.to(self.null_text.dtype) * self.cfg.text_scale)
+    def guidance_features(self, w: torch.Tensor) -> torch.Tensor:
+        """(B,) guidance scales → (B, cond_dim), added to the time and text features (guidance-distilled nets only)."""
+        return self.guidance_mlp(timestep_embedding(w * GUIDANCE_EMBED_SCALE, self.cfg.cond_dim))
+
+    def forward(
+        self, x: torch.Tensor, t: torch.Tensor, text: torch.Tensor, guidance: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """x: (B, 3, 28, 28) noisy image in the model's [-1, 1] scale; t: (B,) chapter steps 1..T; text: (B, 384);
+        guidance: (B,) scales w, for a guidance-distilled net only (its output is then the guided ε̂)."""
+        if (guidance is not None) != self.cfg.guidance_input:
+            need = "needs a" if self.cfg.guidance_input else "takes no"
+            raise ValueError(f"this network {need} guidance input (guidance_input={self.cfg.guidance_input})")
+        cond = self.time_mlp(timestep_embedding(t, self.cfg.cond_dim)) + self.text_mlp(
+            text.to(self.null_text.dtype) * self.cfg.text_scale
         )
+        if guidance is not None:
+            cond = cond + self.guidance_features(guidance.to(cond.dtype))
+        cond = F.silu(cond)
         h = self.stem(x)
         hs = [h]
         for i, blocks in enumerate(self.down):

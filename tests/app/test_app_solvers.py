@@ -13,7 +13,10 @@ from support.fuzz_inputs import is_own_message
 from gendemo.core.paths import CHECKPOINT_DIR
 
 # "DDIM · 10 steps · 0.31 s · 2 of 2 match"
-CAPTION = re.compile(r"^(DDPM|DDIM|DPM-Solver\+\+ 2M) · (\d+) steps · (\d+\.\d\d) s · (\d) of (\d) match$")
+CAPTION = re.compile(
+    r"^(DDPM|DDIM|DPM-Solver\+\+ 2M|DPM-Solver\+\+ 2M, distilled network) · (\d+) steps · (\d+\.\d\d) s · "
+    r"(\d) of (\d) match$"
+)
 READING = re.compile(r"reads (\d) \(\d+%\) ([✓✗]) · ([a-z]+) \(\d\.\d\d\) ([✓✗])")
 
 
@@ -49,6 +52,28 @@ def test_few_step_solvers_side_by_side(app_client):
     a, b = _pixels(gallery[0]["image"]), _pixels(gallery[1]["image"])
     other, _, _ = app_client.predict("a green two", ["ddim", "dpmpp2m"], 10, 8, 2, api_name="/solver_comparison")
     assert np.abs(a - b).mean() < 0.5 * np.abs(a - _pixels(other[0]["image"])).mean()
+
+
+def test_the_distilled_network_beside_the_two_pass_one(app_client):
+    """DPM-Solver++ 2M on the guidance-distilled network and on the two-pass one, from the same seed: the student
+    imitates its teacher, so the two draw nearly the same pictures (closer than the teacher from another seed), and
+    the sentence sets the two times and match counts side by side."""
+    need((CHECKPOINT_DIR / "diffusion_distilled.safetensors").exists(), "distilled checkpoint missing")
+    gallery, table, text = app_client.predict(
+        "a green two", ["dpmpp2m_distilled", "dpmpp2m"], 10, 7, 2, api_name="/solver_comparison"
+    )
+    caps = [CAPTION.match(item["caption"]) for item in gallery]
+    assert all(caps), [item["caption"] for item in gallery]
+    assert [m.group(1) for m in caps] == ["DPM-Solver++ 2M", "DPM-Solver++ 2M, distilled network"]
+    assert table.splitlines()[0] == "| | DPM-Solver++ 2M, 10 steps | DPM-Solver++ 2M, distilled network, 10 steps |"
+    two, one = (float(m.group(3)) for m in caps)
+    assert text.startswith(
+        f"With the distilled network, DPM-Solver++ 2M at 10 steps took {one:.2f} s instead of {two:.2f} s"
+    ), text
+    assert f"matched the prompt {caps[1].group(4)} of 2 times, against {caps[0].group(4)} with the two passes" in text
+    a, b = _pixels(gallery[0]["image"]), _pixels(gallery[1]["image"])
+    other, _, _ = app_client.predict("a green two", ["ddim", "dpmpp2m"], 10, 8, 2, api_name="/solver_comparison")
+    assert np.abs(a - b).mean() < 0.5 * np.abs(a - _pixels(other[1]["image"])).mean()
 
 
 BAD = [  # (arguments, words of the English message, words of the Chinese one)

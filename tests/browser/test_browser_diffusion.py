@@ -331,7 +331,10 @@ def test_reordered_words_say_why_the_digits_are_alike(browser, app_client, local
 @pytest.mark.parametrize(
     "locale,tab,method,colour_note",
     [
-        ("en-US", "Prompts, seeds & img2img", "350 DDPM steps", "your picture is white"),
+        # the example's 1,400 DDPM passes (≈ 50–70 s) make this one slow; test_app_diffusion checks its result
+        pytest.param(
+            "en-US", "Prompts, seeds & img2img", "350 DDPM steps", "your picture is white", marks=pytest.mark.slow
+        ),
         ("zh-CN", "提示词、种子与图生图", None, "你的图片是白色"),
     ],
 )

@@ -13,15 +13,23 @@ pytestmark = pytest.mark.browser
 WANT = {
     "en-US": {
         "tab": "Diffusion: prompt → digit",
-        "captions": [r"^DDIM · 10 steps · \d+\.\d\d s · \d of 2 match$", r"^DPM-Solver\+\+ 2M · 10 steps · "],
+        "captions": [
+            r"^DDIM · 10 steps · \d+\.\d\d s · \d of 2 match$",
+            r"^DPM-Solver\+\+ 2M · 10 steps · ",
+            r"^DPM-Solver\+\+ 2M, distilled network · 10 steps · ",
+        ],
         "table": ["wall time", "matches the prompt", "reads 5"],
-        "text": "At 10 steps DDIM took",
+        "text": ["At 10 steps DDIM took", "With the distilled network, DPM-Solver++ 2M at 10 steps took"],
     },
     "zh-CN": {
         "tab": "扩散：提示词 → 数字",
-        "captions": [r"^DDIM · 10 步 · \d+\.\d\d 秒 · 2 个中 \d 个符合$", r"^DPM-Solver\+\+ 2M · 10 步 · "],
+        "captions": [
+            r"^DDIM · 10 步 · \d+\.\d\d 秒 · 2 个中 \d 个符合$",
+            r"^DPM-Solver\+\+ 2M · 10 步 · ",
+            r"^DPM-Solver\+\+ 2M（蒸馏网络） · 10 步 · ",
+        ],
         "table": ["用时", "符合提示词", "识别为 5"],
-        "text": "走 10 步时，DDIM 用了",
+        "text": ["走 10 步时，DDIM 用了", "换用蒸馏网络后，DPM-Solver++ 2M 走 10 步用了"],
     },
 }
 
@@ -29,8 +37,10 @@ WANT = {
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 def test_solvers_side_by_side(browser, app_client, locale):
     """Open the view, leave DDPM out (its 1,000 steps would make this test slow; the app test covers it), compare:
-    one captioned picture per solver, nothing over them, the table and the sentence in the page's language."""
-    need((CHECKPOINT_DIR / "diffusion.safetensors").exists(), "diffusion checkpoint missing")
+    one captioned picture per solver (the distilled network's too), nothing over them, the table and the sentences
+    in the page's language."""
+    for name in ("diffusion", "diffusion_distilled"):
+        need((CHECKPOINT_DIR / f"{name}.safetensors").exists(), f"{name} checkpoint missing")
     want = WANT[locale]
     page = open_page(browser, app_client.base_url, locale=locale)
     try:
@@ -42,16 +52,17 @@ def test_solvers_side_by_side(browser, app_client, locale):
         page.locator("#cmp-button").click()
         caps = page.locator("#cmp-gallery .caption-label")
         page.wait_for_function(
-            "() => document.querySelectorAll('#cmp-gallery .caption-label').length === 2 && "
+            "() => document.querySelectorAll('#cmp-gallery .caption-label').length === 3 && "
             "document.querySelector('#cmp-text').innerText.trim().length > 0",
             timeout=120_000,
         )
         texts = caps.all_inner_texts()
-        assert all(re.search(p, t) for p, t in zip(want["captions"], texts)), texts
+        assert len(texts) == 3 and all(re.search(p, t) for p, t in zip(want["captions"], texts)), texts
         table = page.locator("#cmp-table").inner_text()
         assert all(w in table for w in want["table"]), table
-        assert want["text"] in page.locator("#cmp-text").inner_text()
-        for i in range(2):
+        said = page.locator("#cmp-text").inner_text()
+        assert all(w in said for w in want["text"]), said
+        for i in range(3):
             assert image_is_not_blank(element_png(page.locator("#cmp-gallery .thumbnail-item img").nth(i)))
         page.locator("#cmp-gallery").scroll_into_view_if_needed()
         assert covered_pictures(page, "#cmp-gallery") == []

@@ -27,10 +27,11 @@ def test_the_clis_offer_exactly_the_catalog():
 
     train_choices = next(a for a in train_parser()._actions if a.dest == "model").choices
     twins = ["schedule_linear", "schedule_cosine"]
-    assert list(train_choices) == names_with("task") == ["classifier", "gan", "cgan", "diffusion", *twins]
+    trained = ["classifier", "gan", "cgan", "diffusion", "diffusion_distilled", *twins]
+    assert list(train_choices) == names_with("task") == trained
     sub = next(a for a in sample_parser()._actions if a.dest == "model")
     assert list(sub.choices) == names_with("sample") == ["gan", "cgan", "diffusion"]
-    assert names_with("evaluator") == ["classifier", "gan", "cgan", "diffusion", *twins, "real"]
+    assert names_with("evaluator") == [*trained, "real"]
 
 
 def test_rebuild_commands_and_unknown_names():

@@ -74,6 +74,26 @@ def test_verdict_without_ddpm_compares_the_two():
     assert "DPM-Solver++ 2M 符合提示词的更多（4 个中 3 个，另一个是 1 个）" in diff
 
 
+def test_verdict_on_the_distilled_network():
+    """Beside DPM-Solver++ 2M on the two-pass network: the time ratio of one pass against two, and both match counts;
+    after the DDPM sentence when DDPM ran; with a pair that has no two-pass DPM-Solver++, a plain comparison."""
+    two, one = _r("dpmpp2m", 3, 0.30), _r("dpmpp2m_distilled", 4, 0.15)
+    text = verdict({"dpmpp2m": two, "dpmpp2m_distilled": one}, "en")
+    assert text.startswith("With the distilled network, DPM-Solver++ 2M at 10 steps took 0.15 s instead of 0.30 s")
+    assert "(2.0× faster" in text and "matched the prompt 4 of 4 times, against 3 with the two passes" in text
+    both = verdict({"ddpm": _r("ddpm", 4, 10.0), "dpmpp2m": two, "dpmpp2m_distilled": one}, "en")
+    assert both.startswith("From the same noise, DPM-Solver++ 2M, distilled network at 10 steps matched the prompt as")
+    assert "67×" in both and "With the distilled network" in both
+    pair = verdict({"ddim": _r("ddim", 2, 0.31), "dpmpp2m_distilled": one}, "en")
+    assert pair == (
+        "At 10 steps DDIM took 0.31 s and matched the prompt 2 of 4 times; DPM-Solver++ 2M, distilled network took "
+        "0.15 s and matched 4."
+    )
+    zh = verdict({"dpmpp2m": two, "dpmpp2m_distilled": one}, "zh-CN")
+    assert "换用蒸馏网络后" in zh and "快 2.0 倍" in zh
+    assert "DPM-Solver++ 2M（蒸馏网络）" in table([two, one], "zh-CN").splitlines()[0]
+
+
 def test_table_has_a_column_per_solver_and_a_row_per_digit():
     text = table([_r("ddpm", 4, 5.123), _r("dpmpp2m", 3, 0.2)], "en").splitlines()
     assert text[0] == "| | DDPM, 1000 steps | DPM-Solver++ 2M, 10 steps |"

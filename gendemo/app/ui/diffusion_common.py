@@ -19,6 +19,10 @@ def diffusion_model(lang):
     return model("diffusion", lang)
 
 
+def distilled_model(lang):
+    return model("diffusion_distilled", lang)
+
+
 def encoder(lang):
     return model("text_encoder", lang)
 

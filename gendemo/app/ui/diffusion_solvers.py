@@ -1,6 +1,7 @@
 """Faster solvers side by side, in the Diffusion tab (/solver_comparison): one prompt and seed through DDPM's 1,000
-steps, DDIM and DPM-Solver++ 2M at 10–25 steps, from the same starting noise; each with its wall time and the judge's
-reading of every digit, and one sentence on what the results show."""
+steps, DDIM and DPM-Solver++ 2M at 10–25 steps, and DPM-Solver++ 2M with the guidance-distilled network (one pass a
+step instead of two), from the same starting noise; each with its wall time and the judge's reading of every digit,
+and what the results show."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from gendemo.diffusion.judging import asked_in
 from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, embed_prompts
 from gendemo.diffusion.solvers import run_solver
 
-SOLVERS = ["ddpm", "ddim", "dpmpp2m"]  # shown in this order: the chapter's algorithm first
+SOLVERS = ["ddpm", "ddim", "dpmpp2m", "dpmpp2m_distilled"]  # shown in this order: the chapter's algorithm first
 NAMES = {"ddpm": "DDPM", "ddim": "DDIM", "dpmpp2m": "DPM-Solver++ 2M"}  # proper names, the same in both languages
+DISTILLED = "dpmpp2m_distilled"  # DPM-Solver++ 2M driving the guidance-distilled network (catalog diffusion_distilled)
 MIN_STEPS, MAX_STEPS = 10, 25  # the range where few-step solvers are interesting: below 10 they fall apart here
 DEFAULT_STEPS = 10
 MAX_N, DEFAULT_N = 4, 2  # DDPM's 1,000 steps cost ≈ 5 s for one digit on a 2-core CPU, ≈ 1.5× that for four
@@ -32,6 +34,9 @@ STRINGS = {
             "any of them costs one guided pass of the network, so the number of steps is the price. Here every solver "
             "starts from the same noise (the seed above) with the prompt above and guidance 3; each column shows its "
             "digits, how long its sampling took, and what the judge reads in each digit.\n\n"
+            "Guidance itself doubles the price: every guided step runs the network twice, with the prompt and "
+            "without it. The last column cuts that instead of the steps: a copy of the network, trained to predict "
+            "the guided result in one pass (it takes the guidance scale as an input), driven by DPM-Solver++ 2M.\n\n"
             "**Try this:** compare at 10 steps, then at 25 — do the few-step solvers get the digits DDPM gets?"
         ),
         "cmp.solvers": "Solvers to compare",
@@ -71,6 +76,16 @@ STRINGS = {
             "At {steps} steps DDIM took {a} s and DPM-Solver++ 2M {b} s (one network pass per step each), and "
             "{winner} matched the prompt more often ({w} of {n} against {l})."
         ),
+        "cmp.verdict.distilled": (
+            "With the distilled network, DPM-Solver++ 2M at {steps} steps took {a} s instead of {b} s ({ratio}× "
+            "faster: one pass of the network a step instead of two) and matched the prompt {ok} of {n} times, "
+            "against {ref_ok} with the two passes."
+        ),
+        "cmp.verdict.pair_any": (
+            "At {steps} steps {a_name} took {a} s and matched the prompt {a_ok} of {n} times; {b_name} took {b} s "
+            "and matched {b_ok}."
+        ),
+        "cmp.name.distilled": "DPM-Solver++ 2M, distilled network",
         "cmp.err.two": "Pick at least two solvers: a comparison needs something to compare with.",
         "cmp.err.empty": (
             "Write a prompt first, one that names a digit or a colour such as “a red seven”: the judge checks every "
@@ -89,6 +104,9 @@ STRINGS = {
             "无论哪种方法，每走一步都要让网络做一次带引导的计算，所以步数就是代价。这里所有求解器都从同一份噪声"
             "（由上面的种子决定）出发，使用上面的提示词和引导强度 3；每一栏给出生成的数字、采样用了多少时间，"
             "以及评判器在每个数字里读到的内容。\n\n"
+            "引导本身会让代价翻倍：每一步带引导的计算都要让网络跑两次，一次带提示词，一次不带。最后一栏削减的是这一半，"
+            "而不是步数：它用的是网络的一个副本，训练它一次就预测出带引导的结果（引导强度是它的一个输入），"
+            "再由 DPM-Solver++ 2M 驱动。\n\n"
             "**试一试**：先用 10 步对比，再调到 25 步——少步数的求解器能画出和 DDPM 一样的数字吗？"
         ),
         "cmp.solvers": "参与对比的求解器",
@@ -125,6 +143,15 @@ STRINGS = {
             "走 {steps} 步时，DDIM 用了 {a} 秒，DPM-Solver++ 2M 用了 {b} 秒（两者每步都是一次网络计算），"
             "{winner} 符合提示词的更多（{n} 个中 {w} 个，另一个是 {l} 个）。"
         ),
+        "cmp.verdict.distilled": (
+            "换用蒸馏网络后，DPM-Solver++ 2M 走 {steps} 步用了 {a} 秒，而不是 {b} 秒（快 {ratio} 倍：每步只让网络"
+            "跑一次，而不是两次），符合提示词的是 {n} 个中 {ok} 个，跑两次的网络是 {ref_ok} 个。"
+        ),
+        "cmp.verdict.pair_any": (
+            "走 {steps} 步时，{a_name} 用了 {a} 秒，符合提示词的是 {n} 个中 {a_ok} 个；{b_name} 用了 {b} 秒，"
+            "符合的是 {b_ok} 个。"
+        ),
+        "cmp.name.distilled": "DPM-Solver++ 2M（蒸馏网络）",
         "cmp.err.two": "请至少选择两个求解器：对比总得有个参照。",
         "cmp.err.empty": (
             "请先写一个提示词，说明要哪个数字或什么颜色，例如 “a red seven”：评判器要拿它来检查每个求解器画的数字。"
@@ -158,34 +185,76 @@ def _ratio(slow: float, fast: float) -> str:
     return f"{r:.0f}" if r >= 10 else f"{r:.1f}"
 
 
+def name(sampler: str, lang: str) -> str:
+    return tr("cmp.name.distilled", lang) if sampler == DISTILLED else NAMES[sampler]
+
+
 def verdict(results: dict[str, Result], lang: str) -> str:
-    """One sentence on what the comparison shows, chosen by the results: against DDPM when it ran (the best of the
-    few-step solvers: most matches, then fastest), else DDIM against DPM-Solver++ 2M."""
+    """What the comparison shows, chosen by the results: against DDPM when it ran (the best of the few-step solvers:
+    most matches, then fastest), else DDIM against DPM-Solver++ 2M; and when the distilled network ran beside the
+    same solver on the two-pass network, what halving the passes did."""
+    said = []
     if "ddpm" in results:
         ref = results["ddpm"]
         best = max((r for s, r in results.items() if s != "ddpm"), key=lambda r: (r.ok, -r.seconds))
         key = "same" if best.ok == ref.ok else "worse" if best.ok < ref.ok else "better"
-        return tr(
-            f"cmp.verdict.{key}",
-            lang,
-            fast=NAMES[best.sampler],
-            steps=best.steps,
-            ok=best.ok,
-            n=best.n,
-            ref_ok=ref.ok,
-            ratio=_ratio(ref.seconds, best.seconds),
+        said.append(
+            tr(
+                f"cmp.verdict.{key}",
+                lang,
+                fast=name(best.sampler, lang),
+                steps=best.steps,
+                ok=best.ok,
+                n=best.n,
+                ref_ok=ref.ok,
+                ratio=_ratio(ref.seconds, best.seconds),
+            )
         )
-    a, b = results["ddim"], results["dpmpp2m"]
-    times = {"steps": a.steps, "a": _seconds(a.seconds), "b": _seconds(b.seconds), "n": a.n}
-    if a.ok == b.ok:
-        return tr("cmp.verdict.pair_same", lang, ok=a.ok, **times)
-    win, lose = (a, b) if a.ok > b.ok else (b, a)
-    return tr("cmp.verdict.pair_diff", lang, winner=NAMES[win.sampler], w=win.ok, l=lose.ok, **times)
+    elif "ddim" in results and "dpmpp2m" in results:
+        a, b = results["ddim"], results["dpmpp2m"]
+        times = {"steps": a.steps, "a": _seconds(a.seconds), "b": _seconds(b.seconds), "n": a.n}
+        if a.ok == b.ok:
+            said.append(tr("cmp.verdict.pair_same", lang, ok=a.ok, **times))
+        else:
+            win, lose = (a, b) if a.ok > b.ok else (b, a)
+            said.append(tr("cmp.verdict.pair_diff", lang, winner=NAMES[win.sampler], w=win.ok, l=lose.ok, **times))
+    if DISTILLED in results and "dpmpp2m" in results:
+        d, two = results[DISTILLED], results["dpmpp2m"]
+        said.append(
+            tr(
+                "cmp.verdict.distilled",
+                lang,
+                steps=d.steps,
+                a=_seconds(d.seconds),
+                b=_seconds(two.seconds),
+                ratio=_ratio(two.seconds, d.seconds),
+                ok=d.ok,
+                n=d.n,
+                ref_ok=two.ok,
+            )
+        )
+    if not said:  # two few-step runs, not the pair above (e.g. DDIM and the distilled network)
+        a, b = (results[s] for s in SOLVERS if s in results)
+        said.append(
+            tr(
+                "cmp.verdict.pair_any",
+                lang,
+                steps=a.steps,
+                a_name=name(a.sampler, lang),
+                b_name=name(b.sampler, lang),
+                a=_seconds(a.seconds),
+                b=_seconds(b.seconds),
+                a_ok=a.ok,
+                b_ok=b.ok,
+                n=a.n,
+            )
+        )
+    return " ".join(said)
 
 
 def table(results: list[Result], lang: str) -> str:
     """Markdown: a column per solver; its wall time, the judge's reading of each digit, how many match."""
-    cols = [tr("cmp.col", lang, name=NAMES[r.sampler], steps=r.steps) for r in results]
+    cols = [tr("cmp.col", lang, name=name(r.sampler, lang), steps=r.steps) for r in results]
     rows = [
         "| | " + " | ".join(cols) + " |",
         "|---" * (len(results) + 1) + "|",
@@ -209,7 +278,7 @@ def _shown(results: dict[str, Result], images: dict, lang: str):
     gallery = [
         (
             images[r.sampler],
-            tr("cmp.caption", lang, name=NAMES[r.sampler], steps=r.steps, s=_seconds(r.seconds), ok=r.ok, n=r.n),
+            tr("cmp.caption", lang, name=name(r.sampler, lang), steps=r.steps, s=_seconds(r.seconds), ok=r.ok, n=r.n),
         )
         for r in done
     ]
@@ -235,14 +304,17 @@ def solver_comparison(
     if asked_in(text) == (None, None):  # nothing to match: the comparison would have no accuracy to show
         raise gr.Error(tr("cmp.err.nothing_asked", lang, prompt=prompt.strip()))
     dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
-    emb, _ = embed_prompts(dm.net, enc, [text])  # encoded once, outside every solver's time
-    # One untimed step first: a process's first network pass pays for setting up its kernels (≈ 0.3 s on this CPU),
-    # which would otherwise be charged to whichever solver runs first.
-    run_solver(dm, emb, "ddim", steps=1, n=n, seed=seed, guidance=DEFAULT_GUIDANCE)
+    nets = {s: dc.distilled_model(lang) if s == DISTILLED else dm for s in solvers}
+    emb, _ = embed_prompts(dm.net, enc, [text])  # encoded once, outside every solver's time (the student shares it)
+    # One untimed step on each network first: a process's first pass pays for setting up its kernels (≈ 0.3 s on this
+    # CPU), which would otherwise be charged to whichever solver runs first.
+    for net in {id(m): m for m in nets.values()}.values():
+        run_solver(net, emb, "ddim", steps=1, n=n, seed=seed, guidance=DEFAULT_GUIDANCE)
     results, images = {}, {}
     order = sorted(solvers, key=lambda s: s == "ddpm")  # the few-step solvers first, DDPM last
     for i, s in enumerate(order):
-        run = run_solver(dm, emb, s, steps=steps, n=n, seed=seed, guidance=DEFAULT_GUIDANCE)
+        sampler = "dpmpp2m" if s == DISTILLED else s
+        run = run_solver(nets[s], emb, sampler, steps=steps, n=n, seed=seed, guidance=DEFAULT_GUIDANCE)
         caps, _ = dc.judge_outputs(run.images, text, lang)
         ok = sum("✗" not in c for c in caps)
         results[s] = Result(s, run.steps, run.seconds, ok, n, tuple(caps))
@@ -250,7 +322,7 @@ def solver_comparison(
         if i + 1 < len(order):
             following = order[i + 1]
             waiting = "cmp.running" if following == "ddpm" else "cmp.running_next"
-            yield *_shown(results, images, lang), tr(waiting, lang, name=NAMES[following])
+            yield *_shown(results, images, lang), tr(waiting, lang, name=name(following, lang))
     yield *_shown(results, images, lang), " ".join([verdict(results, lang), *notes])
 
 
@@ -260,7 +332,10 @@ def build(prompt, seed):
         gr.Markdown(T("cmp.intro"))
         with gr.Row():
             solvers = CheckboxGroup(
-                [(NAMES[s], s) for s in SOLVERS], value=list(SOLVERS), label=T("cmp.solvers"), elem_id="cmp-solvers"
+                [(T("cmp.name.distilled") if s == DISTILLED else NAMES[s], s) for s in SOLVERS],
+                value=list(SOLVERS),
+                label=T("cmp.solvers"),
+                elem_id="cmp-solvers",
             )
             steps = Slider(MIN_STEPS, MAX_STEPS, value=DEFAULT_STEPS, step=1, label=T("cmp.steps"), elem_id="cmp-steps")
             n = Slider(1, MAX_N, value=DEFAULT_N, step=1, label=T("cmp.n"), elem_id="cmp-n")

@@ -23,6 +23,7 @@ from gendemo.diffusion.sampling import DEFAULT_STEPS, SAMPLERS
 from gendemo.gan.recipes import RECIPES
 
 MIN_STEPS, MAX_STEPS = 1, 1000  # ddim_timesteps visits at most T = 1,000 steps
+SOLVER_MODELS = ("diffusion", "diffusion_distilled")  # --solver / --steps: the two that share the app's samplers
 
 
 def main(argv=None):
@@ -68,8 +69,11 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.enhancement and (args.model != "diffusion" or args.update_card or args.failures):
         p.error("--enhancement is for the diffusion model, and it writes no card figures")
-    if (args.solver or args.steps) and (args.model != "diffusion" or args.update_card or args.failures):
-        p.error("--solver and --steps are for the diffusion model, and their figures do not go into the card")
+    if (args.solver or args.steps) and (args.model not in SOLVER_MODELS or args.update_card or args.failures):
+        p.error(
+            "--solver and --steps are for the diffusion model and its distilled copy, and their figures do not go into "
+            "the card"
+        )
     if args.steps is not None and not MIN_STEPS <= args.steps <= MAX_STEPS:
         p.error(f"--steps must be between {MIN_STEPS} and {MAX_STEPS}, got {args.steps}")
     if args.steps is not None and args.solver == "ddpm":

@@ -7,6 +7,7 @@ python -m gendemo.sample diffusion --prompt "a red seven" --n 16 --steps 25 --gu
     (--repeat R: the first prompt's batch made R more times, timed; the printed JSON gains the median seconds and
     which forward pass ran; --reference times the U-Net module under autocast instead of its CPU fast path)
 python -m gendemo.sample diffusion --model schedule_linear --prompt "a red seven" --out samples/linear   # a twin
+python -m gendemo.sample diffusion --model diffusion_distilled --n 16 --repeat 5 --out /tmp/s   # one pass a step
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ MAX_DIFFUSION_N = 10_000
 _steps = int_in(1, MAX_STEPS_DDIM)
 _n = int_in(1, MAX_DIFFUSION_N)
 _strength = float_in(0.0, 1.0)
-# The trained diffusion checkpoints this subcommand samples: the shipped model and the schedule twins.
+# The trained diffusion checkpoints this subcommand samples: the shipped model, its distilled copy, the schedule twins.
 MODELS = [e.name for e in CATALOG.values() if e.family == "diffusion" and e.task]
 
 
@@ -95,7 +96,7 @@ def _network(model, args) -> str:
     precision = resolve_precision("auto", model.device)
     with torch.no_grad():
         if not args.reference and fast_unet.usable(model.net, model.device, precision):
-            return "FastUNet bf16"
+            return "FastUNet bf16" + (", guidance-distilled (one pass a step)" if model.net.cfg.guidance_input else "")
     return f"UNet {'under autocast ' if precision != 'fp32' else ''}{precision}"
 
 
@@ -128,7 +129,7 @@ def add_diffusion(sub):
         "--model",
         choices=MODELS,
         default="diffusion",
-        help="which trained model (default diffusion; or a schedule twin)",
+        help="which trained model (default diffusion; diffusion_distilled: one network pass a step; a schedule twin)",
     )
     p.add_argument("--checkpoint", default=None, help="weights (default checkpoints/MODEL.safetensors)")
     p.add_argument(

@@ -69,11 +69,11 @@ STRINGS = {
             "every step, so the same start can end in another digit."
         ),
         "cmp.verdict.pair_same": (
-            "At {steps} steps DDIM took {a} s and DPM-Solver++ 2M {b} s (one network pass per step each), and both "
-            "matched the prompt {ok} of {n} times; add DDPM to see what its 1,000 steps buy."
+            "At {steps} steps DDIM took {a} s and DPM-Solver++ 2M {b} s (the same network work per step for both), "
+            "and both matched the prompt {ok} of {n} times; add DDPM to see what its 1,000 steps buy."
         ),
         "cmp.verdict.pair_diff": (
-            "At {steps} steps DDIM took {a} s and DPM-Solver++ 2M {b} s (one network pass per step each), and "
+            "At {steps} steps DDIM took {a} s and DPM-Solver++ 2M {b} s (the same network work per step for both), and "
             "{winner} matched the prompt more often ({w} of {n} against {l})."
         ),
         "cmp.verdict.distilled": (
@@ -136,11 +136,11 @@ STRINGS = {
             "同一个起点也可能画成另一个数字。"
         ),
         "cmp.verdict.pair_same": (
-            "走 {steps} 步时，DDIM 用了 {a} 秒，DPM-Solver++ 2M 用了 {b} 秒（两者每步都是一次网络计算），"
+            "走 {steps} 步时，DDIM 用了 {a} 秒，DPM-Solver++ 2M 用了 {b} 秒（两者每步的网络计算量相同），"
             "符合提示词的都是 {n} 个中 {ok} 个；勾选 DDPM，看看它的 1000 步能多换来什么。"
         ),
         "cmp.verdict.pair_diff": (
-            "走 {steps} 步时，DDIM 用了 {a} 秒，DPM-Solver++ 2M 用了 {b} 秒（两者每步都是一次网络计算），"
+            "走 {steps} 步时，DDIM 用了 {a} 秒，DPM-Solver++ 2M 用了 {b} 秒（两者每步的网络计算量相同），"
             "{winner} 符合提示词的更多（{n} 个中 {w} 个，另一个是 {l} 个）。"
         ),
         "cmp.verdict.distilled": (

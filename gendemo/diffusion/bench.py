@@ -11,7 +11,7 @@ from gendemo.core.checkpoints import CheckpointError
 from gendemo.core.timing import timeit, timeit_interleaved
 from gendemo.diffusion.model import load_diffusion
 from gendemo.diffusion.sampling import embed_prompts, generate, predict_eps
-from gendemo.diffusion.solvers import run_solver
+from gendemo.diffusion.solvers import DISTILLED, run_solver, sampler_of
 from gendemo.diffusion.text import get_encoder
 
 # The solver comparison: the same four prompts, four images each, one batch of 16, the same seed for every sampler.
@@ -27,7 +27,6 @@ SOLVER_RUNS = (
 )
 QUICK_SOLVER_RUNS = (("ddim", 10), ("dpmpp2m", 10), ("ddim", 25), ("dpmpp2m", 25))
 # DPM-Solver++ 2M driving the guidance-distilled network (one pass of 16 a step, not of 32), when that file is there
-DISTILLED = "dpmpp2m_distilled"
 DISTILLED_RUNS = ((DISTILLED, 10), (DISTILLED, 11), (DISTILLED, 25))  # 11: first to reach 0.98 digit accuracy
 SOLVER_TARGET_S = 0.15  # issue #10: DPM-Solver++ 2M, 16 images in ≤ 0.15 s (at ≥ 0.98 judged digit accuracy)
 
@@ -50,8 +49,8 @@ def compare_solvers(
     want_c = torch.tensor([next(i for i, c in enumerate(PALETTE_NAMES) if c in t) for t in texts]).repeat_interleave(n)
 
     def go(sampler, steps):
-        net, sampler = (distilled, "dpmpp2m") if sampler == DISTILLED else (model, sampler)
-        return run_solver(net, emb, sampler, steps=steps, n=n, seed=seed, guidance=guidance)
+        net = distilled if sampler == DISTILLED else model
+        return run_solver(net, emb, sampler_of(sampler), steps=steps, n=n, seed=seed, guidance=guidance)
 
     few = [r for r in runs if r[0] != "ddpm"]
     seconds: dict = {r: [] for r in runs}

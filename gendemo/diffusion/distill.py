@@ -23,7 +23,7 @@ import dataclasses
 import torch
 import torch.nn.functional as F
 
-from gendemo.core.checkpoints import sha256_file
+from gendemo.core.checkpoints import read_card, sha256_file
 from gendemo.core.config import config_from_card
 from gendemo.core.paths import CHECKPOINT_DIR
 from gendemo.diffusion.fast_unet import FastUNet
@@ -71,7 +71,7 @@ class GuidanceDistillTask(DiffusionTask):
         # the short schedule-twin runs use; a warm-up of 100 steps.
         trainer.overrides = {"text_aux_weight": "0", "ema_decay": "0.995", "warmup_steps": "100", **trainer.overrides}
         super().__init__(trainer)
-        _, card = load_diffusion(CHECKPOINT_DIR / f"{TEACHER}.safetensors", "cpu", kind=TEACHER)
+        card = read_card(CHECKPOINT_DIR / f"{TEACHER}.safetensors", TEACHER)  # setup() loads its weights
         # the teacher's architecture, plus the guidance input
         self.ucfg = dataclasses.replace(config_from_card(UNetConfig, card["config"]), guidance_input=True)
 

@@ -23,7 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from gendemo.diffusion.unet import GUIDANCE_EMBED_SCALE, Attention, ResBlock, UNet, timestep_embedding
+from gendemo.diffusion.unet import Attention, ResBlock, UNet, guidance_features, timestep_embedding
 
 CL = torch.channels_last
 
@@ -116,7 +116,7 @@ class FastUNet:
     def __init__(self, net: UNet, dtype: torch.dtype = torch.bfloat16):
         self.cfg, self.dtype, self.stamp = net.cfg, dtype, _stamp(net)
         self.time_mlp, self.text_mlp, self.null_text = net.time_mlp, net.text_mlp, net.null_text
-        self.guidance_mlp = net.guidance_mlp if net.cfg.guidance_input else None  # not net.guidance_features: no net
+        self.guidance_mlp = net.guidance_mlp if net.cfg.guidance_input else None  # the MLP, not the net
         self.stem = _Conv(net.stem, dtype)
         self.down = [[_Block(b, dtype) for b in level] for level in net.down]
         self.downsample = [_Conv(c, dtype) for c in net.downsample]
@@ -156,13 +156,10 @@ class FastUNet:
             self._time_cache[t] = self.time_mlp(timestep_embedding(torch.tensor([t]), self.cfg.cond_dim))
         return self._time_cache[t]
 
-    def guidance_features(self, w: torch.Tensor) -> torch.Tensor:
-        return self.guidance_mlp(timestep_embedding(w * GUIDANCE_EMBED_SCALE, self.cfg.cond_dim))
-
     def _guidance_features(self, w: float) -> torch.Tensor:
         # (1, cd): one scale for the whole batch and run
         if w not in self._guidance_cache:
-            self._guidance_cache[w] = self.guidance_features(torch.tensor([w]))
+            self._guidance_cache[w] = guidance_features(self.guidance_mlp, torch.tensor([w]), self.cfg.cond_dim)
         return self._guidance_cache[w]
 
     # ---- the network body, mirroring UNet.forward
@@ -200,7 +197,7 @@ class FastUNet:
             raise ValueError(f"this network's guidance_input is {self.cfg.guidance_input}")
         cond = self.time_mlp(timestep_embedding(t, self.cfg.cond_dim)) + self.text_features(text)
         if guidance is not None:
-            cond = cond + self.guidance_features(guidance.float())
+            cond = cond + guidance_features(self.guidance_mlp, guidance.float(), self.cfg.cond_dim)
         return self.body(x, F.silu(cond))
 
     @torch.no_grad()

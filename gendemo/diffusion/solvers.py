@@ -15,6 +15,15 @@ import torch
 
 from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, SAMPLERS, ddim_timesteps, generate
 
+# DPM-Solver++ 2M driving the guidance-distilled network (catalog diffusion_distilled): the solver comparison's and
+# the bench's name for it
+DISTILLED = "dpmpp2m_distilled"
+
+
+def sampler_of(solver: str) -> str:
+    """The sampler a solver name runs (the distilled one: DPM-Solver++ 2M, on the other network)."""
+    return "dpmpp2m" if solver == DISTILLED else solver
+
 
 @dataclass(frozen=True)
 class SolverRun:

@@ -75,6 +75,11 @@ def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0) 
     return torch.cat([torch.cos(args), torch.sin(args)], dim=1)
 
 
+def guidance_features(mlp: nn.Module, w: torch.Tensor, dim: int) -> torch.Tensor:
+    """(B,) guidance scales → (B, dim) through a distilled net's guidance MLP (the UNet and its FastUNet copy)."""
+    return mlp(timestep_embedding(w * GUIDANCE_EMBED_SCALE, dim))
+
+
 class ResBlock(nn.Module):
     def __init__(self, cin: int, cout: int, cond_dim: int, groups: int, dropout: float):
         super().__init__()
@@ -164,7 +169,7 @@ class UNet(nn.Module):
 
     def guidance_features(self, w: torch.Tensor) -> torch.Tensor:
         """(B,) guidance scales → (B, cond_dim), added to the time and text features (guidance-distilled nets only)."""
-        return self.guidance_mlp(timestep_embedding(w * GUIDANCE_EMBED_SCALE, self.cfg.cond_dim))
+        return guidance_features(self.guidance_mlp, w, self.cfg.cond_dim)
 
     def forward(
         self, x: torch.Tensor, t: torch.Tensor, text: torch.Tensor, guidance: torch.Tensor | None = None

@@ -15,11 +15,10 @@ from gendemo.app.ui.common import CheckboxGroup, Slider, T, as_choices, as_int, 
 from gendemo.core.images import to_pil_grid
 from gendemo.diffusion.judging import asked_in
 from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, embed_prompts
-from gendemo.diffusion.solvers import run_solver
+from gendemo.diffusion.solvers import DISTILLED, run_solver, sampler_of
 
-SOLVERS = ["ddpm", "ddim", "dpmpp2m", "dpmpp2m_distilled"]  # shown in this order: the chapter's algorithm first
+SOLVERS = ["ddpm", "ddim", "dpmpp2m", DISTILLED]  # shown in this order: the chapter's algorithm first
 NAMES = {"ddpm": "DDPM", "ddim": "DDIM", "dpmpp2m": "DPM-Solver++ 2M"}  # proper names, the same in both languages
-DISTILLED = "dpmpp2m_distilled"  # DPM-Solver++ 2M driving the guidance-distilled network (catalog diffusion_distilled)
 MIN_STEPS, MAX_STEPS = 10, 25  # the range where few-step solvers are interesting: below 10 they fall apart here
 DEFAULT_STEPS = 10
 MAX_N, DEFAULT_N = 4, 2  # DDPM's 1,000 steps cost ≈ 5 s for one digit on a 2-core CPU, ≈ 1.5× that for four
@@ -313,8 +312,7 @@ def solver_comparison(
     results, images = {}, {}
     order = sorted(solvers, key=lambda s: s == "ddpm")  # the few-step solvers first, DDPM last
     for i, s in enumerate(order):
-        sampler = "dpmpp2m" if s == DISTILLED else s
-        run = run_solver(nets[s], emb, sampler, steps=steps, n=n, seed=seed, guidance=DEFAULT_GUIDANCE)
+        run = run_solver(nets[s], emb, sampler_of(s), steps=steps, n=n, seed=seed, guidance=DEFAULT_GUIDANCE)
         caps, _ = dc.judge_outputs(run.images, text, lang)
         ok = sum("✗" not in c for c in caps)
         results[s] = Result(s, run.steps, run.seconds, ok, n, tuple(caps))

@@ -45,9 +45,22 @@ def draw_guidance(b: int, generator: torch.Generator) -> torch.Tensor:
     return lo + (hi - lo) * torch.rand(b, generator=generator)
 
 
-def guided_target(teacher: FastUNet, x_t, t, text, null, w) -> torch.Tensor:
+class AutocastTeacher:
+    """The teacher's module under bf16 autocast, without gradients: the teacher on a GPU, where FastUNet's CPU layout
+    (bf16 channels-last for oneDNN) has nothing to offer."""
+
+    def __init__(self, net):
+        self.net = net
+
+    @torch.no_grad()
+    def __call__(self, x, t, text) -> torch.Tensor:
+        with torch.autocast(x.device.type, dtype=torch.bfloat16):
+            return self.net(x, t, text).float()
+
+
+def guided_target(teacher, x_t, t, text, null, w) -> torch.Tensor:
     """The teacher's classifier-free guided ε̂ for each image at its own t and w, (B, 3, 28, 28) fp32: both halves
-    as one doubled batch of the teacher's bf16 inference copy."""
+    as one doubled batch of the teacher's bf16 inference copy (FastUNet on a CPU, AutocastTeacher elsewhere)."""
     out = teacher(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([text, null]))
     cond, uncond = out.chunk(2)
     return uncond + w.view(-1, 1, 1, 1) * (cond - uncond)
@@ -87,7 +100,8 @@ class GuidanceDistillTask(DiffusionTask):
         # The null embedding stays the teacher's: dropped captions reach student and teacher as the same vector.
         self.model.null_text.requires_grad_(False)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
-        self.teacher = FastUNet(teacher.net.eval())
+        net = teacher.net.eval()
+        self.teacher = FastUNet(net) if self.t.device.type == "cpu" else AutocastTeacher(net)
         self.teacher_sha256 = sha256_file(teacher_path)
 
     def train_step(self, x, y, step):

@@ -8,7 +8,13 @@ import torch
 
 from gendemo.core.checkpoints import sha256_file
 from gendemo.core.paths import CHECKPOINT_DIR
-from gendemo.diffusion.distill import GUIDANCE_COMMON, GUIDANCE_RANGE, draw_guidance, guided_target
+from gendemo.diffusion.distill import (
+    GUIDANCE_COMMON,
+    GUIDANCE_RANGE,
+    AutocastTeacher,
+    draw_guidance,
+    guided_target,
+)
 from gendemo.diffusion.fast_unet import FastUNet
 from gendemo.diffusion.model import build_net
 from gendemo.diffusion.sampling import predict_eps
@@ -69,12 +75,15 @@ def test_the_target_is_classifier_free_guidance_per_image():
     w = torch.tensor([0.0, 1.0, 3.0, 7.5])
     with torch.no_grad():
         got = guided_target(FastUNet(teacher), x, t, text, null, w)
+        on_gpu = guided_target(AutocastTeacher(teacher), x, t, text, null, w)  # the teacher a GPU run uses
         c, u = teacher(x, t, text), teacher(x, t, null)
         with torch.autocast("cpu", torch.bfloat16):
             c16, u16 = teacher(x, t, text).float(), teacher(x, t, null).float()
     want = u + w.view(-1, 1, 1, 1) * (c - u)
     as_autocast = u16 + w.view(-1, 1, 1, 1) * (c16 - u16)
-    assert got.dtype == torch.float32 and got.shape == want.shape
+    assert got.dtype == on_gpu.dtype == torch.float32 and got.shape == on_gpu.shape == want.shape
+    assert torch.allclose(on_gpu, as_autocast, atol=1e-6)
+    assert not on_gpu.requires_grad
     # the teacher's inference copy runs in bf16: per image, no further from fp32 than the module under bf16 autocast
     for i in range(4):
         err, bf16_err = (got[i] - want[i]).abs().mean(), (as_autocast[i] - want[i]).abs().mean()

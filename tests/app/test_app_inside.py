@@ -58,8 +58,22 @@ def test_reverse_step_walks_the_seeded_path(app_client):
     # asking for t = 998 directly walks there from pure noise; the explanation says so
     panels, text, next_t = app_client.predict("a red seven", 0, 3.0, 998, api_name="/reverse_step")
     assert next_t == 997 and "Walked 2 steps" in text
-    panels, text, next_t = app_client.predict("a red seven", 0, 3.0, 1, api_name="/reverse_step")
-    assert next_t == 1000 and "x₀ reached" in text
+
+
+def test_the_last_reverse_step_reaches_x0(app_client):
+    """The handler at t = 1 with the session's state there (reaching it through the client walks 999 steps, 40 s of
+    CI): no fresh noise is added, the result is x₀ and the next Step starts again at T."""
+    import torch
+
+    from gendemo.app.ui.inside_tab import _step_inputs, reverse_step
+
+    key = _step_inputs("a red seven", 0, 3.0, 1, "en")[-1]
+    g = torch.Generator().manual_seed(0)
+    x = 0.1 * torch.randn(1, 3, 28, 28, generator=g)  # an x_1: almost clean
+    state = {"key": key, "t": 1, "x": x, "g": g.get_state()}
+    panels, text, next_t, after = reverse_step("a red seven", 0, 3.0, 1, state)
+    assert next_t == 1000 and "x₀ reached" in text and "Walked" not in text and "t = 1 → 0" in text
+    assert len(panels) == 5 and after["t"] == 0
 
 
 @pytest.mark.parametrize(

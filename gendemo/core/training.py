@@ -116,6 +116,9 @@ class Trainer:
         self.lr = args.lr if args.lr is not None else d["lr"]
         # a task may plan its run in optimiser steps rather than epochs (the schedule twins); --steps overrides it
         self.steps = args.steps if args.steps is not None else d.get("steps")
+        # A run planned in steps ends at its steps: epochs bound it only when given (--epochs) or when no steps are
+        # planned. The task's default epochs would cut a larger batch short: 10 epochs of 512 are 1,170 steps.
+        self.max_epochs = self.epochs if args.epochs is not None or self.steps is None else float("inf")
         # A task with recipes names its files after the recipe (gan_chapter); others after the model.
         name = Task.artifact_name(args.model, getattr(args, "recipe", None)) if hasattr(Task, "artifact_name") else None
         if getattr(args, "recipe", None) and name is None:
@@ -193,7 +196,7 @@ class Trainer:
         bar = tqdm(
             total=total_steps, initial=step, disable=a.quiet or not self.dist.main, desc=a.model, dynamic_ncols=True
         )
-        while epoch < self.epochs and step < total_steps:
+        while epoch < self.max_epochs and step < total_steps:
             # The epoch's order comes from (seed, epoch) alone, so a resumed run skips exactly the batches already seen.
             g = torch.Generator().manual_seed(a.seed * 100_003 + epoch)
             sums: dict[str, float] = {}

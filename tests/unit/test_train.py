@@ -67,6 +67,13 @@ def test_resume_continues_exactly_where_it_stopped(tmp_path, tiny_mnist):
         assert torch.allclose(a[k], b[k], atol=1e-6), k
 
 
+def test_steps_alone_plan_the_run(tmp_path, tiny_mnist):
+    """--steps without --epochs runs to its steps: the task's default epochs (the classifier's 8, 64 steps here) do
+    not cut it short; --epochs given beside it still bounds it."""
+    assert _train(tmp_path / "a", tiny_mnist, "--steps", "70")["training"]["steps"] == 70
+    assert _train(tmp_path / "b", tiny_mnist, "--steps", "70", "--epochs", "2")["training"]["steps"] == 16
+
+
 def test_unknown_config_field_fails_loudly(tmp_path, tiny_mnist):
     with pytest.raises(ValueError, match="unknown config field 'widht'"):
         _train(tmp_path, tiny_mnist, "--set", "widht=3")

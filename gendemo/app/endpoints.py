@@ -19,7 +19,7 @@ ENDPOINT_CALLS = {
     "/discriminate_lineup": lambda: ("chapter", 3, "1", 0),
     "/noising": lambda: (handle_file(str(EXAMPLES / "digit_7.png")), 9, 0),
     "/schedule_twins": lambda: ("a red seven", 0),
-    "/diffusion_generate": lambda: ("a red seven", "ddim", 25, 3.0, 0, 16),
+    "/diffusion_generate": lambda: ("a red seven", "ddim", 25, 3.0, 0, 16, "diffusion"),
     "/diffusion_guidance": lambda: ("a red seven", 0),
     # the few-step pair, which the load test can call many times; DDPM's 1,000 steps (≈ 5 s a call) are timed by
     # the bench's diffusion section instead

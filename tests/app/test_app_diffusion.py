@@ -33,6 +33,19 @@ def test_generate_streams_and_is_reproducible(app_client):
     assert len(job.outputs()) >= 2  # intermediate frames were streamed before the final one
 
 
+def test_the_distilled_network_generates_in_the_diffusion_tab(app_client):
+    """The Network choice: the guidance-distilled copy draws the prompt, the status says which network ran and why it
+    is faster, the judge reads its digits, and its seed decides its result as the model's does."""
+    args = ("a green two", "dpmpp2m", 10, 3.0, 7, 4)
+    _, result, status, judged = app_client.predict(*args, "diffusion_distilled", api_name="/diffusion_generate")
+    assert result and "DPMPP2M" in status and "guidance-distilled copy" in status and "one pass" in status
+    assert len(judged) == 4 and re.search(r"\*\*\d of 4\*\* match", status), status
+    again = app_client.predict(*args, "diffusion_distilled", api_name="/diffusion_generate")[1]
+    two_pass = app_client.predict(*args, "diffusion", api_name="/diffusion_generate")
+    assert _bytes(again) == _bytes(result) and _bytes(two_pass[1]) != _bytes(result)
+    assert "guidance-distilled" not in two_pass[2]
+
+
 def test_chinese_empty_and_long_prompts_are_explained(app_client):
     _, _, status, _ = app_client.predict("红色的七", "ddim", 10, 3.0, 0, 1, api_name="/diffusion_generate")
     assert "a red seven" in status and "translated" in status
@@ -52,6 +65,7 @@ def test_chinese_empty_and_long_prompts_are_explained(app_client):
         ("a red seven", "euler", 10, 3.0, 0, 1),
         ("a red seven", "ddim", "ten", 3.0, 0, 1),
         ("a red seven", "ddim", 10, 3.0, -7, 1),
+        ("a red seven", "ddim", 10, 3.0, 0, 1, "diffusion_fast"),
     ],
 )
 def test_bad_generation_settings(app_client, args):

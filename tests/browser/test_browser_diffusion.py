@@ -21,6 +21,12 @@ def test_noising_tab(browser, app_client):
         shot(page, "noising_en")
 
 
+DISTILLED = {  # the Network choice's second option, and what the status then says
+    "en-US": ("its guidance-distilled copy (one pass a step, faster)", "guidance-distilled copy predicted the noise"),
+    "zh-CN": ("它的引导蒸馏版（每步只算一遍，更快）", "由引导蒸馏版预测噪声"),
+}
+
+
 @pytest.mark.parametrize(
     "locale,tab,button", [("en-US", "Diffusion: prompt → digit", "Generate"), ("zh-CN", "扩散：提示词 → 数字", "生成")]
 )
@@ -35,6 +41,14 @@ def test_diffusion_tab_streams_digits(browser, app_client, locale, tab, button):
         result.wait_for(state="visible", timeout=120_000)
         assert image_is_not_blank(element_png(result))
         assert image_is_not_blank(element_png(page.locator("#gen-process img")))
+        # the same prompt on the guidance-distilled network: a new result, and the status says which network ran
+        option, said = DISTILLED[locale]
+        before = result.get_attribute("src")
+        page.locator("#gen-network").get_by_text(option, exact=True).click()
+        page.get_by_role("button", name=button, exact=True).click()
+        page.locator("#gen-status").get_by_text(said).wait_for(timeout=120_000)
+        assert page.locator("#gen-result img").get_attribute("src") != before
+        assert image_is_not_blank(element_png(page.locator("#gen-result img")))
     finally:
         shot(page, f"diffusion_{locale}")
 

@@ -37,6 +37,9 @@ TAB_KEY = "gen.tab"
 MAX_N = 16
 MIN_STEPS, MAX_STEPS = 10, 100
 SAMPLER_CHOICES = ["ddim", "dpmpp2m", "ddpm"]
+# Which network predicts the noise: the diffusion model (guidance costs it two passes a step) or its guidance-distilled
+# copy (one pass with the scale as an input: README, "Guidance distilled"). Catalog names, as the sample CLI's --model.
+NETWORKS = ["diffusion", "diffusion_distilled"]
 MAX_FRAMES = (
     60  # frames kept per session for the replay slider (uint8: 60 × 2 × 16 × 3 × 28 × 28 bytes ≈ 4.5 MB at most)
 )
@@ -61,6 +64,8 @@ STRINGS = {
             "*Guidance* pushes the result towards the prompt (0 ignores it, 1 "
             "uses it plainly, higher exaggerates it). The same seed always starts from the same noise, so the same "
             "settings give the same digits.\n\n"
+            "*Network* swaps the noise predictor for a guidance-distilled copy of it, trained to give in one pass what "
+            "guidance asks of the model in two, so each step costs half the network work.\n\n"
             "**Try this:** keep the seed, change only the colour word of the prompt, and "
             "compare; then set guidance to 0."
         ),
@@ -70,6 +75,13 @@ STRINGS = {
         "gen.steps": "Steps for DDIM and DPM-Solver++ (DDPM always runs all 1,000)",
         "gen.guidance": "Guidance scale",
         "gen.n": "Number of images",
+        "gen.network": "Network",
+        "gen.network_two": "the diffusion model (guidance: two passes a step)",
+        "gen.network_one": "its guidance-distilled copy (one pass a step, faster)",
+        "gen.status_net": (
+            "The guidance-distilled copy predicted the noise: it takes the guidance scale as an input, so each step is "
+            "one pass of the network instead of the two that guidance costs the diffusion model."
+        ),
         "gen.button": "Generate",
         "gen.stop": "Stop",
         "gen.process": "Reverse process: x_t (left) and the predicted clean image (right)",
@@ -131,6 +143,7 @@ STRINGS = {
             "所以步数少时也更接近多步的结果。"
             "*引导强度*把结果推向提示词（0 表示不看提示词，1 表示正常使用，更大则加以夸大）。"
             "相同的种子总是从相同的噪声出发，所以设置不变，数字也不变。\n\n"
+            "*网络*一项可以换成引导蒸馏版来预测噪声：它学会了一遍就给出引导需要两遍才能算出的结果，所以每一步的网络计算减半。\n\n"
             "**试一试**：固定种子，只改提示词里的颜色词，对比结果；再把引导强度调到 0 看看。"
         ),
         "gen.prompt": "提示词（英文；中文的数字和颜色词会被翻译）",
@@ -139,6 +152,12 @@ STRINGS = {
         "gen.steps": "DDIM 与 DPM-Solver++ 的步数（DDPM 总是走完 1000 步）",
         "gen.guidance": "引导强度",
         "gen.n": "图片数量",
+        "gen.network": "网络",
+        "gen.network_two": "扩散模型（引导时每步算两遍）",
+        "gen.network_one": "它的引导蒸馏版（每步只算一遍，更快）",
+        "gen.status_net": (
+            "这次由引导蒸馏版预测噪声：它把引导强度当作输入，所以每一步只需运行网络一遍，而不是扩散模型做引导时的两遍。"
+        ),
         "gen.button": "生成",
         "gen.stop": "停止",
         "gen.process": "反向过程：x_t（左）与预测的干净图像（右）",
@@ -221,6 +240,7 @@ def diffusion_generate(
     guidance=DEFAULT_GUIDANCE,
     seed=0,
     n=8,
+    network="diffusion",
     request: gr.Request = None,
     progress=gr.Progress(),
 ):
@@ -232,8 +252,12 @@ def diffusion_generate(
     guidance = as_float(guidance, tr("gen.guidance", lang), 0.0, 10.0, lang)
     seed = as_seed(seed, lang)
     n = as_int(n, tr("gen.n", lang), 1, MAX_N, lang)
+    network = as_choice(network, NETWORKS, tr("gen.network", lang), lang)
     text, notes = dc.check_prompt(prompt, lang)
-    dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
+    dm = dc.distilled_model(lang) if network == "diffusion_distilled" else dc.diffusion_model(lang)
+    enc = dc.encoder(lang)
+    if network == "diffusion_distilled":
+        notes = [tr("gen.status_net", lang), *notes]
     every = 50 if sampler == "ddpm" else 5  # a frame every few steps: enough to watch, not enough to flood the page
     k = dm.schedule.T if sampler == "ddpm" else steps
     run = {"state": "running", "sampler": sampler.upper(), "k": k, "frames": []}
@@ -419,6 +443,12 @@ def build():
             with gr.Row():
                 seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="gen-seed")
                 n = Slider(1, MAX_N, value=8, step=1, label=T("gen.n"), elem_id="gen-n")
+            network = Radio(
+                [(T("gen.network_two"), "diffusion"), (T("gen.network_one"), "diffusion_distilled")],
+                value="diffusion",
+                label=T("gen.network"),
+                elem_id="gen-network",
+            )
             with gr.Row():
                 button = gr.Button(T("gen.button"), variant="primary", elem_id="gen-button")
                 stop = gr.Button(T("gen.stop"), variant="stop", elem_id="gen-stop")
@@ -443,17 +473,18 @@ def build():
     # read once per process and language (on_open keeps the result), never per page load
     on_open(diffusion_failures, [], [fail_gallery, fail_text])
     run = gr.State(None, time_to_live=3600)  # the session's last run: its kept frames and whether it was stopped
-    inputs = [prompt, sampler, steps, guidance, seed, n]
+    inputs = [prompt, sampler, steps, guidance, seed, n, network]
     outputs = [process, result, status, judged, run]
     examples = gr.Examples(
         examples=[
-            ["a red seven", "ddim", 25, 3.0, 0, 8],
-            ["a thick green three", "ddim", 25, 3.0, 1, 8],
-            ["the number 4 written in blue ink", "ddim", 50, 4.0, 2, 8],
-            ["红色的七", "ddim", 25, 3.0, 0, 8],
-            ["", "ddim", 25, 1.0, 3, 16],
-            ["a yellow two", "ddpm", 25, 3.0, 0, 4],
-            ["a thin cyan nine", "dpmpp2m", 15, 3.0, 4, 8],
+            ["a red seven", "ddim", 25, 3.0, 0, 8, "diffusion"],
+            ["a thick green three", "ddim", 25, 3.0, 1, 8, "diffusion"],
+            ["the number 4 written in blue ink", "ddim", 50, 4.0, 2, 8, "diffusion"],
+            ["红色的七", "ddim", 25, 3.0, 0, 8, "diffusion"],
+            ["", "ddim", 25, 1.0, 3, 16, "diffusion"],
+            ["a yellow two", "ddpm", 25, 3.0, 0, 4, "diffusion"],
+            ["a thin cyan nine", "dpmpp2m", 15, 3.0, 4, 8, "diffusion"],
+            ["a red seven", "dpmpp2m", 10, 3.0, 0, 16, "diffusion_distilled"],
         ],
         inputs=inputs,
         outputs=outputs,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from gendemo.core.checkpoints import MAX_COMMITTED_BYTES, save_checkpoint
+from gendemo.core.checkpoints import MAX_COMMITTED_BYTES, read_card, save_checkpoint
 from gendemo.core.config import apply_overrides
 from gendemo.core.data import load_mnist
 from gendemo.diffusion.captions import (
@@ -37,7 +37,7 @@ from gendemo.diffusion.captions import (
     colourize,
     load_eval_prompts,
 )
-from gendemo.diffusion.model import Diffusion, build_net
+from gendemo.diffusion.model import Diffusion, build_net, load_diffusion
 from gendemo.diffusion.sampling import ALPHA_BAR_FLOOR, DATA_MEAN, to_model_range, training_loss
 from gendemo.diffusion.schedules import make_schedule
 from gendemo.diffusion.text import EMBED_DIM, HUB_ENCODER, PACKAGE_ENCODER
@@ -68,6 +68,9 @@ class DiffusionTrainConfig:
     # loses the digit in long sentences although a linear probe on the raw embeddings finds it; this makes the U-Net's
     # text features carry it explicitly. The head is for training only and is not exported.
     text_aux_weight: float = 0.1
+    # A fine-tune instead of a run from scratch: the inference (EMA) weights of this checkpoint are the starting point
+    # of the network and of its EMA, with a fresh optimiser; the U-Net's shape comes from its card. "" = from scratch.
+    init_from: str = ""
 
 
 def _split_overrides(overrides: dict[str, str]) -> tuple[dict, dict]:
@@ -117,6 +120,7 @@ class DiffusionTask:
     def __init__(self, trainer):
         self.t = trainer
         u, d = _split_overrides(trainer.overrides)
+        self.unet_overrides = u
         self.ucfg = apply_overrides(UNetConfig(), u)
         self.cfg = apply_overrides(DiffusionTrainConfig(), d)
         self.steps_done = 0
@@ -127,7 +131,21 @@ class DiffusionTask:
 
     def setup(self, data):
         dev, cfg = self.t.device, self.cfg
+        if cfg.init_from:
+            if self.unet_overrides:
+                raise SystemExit(
+                    f"init_from: the network's shape is the checkpoint's; drop {sorted(self.unet_overrides)}"
+                )
+            kind = read_card(Path(cfg.init_from))["kind"]
+            start, card = load_diffusion(cfg.init_from, dev, kind=kind)
+            if (card.get("schedule"), card.get("timesteps")) != (cfg.schedule, cfg.timesteps):
+                raise SystemExit(
+                    f"init_from: {cfg.init_from} was trained with {card.get('schedule')}, not {cfg.schedule}"
+                )
+            self.ucfg = start.net.cfg  # its shape, whatever the defaults say
         self.model = build_net(self.ucfg).to(dev)
+        if cfg.init_from:
+            self.model.load_state_dict(start.net.state_dict())
         self.sched = make_schedule(cfg.schedule, cfg.timesteps)  # CPU: looked up per step by index
         self.net = self.t.wrap(self.model)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)

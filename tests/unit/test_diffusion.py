@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file
 
 from gendemo.diffusion.figures import noising_rows, schedule_curves
 from gendemo.diffusion.model import Diffusion, build_net, load_diffusion
@@ -213,6 +214,16 @@ def test_train_export_load_and_resume(tmp_path, tiny_mnist, monkeypatch):
     assert res["training"]["steps"] == 5
     res = train_main([*args, "--resume"])
     assert res["training"]["steps"] == 16
+    # A fine-tune (init_from): the network and its EMA start from the exported weights, its shape from their card;
+    # one step at learning rate 0 exports them unchanged. Shape overrides beside it are refused.
+    ft = tmp_path / "ft" / "diffusion.safetensors"
+    common = ["diffusion", "--data-dir", str(tiny_mnist), "--quiet", "--no-eval", "--batch-size", "32"]
+    ft_args = [*common, "--precision", "fp32", "--set", "quick_eval_steps=0", "--set", f"init_from={out}"]
+    train_main([*ft_args, "--out", str(ft), "--run-dir", str(tmp_path / "ft_run"), "--steps", "1", "--lr", "0"])
+    exported, tuned = load_file(str(out)), load_file(str(ft))
+    assert exported.keys() == tuned.keys() and all(torch.equal(exported[k], tuned[k]) for k in exported)
+    with pytest.raises(SystemExit, match="shape is the checkpoint's"):
+        train_main([*ft_args, "--set", "groups=4", "--out", str(ft), "--run-dir", str(tmp_path / "ft_run2")])
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["schedule"] == "cosine" and card["timesteps"] == 1000 and "float16" in card["weights"]
     assert card["text_encoder"]["name"] == "sentence-transformers/all-MiniLM-L6-v2"

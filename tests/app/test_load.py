@@ -13,6 +13,18 @@ from gendemo.app.endpoints import ENDPOINT_CALLS
 CLIENTS, REQUESTS = 8, 12  # 20 each cost CI ≈ 60 s more and found nothing that 12 do not
 
 
+def cache_files(folder: Path) -> dict[str, float]:
+    """path → seconds since it was last written, for every file in the folder now"""
+    now, found = time.time(), {}
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                found[os.path.join(root, name)] = now - os.lstat(os.path.join(root, name)).st_mtime
+            except FileNotFoundError:
+                pass
+    return found
+
+
 def cache_bytes(folder: Path) -> int:
     total = 0
     for root, _, files in os.walk(folder):
@@ -36,6 +48,7 @@ def test_eight_clients_twelve_requests_each(app_client, tmp_path):
     failures = []
     lock = threading.Lock()
     before = cache_bytes(cache)
+    files_before = set(cache_files(cache))
 
     def worker(k):
         # downloads go to a folder of their own, so the cache folder measured holds only what the server wrote
@@ -88,4 +101,5 @@ def test_eight_clients_twelve_requests_each(app_client, tmp_path):
         f"{settled / 1e6:.2f} MB {age}+ s later"
     )
     assert served > 0, "the load produced no files: the cache check would prove nothing"
-    assert settled <= before, f"the cache kept {(settled - before) / 1e6:.2f} MB of the load's files"
+    kept = {f: round(age_s) for f, age_s in cache_files(cache).items() if f not in files_before}
+    assert settled <= before, f"the cache kept {(settled - before) / 1e6:.2f} MB of the load's files: {kept}"

@@ -124,6 +124,8 @@ def test_gan_tab_opens_with_its_pictures_and_plays_the_run(browser, app_client, 
         summary = page.locator("#gan-timeline-summary")
         summary.get_by_text("200").first.wait_for()
         assert ("Epoch 200" if locale == "en-US" else "第 200 轮") in summary.inner_text()
+        if locale != "en-US":  # the Chinese page's texts are checked; playing and the example are the same code
+            return
         # Play: the slider starts over at 1 and comes back to the last epoch
         page.locator("#gan-epoch input[type=number]").fill("20")
         page.locator("#gan-epoch input[type=number]").press("Enter")

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from gendemo.core.checkpoints import read_card, sha256_file
 from gendemo.core.config import config_from_card
+from gendemo.core.device import autocast
 from gendemo.core.paths import CHECKPOINT_DIR
 from gendemo.diffusion.fast_unet import FastUNet
 from gendemo.diffusion.model import load_diffusion
@@ -54,7 +55,7 @@ class AutocastTeacher:
 
     @torch.no_grad()
     def __call__(self, x, t, text) -> torch.Tensor:
-        with torch.autocast(x.device.type, dtype=torch.bfloat16):
+        with autocast(x.device, "bf16"):
             return self.net(x, t, text).float()
 
 
@@ -71,13 +72,15 @@ class GuidanceDistillTask(DiffusionTask):
 
     # A fine-tune, not a training from scratch: the student starts as the teacher. 3,000 steps of 64 at a tenth of the
     # teacher's learning rate, sized to about an hour of this machine's two CPU cores (a step costs a doubled teacher
-    # pass besides the student's own). `epochs` only bounds it.
+    # pass besides the student's own). A run planned in steps: `epochs` bounds it only when given on the command line.
     defaults = {"epochs": 10, "batch_size": 64, "lr": 2e-4, "steps": 3_000}
     kind = "diffusion_distilled"
     loss_text = "‖ε̂(x_t, t, text, w) − [ε̂(x_t, ∅) + w·(ε̂(x_t, text) − ε̂(x_t, ∅))]‖² (teacher: diffusion), t uniform"
 
     def __init__(self, trainer):
-        unet = sorted(k for k in trainer.overrides if k in {f.name for f in dataclasses.fields(UNetConfig)})
+        # its shape and its starting weights are the teacher's (init_from would start it from another network)
+        fixed = {f.name for f in dataclasses.fields(UNetConfig)} | {"init_from"}
+        unet = sorted(k for k in trainer.overrides if k in fixed)
         if unet:
             raise SystemExit(f"{self.kind}: the student copies the teacher's network; it cannot change {unet}")
         # No auxiliary text loss (the teacher's text features are copied, not relearnt); the EMA over ≈ 200 steps, as

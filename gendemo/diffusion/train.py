@@ -140,7 +140,8 @@ class DiffusionTask:
             start, card = load_diffusion(cfg.init_from, dev, kind=kind)
             if (card.get("schedule"), card.get("timesteps")) != (cfg.schedule, cfg.timesteps):
                 raise SystemExit(
-                    f"init_from: {cfg.init_from} was trained with {card.get('schedule')}, not {cfg.schedule}"
+                    f"init_from: {cfg.init_from} was trained with {card.get('schedule')}, T = {card.get('timesteps')}; "
+                    f"this run uses {cfg.schedule}, T = {cfg.timesteps}"
                 )
             self.ucfg = start.net.cfg  # its shape, whatever the defaults say
         self.model = build_net(self.ucfg).to(dev)

@@ -13,27 +13,21 @@ from gendemo.app.endpoints import ENDPOINT_CALLS
 CLIENTS, REQUESTS = 8, 12  # 20 each cost CI ≈ 60 s more and found nothing that 12 do not
 
 
-def cache_files(folder: Path) -> dict[str, float]:
-    """path → seconds since it was last written, for every file in the folder now"""
+def cache_files(folder: Path) -> dict[str, tuple[int, float]]:
+    """path → (bytes, seconds since it was last written), for every file in the folder now"""
     now, found = time.time(), {}
     for root, _, files in os.walk(folder):
         for name in files:
             try:
-                found[os.path.join(root, name)] = now - os.lstat(os.path.join(root, name)).st_mtime
-            except FileNotFoundError:
-                pass
+                st = os.lstat(os.path.join(root, name))
+            except FileNotFoundError:  # deleted by the cleanup while we walk
+                continue
+            found[os.path.join(root, name)] = (st.st_size, now - st.st_mtime)
     return found
 
 
 def cache_bytes(folder: Path) -> int:
-    total = 0
-    for root, _, files in os.walk(folder):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(root, name)).st_size
-            except FileNotFoundError:  # deleted by the cleanup while we walk
-                pass
-    return total
+    return sum(size for size, _ in cache_files(folder).values())
 
 
 def test_eight_clients_twelve_requests_each(app_client, tmp_path):
@@ -101,5 +95,5 @@ def test_eight_clients_twelve_requests_each(app_client, tmp_path):
         f"{settled / 1e6:.2f} MB {age}+ s later"
     )
     assert served > 0, "the load produced no files: the cache check would prove nothing"
-    kept = {f: round(age_s) for f, age_s in cache_files(cache).items() if f not in files_before}
+    kept = {f: round(age_s) for f, (_, age_s) in cache_files(cache).items() if f not in files_before}
     assert settled <= before, f"the cache kept {(settled - before) / 1e6:.2f} MB of the load's files: {kept}"

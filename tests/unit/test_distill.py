@@ -167,3 +167,5 @@ def test_distillation_trains_resumes_exports_and_samples(tmp_path, tiny_mnist, m
     assert len(paths) == 2
     with pytest.raises(SystemExit, match="cannot change"):
         train_main([*args, "--set", "channels=8,16,16", "--run-dir", str(tmp_path / "x")])
+    with pytest.raises(SystemExit, match="cannot change"):  # the student starts as the teacher, not elsewhere
+        train_main([*args, "--set", f"init_from={out}", "--run-dir", str(tmp_path / "y")])

@@ -254,10 +254,11 @@ def diffusion_generate(
     n = as_int(n, tr("gen.n", lang), 1, MAX_N, lang)
     network = as_choice(network, NETWORKS, tr("gen.network", lang), lang)
     text, notes = dc.check_prompt(prompt, lang)
-    dm = dc.distilled_model(lang) if network == "diffusion_distilled" else dc.diffusion_model(lang)
+    if network == "diffusion_distilled":  # the status says which network ran, before the prompt's own notes
+        dm, notes = dc.distilled_model(lang), [tr("gen.status_net", lang), *notes]
+    else:
+        dm = dc.diffusion_model(lang)
     enc = dc.encoder(lang)
-    if network == "diffusion_distilled":
-        notes = [tr("gen.status_net", lang), *notes]
     every = 50 if sampler == "ddpm" else 5  # a frame every few steps: enough to watch, not enough to flood the page
     k = dm.schedule.T if sampler == "ddpm" else steps
     run = {"state": "running", "sampler": sampler.upper(), "k": k, "frames": []}

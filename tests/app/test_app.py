@@ -73,6 +73,17 @@ def test_classify_through_client(app_client):
     assert seen and seen.endswith(".png")
 
 
+def test_the_classifier_tab_reads_in_the_order_asked():
+    # a Classify click and an upload sent just after it must not run side by side, or the click's reading (of the
+    # drawing) can land over the upload's: every event of the tab that classifies shares one line of width one
+    import app
+    from gendemo.app.ui.classify_tab import classify, classify_live
+
+    readers = [dep for dep in app.demo.fns.values() if dep.fn in (classify, classify_live)]
+    assert len(readers) == 4  # the button, an example, a stroke, an upload
+    assert {(dep.concurrency_id, dep.concurrency_limit) for dep in readers} == {("classify", 1)}
+
+
 def test_classify_without_image_says_so(app_client):
     with pytest.raises(Exception, match="draw a digit or upload an image"):
         app_client.predict(api_name="/classify")

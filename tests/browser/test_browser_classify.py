@@ -46,7 +46,7 @@ def test_a_new_drawing_wins_over_an_upload_and_the_brush_is_ready(browser, app_c
     """#12 items 2 and 3: upload a 7, then drag a 1 onto the sketchpad without choosing a tool: the stroke draws (no
     "select the draw tool" hint, no layer menu), the upload is removed, and Classify reads the 1. Uploading the 7 again
     then wins over the drawing."""
-    from support.browser import draw_stroke
+    from support.browser import click_and_send, draw_stroke
 
     page = open_page(browser, app_client.base_url, locale)
     try:
@@ -63,7 +63,7 @@ def test_a_new_drawing_wins_over_an_upload_and_the_brush_is_ready(browser, app_c
         )
         draw_stroke(page, "#classify-draw", [(0.5, 0.15), (0.5, 0.85)])  # a 1
         page.locator("#classify-upload img").wait_for(state="detached")  # the drawing replaced the upload
-        page.locator("#classify-button").click()
+        click_and_send(page, "classify-button")
         page.wait_for_function(
             "() => document.querySelector('#classify-probs .output-class')?.innerText.trim() === '1'"
         )
@@ -71,7 +71,7 @@ def test_a_new_drawing_wins_over_an_upload_and_the_brush_is_ready(browser, app_c
         page.wait_for_function(
             "() => document.querySelector('#classify-probs .output-class')?.innerText.trim() === '7'"
         )
-        page.locator("#classify-button").click()
+        click_and_send(page, "classify-button")
         page.wait_for_timeout(1500)
         assert _top_class(page) == "7"
     finally:
@@ -110,7 +110,7 @@ def _reads(page, digit: str, timeout: int = 20_000):
 def test_the_classifier_reads_while_you_draw(browser, app_client, locale):
     """#12 wow item: the reading and its bars follow the pen, without pressing Classify — a slanted stroke reads as a
     1; adding a bar across its top makes it a 7, and what the network sees is redrawn. Classify still answers."""
-    from support.browser import draw_stroke
+    from support.browser import click_and_send, draw_stroke
 
     page = open_page(browser, app_client.base_url, locale)
     try:
@@ -125,7 +125,7 @@ def test_the_classifier_reads_while_you_draw(browser, app_client, locale):
         draw_stroke(page, "#classify-draw", [(0.2, 0.15), (0.65, 0.15)])  # the bar across its top: a 7
         _reads(page, "7")
         assert seen.get_attribute("src") != first  # what the network sees, redrawn with the new stroke
-        page.locator("#classify-button").click()
+        click_and_send(page, "classify-button")
         page.wait_for_timeout(1500)
         assert _top_class(page) == "7"
     finally:

@@ -121,10 +121,14 @@ def build():
         api_visibility="private",
     )
     latest_input_wins(drawing, upload)  # a new drawing replaces an uploaded picture; a new upload wins over a drawing
-    button.click(classify, [drawing, upload], [probs, seen], api_name="classify")
+    # Every reading of this tab runs in one line, in the order the learner asked for them: run side by side, a Classify
+    # click sent just before an upload could finish after it and show the drawing's reading over the new picture's.
+    # A reading takes milliseconds, so the line never grows long.
+    one_line = {"concurrency_id": "classify", "concurrency_limit": 1}
+    button.click(classify, [drawing, upload], [probs, seen], api_name="classify", **one_line)
     # after the button, which keeps its api_name: an example fills the inputs and then runs (run_on_click would
     # add a public-looking event)
-    examples.load_input_event.then(classify, [drawing, upload], [probs, seen], api_visibility="private")
+    examples.load_input_event.then(classify, [drawing, upload], [probs, seen], api_visibility="private", **one_line)
     # the reading follows the pen: every stroke classifies the drawing (a few milliseconds), the latest stroke winning
     drawing.input(
         classify_live,
@@ -133,5 +137,6 @@ def build():
         api_visibility="private",
         trigger_mode="always_last",
         show_progress="hidden",
+        **one_line,
     )
-    upload.upload(classify, [drawing, upload], [probs, seen], api_visibility="private")
+    upload.upload(classify, [drawing, upload], [probs, seen], api_visibility="private", **one_line)

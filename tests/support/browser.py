@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -95,25 +94,9 @@ def unclipped_texts(page, selector: str, words: list[str]) -> dict[str, str]:
     return page.evaluate(_UNCLIPPED_JS, [selector, words])
 
 
-def draw_stroke(page, sketch: str, points: list[tuple[float, float]], settle_s: float = 0.8):
+def draw_stroke(page, sketch: str, points: list[tuple[float, float]]):
     """Drag the mouse through `points` (fractions of the drawing square, 0–1) on the sketchpad `sketch`, as a learner
-    would — without picking a tool first — and then pause, as a learner does, until the sketchpad has sent its layers.
-    (It uploads them for a few seconds after the stroke on a slow machine, and Gradio holds back any event that reads
-    the sketchpad until they are in: a click made sooner is sent late, after whatever the test does next.)"""
-    uploads = {"open": 0, "last": time.monotonic()}
-
-    def seen(request, change):
-        if "/gradio_api/upload" in request.url:
-            uploads["open"] += change
-            uploads["last"] = time.monotonic()
-
-    listeners = [
-        ("request", lambda r: seen(r, 1)),
-        ("requestfinished", lambda r: seen(r, -1)),
-        ("requestfailed", lambda r: seen(r, -1)),
-    ]
-    for event, fn in listeners:
-        page.on(event, fn)
+    would — without picking a tool first."""
     area = page.locator(f"{sketch} .pixi-target canvas").bounding_box()
     side = min(area["width"], area["height"]) * 0.9  # the square canvas sits centred in the editor's wider area
     x0, y0 = area["x"] + (area["width"] - side) / 2, area["y"] + (area["height"] - side) / 2
@@ -124,11 +107,6 @@ def draw_stroke(page, sketch: str, points: list[tuple[float, float]], settle_s: 
         for k in range(1, 9):
             page.mouse.move(xa + (xb - xa) * k / 8, ya + (yb - ya) * k / 8)
     page.mouse.up()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (uploads["open"] > 0 or time.monotonic() - uploads["last"] < settle_s):
-        page.wait_for_timeout(100)  # Playwright delivers the request events while it waits
-    for event, fn in listeners:
-        page.remove_listener(event, fn)
 
 
 def click_and_send(page, elem_id: str):

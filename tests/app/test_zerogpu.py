@@ -147,8 +147,9 @@ def test_every_endpoint_answers_its_defaults(zerogpu_app):
     for name in unavailable:
         assert REGISTRY.status(name), f"{name} loads normally but not on ZeroGPU:\n" + log.read_text()[-4000:]
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    answered, off = [], []
+    answered, off, seconds = [], [], {}
     for name, ep in sorted(endpoints.items()):
+        t0 = time.perf_counter()
         images = [p for p in ep["parameters"] if p["component"] in IMAGE_COMPONENTS]
         needs_image = images and all(p["parameter_default"] is None for p in images)
         try:
@@ -166,9 +167,11 @@ def test_every_endpoint_answers_its_defaults(zerogpu_app):
             raise AssertionError(f"{name} failed on ZeroGPU: {e}\n" + log.read_text()[-4000:]) from None
         assert out is not None, name
         answered.append(name)
+        seconds[name] = round(time.perf_counter() - t0, 1)
     text = log.read_text()
     assert "Low-level CUDA init" not in text, text[-4000:]
     print(f"\nZeroGPU: {len(answered)} endpoints answered; switched off for want of {unavailable}: {off}")
+    print("slowest:", sorted(seconds.items(), key=lambda kv: -kv[1])[:8])
 
 
 def test_gpu_handlers_go_through_spaces_and_cpu_ones_do_not(zerogpu_app):

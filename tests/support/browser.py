@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from support import ROOT
@@ -25,6 +26,19 @@ ARGS = [
     "--disable-quic",
     "--disable-dev-shm-usage",
 ]
+
+
+def in_ci(locale: str, params: list) -> list:
+    """A test's two languages, CI running the one named: the other runs the same code with other words, so it is marked
+    slow (python -m pytest -m slow runs it) to keep CI in its budget. Each tab keeps a test in each language in CI.
+    params: locales, or tuples whose first item is the locale."""
+    out = []
+    for p in params:
+        values = p if isinstance(p, tuple) else (p,)
+        assert values[0] in ("en-US", "zh-CN"), values
+        out.append(p if values[0] == locale else pytest.param(*values, marks=pytest.mark.slow))
+    assert sum(not hasattr(p, "marks") for p in out) == 1, f"{locale} is not among {params}"
+    return out
 
 
 def open_page(browser, url: str, locale: str = "en-US", viewport: tuple[int, int] = (1920, 1600)):

@@ -120,7 +120,8 @@ SPEAKS = {  # per language: tab names, words that must be on the page, words tha
 }
 
 
-@pytest.mark.parametrize("locale", in_ci("en-US", ["en-US", "zh-CN"]))
+# the Chinese page runs in CI: untranslated English is the likelier slip than the reverse
+@pytest.mark.parametrize("locale", in_ci("zh-CN", ["en-US", "zh-CN"]))
 def test_example_tables_are_headed_and_the_page_speaks_one_language(browser, app_client, locale):
     """#12 items 9 and 10: example tables have column headers and choice labels in the page's language only (no
     "ddim 25 3 0 8" rows, no raw keys, no English-first "reorder the words · 调换词序"), titled "Examples"/"示例"; in

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from gendemo.app.i18n import lang_of, tr
@@ -45,15 +47,23 @@ def cache_files(root: Path) -> list[tuple[float, int, Path]]:
     return sorted(out)
 
 
-def trim_cache(root: Path, max_bytes: int) -> tuple[int, int]:
-    """Delete the oldest files until the folder holds at most 80 % of max_bytes (so a sweep frees room for a while,
-    instead of one file at a time). Returns (bytes before, bytes after)."""
-    files = cache_files(root)
+def kept_files(blocks) -> set[str]:
+    """The files Gradio keeps for the life of the app: the components' starting values and the examples' pictures."""
+    keep: set[str] = set()
+    for block in blocks.blocks.values():
+        keep.update(str(Path(f).absolute()) for f in getattr(block, "keep_in_cache", ()))
+    return keep
+
+
+def trim_cache(root: Path, max_bytes: int, max_age: float | None = None, keep=frozenset()) -> tuple[int, int]:
+    """Delete every file older than max_age seconds, then the oldest files until the folder holds at most 80 % of
+    max_bytes (so a sweep frees room for a while, instead of one file at a time); files in `keep` (absolute paths)
+    stay. Returns (bytes before, bytes after)."""
+    files = [f for f in cache_files(root) if str(f[2].absolute()) not in keep]
     total = before = sum(size for _, size, _ in files)
-    if total <= max_bytes:
-        return before, total
-    for _, size, path in files:
-        if total <= 0.8 * max_bytes:
+    cutoff = time.time() - max_age if max_age is not None else -math.inf
+    for mtime, size, path in files:
+        if mtime >= cutoff and total <= (0.8 * max_bytes if before > max_bytes else max_bytes):
             break
         with contextlib.suppress(OSError):
             path.unlink()
@@ -62,11 +72,20 @@ def trim_cache(root: Path, max_bytes: int) -> tuple[int, int]:
 
 
 class CacheSweeper:
-    """A daemon thread that keeps the cache folder under its byte budget; Gradio's own delete_cache bounds the files'
-    age, this bounds their total size (an upload burst fills the disk long before half an hour has passed)."""
+    """A daemon thread that keeps the cache folder under its byte budget and, given the app, its age limit.
 
-    def __init__(self, root: Path | None = None, max_bytes: int = CACHE_MAX_BYTES, every_s: float = SWEEP_EVERY_S):
-        self.root, self.max_bytes, self.every_s = root or cache_dir(), max_bytes, every_s
+    Gradio's own delete_cache only deletes the files it has tracked, and it loses track of some: once an event answers
+    an output with an update (gr.skip() included), the session gets its own unrendered copy of that component, and every
+    file served through the copy afterwards is tracked nowhere — the Diffusion tab's streamed pictures stayed for the
+    life of the process. So the age limit is applied here to the folder itself, sparing only the files Gradio keeps."""
+
+    def __init__(
+        self, root: Path | None = None, max_bytes: int = CACHE_MAX_BYTES, every_s: float = SWEEP_EVERY_S, blocks=None
+    ):
+        self.root = root or (Path(blocks.GRADIO_CACHE) if blocks is not None else cache_dir())
+        self.max_bytes, self.every_s, self.blocks = max_bytes, every_s, blocks
+        # (frequency, age) as Gradio's delete_cache; the sweep's own frequency is every_s
+        self.max_age = blocks.delete_cache[1] if blocks is not None and blocks.delete_cache else None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -79,10 +98,14 @@ class CacheSweeper:
     def stop(self) -> None:
         self._stop.set()
 
+    def sweep(self) -> tuple[int, int]:
+        keep = kept_files(self.blocks) if self.blocks is not None else frozenset()
+        return trim_cache(self.root, self.max_bytes, self.max_age, keep)
+
     def _run(self) -> None:
         while not self._stop.wait(self.every_s):
             with contextlib.suppress(OSError):
-                trim_cache(self.root, self.max_bytes)
+                self.sweep()
 
 
 def _request(scope):
@@ -154,7 +177,7 @@ class RequestLimits:
 @contextlib.asynccontextmanager
 async def lifespan(app):
     """Runs beside the server: the cache sweeper starts with it and stops with it."""
-    sweeper = CacheSweeper().start()
+    sweeper = CacheSweeper(blocks=app.get_blocks()).start()
     try:
         yield
     finally:

@@ -158,3 +158,28 @@ def test_the_cache_is_trimmed_oldest_first(tmp_path):
     left = sorted(p.parent.name for p in tmp_path.rglob("f.bin"))
     assert left == [f"d{i}" for i in range(10 - len(left), 10)]  # the newest survive
     assert limits.trim_cache(tmp_path, 500_000) == (after, after)  # under budget: nothing more goes
+
+
+def test_the_cache_forgets_old_files_but_keeps_what_gradio_keeps(tmp_path):
+    from types import SimpleNamespace
+
+    now = time.time()
+    ages = {"old": 100, "kept": 100, "young": 5}
+    for name, age in ages.items():
+        p = tmp_path / name / "f.png"
+        p.parent.mkdir()
+        p.write_bytes(b"\0" * 1000)
+        os.utime(p, (now - age, now - age))
+    # a component's starting value, as Gradio lists it (its keep_in_cache), is never deleted for its age
+    demo = SimpleNamespace(
+        blocks={1: SimpleNamespace(keep_in_cache={str(tmp_path / "kept" / "f.png")}), 2: SimpleNamespace()},
+        GRADIO_CACHE=str(tmp_path),
+        delete_cache=(5, 30),
+    )
+    sweeper = limits.CacheSweeper(blocks=demo)
+    assert sweeper.root == tmp_path and sweeper.max_age == 30
+    assert sweeper.sweep() == (2000, 1000)  # the kept file is not counted; the old one goes
+    assert sorted(p.parent.name for p in tmp_path.rglob("f.png")) == ["kept", "young"]
+    # over the byte budget the oldest files go first, still sparing the kept one
+    assert limits.trim_cache(tmp_path, 500, keep=limits.kept_files(demo)) == (1000, 0)
+    assert sorted(p.parent.name for p in tmp_path.rglob("f.png")) == ["kept"]

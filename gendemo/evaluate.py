@@ -19,7 +19,7 @@ from gendemo.catalog import entry, names_with, resolve
 from gendemo.core.checkpoints import card_path, read_card, write_card
 from gendemo.core.device import resolve_device, set_threads
 from gendemo.core.paths import CHECKPOINT_DIR
-from gendemo.diffusion.sampling import DEFAULT_STEPS, SAMPLERS
+from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, DEFAULT_STEPS, SAMPLERS
 from gendemo.gan.recipes import RECIPES
 
 MIN_STEPS, MAX_STEPS = 1, 1000  # ddim_timesteps visits at most T = 1,000 steps
@@ -66,6 +66,18 @@ def main(argv=None):
         default=None,
         help=f"diffusion: reverse steps for ddim and dpmpp2m, {MIN_STEPS} to {MAX_STEPS} (default {DEFAULT_STEPS})",
     )
+    p.add_argument(
+        "--guidance",
+        type=float,
+        default=None,
+        help=f"diffusion: the guidance scale, 0 to 10 (default {DEFAULT_GUIDANCE}, the app's)",
+    )
+    p.add_argument(
+        "--handover",
+        action="store_true",
+        help="diffusion: the Diffusion tab's handover network — the diffusion model for the noisy steps, its "
+        "guidance-distilled copy after them (gendemo/diffusion/handover.py)",
+    )
     args = p.parse_args(argv)
     if args.enhancement and (args.model != "diffusion" or args.update_card or args.failures):
         p.error("--enhancement is for the diffusion model, and it writes no card figures")
@@ -74,6 +86,15 @@ def main(argv=None):
             "--solver and --steps are for the diffusion model and its distilled copy, and their figures do not go into "
             "the card"
         )
+    if (args.guidance is not None or args.handover) and (
+        args.model != "diffusion" and (args.handover or args.model not in SOLVER_MODELS) or args.update_card
+    ):
+        p.error(
+            "--guidance is for the diffusion model and its distilled copy, --handover for the diffusion model; their "
+            "figures do not go into the card"
+        )
+    if args.guidance is not None and not 0 <= args.guidance <= 10:
+        p.error(f"--guidance must be between 0 and 10, got {args.guidance}")
     if args.steps is not None and not MIN_STEPS <= args.steps <= MAX_STEPS:
         p.error(f"--steps must be between {MIN_STEPS} and {MAX_STEPS}, got {args.steps}")
     if args.steps is not None and args.solver == "ddpm":

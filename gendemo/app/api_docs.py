@@ -284,8 +284,10 @@ DOCS: dict[str, Doc] = {
             "guidance": "Classifier-free guidance scale, 0 to 10: 0 ignores the prompt, 1 uses it plainly.",
             "seed": SEED,
             "n": "Number of images, 1 to 16.",
-            "network": "'diffusion' (the diffusion model: guidance costs two network passes a step) or "
-            "'diffusion_distilled' (its guidance-distilled copy: one pass a step, with the scale as an input).",
+            "network": "'diffusion' (the diffusion model: guidance costs two network passes a step), "
+            "'diffusion_distilled' (its guidance-distilled copy: one pass a step, with the scale as an input) or "
+            "'handover' (the diffusion model for the steps t ≥ 440, where the digit's shape is decided, the copy "
+            "after them).",
         },
         (
             ("process", f"{IMAGE_OUT}: the noisy x_t (left) and the predicted clean image (right) at the last step"),

@@ -9,7 +9,8 @@ import torch
 
 from gendemo.core.checkpoints import CheckpointError
 from gendemo.core.timing import timeit, timeit_interleaved
-from gendemo.diffusion.model import load_diffusion
+from gendemo.diffusion.handover import HANDOVER_T, HandoverNet
+from gendemo.diffusion.model import Diffusion, load_diffusion
 from gendemo.diffusion.sampling import embed_prompts, generate, predict_eps
 from gendemo.diffusion.solvers import DISTILLED, run_solver, sampler_of
 from gendemo.diffusion.text import get_encoder
@@ -133,6 +134,9 @@ def run(quick: bool, row) -> None:
     }
     if distilled is not None:  # the same sampler and inputs: one pass of 16 a step instead of one of 32
         runs["distilled"] = lambda: generate(distilled, None, [""], **kw)
+        # the handover: two passes of 16 (one of 32) for the steps t ≥ HANDOVER_T, then the distilled network's one
+        handover = Diffusion(HandoverNet(model.net, distilled.net), model.schedule)
+        runs["handover"] = lambda: generate(handover, None, [""], **kw)
     ts = timeit_interleaved(runs, reps, warmup=1)
     fast, before = statistics.median(ts["fast"]), statistics.median(ts["autocast"])
     what = "16 images, DDIM 25 steps, guidance 3, median"
@@ -143,6 +147,10 @@ def run(quick: bool, row) -> None:
         what_d = what.replace(", median", ", guidance-distilled network (one pass a step), median")
         row("diffusion", what_d, one, "s", before, "the two-pass module under bf16 autocast", target="≤ 0.35 s")
         row("diffusion", what_d + " (the same runs)", one, "s", fast, "the two-pass network (FastUNet)")
+        mixed = statistics.median(ts["handover"])
+        what_h = what.replace(", median", f", handover at t = {HANDOVER_T} (two passes above, distilled below), median")
+        row("diffusion", what_h, mixed, "s", before, "the two-pass module under bf16 autocast", target="≤ 0.35 s")
+        row("diffusion", what_h + " (the same runs)", mixed, "s", fast, "the two-pass network (FastUNet)")
 
     # One guided step: FastUNet against the autocast module, and the doubled batch against two passes.
     x = torch.randn(16, 3, 28, 28)

@@ -30,6 +30,7 @@ _n = int_in(1, MAX_DIFFUSION_N)
 _strength = float_in(0.0, 1.0)
 # The trained diffusion checkpoints this subcommand samples: the shipped model, its distilled copy, the schedule twins.
 MODELS = [e.name for e in CATALOG.values() if e.family == "diffusion" and e.task]
+HANDOVER = "handover"  # the diffusion model for the noisy steps, its distilled copy after them (diffusion/handover.py)
 
 
 @torch.no_grad()
@@ -46,7 +47,14 @@ def run(args, device):
             raise SystemExit(f"error: {args.prompts_file} has no prompts")
     else:
         prompts = [args.prompt or ""]
-    model, _ = load_diffusion(args.checkpoint, device, kind=args.model)  # loaded once for all prompts
+    if args.model == HANDOVER:
+        from gendemo.diffusion.handover import load_handover
+
+        if args.checkpoint:
+            raise SystemExit("error: --checkpoint names one network; the handover runs the two shipped ones")
+        model, _ = load_handover(device)
+    else:
+        model, _ = load_diffusion(args.checkpoint, device, kind=args.model)  # loaded once for all prompts
     enc = get_encoder(None, device)
     kw = {"steps": args.steps, "guidance": args.guidance, "sampler": args.sampler, "fast": not args.reference}
     if args.init:
@@ -94,9 +102,12 @@ def _network(model, args) -> str:
     from gendemo.diffusion import fast_unet
 
     precision = resolve_precision("auto", model.device)
+    net = getattr(model.net, "early", model.net)  # a handover: both networks take the same path
     with torch.no_grad():
-        if not args.reference and fast_unet.usable(model.net, model.device, precision):
-            return "FastUNet bf16" + (", guidance-distilled (one pass a step)" if model.net.cfg.guidance_input else "")
+        if not args.reference and fast_unet.usable(net, model.device, precision):
+            if hasattr(model.net, "at"):
+                return f"FastUNet bf16, two passes a step for t ≥ {model.net.handover_t}, then guidance-distilled"
+            return "FastUNet bf16" + (", guidance-distilled (one pass a step)" if net.cfg.guidance_input else "")
     return f"UNet {'under autocast ' if precision != 'fp32' else ''}{precision}"
 
 
@@ -127,9 +138,10 @@ def add_diffusion(sub):
     p.add_argument(
         # replaces the subcommand's own name in args.model, so the printed JSON names the model sampled
         "--model",
-        choices=MODELS,
+        choices=[*MODELS, HANDOVER],
         default="diffusion",
-        help="which trained model (default diffusion; diffusion_distilled: one network pass a step; a schedule twin)",
+        help="which trained model (default diffusion; diffusion_distilled: one network pass a step; a schedule twin; "
+        "handover: diffusion for the noisy steps, diffusion_distilled after them)",
     )
     p.add_argument("--checkpoint", default=None, help="weights (default checkpoints/MODEL.safetensors)")
     p.add_argument(

@@ -185,7 +185,13 @@ def evaluate_diffusion(args, device) -> dict:
 
     judge, _ = load_classifier(device=device)
     kind = getattr(args, "model", None) or "diffusion"  # the shipped model or a schedule twin (catalog rows)
-    model, card = load_diffusion(args.checkpoint, device, kind=kind)
+    if getattr(args, "handover", False):  # the diffusion model for the noisy steps, its distilled copy after them
+        from gendemo.diffusion.handover import load_handover
+
+        model, cards = load_handover(device)
+        kind, card = "handover", cards["diffusion"]
+    else:
+        model, card = load_diffusion(args.checkpoint, device, kind=kind)
     encoder = get_encoder(None, device)
     if getattr(args, "failures", False):
         return write_failures(model, card, encoder, judge, args)
@@ -195,6 +201,7 @@ def evaluate_diffusion(args, device) -> dict:
     prompts = load_eval_prompts(prompt_file)
     n_per = max(1, (args.n or 4 * len(prompts)) // len(prompts))
     sampler, steps = getattr(args, "solver", None) or "ddim", getattr(args, "steps", None) or DEFAULT_STEPS
+    guidance = DEFAULT_GUIDANCE if getattr(args, "guidance", None) is None else args.guidance
     res = evaluate_diffusion_model(
         model,
         encoder,
@@ -205,6 +212,7 @@ def evaluate_diffusion(args, device) -> dict:
         data_dir=args.data_dir,
         sampler=sampler,
         steps=steps,
+        guidance=guidance,
     )
     # with --solver, the enhancement uses that sampler alone (at the img2img default strength)
     methods = ((sampler, ENHANCE_METHODS[0][1]),) if getattr(args, "solver", None) else ENHANCE_METHODS

@@ -46,6 +46,21 @@ def test_the_distilled_network_generates_in_the_diffusion_tab(app_client):
     assert "guidance-distilled" not in two_pass[2]
 
 
+def test_the_handover_network_generates_in_the_diffusion_tab(app_client):
+    """The third Network choice: the model for the noisy steps, its distilled copy after them. The status says where
+    the networks changed; the result differs from both networks' own (it is neither), and the seed decides it."""
+    args = ("a blue four", "ddim", 10, 4.0, 3, 2)  # DDIM 10: t = 1000 … 500 two-pass, 400 … 100 distilled
+    _, result, status, judged = app_client.predict(*args, "handover", api_name="/diffusion_generate")
+    assert result and "Two networks shared this run" in status and "t = 440" in status, status
+    assert len(judged) == 2 and re.search(r"\*\*\d of 2\*\* match", status), status
+    again = app_client.predict(*args, "handover", api_name="/diffusion_generate")[1]
+    assert _bytes(again) == _bytes(result)
+    for other in ("diffusion", "diffusion_distilled"):
+        assert _bytes(app_client.predict(*args, other, api_name="/diffusion_generate")[1]) != _bytes(result), other
+    with pytest.raises(Exception, match="Network"):
+        app_client.predict(*args, "both", api_name="/diffusion_generate")
+
+
 def test_chinese_empty_and_long_prompts_are_explained(app_client):
     _, _, status, _ = app_client.predict("红色的七", "ddim", 10, 3.0, 0, 1, api_name="/diffusion_generate")
     assert "a red seven" in status and "translated" in status

@@ -25,6 +25,10 @@ DISTILLED = {  # the Network choice's second option, and what the status then sa
     "en-US": ("its guidance-distilled copy (one pass a step, faster)", "guidance-distilled copy predicted the noise"),
     "zh-CN": ("它的引导蒸馏版（每步只算一遍，更快）", "由引导蒸馏版预测噪声"),
 }
+HANDOVER = {  # the third option: the model for the noisy steps, the copy after them
+    "en-US": ("both in turn: the model while the digit takes shape, then the copy (faster)", "Two networks shared"),
+    "zh-CN": ("两者接力：数字成形时用扩散模型，之后用蒸馏版（更快）", "这次由两个网络接力"),
+}
 
 
 @pytest.mark.parametrize(
@@ -42,14 +46,15 @@ def test_diffusion_tab_streams_digits(browser, app_client, locale, tab, button):
         result.wait_for(state="visible", timeout=120_000)
         assert image_is_not_blank(element_png(result))
         assert image_is_not_blank(element_png(page.locator("#gen-process img")))
-        # the same prompt on the guidance-distilled network: a new result, and the status says which network ran
-        option, said = DISTILLED[locale]
-        before = result.get_attribute("src")
-        page.locator("#gen-network").get_by_text(option, exact=True).click()
-        page.get_by_role("button", name=button, exact=True).click()
-        page.locator("#gen-status").get_by_text(said).wait_for(timeout=120_000)
-        assert page.locator("#gen-result img").get_attribute("src") != before
-        assert image_is_not_blank(element_png(page.locator("#gen-result img")))
+        # the same prompt on the guidance-distilled network, then on the handover: each time a new result, and the
+        # status says which network ran
+        for option, said in (DISTILLED[locale], HANDOVER[locale]):
+            before = page.locator("#gen-result img").get_attribute("src")
+            page.locator("#gen-network").get_by_text(option, exact=True).click()
+            page.get_by_role("button", name=button, exact=True).click()
+            page.locator("#gen-status").get_by_text(said).wait_for(timeout=120_000)
+            assert page.locator("#gen-result img").get_attribute("src") != before
+            assert image_is_not_blank(element_png(page.locator("#gen-result img")))
     finally:
         shot(page, f"diffusion_{locale}")
 

@@ -23,6 +23,15 @@ def distilled_model(lang):
     return model("diffusion_distilled", lang)
 
 
+def handover_model(lang):
+    """The diffusion model for the noisy steps, its distilled copy after them (gendemo/diffusion/handover.py)."""
+    from gendemo.diffusion.handover import HandoverNet
+    from gendemo.diffusion.model import Diffusion
+
+    dm = diffusion_model(lang)
+    return Diffusion(HandoverNet(dm.net, distilled_model(lang).net), dm.schedule)
+
+
 def encoder(lang):
     return model("text_encoder", lang)
 

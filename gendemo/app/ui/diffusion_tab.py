@@ -30,6 +30,7 @@ from gendemo.app.ui.common import (
     pictures,
 )
 from gendemo.core.images import to_pil_grid
+from gendemo.diffusion.handover import HANDOVER_T
 from gendemo.diffusion.judging import load_failures
 from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, DEFAULT_STEPS, generate, generate_stream
 
@@ -37,9 +38,10 @@ TAB_KEY = "gen.tab"
 MAX_N = 16
 MIN_STEPS, MAX_STEPS = 10, 100
 SAMPLER_CHOICES = ["ddim", "dpmpp2m", "ddpm"]
-# Which network predicts the noise: the diffusion model (guidance costs it two passes a step) or its guidance-distilled
-# copy (one pass with the scale as an input: README, "Guidance distilled"). Catalog names, as the sample CLI's --model.
-NETWORKS = ["diffusion", "diffusion_distilled"]
+# Which network predicts the noise: the diffusion model (guidance costs it two passes a step), its guidance-distilled
+# copy (one pass with the scale as an input: README, "Guidance distilled") — catalog names, as the sample CLI's --model
+# — or "handover": the model for the noisy steps, the copy after them (gendemo/diffusion/handover.py).
+NETWORKS = ["diffusion", "diffusion_distilled", "handover"]
 MAX_FRAMES = (
     60  # frames kept per session for the replay slider (uint8: 60 × 2 × 16 × 3 × 28 × 28 bytes ≈ 4.5 MB at most)
 )
@@ -65,7 +67,9 @@ STRINGS = {
             "uses it plainly, higher exaggerates it). The same seed always starts from the same noise, so the same "
             "settings give the same digits.\n\n"
             "*Network* swaps the noise predictor for a guidance-distilled copy of it, trained to give in one pass what "
-            "guidance asks of the model in two, so each step costs half the network work.\n\n"
+            "guidance asks of the model in two, so each step costs half the network work. The third choice hands "
+            "over between the two: the model itself while the noise is heavy and the digit's shape is being decided, "
+            "the copy for the finishing steps — nearly the model's accuracy at a little over half its cost.\n\n"
             "**Try this:** keep the seed, change only the colour word of the prompt, and "
             "compare; then set guidance to 0."
         ),
@@ -78,6 +82,11 @@ STRINGS = {
         "gen.network": "Network",
         "gen.network_two": "the diffusion model (guidance: two passes a step)",
         "gen.network_one": "its guidance-distilled copy (one pass a step, faster)",
+        "gen.network_mix": "both in turn: the model while the digit takes shape, then the copy (faster)",
+        "gen.status_mix": (
+            "Two networks shared this run: the diffusion model, with two passes a step for guidance, down to t = {t}, "
+            "while the digit's shape was being decided; then its guidance-distilled copy, one pass a step."
+        ),
         "gen.status_net": (
             "The guidance-distilled copy predicted the noise: it takes the guidance scale as an input, so each step is "
             "one pass of the network instead of the two that guidance costs the diffusion model."
@@ -143,7 +152,9 @@ STRINGS = {
             "所以步数少时也更接近多步的结果。"
             "*引导强度*把结果推向提示词（0 表示不看提示词，1 表示正常使用，更大则加以夸大）。"
             "相同的种子总是从相同的噪声出发，所以设置不变，数字也不变。\n\n"
-            "*网络*一项可以换成引导蒸馏版来预测噪声：它学会了一遍就给出引导需要两遍才能算出的结果，所以每一步的网络计算减半。\n\n"
+            "*网络*一项可以换成引导蒸馏版来预测噪声：它学会了一遍就给出引导需要两遍才能算出的结果，所以每一步的网络计算减半。"
+            "第三个选项让两者接力：噪声还大、数字形状正在确定时用扩散模型本身，收尾的步骤交给蒸馏版——准确率接近原模型，"
+            "耗时只比一半多一点。\n\n"
             "**试一试**：固定种子，只改提示词里的颜色词，对比结果；再把引导强度调到 0 看看。"
         ),
         "gen.prompt": "提示词（英文；中文的数字和颜色词会被翻译）",
@@ -155,6 +166,11 @@ STRINGS = {
         "gen.network": "网络",
         "gen.network_two": "扩散模型（引导时每步算两遍）",
         "gen.network_one": "它的引导蒸馏版（每步只算一遍，更快）",
+        "gen.network_mix": "两者接力：数字成形时用扩散模型，之后用蒸馏版（更快）",
+        "gen.status_mix": (
+            "这次由两个网络接力：直到 t = {t}、数字形状还在确定的时候，由扩散模型每步算两遍来做引导；"
+            "之后交给引导蒸馏版，每步只算一遍。"
+        ),
         "gen.status_net": (
             "这次由引导蒸馏版预测噪声：它把引导强度当作输入，所以每一步只需运行网络一遍，而不是扩散模型做引导时的两遍。"
         ),
@@ -256,6 +272,8 @@ def diffusion_generate(
     text, notes = dc.check_prompt(prompt, lang)
     if network == "diffusion_distilled":  # the status says which network ran, before the prompt's own notes
         dm, notes = dc.distilled_model(lang), [tr("gen.status_net", lang), *notes]
+    elif network == "handover":
+        dm, notes = dc.handover_model(lang), [tr("gen.status_mix", lang, t=HANDOVER_T), *notes]
     else:
         dm = dc.diffusion_model(lang)
     enc = dc.encoder(lang)
@@ -445,7 +463,11 @@ def build():
                 seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="gen-seed")
                 n = Slider(1, MAX_N, value=8, step=1, label=T("gen.n"), elem_id="gen-n")
             network = Radio(
-                [(T("gen.network_two"), "diffusion"), (T("gen.network_one"), "diffusion_distilled")],
+                [
+                    (T("gen.network_two"), "diffusion"),
+                    (T("gen.network_one"), "diffusion_distilled"),
+                    (T("gen.network_mix"), "handover"),
+                ],
                 value="diffusion",
                 label=T("gen.network"),
                 elem_id="gen-network",

@@ -69,7 +69,8 @@ STRINGS = {
             "*Network* swaps the noise predictor for a guidance-distilled copy of it, trained to give in one pass what "
             "guidance asks of the model in two, so each step costs half the network work. The third choice hands "
             "over between the two: the model itself while the noise is heavy and the digit's shape is being decided, "
-            "the copy for the finishing steps — nearly the model's accuracy at a little over half its cost.\n\n"
+            "the copy for the finishing steps — close to the model's own prompt following, with those last steps at "
+            "half the work.\n\n"
             "**Try this:** keep the seed, change only the colour word of the prompt, and "
             "compare; then set guidance to 0."
         ),
@@ -153,8 +154,8 @@ STRINGS = {
             "*引导强度*把结果推向提示词（0 表示不看提示词，1 表示正常使用，更大则加以夸大）。"
             "相同的种子总是从相同的噪声出发，所以设置不变，数字也不变。\n\n"
             "*网络*一项可以换成引导蒸馏版来预测噪声：它学会了一遍就给出引导需要两遍才能算出的结果，所以每一步的网络计算减半。"
-            "第三个选项让两者接力：噪声还大、数字形状正在确定时用扩散模型本身，收尾的步骤交给蒸馏版——准确率接近原模型，"
-            "耗时只比一半多一点。\n\n"
+            "第三个选项让两者接力：噪声还大、数字形状正在确定时用扩散模型本身，收尾的步骤交给蒸馏版——"
+            "对提示词的遵循接近原模型，而收尾那几步的计算量减半。\n\n"
             "**试一试**：固定种子，只改提示词里的颜色词，对比结果；再把引导强度调到 0 看看。"
         ),
         "gen.prompt": "提示词（英文；中文的数字和颜色词会被翻译）",

@@ -86,13 +86,13 @@ def main(argv=None):
             "--solver and --steps are for the diffusion model and its distilled copy, and their figures do not go into "
             "the card"
         )
-    if (args.guidance is not None or args.handover) and (
-        args.model != "diffusion" and (args.handover or args.model not in SOLVER_MODELS) or args.update_card
-    ):
+    if args.guidance is not None and (args.model not in SOLVER_MODELS or args.update_card or args.failures):
         p.error(
-            "--guidance is for the diffusion model and its distilled copy, --handover for the diffusion model; their "
-            "figures do not go into the card"
+            "--guidance is for the diffusion model and its distilled copy, and its figures do not go into the card or "
+            "the failure gallery"
         )
+    if args.handover and (args.model != "diffusion" or args.update_card or args.failures or args.enhancement):
+        p.error("--handover is for the diffusion model's prompt figures; they do not go into its card or gallery")
     if args.guidance is not None and not 0 <= args.guidance <= 10:
         p.error(f"--guidance must be between 0 and 10, got {args.guidance}")
     if args.steps is not None and not MIN_STEPS <= args.steps <= MAX_STEPS:

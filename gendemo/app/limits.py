@@ -62,8 +62,9 @@ def trim_cache(root: Path, max_bytes: int, max_age: float | None = None, keep=fr
     files = [f for f in cache_files(root) if str(f[2].absolute()) not in keep]
     total = before = sum(size for _, size, _ in files)
     cutoff = time.time() - max_age if max_age is not None else -math.inf
-    for mtime, size, path in files:
-        if mtime >= cutoff and total <= (0.8 * max_bytes if before > max_bytes else max_bytes):
+    target = 0.8 * max_bytes if before > max_bytes else max_bytes
+    for mtime, size, path in files:  # oldest first: past the age limit, or over the budget, it goes
+        if mtime >= cutoff and total <= target:
             break
         with contextlib.suppress(OSError):
             path.unlink()

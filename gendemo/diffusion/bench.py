@@ -9,8 +9,8 @@ import torch
 
 from gendemo.core.checkpoints import CheckpointError
 from gendemo.core.timing import timeit, timeit_interleaved
-from gendemo.diffusion.handover import HANDOVER_T, HandoverNet
-from gendemo.diffusion.model import Diffusion, load_diffusion
+from gendemo.diffusion.handover import HANDOVER_T, handover_of
+from gendemo.diffusion.model import load_diffusion
 from gendemo.diffusion.sampling import embed_prompts, generate, predict_eps
 from gendemo.diffusion.solvers import DISTILLED, run_solver, sampler_of
 from gendemo.diffusion.text import get_encoder
@@ -135,7 +135,7 @@ def run(quick: bool, row) -> None:
     if distilled is not None:  # the same sampler and inputs: one pass of 16 a step instead of one of 32
         runs["distilled"] = lambda: generate(distilled, None, [""], **kw)
         # the handover: two passes of 16 (one of 32) for the steps t ≥ HANDOVER_T, then the distilled network's one
-        handover = Diffusion(HandoverNet(model.net, distilled.net), model.schedule)
+        handover = handover_of(model, distilled)
         runs["handover"] = lambda: generate(handover, None, [""], **kw)
     ts = timeit_interleaved(runs, reps, warmup=1)
     fast, before = statistics.median(ts["fast"]), statistics.median(ts["autocast"])

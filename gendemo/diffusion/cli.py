@@ -100,12 +100,14 @@ def _network(model, args) -> str:
     """Which forward pass the timed batches ran: FastUNet (bf16 on a CPU with native bf16), or the module itself."""
     from gendemo.core.device import resolve_precision
     from gendemo.diffusion import fast_unet
+    from gendemo.diffusion.handover import HandoverNet
 
     precision = resolve_precision("auto", model.device)
-    net = getattr(model.net, "early", model.net)  # a handover: both networks take the same path
+    handover = isinstance(model.net, HandoverNet)
+    net = model.net.early if handover else model.net  # a handover's two networks take the same path
     with torch.no_grad():
         if not args.reference and fast_unet.usable(net, model.device, precision):
-            if hasattr(model.net, "at"):
+            if handover:
                 return f"FastUNet bf16, two passes a step for t ≥ {model.net.handover_t}, then guidance-distilled"
             return "FastUNet bf16" + (", guidance-distilled (one pass a step)" if net.cfg.guidance_input else "")
     return f"UNet {'under autocast ' if precision != 'fp32' else ''}{precision}"

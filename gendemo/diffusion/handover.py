@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from gendemo.diffusion.model import Diffusion, load_diffusion
 from gendemo.diffusion.unet import UNet
 
 HANDOVER_T = 440  # DDIM 25 steps of T = 1,000 visit t = 1000, 960, …, 40: the first 15 (t ≥ 440) run two passes
@@ -43,16 +44,16 @@ class HandoverNet(nn.Module):
         return self.early.null_embedding(n)
 
 
-def load_handover(device="cpu", handover_t: int = HANDOVER_T):
-    """(Diffusion, cards): the shipped diffusion model and its distilled copy as one model (both must share the
-    schedule: the handover changes networks, never the path)."""
-    from gendemo.diffusion.model import Diffusion, load_diffusion
-
-    early, early_card = load_diffusion(None, device, kind="diffusion")
-    late, late_card = load_diffusion(None, device, kind="diffusion_distilled")
+def handover_of(early: Diffusion, late: Diffusion, handover_t: int = HANDOVER_T) -> Diffusion:
+    """The two models as one: `early`'s network for t ≥ handover_t, `late`'s below, on their shared schedule (the
+    handover changes networks, never the path)."""
     if early.schedule.name != late.schedule.name or early.schedule.T != late.schedule.T:
         raise ValueError("the two networks were trained on different schedules")
-    return Diffusion(HandoverNet(early.net, late.net, handover_t), early.schedule), {
-        "diffusion": early_card,
-        "diffusion_distilled": late_card,
-    }
+    return Diffusion(HandoverNet(early.net, late.net, handover_t), early.schedule)
+
+
+def load_handover(device="cpu", handover_t: int = HANDOVER_T) -> tuple[Diffusion, dict]:
+    """(Diffusion, cards): the shipped diffusion model and its distilled copy, handed over at handover_t."""
+    early, early_card = load_diffusion(None, device, kind="diffusion")
+    late, late_card = load_diffusion(None, device, kind="diffusion_distilled")
+    return handover_of(early, late, handover_t), {"diffusion": early_card, "diffusion_distilled": late_card}

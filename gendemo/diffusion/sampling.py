@@ -30,6 +30,7 @@ import torch.nn.functional as F
 
 from gendemo.core.device import autocast, resolve_precision
 from gendemo.diffusion import fast_unet
+from gendemo.diffusion.handover import HandoverNet
 from gendemo.diffusion.schedules import Schedule
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def predict_eps(
     fast: bf16 on the CPU runs through fast_unet.FastUNet (the same function, ≈ 1.5× faster); False keeps the plain
     module under autocast (the reference it is tested against, and the benchmark's baseline)."""
     b = x.shape[0]
-    if hasattr(model, "at"):  # handover.HandoverNet: two networks on one path, chosen by the step
+    if isinstance(model, HandoverNet):  # two networks on one path, chosen by the step
         model = model.at(t)
     if getattr(getattr(model, "cfg", None), "guidance_input", False):  # distilled: one pass with w gives the guided ε̂
         if fast and fast_unet.usable(model, x.device, precision):

@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
+from support.unets import TINY
+from support.unets import tiny_net as support_tiny_net
 
 from gendemo.diffusion.figures import noising_rows, schedule_curves
-from gendemo.diffusion.model import Diffusion, build_net, load_diffusion
+from gendemo.diffusion.model import Diffusion, load_diffusion
 from gendemo.diffusion.sampling import (
     Frame,
     embed_prompts,
@@ -20,17 +22,9 @@ from gendemo.diffusion.sampling import (
 from gendemo.diffusion.schedules import make_schedule
 from gendemo.diffusion.unet import UNet, UNetConfig
 
-TINY = UNetConfig(channels=(8, 16, 16), cond_dim=32, groups=4, heads=2)
-
 
 def tiny_net(seed=0):
-    torch.manual_seed(seed)
-    m = build_net(TINY)
-    with torch.no_grad():  # the zero-initialised output layers would make ε̂ ≡ 0: give every weight a value
-        for p in m.parameters():
-            if p.abs().sum() == 0:
-                p.normal_(0, 0.05)
-    return m.eval()
+    return support_tiny_net(TINY, seed)
 
 
 def tiny_model(T=1000, seed=0) -> Diffusion:

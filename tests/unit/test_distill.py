@@ -5,6 +5,7 @@ import json
 
 import pytest
 import torch
+from support.unets import TINY, tiny_net
 
 from gendemo.core.checkpoints import sha256_file
 from gendemo.core.paths import CHECKPOINT_DIR
@@ -19,18 +20,6 @@ from gendemo.diffusion.fast_unet import FastUNet
 from gendemo.diffusion.model import build_net
 from gendemo.diffusion.sampling import predict_eps
 from gendemo.diffusion.unet import UNetConfig
-
-TINY = UNetConfig(channels=(8, 16, 16), cond_dim=32, groups=4, heads=2)
-
-
-def tiny_net(cfg: UNetConfig, seed=0):
-    torch.manual_seed(seed)
-    m = build_net(cfg)
-    with torch.no_grad():  # the zero-initialised layers would hide half the network
-        for p in m.parameters():
-            if p.abs().sum() == 0:
-                p.normal_(0, 0.05)
-    return m.eval()
 
 
 def inputs(b=4, seed=1):

@@ -6,10 +6,11 @@ textbook module under bf16 autocast does (the path sampling used before), with a
 
 import pytest
 import torch
+from support.unets import tiny_net
 
 from gendemo.diffusion import fast_unet
 from gendemo.diffusion.fast_unet import FastUNet
-from gendemo.diffusion.model import Diffusion, build_net, load_diffusion
+from gendemo.diffusion.model import Diffusion, load_diffusion
 from gendemo.diffusion.sampling import generate, predict_eps
 from gendemo.diffusion.schedules import make_schedule
 from gendemo.diffusion.unet import UNetConfig
@@ -21,16 +22,6 @@ CONFIGS = {
     ),
     "grey, groups of one channel": UNetConfig(channels=(4, 8, 8), cond_dim=16, groups=4, heads=1, in_channels=1),
 }
-
-
-def tiny_net(cfg: UNetConfig, seed=0):
-    torch.manual_seed(seed)
-    m = build_net(cfg)
-    with torch.no_grad():  # the zero-initialised layers would hide half the network: give every weight a value
-        for p in m.parameters():
-            if p.abs().sum() == 0:
-                p.normal_(0, 0.05)
-    return m.eval()
 
 
 def errors(out, exact):

@@ -2,29 +2,20 @@
 
 import pytest
 import torch
+from support.unets import TINY, tiny_net
 
 from gendemo.diffusion import sampling
 from gendemo.diffusion.handover import HANDOVER_T, HandoverNet
-from gendemo.diffusion.model import Diffusion, build_net
+from gendemo.diffusion.model import Diffusion
 from gendemo.diffusion.sampling import ddim_timesteps, generate, predict_eps
 from gendemo.diffusion.schedules import make_schedule
 from gendemo.diffusion.unet import UNetConfig
 
-TINY = UNetConfig(channels=(8, 16, 16), cond_dim=32, groups=4, heads=2)
-
-
-def tiny_net(guidance_input: bool, seed=0):
-    torch.manual_seed(seed)
-    m = build_net(UNetConfig(**{**TINY.__dict__, "guidance_input": guidance_input}))
-    with torch.no_grad():  # the zero-initialised layers would hide half the network
-        for p in m.parameters():
-            if p.abs().sum() == 0:
-                p.normal_(0, 0.05)
-    return m.eval()
+DISTILLED = UNetConfig(**{**TINY.__dict__, "guidance_input": True})
 
 
 def pair():
-    early, late = tiny_net(False, seed=0), tiny_net(True, seed=1)
+    early, late = tiny_net(TINY, seed=0), tiny_net(DISTILLED, seed=1)
     with torch.no_grad():
         late.null_text.copy_(early.null_text)  # as the distillation leaves it: the student starts as the teacher
     return early, late
@@ -69,7 +60,7 @@ def test_the_pair_must_be_a_teacher_then_its_distilled_copy():
     early, late = pair()
     with pytest.raises(ValueError, match="two-pass network first"):
         HandoverNet(late, early)
-    other = tiny_net(True, seed=2)  # a distilled net whose null embedding is not the teacher's
+    other = tiny_net(DISTILLED, seed=2)  # a distilled net whose null embedding is not the teacher's
     with pytest.raises(ValueError, match="null embeddings differ"):
         HandoverNet(early, other)
     with pytest.raises(ValueError, match="at least 1"):

@@ -147,6 +147,11 @@ def test_evaluator_measures_the_chosen_solver():
         (["diffusion", "--solver", "dpmpp2m", "--update-card"], "do not go into the card"),
         (["diffusion", "--steps", "0"], "between 1 and 1000"),
         (["diffusion", "--solver", "ddpm", "--steps", "10"], "ddpm always runs all 1,000 steps"),
+        (["gan", "--guidance", "4"], "--guidance is for the diffusion model"),
+        (["diffusion", "--guidance", "4", "--update-card"], "do not go into the card"),
+        (["diffusion", "--guidance", "11"], "between 0 and 10"),
+        (["diffusion_distilled", "--handover"], "--handover is for the diffusion model"),
+        (["diffusion", "--handover", "--failures"], "do not go into its card or gallery"),
     ],
 )
 def test_evaluate_refuses_solver_options_that_cannot_apply(argv, message, capsys):

@@ -25,11 +25,9 @@ def distilled_model(lang):
 
 def handover_model(lang):
     """The diffusion model for the noisy steps, its distilled copy after them (gendemo/diffusion/handover.py)."""
-    from gendemo.diffusion.handover import HandoverNet
-    from gendemo.diffusion.model import Diffusion
+    from gendemo.diffusion.handover import handover_of
 
-    dm = diffusion_model(lang)
-    return Diffusion(HandoverNet(dm.net, distilled_model(lang).net), dm.schedule)
+    return handover_of(diffusion_model(lang), distilled_model(lang))
 
 
 def encoder(lang):

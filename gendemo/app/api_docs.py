@@ -285,9 +285,9 @@ DOCS: dict[str, Doc] = {
             "seed": SEED,
             "n": "Number of images, 1 to 16.",
             "network": "'diffusion' (the diffusion model: guidance costs two network passes a step), "
-            "'diffusion_distilled' (its guidance-distilled copy: one pass a step, with the scale as an input) or "
-            "'handover' (the diffusion model for the steps t ≥ 440, where the digit's shape is decided, the copy "
-            "after them).",
+            "'diffusion_distilled' (the default: its guidance-distilled copy, one pass a step with the scale as an "
+            "input) or 'handover' (the diffusion model for the steps t ≥ 440, where the digit's shape is decided, "
+            "the copy after them).",
         },
         (
             ("process", f"{IMAGE_OUT}: the noisy x_t (left) and the predicted clean image (right) at the last step"),
@@ -323,7 +323,7 @@ DOCS: dict[str, Doc] = {
     ),
     "/solver_comparison": Doc(
         "Draws one prompt from one seed, so from the same starting noise, with the chapter's DDPM (all 1,000 steps), "
-        "with DDIM and DPM-Solver++ 2M at 10 to 25 steps (guidance 3), and with DPM-Solver++ 2M driving the "
+        "with DDIM and DPM-Solver++ 2M at 10 to 25 steps (guidance 4), and with DPM-Solver++ 2M driving the "
         "guidance-distilled network (one network pass a step instead of two); times each and judges every digit "
         "against the prompt (streamed: the few-step solvers first; the API returns the final state).",
         {

@@ -12,7 +12,7 @@ from gendemo.core.device import resolve_precision
 from gendemo.core.timing import timeit, timeit_interleaved
 from gendemo.diffusion.handover import HANDOVER_T, handover_of
 from gendemo.diffusion.model import load_diffusion
-from gendemo.diffusion.sampling import embed_prompts, generate, predict_eps
+from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, embed_prompts, generate, predict_eps
 from gendemo.diffusion.solvers import DISTILLED, run_solver, sampler_of
 from gendemo.diffusion.text import get_encoder
 
@@ -35,7 +35,15 @@ SOLVER_TARGET_S = 0.15  # issue #10: DPM-Solver++ 2M, 16 images in ≤ 0.15 s (a
 
 @torch.no_grad()
 def compare_solvers(
-    model, encoder, judge, *, seed: int = 0, guidance: float = 3.0, runs=SOLVER_RUNS, repeat: int = 5, distilled=None
+    model,
+    encoder,
+    judge,
+    *,
+    seed: int = 0,
+    guidance: float = DEFAULT_GUIDANCE,
+    runs=SOLVER_RUNS,
+    repeat: int = 5,
+    distilled=None,
 ) -> list[dict]:
     """DDPM (all T steps) against DDIM and DPM-Solver++ 2M at a few steps, from the same seed: the median seconds for
     the batch of 16 and the classifier's judgement — the share of images showing the asked digit, the asked colour,
@@ -96,8 +104,8 @@ def solver_rows(results: list[dict], row) -> None:
         name = "DPMPP2M, distilled network," if r["sampler"] == DISTILLED else r["sampler"].upper()
         row(
             "diffusion",
-            f"16 images ({len(SOLVER_PROMPTS)} prompts × 4), {name} {r['steps']} steps, "
-            f"guidance 3; judged digit {r['digit']:.2f}, colour {r['colour']:.2f}, both {r['both']:.2f}",
+            f"16 images ({len(SOLVER_PROMPTS)} prompts × 4), {name} {r['steps']} steps, guidance "
+            f"{DEFAULT_GUIDANCE:g}; judged digit {r['digit']:.2f}, colour {r['colour']:.2f}, both {r['both']:.2f}",
             r["seconds"],
             "s",
             by[base[0], r["steps"]] if paired else None,
@@ -127,7 +135,7 @@ def run(quick: bool, row) -> None:
 
     # bf16 where the CPU runs it natively: the FastUNet path (#10), the same module under autocast (the path before
     # it) and the fp32 network, taking turns so that the machine's load falls on all three alike
-    kw = {"n": 16, "steps": 25, "guidance": 3.0, "seed": 0, "text_emb": emb}
+    kw = {"n": 16, "steps": 25, "guidance": DEFAULT_GUIDANCE, "seed": 0, "text_emb": emb}
     runs = {
         "fast": lambda: generate(model, None, [""], **kw),
         "autocast": lambda: generate(model, None, [""], fast=False, **kw),
@@ -144,7 +152,7 @@ def run(quick: bool, row) -> None:
     autocast = resolve_precision("auto", torch.device("cpu")) == "bf16"
     base = "the module under bf16 autocast" if autocast else "the module in fp32 (this CPU has no native bf16)"
     base2 = base.replace("the module", "the two-pass module")
-    what = "16 images, DDIM 25 steps, guidance 3, median"
+    what = f"16 images, DDIM 25 steps, guidance {DEFAULT_GUIDANCE:g}, median"
     row("diffusion", what, fast, "s", before, base, target="≤ 0.35 s")
     row("diffusion", what + " (the same runs, against fp32)", fast, "s", statistics.median(ts["fp32"]), "fp32 network")
     if distilled is not None:
@@ -167,13 +175,13 @@ def run(quick: bool, row) -> None:
         tt = torch.full((16,), 500)
         with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
             c, u = model.net(x, tt, e16).float(), model.net(x, tt, null).float()
-        return u + 3 * (c - u)
+        return u + DEFAULT_GUIDANCE * (c - u)
 
     with torch.no_grad():
         ts = timeit_interleaved(
             {
-                "fast": lambda: predict_eps(model.net, x, 500, e16, null, 3.0, prec),
-                "doubled": lambda: predict_eps(model.net, x, 500, e16, null, 3.0, prec, fast=False),
+                "fast": lambda: predict_eps(model.net, x, 500, e16, null, DEFAULT_GUIDANCE, prec),
+                "doubled": lambda: predict_eps(model.net, x, 500, e16, null, DEFAULT_GUIDANCE, prec, fast=False),
                 "two": two_passes,
             },
             reps * 5,
@@ -200,6 +208,8 @@ def run(quick: bool, row) -> None:
         solver_rows(compare_solvers(model, enc, judge, runs=runs, repeat=3 if quick else 5, distilled=distilled), row)
     if not quick:
         td = timeit(
-            lambda: generate(model, None, [""], n=1, sampler="ddpm", guidance=3.0, seed=0, text_emb=emb), 1, warmup=0
+            lambda: generate(model, None, [""], n=1, sampler="ddpm", guidance=DEFAULT_GUIDANCE, seed=0, text_emb=emb),
+            1,
+            warmup=0,
         )
-        row("diffusion", "1 image, full DDPM (1000 steps), guidance 3", td[0], "s")
+        row("diffusion", f"1 image, full DDPM (1000 steps), guidance {DEFAULT_GUIDANCE:g}", td[0], "s")

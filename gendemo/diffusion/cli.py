@@ -114,6 +114,8 @@ def _network(model, args) -> str:
 
 
 def add_diffusion(sub):
+    from gendemo.diffusion.sampling import DEFAULT_GUIDANCE
+
     p = sub.add_parser("diffusion", help="the text-conditioned diffusion model: coloured digits from a prompt")
     src = p.add_mutually_exclusive_group()
     src.add_argument(
@@ -127,7 +129,12 @@ def add_diffusion(sub):
     p.add_argument(
         "--steps", type=_steps, default=25, help="DDIM / DPM-Solver++ steps (default 25; ddpm always runs all T)"
     )
-    p.add_argument("--guidance", type=float, default=3.0, help="classifier-free guidance scale (1 = plain conditional)")
+    p.add_argument(
+        "--guidance",
+        type=float,
+        default=DEFAULT_GUIDANCE,
+        help="classifier-free guidance scale (1 = plain conditional)",
+    )
     p.add_argument("--sampler", choices=["ddim", "dpmpp2m", "ddpm"], default="ddim", help="dpmpp2m: DPM-Solver++ 2M")
     p.add_argument("--init", default=None, help="img2img: start from this image, noised")
     p.add_argument(

@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 
 SAMPLERS = ("ddim", "ddpm", "dpmpp2m")
 DEFAULT_STEPS = 25  # DDIM steps for the app's default: fast on a CPU and already clean on MNIST
-DEFAULT_GUIDANCE = 3.0
+# The app's guidance scale. On the 120 held-out prompts (DDIM 25) both the model and its distilled copy drew the asked
+# digit more often at 4 than at 3 in every sample measured, at a small cost in variety (README, "Guidance 4").
+DEFAULT_GUIDANCE = 4.0
 
 
 def to_model_range(x01: torch.Tensor) -> torch.Tensor:

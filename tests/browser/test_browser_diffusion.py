@@ -21,14 +21,20 @@ def test_noising_tab(browser, app_client):
         shot(page, "noising_en")
 
 
-DISTILLED = {  # the Network choice's second option, and what the status then says
+DISTILLED = {  # the Network choice's default, the guidance-distilled copy, and what the status then says
     "en-US": ("its guidance-distilled copy (one pass a step, faster)", "guidance-distilled copy predicted the noise"),
     "zh-CN": ("它的引导蒸馏版（每步只算一遍，更快）", "由引导蒸馏版预测噪声"),
+}
+MODEL = {  # the first option, the diffusion model itself: the finished status names no other network
+    "en-US": ("the diffusion model (guidance: two passes a step)", "Done:"),
+    "zh-CN": ("扩散模型（引导时每步算两遍）", "完成："),
 }
 HANDOVER = {  # the third option: the model for the noisy steps, the copy after them
     "en-US": ("both in turn: the model while the digit takes shape, then the copy (faster)", "Two networks shared"),
     "zh-CN": ("两者接力：数字成形时用扩散模型，之后用蒸馏版（更快）", "这次由两个网络接力"),
 }
+# the run is over once the result holds a picture other than `before` (a run clears the result while it streams)
+NEW_RESULT = "b => { const i = document.querySelector('#gen-result img'); return !!i && i.getAttribute('src') !== b; }"
 
 
 @pytest.mark.parametrize(
@@ -46,14 +52,18 @@ def test_diffusion_tab_streams_digits(browser, app_client, locale, tab, button):
         result.wait_for(state="visible", timeout=120_000)
         assert image_is_not_blank(element_png(result))
         assert image_is_not_blank(element_png(page.locator("#gen-process img")))
-        # the same prompt on the guidance-distilled network, then on the handover: each time a new result, and the
-        # status says which network ran
-        for option, said in (DISTILLED[locale], HANDOVER[locale]):
+        status = page.locator("#gen-status")
+        status.get_by_text(DISTILLED[locale][1]).wait_for(timeout=30_000)  # the default network: the distilled copy
+        # the same prompt on the diffusion model, then on the handover: each time a new result, and the status says
+        # which network ran
+        for option, said in (MODEL[locale], HANDOVER[locale]):
             before = page.locator("#gen-result img").get_attribute("src")
             page.locator("#gen-network").get_by_text(option, exact=True).click()
             page.get_by_role("button", name=button, exact=True).click()
-            page.locator("#gen-status").get_by_text(said).wait_for(timeout=120_000)
-            assert page.locator("#gen-result img").get_attribute("src") != before
+            page.wait_for_function(NEW_RESULT, arg=before, timeout=120_000)
+            status.get_by_text(said).wait_for(timeout=30_000)
+            text = status.inner_text()
+            assert said in text and DISTILLED[locale][1] not in text, text
             assert image_is_not_blank(element_png(page.locator("#gen-result img")))
     finally:
         shot(page, f"diffusion_{locale}")
@@ -238,7 +248,7 @@ GEN = {
         "of": " of 1000",
         "step100": "Step 100 of 1000",
         "replayed": "Replaying step 5 of 25",
-        "guide": ["guidance 0 ·", "guidance 1 ·", "guidance 3 ·", "guidance 7 ·"],
+        "guide": ["guidance 0 ·", "guidance 1 ·", "guidance 4 ·", "guidance 7 ·"],
         "notice": "What to notice:",
     },
     "zh-CN": {
@@ -247,7 +257,7 @@ GEN = {
         "of": " / 1000 步",
         "step100": "第 100 / 1000 步",
         "replayed": "正在回放第 5 / 25 步",
-        "guide": ["引导强度 0 ·", "引导强度 1 ·", "引导强度 3 ·", "引导强度 7 ·"],
+        "guide": ["引导强度 0 ·", "引导强度 1 ·", "引导强度 4 ·", "引导强度 7 ·"],
         "notice": "请注意：",
     },
 }
@@ -316,7 +326,7 @@ def test_scrub_back_through_a_finished_run(browser, app_client, locale):
 
 @pytest.mark.parametrize("locale", in_ci("zh-CN", ["en-US", "zh-CN"]))
 def test_guidance_side_by_side(browser, app_client, locale):
-    """#12 wow item: one button draws the prompt and seed at guidance 0 / 1 / 3 / 7 in one view, each group captioned
+    """#12 wow item: one button draws the prompt and seed at guidance 0 / 1 / 4 / 7 in one view, each group captioned
     under its picture with its scale and judged count, with a sentence on what to notice."""
     need((CHECKPOINT_DIR / "diffusion.safetensors").exists(), "diffusion checkpoint missing")
     want = GEN[locale]

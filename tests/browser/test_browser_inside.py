@@ -49,8 +49,8 @@ def test_inside_tab_predicts_noise_and_steps(browser, app_client, locale):
     in_ci(
         "en-US",
         [
-            ("en-US", ["no caption (∅)", "caption (guidance 1)", "caption, guidance 3", "predicted with"]),
-            ("zh-CN", ["无说明文字（∅）", "有说明文字（引导 1）", "有说明文字，引导 3", "预测时的条件"]),
+            ("en-US", ["no caption (∅)", "caption (guidance 1)", "caption, guidance 4", "predicted with"]),
+            ("zh-CN", ["无说明文字（∅）", "有说明文字（引导 1）", "有说明文字，引导 4", "预测时的条件"]),
         ],
     ),
 )

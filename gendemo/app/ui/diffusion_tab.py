@@ -133,9 +133,8 @@ STRINGS = {
             "on held-out prompts it never saw in training: {images} images from {prompts} prompts, of which the judge "
             "found {wrong} wrong ({digit_wrong} with the wrong digit, {colour_wrong} with the wrong colour). Most are "
             "a digit of a similar shape (6 and 9, 3 and 5, 0 and 8, a hooked 1 that reads as 7), and most come from "
-            "prompts written as a form or a sentence (“digit: 8; colour: white”) rather than “a white 8”; a colour "
-            "can drift to its neighbour (blue to purple). Computed once with "
-            "`python -m gendemo.evaluate diffusion --failures`."
+            "prompts written as a form or a sentence (“digit: 8; colour: white”) rather than “a white 8”. Computed "
+            "once, at the default guidance, with `python -m gendemo.evaluate diffusion --failures`."
         ),
         "gen.fail_stale": "(Computed for an earlier version of the model; rerun the command to refresh it.)",
         "gen.fail_none": "No failure gallery has been computed (python -m gendemo.evaluate diffusion --failures).",
@@ -211,8 +210,8 @@ STRINGS = {
             "和本章图 6-10 一样，生成的图像也会偏离要求。下面是模型在训练时从未见过的留出提示词上犯的错："
             "{prompts} 个提示词共生成 {images} 张图，评判器认为其中 {wrong} 张不对（数字错 {digit_wrong} 张，"
             "颜色错 {colour_wrong} 张）。大多是画成了形状相近的数字（6 和 9、3 和 5、0 和 8、带钩的 1 被读成 7），"
-            "而且多出自写成表格或长句的提示词（“digit: 8; colour: white”），而不是 “a white 8”；"
-            "颜色偶尔会滑向相邻的颜色（蓝色变成紫色）。这些结果用 `python -m gendemo.evaluate diffusion --failures` "
+            "而且多出自写成表格或长句的提示词（“digit: 8; colour: white”），而不是 “a white 8”。"
+            "这些结果在默认引导强度下用 `python -m gendemo.evaluate diffusion --failures` "
             "预先算好。"
         ),
         "gen.fail_stale": "（这是为旧版本模型算的结果；重新运行上面的命令即可更新。）",
@@ -504,14 +503,14 @@ def build():
     outputs = [process, result, status, judged, run]
     examples = gr.Examples(
         examples=[
-            ["a red seven", "ddim", 25, 3.0, 0, 8, "diffusion"],
-            ["a thick green three", "ddim", 25, 3.0, 1, 8, "diffusion"],
-            ["the number 4 written in blue ink", "ddim", 50, 4.0, 2, 8, "diffusion"],
-            ["红色的七", "ddim", 25, 3.0, 0, 8, "diffusion"],
+            ["a red seven", "ddim", 25, 4.0, 0, 8, "diffusion_distilled"],
+            ["a thick green three", "ddim", 25, 4.0, 1, 8, "diffusion_distilled"],
+            ["the number 4 written in blue ink", "ddim", 50, 4.0, 2, 8, "diffusion_distilled"],
+            ["红色的七", "ddim", 25, 4.0, 0, 8, "diffusion_distilled"],
             ["", "ddim", 25, 1.0, 3, 16, "diffusion"],
-            ["a yellow two", "ddpm", 25, 3.0, 0, 4, "diffusion"],
-            ["a thin cyan nine", "dpmpp2m", 15, 3.0, 4, 8, "diffusion"],
-            ["a red seven", "dpmpp2m", 10, 3.0, 0, 16, "diffusion_distilled"],
+            ["a yellow two", "ddpm", 25, 4.0, 0, 4, "diffusion"],
+            ["a thin cyan nine", "dpmpp2m", 15, 4.0, 4, 8, "diffusion"],
+            ["a red seven", "dpmpp2m", 10, 4.0, 0, 16, "diffusion_distilled"],
         ],
         inputs=inputs,
         outputs=outputs,

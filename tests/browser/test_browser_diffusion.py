@@ -399,6 +399,9 @@ def test_img2img_clean_up_example_and_the_colour_that_lost(browser, app_client, 
             captions.nth(3).wait_for()
             assert [c.count("✓") for c in captions.all_inner_texts()] == [2, 2, 2, 2]  # digit and colour ✓, four times
         draw_stroke(page, "#pr-draw", [(0.5, 0.15), (0.5, 0.85)])
+        # the stroke removes the example's upload once the sketchpad has exported it (a second or two here); a learner
+        # is slower than that, a test that clicks at once would redraw the example's 4
+        page.locator("#pr-upload img").wait_for(state="detached", timeout=30_000)
         page.locator("#pr-i2i-prompt textarea").fill("a red one")
         page.locator("#pr-strength input[type=number]").fill("0.5")
         page.locator("#pr-strength input[type=number]").press("Enter")

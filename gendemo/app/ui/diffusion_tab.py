@@ -46,7 +46,8 @@ NETWORKS = ["diffusion", "diffusion_distilled", "handover"]
 MAX_FRAMES = (
     60  # frames kept per session for the replay slider (uint8: 60 × 2 × 16 × 3 × 28 × 28 bytes ≈ 4.5 MB at most)
 )
-GUIDANCE_SCALES = (0.0, 1.0, 4.0, 7.0)  # the side-by-side view: off, plain, the default, exaggerated
+GUIDANCE_SCALES = (0.0, 1.0, DEFAULT_GUIDANCE, 7.0)  # the side-by-side view: off, plain, the default, exaggerated
+SCALES_LABEL = " / ".join(f"{g:g}" for g in GUIDANCE_SCALES)
 GUIDANCE_N, GUIDANCE_STEPS = 4, 25
 
 STRINGS = {
@@ -114,14 +115,14 @@ STRINGS = {
         "gen.replay_hint": (
             "Drag the slider to scrub back through the run: {f} frames kept, from step {first} to step {last}."
         ),
-        "gen.guide_button": "Guidance side by side: 0 / 1 / 4 / 7",
+        "gen.guide_button": f"Guidance side by side: {SCALES_LABEL}",
         "gen.guide_caption": "guidance {g} · {ok} of {n} match",
         "gen.guide_text": (
             "The same prompt (“{prompt}”) and seed {seed}, so the same starting noise, at four guidance scales ("
             "DDIM, {steps} steps, {n} digits each); the judge finds {counts} of {n} matching. **What to notice:** at 0 "
             "the prompt is ignored — the digits are whatever the noise suggests, in any colour; at 1 the prompt is "
-            "used plainly but not always obeyed; at 4 and 7 the prompt wins more and more — purer colour, the digit "
-            "asked for, and the four digits look more alike (guidance trades variety for obedience)."
+            "used plainly but not always obeyed; at {default} and 7 the prompt wins more and more — purer colour, the "
+            "digit asked for, and the four digits look more alike (guidance trades variety for obedience)."
         ),
         "gen.judged": (
             "What the judge reads in each digit: the classifier's digit (its confidence) · the stroke colour (how "
@@ -193,12 +194,13 @@ STRINGS = {
         "gen.replay": "回放上一次运行：帧",
         "gen.replay_at": "正在回放第 {i} / {k} 步（t = {t}）· {sampler}：左边是 x_t，右边是猜测的 x̂0。",
         "gen.replay_hint": "拖动滑块即可回看整个过程：保留了 {f} 帧，从第 {first} 步到第 {last} 步。",
-        "gen.guide_button": "引导强度并排对比：0 / 1 / 4 / 7",
+        "gen.guide_button": f"引导强度并排对比：{SCALES_LABEL}",
         "gen.guide_caption": "引导强度 {g} · {n} 张中 {ok} 张符合",
         "gen.guide_text": (
             "相同的提示词（“{prompt}”）和种子 {seed}，也就是相同的起始噪声，只换四个引导强度（DDIM {steps} 步，"
             "每个 {n} 张）；评判器认为符合提示词的分别有 {counts} 张（共 {n} 张）。**请注意：**引导强度为 0 时"
-            "提示词被忽略，数字和颜色全凭噪声；为 1 时正常使用提示词，但不一定听话；到 4 和 7，提示词越来越占上风——"
+            "提示词被忽略，数字和颜色全凭噪声；为 1 时正常使用提示词，但不一定听话；"
+            "到 {default} 和 7，提示词越来越占上风——"
             "颜色更纯、数字更对，四张图也越来越像（引导用多样性换取服从）。"
         ),
         "gen.judged": (
@@ -403,6 +405,7 @@ def diffusion_guidance(prompt="a red seven", seed=0, request: gr.Request = None)
         steps=GUIDANCE_STEPS,
         n=GUIDANCE_N,
         counts=counts_text,
+        default=_scale_label(DEFAULT_GUIDANCE),
     )
     return gallery, " ".join([explanation, *notes])
 
@@ -503,14 +506,14 @@ def build():
     outputs = [process, result, status, judged, run]
     examples = gr.Examples(
         examples=[
-            ["a red seven", "ddim", 25, 4.0, 0, 8, "diffusion_distilled"],
-            ["a thick green three", "ddim", 25, 4.0, 1, 8, "diffusion_distilled"],
-            ["the number 4 written in blue ink", "ddim", 50, 4.0, 2, 8, "diffusion_distilled"],
-            ["红色的七", "ddim", 25, 4.0, 0, 8, "diffusion_distilled"],
+            ["a red seven", "ddim", 25, DEFAULT_GUIDANCE, 0, 8, "diffusion_distilled"],
+            ["a thick green three", "ddim", 25, DEFAULT_GUIDANCE, 1, 8, "diffusion_distilled"],
+            ["the number 4 written in blue ink", "ddim", 50, DEFAULT_GUIDANCE, 2, 8, "diffusion_distilled"],
+            ["红色的七", "ddim", 25, DEFAULT_GUIDANCE, 0, 8, "diffusion_distilled"],
             ["", "ddim", 25, 1.0, 3, 16, "diffusion"],
-            ["a yellow two", "ddpm", 25, 4.0, 0, 4, "diffusion"],
-            ["a thin cyan nine", "dpmpp2m", 15, 4.0, 4, 8, "diffusion"],
-            ["a red seven", "dpmpp2m", 10, 4.0, 0, 16, "diffusion_distilled"],
+            ["a yellow two", "ddpm", 25, DEFAULT_GUIDANCE, 0, 4, "diffusion"],
+            ["a thin cyan nine", "dpmpp2m", 15, DEFAULT_GUIDANCE, 4, 8, "diffusion"],
+            ["a red seven", "dpmpp2m", 10, DEFAULT_GUIDANCE, 0, 16, "diffusion_distilled"],
         ],
         inputs=inputs,
         outputs=outputs,

@@ -36,7 +36,7 @@ from gendemo.diffusion.schedules import DEFAULT_T
 TAB_KEY = "ins.tab"
 SOURCES = ["test", "image"]
 CURVE_DIGITS = 64  # the first 64 MNIST test digits, each in a palette colour with a caption that names both
-CURVE_GUIDANCE = DEFAULT_GUIDANCE  # the app's default guidance scale (the series' label names it: 4)
+CURVE_GUIDANCE = DEFAULT_GUIDANCE  # the app's default guidance scale
 STEP_CLIP = "never"  # the step view runs the chapter's formula as written (no clipping of x̂0)
 RUN_EVERY = 50  # Run to the end shows every 50th step
 NOISE_SCALE = 0.25  # noise panels: ε·0.25 + 0.5, so ±2 standard deviations fill black to white
@@ -79,7 +79,7 @@ STRINGS = {
         "ins.y_loss": "loss per number",
         "ins.s_uncond": "no caption (∅)",
         "ins.s_cond": "caption (guidance 1)",
-        "ins.s_guided": "caption, guidance 4",
+        "ins.s_guided": f"caption, guidance {CURVE_GUIDANCE:g}",
         "ins.series": "predicted with",
         "ins.err.no_image": "Please upload a picture, or choose an MNIST test digit.",
         "ins.step_title": "## One reverse step at a time",
@@ -157,7 +157,7 @@ STRINGS = {
         "ins.y_loss": "每个数的损失",
         "ins.s_uncond": "无说明文字（∅）",
         "ins.s_cond": "有说明文字（引导 1）",
-        "ins.s_guided": "有说明文字，引导 4",
+        "ins.s_guided": f"有说明文字，引导 {CURVE_GUIDANCE:g}",
         "ins.series": "预测时的条件",
         "ins.err.no_image": "请上传一张图片，或者改选 MNIST 测试数字。",
         "ins.step_title": "## 一步一步地反向采样",

@@ -446,10 +446,10 @@ def build():
     e_inputs, e_outputs = [e_prompt, e_mode, e_seed, e_guid, e_sampler], [e_gallery, e_table]
     e_examples = gr.Examples(
         [
-            ["ornate red seven", "permute", 0, 4.0, "ddim"],
-            ["ornate green seven", "colour", 0, 4.0, "ddim"],
-            ["a thick slanted red seven", "colour", 5, 4.0, "dpmpp2m"],
-            ["thin blue two", "permute", 2, 4.0, "ddim"],
+            ["ornate red seven", "permute", 0, DEFAULT_GUIDANCE, "ddim"],
+            ["ornate green seven", "colour", 0, DEFAULT_GUIDANCE, "ddim"],
+            ["a thick slanted red seven", "colour", 5, DEFAULT_GUIDANCE, "dpmpp2m"],
+            ["thin blue two", "permute", 2, DEFAULT_GUIDANCE, "ddim"],
         ],
         inputs=e_inputs,
         outputs=e_outputs,

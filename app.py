@@ -14,7 +14,7 @@ import gradio as gr
 from gendemo.app import limits, zerogpu
 from gendemo.app.api_docs import DocumentedBlocks, document
 from gendemo.app.i18n import available_tab_modules, gradio_i18n
-from gendemo.app.ui.common import T, page_js, translate_examples
+from gendemo.app.ui.common import page_js, translate_examples, txt
 from gendemo.core.paths import EXAMPLES
 
 QUEUE_SIZE = 64  # requests waiting beyond this are turned away with a "busy" message instead of piling up
@@ -59,13 +59,13 @@ def build_demo() -> gr.Blocks:
     with DocumentedBlocks(
         title="gendemo — generative AI you can touch", analytics_enabled=False, delete_cache=DELETE_CACHE
     ) as demo:
-        gr.Markdown(T("app.title"))
-        gr.Markdown(T("app.intro"))
+        gr.Markdown(txt("app.title"))
+        gr.Markdown(txt("app.intro"))
         with gr.Tabs(overflow_behavior="wrap"):  # every tab visible (a "⋯" menu hid the classifier at 1440 px)
             for mod in available_tab_modules():
-                with gr.Tab(T(mod.TAB_KEY), id=mod.__name__.rsplit(".", 1)[-1]):
+                with gr.Tab(txt(mod.TAB_KEY), id=mod.__name__.rsplit(".", 1)[-1]):
                     mod.build()
-        gr.Markdown(T("app.lang_note"))
+        gr.Markdown(txt("app.lang_note"))
         translate_examples(demo)  # example tables: headers, choice labels and titles in the page's language
     document(demo)  # descriptions for the API page, view_api() and the MCP tools (gendemo/app/api_docs.py)
     return demo

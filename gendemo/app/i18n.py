@@ -145,7 +145,7 @@ def lang_of(request) -> str:
 
 
 class I18nLabel:
-    """T("key") for component text: the key must exist in both languages
+    """txt("key") for component text: the key must exist in both languages
     (checked here, so a typo fails at build time)."""
 
     def __call__(self, key: str):

@@ -10,7 +10,6 @@ from gendemo.app.ui.common import (
     Dropdown,
     Number,
     Slider,
-    T,
     as_int,
     as_seed,
     example_caching,
@@ -18,6 +17,7 @@ from gendemo.app.ui.common import (
     model,
     on_open,
     picture,
+    txt,
 )
 from gendemo.app.ui.gan_common import judge
 from gendemo.core.images import to_pil_grid
@@ -112,21 +112,21 @@ def cgan_sample(digit="all", n=10, seed=0, request: gr.Request = None):
 
 
 def build():
-    gr.Markdown(T("cgan.intro"))
+    gr.Markdown(txt("cgan.intro"))
     with gr.Row():
         with gr.Column(scale=1):
             digit = Dropdown(
-                [(T("cgan.all"), "all")] + [(str(d), str(d)) for d in range(10)],
+                [(txt("cgan.all"), "all")] + [(str(d), str(d)) for d in range(10)],
                 value="all",
-                label=T("cgan.digit"),
+                label=txt("cgan.digit"),
                 elem_id="cgan-digit",
             )
-            n = Slider(1, MAX_N, value=10, step=1, label=T("cgan.n"), elem_id="cgan-n")
-            seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="cgan-seed")
-            btn = gr.Button(T("cgan.btn"), variant="primary", elem_id="cgan-button")
+            n = Slider(1, MAX_N, value=10, step=1, label=txt("cgan.n"), elem_id="cgan-n")
+            seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="cgan-seed")
+            btn = gr.Button(txt("cgan.btn"), variant="primary", elem_id="cgan-button")
         with gr.Column(scale=2):
-            gr.Markdown(T("cgan.out_h"))  # a caption above, not over the picture: the label would hide the top row
-            out = picture(T("cgan.out"), "cgan-samples", show_label=False)
+            gr.Markdown(txt("cgan.out_h"))  # a caption above, not over the picture: the label would hide the top row
+            out = picture(txt("cgan.out"), "cgan-samples", show_label=False)
             report = gr.Markdown(elem_id="cgan-report")
     examples = gr.Examples(
         [["all", 10, 0], ["3", 64, 1], ["8", 64, 2]],
@@ -136,7 +136,7 @@ def build():
         **example_caching(),
         api_visibility="private",
         example_labels=["0–9 · #0", "3 × 64 · #1", "8 × 64 · #2"],
-        label=T("gan.examples"),
+        label=txt("gan.examples"),
     )
     btn.click(cgan_sample, [digit, n, seed], [out, report], api_name="cgan_sample")
     examples.load_input_event.then(cgan_sample, [digit, n, seed], [out, report], api_visibility="private")

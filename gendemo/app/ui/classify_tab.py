@@ -9,13 +9,13 @@ from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui.common import (
     ImageInput,
     SketchInput,
-    T,
     example_caching,
     guarded,
     latest_input_wins,
     model,
     path_of,
     picture,
+    txt,
 )
 from gendemo.classifier.model import predict
 from gendemo.classifier.preprocess import mnist_preprocess
@@ -89,11 +89,11 @@ def classify_live(drawing=None, request: gr.Request = None):
 
 
 def build():
-    gr.Markdown(T("classify.intro"))
+    gr.Markdown(txt("classify.intro"))
     with gr.Row():
         with gr.Column():
             drawing = SketchInput(
-                label=T("classify.draw"),
+                label=txt("classify.draw"),
                 type="filepath",
                 image_mode="RGBA",
                 canvas_size=(280, 280),
@@ -102,16 +102,16 @@ def build():
                 elem_id="classify-draw",
             )
             upload = ImageInput(
-                label=T("classify.upload"),
+                label=txt("classify.upload"),
                 type="filepath",
                 sources=["upload", "clipboard"],
                 height=200,
                 elem_id="classify-upload",
             )
-            button = gr.Button(T("classify.button"), variant="primary", elem_id="classify-button")
+            button = gr.Button(txt("classify.button"), variant="primary", elem_id="classify-button")
         with gr.Column():
-            probs = gr.Label(label=T("classify.probs"), num_top_classes=3, elem_id="classify-probs")
-            seen = picture(T("classify.seen"), "classify-seen", height=240)
+            probs = gr.Label(label=txt("classify.probs"), num_top_classes=3, elem_id="classify-probs")
+            seen = picture(txt("classify.seen"), "classify-seen", height=240)
     examples = gr.Examples(
         examples=[[None, "examples/digit_7.png"], [None, "examples/digit_3_photo.png"]],
         inputs=[drawing, upload],

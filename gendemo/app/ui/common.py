@@ -15,7 +15,7 @@ from gendemo.app.registry import REGISTRY, ModelUnavailable
 from gendemo.core.images import BadImage, pil_outputs_to_files
 
 log = logging.getLogger("gendemo")
-T = I18nLabel()  # T("key") → a label the browser translates
+txt = I18nLabel()  # txt("key") → a label the browser translates
 
 
 def as_int(value, name: str, lo: int, hi: int, lang: str, clamp: bool = False) -> int:
@@ -445,7 +445,7 @@ def translate_examples(root: gr.Blocks) -> None:
         if not isinstance(block, gr.Dataset):
             continue
         if block.label in (None, "Examples"):
-            block.label = T("common.examples")
+            block.label = txt("common.examples")
         template = (list(block.headers or []), list(block.component_props or []))
         block.headers, block.component_props = localise(template, "en")
         tables.append((block, template))

@@ -11,7 +11,7 @@ import gradio as gr
 
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui import diffusion_common as dc
-from gendemo.app.ui.common import CheckboxGroup, Slider, T, as_choices, as_int, as_seed, guarded, pictures
+from gendemo.app.ui.common import CheckboxGroup, Slider, as_choices, as_int, as_seed, guarded, pictures, txt
 from gendemo.core.images import to_pil_grid
 from gendemo.diffusion.judging import asked_in
 from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, embed_prompts
@@ -328,18 +328,20 @@ def solver_comparison(
 
 def build(prompt, seed):
     """The view, inside the Diffusion tab: it draws the tab's prompt from the tab's seed."""
-    with gr.Accordion(T("cmp.title"), open=False, elem_id="cmp"):
-        gr.Markdown(T("cmp.intro"))
+    with gr.Accordion(txt("cmp.title"), open=False, elem_id="cmp"):
+        gr.Markdown(txt("cmp.intro"))
         with gr.Row():
             solvers = CheckboxGroup(
-                [(T("cmp.name.distilled") if s == DISTILLED else NAMES[s], s) for s in SOLVERS],
+                [(txt("cmp.name.distilled") if s == DISTILLED else NAMES[s], s) for s in SOLVERS],
                 value=list(SOLVERS),
-                label=T("cmp.solvers"),
+                label=txt("cmp.solvers"),
                 elem_id="cmp-solvers",
             )
-            steps = Slider(MIN_STEPS, MAX_STEPS, value=DEFAULT_STEPS, step=1, label=T("cmp.steps"), elem_id="cmp-steps")
-            n = Slider(1, MAX_N, value=DEFAULT_N, step=1, label=T("cmp.n"), elem_id="cmp-n")
-        button = gr.Button(T("cmp.button"), elem_id="cmp-button")
+            steps = Slider(
+                MIN_STEPS, MAX_STEPS, value=DEFAULT_STEPS, step=1, label=txt("cmp.steps"), elem_id="cmp-steps"
+            )
+            n = Slider(1, MAX_N, value=DEFAULT_N, step=1, label=txt("cmp.n"), elem_id="cmp-n")
+        button = gr.Button(txt("cmp.button"), elem_id="cmp-button")
         gallery = pictures("cmp-gallery", len(SOLVERS))
         shown = gr.Markdown(elem_id="cmp-table")
         text = gr.Markdown(elem_id="cmp-text")

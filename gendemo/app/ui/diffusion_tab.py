@@ -18,7 +18,6 @@ from gendemo.app.ui.common import (
     Number,
     Radio,
     Slider,
-    T,
     as_choice,
     as_float,
     as_int,
@@ -28,6 +27,7 @@ from gendemo.app.ui.common import (
     on_open,
     picture,
     pictures,
+    txt,
 )
 from gendemo.core.images import to_pil_grid
 from gendemo.diffusion.handover import HANDOVER_T
@@ -451,52 +451,56 @@ def diffusion_failures(request: gr.Request = None):
 
 
 def build():
-    gr.Markdown(T("gen.intro"))
+    gr.Markdown(txt("gen.intro"))
     with gr.Row():
         with gr.Column(scale=1):
             prompt = gr.Textbox(
                 value="a red seven",
-                label=T("gen.prompt"),
-                placeholder=T("gen.prompt_ph"),
+                label=txt("gen.prompt"),
+                placeholder=txt("gen.prompt_ph"),
                 max_lines=2,
                 max_length=dc.MAX_PROMPT_CHARS,
                 elem_id="gen-prompt",
             )
-            sampler = Radio(SAMPLER_CHOICES, value="ddim", label=T("gen.sampler"), elem_id="gen-sampler")
-            steps = Slider(MIN_STEPS, MAX_STEPS, value=DEFAULT_STEPS, step=1, label=T("gen.steps"), elem_id="gen-steps")
-            guidance = Slider(0, 10, value=DEFAULT_GUIDANCE, step=0.5, label=T("gen.guidance"), elem_id="gen-guidance")
+            sampler = Radio(SAMPLER_CHOICES, value="ddim", label=txt("gen.sampler"), elem_id="gen-sampler")
+            steps = Slider(
+                MIN_STEPS, MAX_STEPS, value=DEFAULT_STEPS, step=1, label=txt("gen.steps"), elem_id="gen-steps"
+            )
+            guidance = Slider(
+                0, 10, value=DEFAULT_GUIDANCE, step=0.5, label=txt("gen.guidance"), elem_id="gen-guidance"
+            )
             with gr.Row():
-                seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="gen-seed")
-                n = Slider(1, MAX_N, value=8, step=1, label=T("gen.n"), elem_id="gen-n")
+                seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="gen-seed")
+                n = Slider(1, MAX_N, value=8, step=1, label=txt("gen.n"), elem_id="gen-n")
             network = Radio(
                 [
-                    (T("gen.network_two"), "diffusion"),
-                    (T("gen.network_one"), "diffusion_distilled"),
-                    (T("gen.network_mix"), "handover"),
+                    (txt("gen.network_two"), "diffusion"),
+                    (txt("gen.network_one"), "diffusion_distilled"),
+                    (txt("gen.network_mix"), "handover"),
                 ],
                 value="diffusion_distilled",
-                label=T("gen.network"),
+                label=txt("gen.network"),
                 elem_id="gen-network",
             )
             with gr.Row():
-                button = gr.Button(T("gen.button"), variant="primary", elem_id="gen-button")
-                stop = gr.Button(T("gen.stop"), variant="stop", elem_id="gen-stop")
+                button = gr.Button(txt("gen.button"), variant="primary", elem_id="gen-button")
+                stop = gr.Button(txt("gen.stop"), variant="stop", elem_id="gen-stop")
         with gr.Column(scale=2):
-            process = picture(T("gen.process"), "gen-process")
+            process = picture(txt("gen.process"), "gen-process")
             # after a run: scrub back through its kept frames (the stored pictures, no model call)
-            replay = Slider(1, 2, value=2, step=1, label=T("gen.replay"), visible=False, elem_id="gen-replay")
+            replay = Slider(1, 2, value=2, step=1, label=txt("gen.replay"), visible=False, elem_id="gen-replay")
             replay_text = gr.Markdown(elem_id="gen-replay-text")
-            result = picture(T("gen.result"), "gen-result")
+            result = picture(txt("gen.result"), "gen-result")
             status = gr.Markdown(elem_id="gen-status")
             # the explanation above the gallery, not as its label: an overlaid label would hide the digits' tops
-            gr.Markdown(T("gen.judged"), elem_id="gen-judged-label")
+            gr.Markdown(txt("gen.judged"), elem_id="gen-judged-label")
             judged = pictures("gen-judged", 8)
     with gr.Row():
-        guide_button = gr.Button(T("gen.guide_button"), elem_id="gen-guide-button")
+        guide_button = gr.Button(txt("gen.guide_button"), elem_id="gen-guide-button")
     guide_text = gr.Markdown(elem_id="gen-guide-text")
     guide = pictures("gen-guide", 4)
     diffusion_solvers.build(prompt, seed)  # DDPM vs DDIM vs DPM-Solver++ 2M, this prompt and seed (/solver_comparison)
-    with gr.Accordion(T("gen.fail_title"), open=False, elem_id="gen-failures"):
+    with gr.Accordion(txt("gen.fail_title"), open=False, elem_id="gen-failures"):
         fail_text = gr.Markdown(elem_id="gen-fail-text")
         fail_gallery = pictures("gen-fail-gallery", 8)
     # read once per process and language (on_open keeps the result), never per page load

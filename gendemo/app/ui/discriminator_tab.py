@@ -13,7 +13,6 @@ from gendemo.app.ui.common import (
     Radio,
     SketchInput,
     Slider,
-    T,
     as_choice,
     as_int,
     as_seed,
@@ -21,6 +20,7 @@ from gendemo.app.ui.common import (
     model,
     on_open,
     path_of,
+    txt,
 )
 from gendemo.app.ui.gan_common import snapshot_epochs
 from gendemo.classifier.preprocess import mnist_preprocess
@@ -167,7 +167,7 @@ STRINGS = {
 
 def _choices():
     """The discriminators whose files are here (a checkpoint folder without one simply does not offer it)."""
-    every = [(T(f"disc.w_{key}"), key) for key in JUDGES]
+    every = [(txt(f"disc.w_{key}"), key) for key in JUDGES]
     shipped = [c for c in every if (CHECKPOINT_DIR / f"{JUDGES[c[1]][0]}.safetensors").exists()]
     return shipped or every
 
@@ -278,14 +278,14 @@ def discriminate_lineup(which="chapter", label=3, epoch="1", seed=0, request: gr
 
 
 def build():
-    gr.Markdown(T("disc.intro"))
+    gr.Markdown(txt("disc.intro"))
     choices = _choices()
     if any(v == "cgan" for _, v in choices):
-        gr.Markdown(T("disc.intro_cgan"))
+        gr.Markdown(txt("disc.intro_cgan"))
     with gr.Row():
         with gr.Column():
             drawing = SketchInput(
-                label=T("disc.draw"),
+                label=txt("disc.draw"),
                 type="filepath",
                 image_mode="RGBA",
                 canvas_size=(280, 280),
@@ -294,21 +294,21 @@ def build():
                 elem_id="disc-draw",
             )
             picture = ImageInput(
-                label=T("disc.upload"),
+                label=txt("disc.upload"),
                 type="filepath",
                 sources=["upload", "clipboard"],
                 height=200,
                 elem_id="disc-picture",
             )
         with gr.Column():
-            which = Radio(choices, value=choices[0][1], label=T("disc.which"), elem_id="disc-which")
-            label = Slider(0, 9, value=5, step=1, label=T("disc.label"), elem_id="disc-label")
-            ask = gr.Button(T("disc.ask"), variant="primary", elem_id="disc-ask")
-            prob = gr.Number(label=T("disc.prob"), interactive=False, elem_id="disc-prob")
+            which = Radio(choices, value=choices[0][1], label=txt("disc.which"), elem_id="disc-which")
+            label = Slider(0, 9, value=5, step=1, label=txt("disc.label"), elem_id="disc-label")
+            ask = gr.Button(txt("disc.ask"), variant="primary", elem_id="disc-ask")
+            prob = gr.Number(label=txt("disc.prob"), interactive=False, elem_id="disc-prob")
             verdict = gr.Markdown(elem_id="disc-verdict")
-            labels = gr.Label(label=T("disc.labels"), num_top_classes=10, elem_id="disc-labels")
+            labels = gr.Label(label=txt("disc.labels"), num_top_classes=10, elem_id="disc-labels")
             seen = gr.Image(
-                label=T("disc.seen"),
+                label=txt("disc.seen"),
                 format="png",
                 height=200,
                 interactive=False,
@@ -324,15 +324,15 @@ def build():
     for ev in (picture.change, which.change, label.release):
         ev(discriminate_if_any, ins, outs, api_visibility="private", trigger_mode="always_last")
 
-    gr.Markdown(T("disc.lineup_h"))
+    gr.Markdown(txt("disc.lineup_h"))
     with gr.Row():
-        epochs = [(str(e), str(e)) for e in snapshot_epochs("chapter")] + [(T("disc.final"), "final")]
-        epoch = Radio(epochs, value=epochs[0][1], label=T("disc.epoch"), elem_id="disc-epoch")
-        seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="disc-seed")
-        line_btn = gr.Button(T("disc.lineup_btn"), variant="primary", elem_id="disc-lineup-button")
+        epochs = [(str(e), str(e)) for e in snapshot_epochs("chapter")] + [(txt("disc.final"), "final")]
+        epoch = Radio(epochs, value=epochs[0][1], label=txt("disc.epoch"), elem_id="disc-epoch")
+        seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="disc-seed")
+        line_btn = gr.Button(txt("disc.lineup_btn"), variant="primary", elem_id="disc-lineup-button")
     line_txt = gr.Markdown(elem_id="disc-lineup-summary")
     gallery = gr.Gallery(
-        label=T("disc.gallery"),
+        label=txt("disc.gallery"),
         format="png",
         columns=8,
         height=360,

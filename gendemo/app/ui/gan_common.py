@@ -96,9 +96,9 @@ RECIPE_ROWS = {
 
 
 def recipe_choices():
-    from gendemo.app.ui.common import T
+    from gendemo.app.ui.common import txt
 
-    return [(T("gan.r_remedy"), "remedy"), (T("gan.r_chapter"), "chapter")]
+    return [(txt("gan.r_remedy"), "remedy"), (txt("gan.r_chapter"), "chapter")]
 
 
 CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC"]

@@ -16,7 +16,6 @@ from gendemo.app.ui.common import (
     Number,
     Radio,
     Slider,
-    T,
     as_choice,
     as_float,
     as_int,
@@ -24,6 +23,7 @@ from gendemo.app.ui.common import (
     guarded,
     model,
     picture,
+    txt,
 )
 from gendemo.app.ui.gan_common import CJK_FONTS, figure_image, judge
 from gendemo.app.zerogpu import live_registry
@@ -429,54 +429,56 @@ def preset(recipe, request: gr.Request = None):
 
 
 def build():
-    gr.Markdown(T("live.intro"))
+    gr.Markdown(txt("live.intro"))
     # A run's weights live in the session; a session left alone for 30 minutes lets them go.
     run = gr.State(None, time_to_live=1800)
     control = gr.State(None)  # {"stop": bool}: Stop asks the running stream to end after its current chunk
     with gr.Row():
         with gr.Column(scale=1):
             recipe = Radio(
-                [(T("live.r_chapter"), "chapter"), (T("live.r_remedy"), "remedy")],
+                [(txt("live.r_chapter"), "chapter"), (txt("live.r_remedy"), "remedy")],
                 value="chapter",
-                label=T("live.recipe"),
-                info=T("live.recipe_info"),
+                label=txt("live.recipe"),
+                info=txt("live.recipe_info"),
                 elem_id="live-recipe",
             )
-            lr_g = Slider(5e-5, 2e-3, value=CHAPTER.lr_g, step=5e-5, label=T("live.lr_g"), info=T("live.lr_g_info"))
-            lr_d = Slider(5e-5, 2e-3, value=CHAPTER.lr_d, step=5e-5, label=T("live.lr_d"), info=T("live.lr_d_info"))
-            beta1 = Slider(0.0, 0.95, value=CHAPTER.beta1, step=0.05, label=T("live.beta1"), info=T("live.beta1_info"))
-            batch = Radio(BATCHES, value=CHAPTER.batch_size, label=T("live.batch"), info=T("live.batch_info"))
-            noise = Radio(NOISE, value=CHAPTER.noise_dim, label=T("live.noise"), info=T("live.noise_info"))
+            lr_g = Slider(5e-5, 2e-3, value=CHAPTER.lr_g, step=5e-5, label=txt("live.lr_g"), info=txt("live.lr_g_info"))
+            lr_d = Slider(5e-5, 2e-3, value=CHAPTER.lr_d, step=5e-5, label=txt("live.lr_d"), info=txt("live.lr_d_info"))
+            beta1 = Slider(
+                0.0, 0.95, value=CHAPTER.beta1, step=0.05, label=txt("live.beta1"), info=txt("live.beta1_info")
+            )
+            batch = Radio(BATCHES, value=CHAPTER.batch_size, label=txt("live.batch"), info=txt("live.batch_info"))
+            noise = Radio(NOISE, value=CHAPTER.noise_dim, label=txt("live.noise"), info=txt("live.noise_info"))
             real_label = Slider(
                 0.7,
                 1.0,
                 value=CHAPTER.real_label,
                 step=0.05,
-                label=T("live.real_label"),
-                info=T("live.real_label_info"),
+                label=txt("live.real_label"),
+                info=txt("live.real_label_info"),
             )
-            d_steps = Slider(1, 5, value=1, step=1, label=T("live.d_steps"), info=T("live.d_steps_info"))
-            seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="live-seed")
+            d_steps = Slider(1, 5, value=1, step=1, label=txt("live.d_steps"), info=txt("live.d_steps_info"))
+            seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="live-seed")
             budget = Slider(
                 5,
                 MAX_SECONDS,
                 value=DEFAULT_SECONDS,
                 step=5,
-                label=T("live.budget"),
-                info=T("live.budget_info"),
+                label=txt("live.budget"),
+                info=txt("live.budget_info"),
                 elem_id="live-budget",
             )
             with gr.Row():
-                start = gr.Button(T("live.start"), variant="primary", elem_id="live-start")
-                cont = gr.Button(T("live.continue"), elem_id="live-continue")
-                stop = gr.Button(T("live.stop"), variant="stop", elem_id="live-stop")
-            gr.Markdown(T("live.queue_note"))
+                start = gr.Button(txt("live.start"), variant="primary", elem_id="live-start")
+                cont = gr.Button(txt("live.continue"), elem_id="live-continue")
+                stop = gr.Button(txt("live.stop"), variant="stop", elem_id="live-stop")
+            gr.Markdown(txt("live.queue_note"))
         with gr.Column(scale=2):
-            gr.Markdown(T("live.samples_h"))
-            samples = picture(T("live.samples"), "live-samples", show_label=False, height=420)
+            gr.Markdown(txt("live.samples_h"))
+            samples = picture(txt("live.samples"), "live-samples", show_label=False, height=420)
             status = gr.Markdown(elem_id="live-status")
             curves = gr.Image(
-                label=T("live.curves"),
+                label=txt("live.curves"),
                 show_label=False,
                 format="png",
                 interactive=False,
@@ -498,13 +500,13 @@ def build():
     # every output marked as failed). A closed page still cancels the stream (Gradio closes the generator).
     stop.click(request_stop, [control], None, **quick)
 
-    gr.Markdown(T("live.step_h"))
-    gr.Markdown(T("live.step_intro"))
+    gr.Markdown(txt("live.step_h"))
+    gr.Markdown(txt("live.step_intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            step = gr.Button(T("live.step"), elem_id="live-step")
+            step = gr.Button(txt("live.step"), elem_id="live-step")
             step_md = gr.Markdown(elem_id="live-step-table")
         with gr.Column(scale=1):
-            gr.Markdown(T("live.step_img_h"))
-            step_img = picture(T("live.step_img"), "live-step-images", show_label=False, height=260)
+            gr.Markdown(txt("live.step_img_h"))
+            step_img = picture(txt("live.step_img"), "live-step-images", show_label=False, height=260)
     step.click(gan_live_step, [*knobs, seed, run], [run, step_img, step_md], api_name="gan_live_step", **live)

@@ -11,7 +11,6 @@ from gendemo.app.ui.common import (
     Number,
     Radio,
     Slider,
-    T,
     as_choice,
     as_int,
     as_seed,
@@ -20,6 +19,7 @@ from gendemo.app.ui.common import (
     model,
     on_open,
     picture,
+    txt,
 )
 from gendemo.app.ui.gan_common import (
     RECIPE_ROWS,
@@ -273,18 +273,18 @@ def gan_timeline_play(recipe="remedy", request: gr.Request = None):
 
 def build():
     E = card_epochs()
-    gr.Markdown(T("gan.intro"))
-    gr.Markdown(T("gan.recipes_note"))
-    gr.Markdown(T("gan.sample_h"))
+    gr.Markdown(txt("gan.intro"))
+    gr.Markdown(txt("gan.recipes_note"))
+    gr.Markdown(txt("gan.sample_h"))
     with gr.Row():
         with gr.Column(scale=1):
-            recipe = Radio(recipe_choices(), value="remedy", label=T("gan.recipe"), elem_id="gan-recipe")
-            n = Slider(1, MAX_N, value=64, step=1, label=T("gan.n"), elem_id="gan-n")
-            seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="gan-seed")
-            btn = gr.Button(T("gan.sample_btn"), variant="primary", elem_id="gan-sample-button")
+            recipe = Radio(recipe_choices(), value="remedy", label=txt("gan.recipe"), elem_id="gan-recipe")
+            n = Slider(1, MAX_N, value=64, step=1, label=txt("gan.n"), elem_id="gan-n")
+            seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="gan-seed")
+            btn = gr.Button(txt("gan.sample_btn"), variant="primary", elem_id="gan-sample-button")
         with gr.Column(scale=2):
-            gr.Markdown(T("gan.samples_h"))  # captions above the grids: an overlaid label would hide the top row
-            out = picture(T("gan.samples"), "gan-samples", show_label=False, height=420)
+            gr.Markdown(txt("gan.samples_h"))  # captions above the grids: an overlaid label would hide the top row
+            out = picture(txt("gan.samples"), "gan-samples", show_label=False, height=420)
     sample_examples = gr.Examples(
         [[64, 0, "remedy"], [64, 0, "chapter"], [256, 7, "remedy"]],
         inputs=[n, seed, recipe],
@@ -293,33 +293,33 @@ def build():
         **example_caching(),
         api_visibility="private",
         example_labels=["64 · #0 · remedy", "64 · #0 · chapter", "256 · #7 · remedy"],
-        label=T("gan.examples"),
+        label=txt("gan.examples"),
     )
     btn.click(gan_sample, [n, seed, recipe], [out], api_name="gan_sample")
     # an example fills the controls and then shows their picture, so controls and picture never disagree
     sample_examples.load_input_event.then(gan_sample, [n, seed, recipe], [out], api_visibility="private")
     on_open(gan_sample, [n, seed, recipe], [out])
 
-    gr.Markdown(T("gan.timeline_h"))
-    gr.Markdown(T("gan.timeline_intro"))
+    gr.Markdown(txt("gan.timeline_h"))
+    gr.Markdown(txt("gan.timeline_intro"))
     with gr.Row():
-        tl_recipe = Radio(recipe_choices(), value="remedy", label=T("gan.recipe"), elem_id="gan-tl-recipe", scale=2)
-        epoch = Slider(1, E, value=E, step=1, label=T("gan.epoch"), elem_id="gan-epoch", scale=4)
+        tl_recipe = Radio(recipe_choices(), value="remedy", label=txt("gan.recipe"), elem_id="gan-tl-recipe", scale=2)
+        epoch = Slider(1, E, value=E, step=1, label=txt("gan.epoch"), elem_id="gan-epoch", scale=4)
         with gr.Column(scale=1, min_width=160):
-            show = gr.Button(T("gan.show_btn"), elem_id="gan-timeline-button")
+            show = gr.Button(txt("gan.show_btn"), elem_id="gan-timeline-button")
             with gr.Row():
-                play = gr.Button(T("gan.play_btn"), size="sm", elem_id="gan-play-button")
-                stop = gr.Button(T("gan.stop_btn"), size="sm", elem_id="gan-stop-button")
+                play = gr.Button(txt("gan.play_btn"), size="sm", elem_id="gan-play-button")
+                stop = gr.Button(txt("gan.stop_btn"), size="sm", elem_id="gan-stop-button")
     with gr.Row():
         with gr.Column(scale=1):
-            gr.Markdown(T("gan.epoch_samples_h"))
-            tl_img = picture(T("gan.epoch_samples"), "gan-timeline-samples", show_label=False, height=420)
+            gr.Markdown(txt("gan.epoch_samples_h"))
+            tl_img = picture(txt("gan.epoch_samples"), "gan-timeline-samples", show_label=False, height=420)
             summary = gr.Markdown(elem_id="gan-timeline-summary")
         with gr.Column(scale=1):
-            loss_plot = gr.LinePlot(label=T("gan.loss_plot"), color="series", elem_id="gan-loss-plot")
-            d_plot = gr.LinePlot(label=T("gan.d_plot"), color="series", elem_id="gan-d-plot")
+            loss_plot = gr.LinePlot(label=txt("gan.loss_plot"), color="series", elem_id="gan-loss-plot")
+            d_plot = gr.LinePlot(label=txt("gan.d_plot"), color="series", elem_id="gan-d-plot")
     share_plot = gr.Image(
-        label=T("gan.share_plot"),
+        label=txt("gan.share_plot"),
         show_label=False,  # the figure carries its own titles; a label would sit on top of them
         format="png",
         interactive=False,
@@ -338,7 +338,7 @@ def build():
         **example_caching(),
         api_visibility="private",
         example_labels=[str(e) for e in ex],
-        label=T("gan.examples"),
+        label=txt("gan.examples"),
     )
     # run_on_click would add a public-looking event; show the chosen epoch with a private one instead
     examples.load_input_event.then(gan_timeline, [epoch, tl_recipe], outs, api_visibility="private")

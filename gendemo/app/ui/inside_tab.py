@@ -16,13 +16,13 @@ from gendemo.app.ui.common import (
     Number,
     Radio,
     Slider,
-    T,
     as_choice,
     as_float,
     as_int,
     as_seed,
     guarded,
     model,
+    txt,
 )
 from gendemo.core.images import to_pil_grid
 from gendemo.core.paths import EXAMPLES
@@ -420,19 +420,19 @@ def reverse_run(
 
 
 def build():
-    gr.Markdown(T("ins.learn_title"))
-    gr.Markdown(T("ins.learn_intro"))
+    gr.Markdown(txt("ins.learn_title"))
+    gr.Markdown(txt("ins.learn_intro"))
     with gr.Row():
         with gr.Column(scale=1):
             source = Radio(
-                [(T("ins.source_test"), "test"), (T("ins.source_image"), "image")],
+                [(txt("ins.source_test"), "test"), (txt("ins.source_image"), "image")],
                 value="test",
-                label=T("ins.source"),
+                label=txt("ins.source"),
                 elem_id="ins-source",
             )
-            index = Number(value=0, precision=0, label=T("ins.index"), elem_id="ins-index")
+            index = Number(value=0, precision=0, label=txt("ins.index"), elem_id="ins-index")
             image = ImageInput(
-                label=T("ins.image"),
+                label=txt("ins.image"),
                 type="filepath",
                 value=str(EXAMPLES / "digit_7.png"),
                 sources=["upload", "clipboard"],
@@ -441,19 +441,19 @@ def build():
             )
             caption = gr.Textbox(
                 value="a red seven",
-                label=T("ins.caption"),
+                label=txt("ins.caption"),
                 max_lines=2,
                 max_length=dc.MAX_PROMPT_CHARS,
                 elem_id="ins-caption",
             )
-            t = Slider(1, DEFAULT_T, value=500, step=1, label=T("ins.t"), elem_id="ins-t")
+            t = Slider(1, DEFAULT_T, value=500, step=1, label=txt("ins.t"), elem_id="ins-t")
             with gr.Row():
-                seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="ins-seed")
-                guidance = Slider(0, 10, value=1.0, step=0.5, label=T("ins.guidance"), elem_id="ins-guidance")
-            button = gr.Button(T("ins.learn_button"), variant="primary", elem_id="ins-button")
+                seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="ins-seed")
+                guidance = Slider(0, 10, value=1.0, step=0.5, label=txt("ins.guidance"), elem_id="ins-guidance")
+            button = gr.Button(txt("ins.learn_button"), variant="primary", elem_id="ins-button")
         with gr.Column(scale=2):
             panels = gr.Gallery(
-                label=T("ins.panels"),
+                label=txt("ins.panels"),
                 columns=5,
                 height="auto",
                 format="png",
@@ -462,38 +462,38 @@ def build():
             )
             summary = gr.Markdown(elem_id="ins-summary")
             # no fixed height: Gradio draws the legend below the x axis and a set height cut it off (as on Noising)
-            curve = gr.LinePlot(label=T("ins.curve"), elem_id="ins-curve")
+            curve = gr.LinePlot(label=txt("ins.curve"), elem_id="ins-curve")
     inputs = [source, index, image, caption, t, seed, guidance]
     outputs = [panels, summary, curve]
     common = {"concurrency_id": dc.DIFFUSION_GROUP, "concurrency_limit": 1}
     button.click(noise_prediction, inputs, outputs, api_name="noise_prediction", **common)
     t.release(noise_prediction, inputs, outputs, api_visibility="private", **common)
 
-    gr.Markdown(T("ins.step_title"))
-    gr.Markdown(T("ins.step_intro"))
+    gr.Markdown(txt("ins.step_title"))
+    gr.Markdown(txt("ins.step_intro"))
     state = gr.State(None)
     with gr.Row():
         with gr.Column(scale=1):
             prompt = gr.Textbox(
                 value="a red seven",
-                label=T("ins.prompt"),
+                label=txt("ins.prompt"),
                 max_lines=2,
                 max_length=dc.MAX_PROMPT_CHARS,
                 elem_id="ins-prompt",
             )
             with gr.Row():
-                s_seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="ins-step-seed")
+                s_seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="ins-step-seed")
                 s_guid = Slider(
-                    0, 10, value=DEFAULT_GUIDANCE, step=0.5, label=T("ins.step_guidance"), elem_id="ins-step-guidance"
+                    0, 10, value=DEFAULT_GUIDANCE, step=0.5, label=txt("ins.step_guidance"), elem_id="ins-step-guidance"
                 )
-            s_t = Slider(1, DEFAULT_T, value=DEFAULT_T, step=1, label=T("ins.step_t"), elem_id="ins-step-t")
+            s_t = Slider(1, DEFAULT_T, value=DEFAULT_T, step=1, label=txt("ins.step_t"), elem_id="ins-step-t")
             with gr.Row():
-                step = gr.Button(T("ins.step_button"), variant="primary", elem_id="ins-step")
-                run = gr.Button(T("ins.run_button"), elem_id="ins-run")
-                stop = gr.Button(T("ins.stop"), variant="stop", elem_id="ins-stop")
+                step = gr.Button(txt("ins.step_button"), variant="primary", elem_id="ins-step")
+                run = gr.Button(txt("ins.run_button"), elem_id="ins-run")
+                stop = gr.Button(txt("ins.stop"), variant="stop", elem_id="ins-stop")
         with gr.Column(scale=2):
             s_panels = gr.Gallery(
-                label=T("ins.steps_view"),
+                label=txt("ins.steps_view"),
                 columns=5,
                 height="auto",
                 format="png",

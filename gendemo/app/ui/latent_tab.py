@@ -13,7 +13,6 @@ from gendemo.app.ui.common import (
     Dropdown,
     Number,
     Slider,
-    T,
     as_float,
     as_int,
     as_seed,
@@ -22,6 +21,7 @@ from gendemo.app.ui.common import (
     model,
     on_open,
     picture,
+    txt,
 )
 from gendemo.app.ui.gan_common import judge
 from gendemo.core.images import to_pil, to_pil_grid
@@ -495,23 +495,23 @@ def latent_direction(attribute="thickness", seed=0, alpha=0.0, keep="none", requ
 
 
 def _attr_choices():
-    return [(T("latent.a_thickness"), "thickness"), (T("latent.a_slant"), "slant")] + [
+    return [(txt("latent.a_thickness"), "thickness"), (txt("latent.a_slant"), "slant")] + [
         (f"→ {d}", f"digit{d}") for d in range(10)
     ]
 
 
 def build():
-    gr.Markdown(T("latent.intro"))
+    gr.Markdown(txt("latent.intro"))
 
-    gr.Markdown(T("latent.walk_h"))
+    gr.Markdown(txt("latent.walk_h"))
     with gr.Row():
         with gr.Column(scale=1):
-            w_seed = Number(value=WALK_SEED, precision=0, label=T("latent.seed"), elem_id="walk-seed")
-            w_dim = Slider(0, 9, value=WALK_DIM, step=1, label=T("latent.dim"), elem_id="walk-dim")
-            w_k = Slider(2, K_MAX_WALK, value=9, step=1, label=T("latent.k"), elem_id="walk-k")
-            w_btn = gr.Button(T("latent.walk_btn"), variant="primary", elem_id="walk-button")
+            w_seed = Number(value=WALK_SEED, precision=0, label=txt("latent.seed"), elem_id="walk-seed")
+            w_dim = Slider(0, 9, value=WALK_DIM, step=1, label=txt("latent.dim"), elem_id="walk-dim")
+            w_k = Slider(2, K_MAX_WALK, value=9, step=1, label=txt("latent.k"), elem_id="walk-k")
+            w_btn = gr.Button(txt("latent.walk_btn"), variant="primary", elem_id="walk-button")
         with gr.Column(scale=3):
-            w_out = picture(T("latent.walk_out"), "walk-out")
+            w_out = picture(txt("latent.walk_out"), "walk-out")
             w_txt = gr.Markdown(elem_id="walk-reads")
     walk_examples = gr.Examples(
         [[WALK_SEED, WALK_DIM, 9], [WALK_SEED, WALK_DIM, 17], [0, WALK_DIM, 9], [5, 0, 9]],
@@ -526,103 +526,106 @@ def build():
             f"#0 · z[{WALK_DIM}]",
             "#5 · z[0]",
         ],
-        label=T("gan.examples"),
+        label=txt("gan.examples"),
     )
     w_btn.click(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_name="latent_walk")
     w_dim.release(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_visibility="private")
     walk_examples.load_input_event.then(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_visibility="private")
     on_open(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt])
 
-    gr.Markdown(T("latent.grid_h"))
+    gr.Markdown(txt("latent.grid_h"))
     with gr.Row():
         with gr.Column(scale=1):
-            g_seed = Number(value=0, precision=0, label=T("latent.seed"), elem_id="grid-seed")
-            g_dx = Slider(0, 9, value=0, step=1, label=T("latent.dim_x"), elem_id="grid-dx")
-            g_dy = Slider(0, 9, value=2, step=1, label=T("latent.dim_y"), elem_id="grid-dy")
-            g_k = Slider(2, K_MAX_GRID, value=9, step=1, label=T("latent.k_grid"), elem_id="grid-k")
-            g_span = Slider(1, SPAN_MAX, value=3, step=0.5, label=T("latent.span"), elem_id="grid-span")
-            g_btn = gr.Button(T("latent.grid_btn"), variant="primary", elem_id="grid-button")
+            g_seed = Number(value=0, precision=0, label=txt("latent.seed"), elem_id="grid-seed")
+            g_dx = Slider(0, 9, value=0, step=1, label=txt("latent.dim_x"), elem_id="grid-dx")
+            g_dy = Slider(0, 9, value=2, step=1, label=txt("latent.dim_y"), elem_id="grid-dy")
+            g_k = Slider(2, K_MAX_GRID, value=9, step=1, label=txt("latent.k_grid"), elem_id="grid-k")
+            g_span = Slider(1, SPAN_MAX, value=3, step=0.5, label=txt("latent.span"), elem_id="grid-span")
+            g_btn = gr.Button(txt("latent.grid_btn"), variant="primary", elem_id="grid-button")
         with gr.Column(scale=2):
-            g_out = picture(T("latent.grid_out"), "grid-out", height=520)
+            g_out = picture(txt("latent.grid_out"), "grid-out", height=520)
     with gr.Row():
-        gr.Markdown(T("latent.pick_hint"), elem_id="grid-pick-hint")
+        gr.Markdown(txt("latent.pick_hint"), elem_id="grid-pick-hint")
     with gr.Row():
-        pick_out = picture(T("latent.pick_out"), "grid-pick-out", height=260, scale=1)
+        pick_out = picture(txt("latent.pick_out"), "grid-pick-out", height=260, scale=1)
         pick_txt = gr.Markdown(elem_id="grid-pick-text")
     g_btn.click(latent_grid, [g_seed, g_dx, g_dy, g_k, g_span], [g_out], api_name="latent_grid")
     # a click in the map: the digit at that point, large (SelectData cannot come through the API: private)
     g_out.select(latent_pick, [g_seed, g_dx, g_dy, g_k, g_span], [pick_out, pick_txt], api_visibility="private")
     on_open(latent_grid, [g_seed, g_dx, g_dy, g_k, g_span], [g_out])
 
-    gr.Markdown(T("latent.path_h"))
-    gr.Markdown(T("latent.path_intro"))
+    gr.Markdown(txt("latent.path_h"))
+    gr.Markdown(txt("latent.path_intro"))
     with gr.Row():
-        p_from = gr.Textbox(value="(2, 5)", label=T("latent.from"), max_length=100, elem_id="path-from", scale=1)
-        p_to = gr.Textbox(value="(6, 1)", label=T("latent.to"), max_length=100, elem_id="path-to", scale=1)
-        p_k = Slider(2, K_MAX_WALK, value=9, step=1, label=T("latent.k_path"), elem_id="path-k", scale=2)
-        p_btn = gr.Button(T("latent.path_btn"), variant="primary", elem_id="path-button", scale=1)
-    p_out = picture(T("latent.path_out"), "path-out")
+        p_from = gr.Textbox(value="(2, 5)", label=txt("latent.from"), max_length=100, elem_id="path-from", scale=1)
+        p_to = gr.Textbox(value="(6, 1)", label=txt("latent.to"), max_length=100, elem_id="path-to", scale=1)
+        p_k = Slider(2, K_MAX_WALK, value=9, step=1, label=txt("latent.k_path"), elem_id="path-k", scale=2)
+        p_btn = gr.Button(txt("latent.path_btn"), variant="primary", elem_id="path-button", scale=1)
+    p_out = picture(txt("latent.path_out"), "path-out")
     p_txt = gr.Markdown(elem_id="path-reads")
     p_btn.click(latent_path, [g_seed, g_dx, g_dy, p_from, p_to, p_k], [p_out, p_txt], api_name="latent_path")
     on_open(latent_path, [g_seed, g_dx, g_dy, p_from, p_to, p_k], [p_out, p_txt])
 
-    gr.Markdown(T("latent.vec_h"))
-    gr.Markdown(T("latent.vec_intro"))
+    gr.Markdown(txt("latent.vec_h"))
+    gr.Markdown(txt("latent.vec_intro"))
     with gr.Row():
         with gr.Column(scale=2):
             with gr.Row():
-                v_seed = Number(value=0, precision=0, label=T("latent.vec_seed"), elem_id="vec-seed")
-                v_load = gr.Button(T("latent.vec_load"), elem_id="vec-load")
+                v_seed = Number(value=0, precision=0, label=txt("latent.vec_seed"), elem_id="vec-seed")
+                v_load = gr.Button(txt("latent.vec_load"), elem_id="vec-load")
             start = latent_seed_vector(0)
             sliders = [
                 Slider(-VEC_MAX, VEC_MAX, value=start[i], step=0.01, label=f"z[{i}]", elem_id=f"vec-z{i}")
                 for i in range(NOISE_DIM)
             ]
         with gr.Column(scale=1):
-            v_out = picture(T("latent.vec_out"), "vec-out", height=230)
-            v_hist = picture(T("latent.vec_hist"), "vec-hist", "chart")
+            v_out = picture(txt("latent.vec_out"), "vec-out", height=230)
+            v_hist = picture(txt("latent.vec_hist"), "vec-hist", "chart")
             v_txt = gr.Markdown(elem_id="vec-reads")
     v_outs = [v_out, v_hist, v_txt]
     # Loading a seed sets the sliders; each slider's change (dragged or loaded) redraws, the latest move winning.
     v_load.click(latent_seed_vector, [v_seed], sliders, api_visibility="private", queue=False)
-    api_btn = gr.Button(T("common.run"), visible=False)  # the public endpoint first, so that it gets the plain name
+    api_btn = gr.Button(txt("common.run"), visible=False)  # the public endpoint first, so that it gets the plain name
     api_btn.click(latent_vector, sliders, v_outs, api_name="latent_vector")
     on_open(latent_vector, sliders, v_outs)
     for sl in sliders:
         sl.change(latent_vector, sliders, v_outs, api_visibility="private", trigger_mode="always_last")
 
-    gr.Markdown(T("latent.interp_h"))
-    gr.Markdown(T("latent.interp_intro"))
+    gr.Markdown(txt("latent.interp_h"))
+    gr.Markdown(txt("latent.interp_intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            i_a = Number(value=1, precision=0, label=T("latent.seed_a"), elem_id="interp-a")
-            i_b = Number(value=2, precision=0, label=T("latent.seed_b"), elem_id="interp-b")
-            i_k = Slider(2, K_MAX_INTERP, value=9, step=1, label=T("latent.k_interp"), elem_id="interp-k")
-            i_btn = gr.Button(T("latent.interp_btn"), variant="primary", elem_id="interp-button")
+            i_a = Number(value=1, precision=0, label=txt("latent.seed_a"), elem_id="interp-a")
+            i_b = Number(value=2, precision=0, label=txt("latent.seed_b"), elem_id="interp-b")
+            i_k = Slider(2, K_MAX_INTERP, value=9, step=1, label=txt("latent.k_interp"), elem_id="interp-k")
+            i_btn = gr.Button(txt("latent.interp_btn"), variant="primary", elem_id="interp-button")
         with gr.Column(scale=3):
-            i_out = picture(T("latent.interp_out"), "interp-out")
+            i_out = picture(txt("latent.interp_out"), "interp-out")
             i_txt = gr.Markdown(elem_id="interp-norms")
     i_btn.click(latent_interp, [i_a, i_b, i_k], [i_out, i_txt], api_name="latent_interpolate")
     on_open(latent_interp, [i_a, i_b, i_k], [i_out, i_txt])
 
-    gr.Markdown(T("latent.dir_h"))
-    gr.Markdown(T("latent.dir_intro"))
+    gr.Markdown(txt("latent.dir_h"))
+    gr.Markdown(txt("latent.dir_intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            d_attr = Dropdown(_attr_choices(), value="thickness", label=T("latent.attr"), elem_id="dir-attr")
+            d_attr = Dropdown(_attr_choices(), value="thickness", label=txt("latent.attr"), elem_id="dir-attr")
             d_keep = Dropdown(
-                [(T("latent.none"), "none")] + _attr_choices(), value="none", label=T("latent.keep"), elem_id="dir-keep"
+                [(txt("latent.none"), "none")] + _attr_choices(),
+                value="none",
+                label=txt("latent.keep"),
+                elem_id="dir-keep",
             )
-            d_seed = Number(value=0, precision=0, label=T("latent.seed"), elem_id="dir-seed")
-            d_alpha = Slider(-ALPHA_MAX, ALPHA_MAX, value=0, step=0.25, label=T("latent.alpha"), elem_id="dir-alpha")
-            d_btn = gr.Button(T("latent.dir_btn"), variant="primary", elem_id="dir-button")
+            d_seed = Number(value=0, precision=0, label=txt("latent.seed"), elem_id="dir-seed")
+            d_alpha = Slider(-ALPHA_MAX, ALPHA_MAX, value=0, step=0.25, label=txt("latent.alpha"), elem_id="dir-alpha")
+            d_btn = gr.Button(txt("latent.dir_btn"), variant="primary", elem_id="dir-button")
         with gr.Column(scale=1):
-            d_out = picture(T("latent.dir_out"), "dir-out", height=260)
+            d_out = picture(txt("latent.dir_out"), "dir-out", height=260)
         with gr.Column(scale=2):
             d_sum = gr.Markdown(elem_id="dir-summary")
     # the whole width for the strip: in a third of the page its eleven digits were 50 px wide
-    d_strip = picture(T("latent.dir_strip"), "dir-strip")
-    d_table = gr.Dataframe(label=T("latent.dir_table"), interactive=False, elem_id="dir-table")
+    d_strip = picture(txt("latent.dir_strip"), "dir-strip")
+    d_table = gr.Dataframe(label=txt("latent.dir_table"), interactive=False, elem_id="dir-table")
     d_outs = [d_out, d_strip, d_table, d_sum]
     d_ins = [d_attr, d_seed, d_alpha, d_keep]
     direction_examples = gr.Examples(
@@ -633,7 +636,7 @@ def build():
         **example_caching(),
         api_visibility="private",
         example_labels=["#0 · +3", "#1 · −3", "#2 · +3"],
-        label=T("gan.examples"),
+        label=txt("gan.examples"),
     )
     d_btn.click(latent_direction, d_ins, d_outs, api_name="latent_direction")
     d_alpha.release(latent_direction, d_ins, d_outs, api_visibility="private")

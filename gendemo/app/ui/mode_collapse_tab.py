@@ -17,7 +17,6 @@ from gendemo.app.ui.common import (
     Number,
     Radio,
     Slider,
-    T,
     as_choice,
     as_int,
     as_seed,
@@ -26,6 +25,7 @@ from gendemo.app.ui.common import (
     model,
     on_open,
     picture,
+    txt,
 )
 from gendemo.app.ui.gan_common import (
     RECIPE_ROWS,
@@ -491,26 +491,28 @@ def mode_collapse(
 
 def build():
     listed, epochs = source_epochs()
-    choices = [(T("mc.final"), "final")] + [(T(_source_key(e, e in epochs)), str(e)) for e in listed]
-    gr.Markdown(T("mc.intro"))
+    choices = [(txt("mc.final"), "final")] + [(txt(_source_key(e, e in epochs)), str(e)) for e in listed]
+    gr.Markdown(txt("mc.intro"))
     with gr.Row():
-        recipe = Radio(recipe_choices(), value="remedy", label=T("mc.recipe"), elem_id="mc-recipe")
-        source = Dropdown(choices, value="final", label=T("mc.source"), info=T("mc.source_info"), elem_id="mc-source")
-        n = Slider(N_MIN, N_MAX, value=N_DEFAULT, step=100, label=T("mc.n"), elem_id="mc-n")
-        seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="mc-seed")
-        btn = gr.Button(T("mc.run"), variant="primary", elem_id="mc-button")
+        recipe = Radio(recipe_choices(), value="remedy", label=txt("mc.recipe"), elem_id="mc-recipe")
+        source = Dropdown(
+            choices, value="final", label=txt("mc.source"), info=txt("mc.source_info"), elem_id="mc-source"
+        )
+        n = Slider(N_MIN, N_MAX, value=N_DEFAULT, step=100, label=txt("mc.n"), elem_id="mc-n")
+        seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="mc-seed")
+        btn = gr.Button(txt("mc.run"), variant="primary", elem_id="mc-button")
     summary = gr.Markdown(elem_id="mc-summary")
-    compare = picture(T("mc.compare"), "mc-compare", "chart", height=300)
-    table = gr.Dataframe(label=T("mc.table"), interactive=False, elem_id="mc-table")
-    gr.Markdown(T("mc.traj_h"))
-    traj = picture(T("mc.traj"), "mc-trajectory", "chart", height=300)
+    compare = picture(txt("mc.compare"), "mc-compare", "chart", height=300)
+    table = gr.Dataframe(label=txt("mc.table"), interactive=False, elem_id="mc-table")
+    gr.Markdown(txt("mc.traj_h"))
+    traj = picture(txt("mc.traj"), "mc-trajectory", "chart", height=300)
     traj_text = gr.Markdown(elem_id="mc-trajectory-text")
     with gr.Row():
         with gr.Column():
-            gr.Markdown(T("mc.grouped_h"))  # a caption above, not over the picture: the label would hide row 0
-            grouped = picture(T("mc.grouped"), "mc-grouped", show_label=False)
+            gr.Markdown(txt("mc.grouped_h"))  # a caption above, not over the picture: the label would hide row 0
+            grouped = picture(txt("mc.grouped"), "mc-grouped", show_label=False)
         unsure = gr.Gallery(
-            label=T("mc.unsure"),
+            label=txt("mc.unsure"),
             format="png",
             columns=4,
             height=520,
@@ -530,7 +532,7 @@ def build():
         api_visibility="private",
         example_labels=["remedy · N = 1,000", "chapter · N = 10,000"]
         + [f"chapter · {e} · N = 1,000" for e in epochs[:1]],
-        label=T("gan.examples"),
+        label=txt("gan.examples"),
     )
     btn.click(mode_collapse, ins, outs, api_name="mode_collapse")
     # an example fills the controls and then counts, so the controls never disagree with the pictures

@@ -13,13 +13,13 @@ from gendemo.app.ui.common import (
     ImageInput,
     Number,
     Slider,
-    T,
     as_int,
     as_seed,
     example_caching,
     guarded,
     on_open,
     picture,
+    txt,
 )
 from gendemo.core.images import open_image, to_pil_grid
 from gendemo.core.paths import EXAMPLES
@@ -168,29 +168,29 @@ def noising(image=None, steps=9, seed=0, request: gr.Request = None):
 
 
 def build():
-    gr.Markdown(T("noise.intro"))
+    gr.Markdown(txt("noise.intro"))
     with gr.Row():
         with gr.Column(scale=1):
             image = ImageInput(
-                label=T("noise.image"),
+                label=txt("noise.image"),
                 type="filepath",
                 value=str(DEFAULT_IMAGE),
                 height=220,
                 sources=["upload", "clipboard"],
                 elem_id="noise-image",
             )
-            steps = Slider(MIN_STEPS, MAX_STEPS, value=9, step=1, label=T("noise.steps"), elem_id="noise-steps")
-            seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="noise-seed")
-            button = gr.Button(T("noise.button"), variant="primary", elem_id="noise-button")
+            steps = Slider(MIN_STEPS, MAX_STEPS, value=9, step=1, label=txt("noise.steps"), elem_id="noise-steps")
+            seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="noise-seed")
+            button = gr.Button(txt("noise.button"), variant="primary", elem_id="noise-button")
         with gr.Column(scale=3):
-            rows = picture(T("noise.rows"), "noise-rows")
+            rows = picture(txt("noise.rows"), "noise-rows")
             caption = gr.Markdown(elem_id="noise-caption")
             with gr.Row():
                 # no fixed height: Gradio draws the legend below the x axis and a set height cuts it off, leaving
                 # only its title, and then linear and cosine cannot be told apart
-                alpha_plot = gr.LinePlot(label=T("noise.alpha_plot"), elem_id="noise-alpha")
-                snr_plot = gr.LinePlot(label=T("noise.snr_plot"), elem_id="noise-snr")
-            beta_plot = gr.LinePlot(label=T("noise.beta_plot"), elem_id="noise-beta")
+                alpha_plot = gr.LinePlot(label=txt("noise.alpha_plot"), elem_id="noise-alpha")
+                snr_plot = gr.LinePlot(label=txt("noise.snr_plot"), elem_id="noise-snr")
+            beta_plot = gr.LinePlot(label=txt("noise.beta_plot"), elem_id="noise-beta")
     outputs = [rows, caption, alpha_plot, snr_plot, beta_plot]  # β last: API callers' first four outputs unchanged
     examples = gr.Examples(
         examples=[

@@ -14,7 +14,6 @@ from gendemo.app.ui.common import (
     Radio,
     SketchInput,
     Slider,
-    T,
     as_choice,
     as_float,
     as_int,
@@ -25,6 +24,7 @@ from gendemo.app.ui.common import (
     path_of,
     picture,
     pictures,
+    txt,
 )
 from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
@@ -419,29 +419,29 @@ def kept_colour_note(x, final, text, strength, lang) -> str:
 
 
 def build():
-    gr.Markdown(T("pr.exp_title"))
-    gr.Markdown(T("pr.exp_intro"))
+    gr.Markdown(txt("pr.exp_title"))
+    gr.Markdown(txt("pr.exp_intro"))
     with gr.Row():
         with gr.Column(scale=1):
             e_prompt = gr.Textbox(
                 value="ornate red seven",
-                label=T("pr.prompt"),
+                label=txt("pr.prompt"),
                 max_lines=2,
                 max_length=dc.MAX_PROMPT_CHARS,
                 elem_id="pr-prompt",
             )
             e_mode = Radio(  # the examples table shows these labels in the page's language too (translate_examples)
-                [(T("pr.mode_permute"), "permute"), (T("pr.mode_colour"), "colour")],
+                [(txt("pr.mode_permute"), "permute"), (txt("pr.mode_colour"), "colour")],
                 value="permute",
-                label=T("pr.mode"),
+                label=txt("pr.mode"),
                 elem_id="pr-mode",
             )
-            e_seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="pr-seed")
-            e_guid = Slider(0, 10, value=DEFAULT_GUIDANCE, step=0.5, label=T("gen.guidance"), elem_id="pr-guidance")
-            e_sampler = Radio(I2I_SAMPLERS, value="ddim", label=T("pr.exp_sampler"), elem_id="pr-exp-sampler")
-            e_button = gr.Button(T("pr.exp_button"), variant="primary", elem_id="pr-button")
+            e_seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="pr-seed")
+            e_guid = Slider(0, 10, value=DEFAULT_GUIDANCE, step=0.5, label=txt("gen.guidance"), elem_id="pr-guidance")
+            e_sampler = Radio(I2I_SAMPLERS, value="ddim", label=txt("pr.exp_sampler"), elem_id="pr-exp-sampler")
+            e_button = gr.Button(txt("pr.exp_button"), variant="primary", elem_id="pr-button")
         with gr.Column(scale=2):
-            e_gallery = pictures("pr-gallery", 4, label=T("pr.exp_gallery"))
+            e_gallery = pictures("pr-gallery", 4, label=txt("pr.exp_gallery"))
             e_table = gr.Markdown(elem_id="pr-table")
     e_inputs, e_outputs = [e_prompt, e_mode, e_seed, e_guid, e_sampler], [e_gallery, e_table]
     e_examples = gr.Examples(
@@ -476,12 +476,12 @@ def build():
         concurrency_limit=1,
     )
 
-    gr.Markdown(T("pr.i2i_title"))
-    gr.Markdown(T("pr.i2i_intro"))
+    gr.Markdown(txt("pr.i2i_title"))
+    gr.Markdown(txt("pr.i2i_intro"))
     with gr.Row():
         with gr.Column(scale=1):
             drawing = SketchInput(
-                label=T("pr.draw"),
+                label=txt("pr.draw"),
                 type="filepath",
                 image_mode="RGBA",
                 canvas_size=(280, 280),
@@ -490,28 +490,32 @@ def build():
                 elem_id="pr-draw",
             )
             image = ImageInput(
-                label=T("pr.upload"), type="filepath", sources=["upload", "clipboard"], height=180, elem_id="pr-upload"
+                label=txt("pr.upload"),
+                type="filepath",
+                sources=["upload", "clipboard"],
+                height=180,
+                elem_id="pr-upload",
             )
             i_prompt = gr.Textbox(
                 value="a white four",
-                label=T("pr.i2i_prompt"),
+                label=txt("pr.i2i_prompt"),
                 max_lines=2,
                 max_length=dc.MAX_PROMPT_CHARS,
                 elem_id="pr-i2i-prompt",
             )
-            strength = Slider(0, 1, value=0.5, step=0.05, label=T("pr.strength"), elem_id="pr-strength")
+            strength = Slider(0, 1, value=0.5, step=0.05, label=txt("pr.strength"), elem_id="pr-strength")
             with gr.Row():
-                i_seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="pr-i2i-seed")
-                i_n = Slider(1, MAX_N_IMG, value=4, step=1, label=T("pr.n"), elem_id="pr-n")
-            i_sampler = Radio(I2I_SAMPLERS, value="ddim", label=T("pr.sampler"), elem_id="pr-sampler")
-            i_button = gr.Button(T("pr.i2i_button"), variant="primary", elem_id="pr-i2i-button")
+                i_seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="pr-i2i-seed")
+                i_n = Slider(1, MAX_N_IMG, value=4, step=1, label=txt("pr.n"), elem_id="pr-n")
+            i_sampler = Radio(I2I_SAMPLERS, value="ddim", label=txt("pr.sampler"), elem_id="pr-sampler")
+            i_button = gr.Button(txt("pr.i2i_button"), variant="primary", elem_id="pr-i2i-button")
         with gr.Column(scale=2):
             with gr.Row():
-                seen = picture(T("pr.seen"), "pr-seen", height=200)
-                start = picture(T("pr.start"), "pr-start", height=200)
-            result = picture(T("pr.i2i_result"), "pr-result")
+                seen = picture(txt("pr.seen"), "pr-seen", height=200)
+                start = picture(txt("pr.start"), "pr-start", height=200)
+            result = picture(txt("pr.i2i_result"), "pr-result")
             i_status = gr.Markdown(elem_id="pr-i2i-status")
-            gr.Markdown(T("pr.i2i_judged"))  # above, not as a label over the digits
+            gr.Markdown(txt("pr.i2i_judged"))  # above, not as a label over the digits
             i_judged = pictures("pr-i2i-judged", 4)
     latest_input_wins(drawing, image)  # a new drawing replaces an uploaded picture
     i_inputs = [image, drawing, i_prompt, strength, i_seed, i_n, i_sampler]

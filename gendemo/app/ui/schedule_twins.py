@@ -8,7 +8,7 @@ import torch
 
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui import diffusion_common as dc
-from gendemo.app.ui.common import Number, T, as_seed, guarded, model, on_open, picture
+from gendemo.app.ui.common import Number, as_seed, guarded, model, on_open, picture, txt
 from gendemo.core.checkpoints import CheckpointError
 from gendemo.core.images import to_pil_grid
 from gendemo.diffusion.sampling import generate
@@ -273,21 +273,21 @@ def schedule_twins(prompt=DEFAULT_PROMPT, seed=0, request: gr.Request = None):
 
 
 def build():
-    gr.Markdown(T("twin.title"))
-    gr.Markdown(T("twin.intro"))
+    gr.Markdown(txt("twin.title"))
+    gr.Markdown(txt("twin.intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            prompt = gr.Textbox(value=DEFAULT_PROMPT, label=T("twin.prompt"), max_lines=1, elem_id="twin-prompt")
-            seed = Number(value=0, precision=0, label=T("common.seed"), elem_id="twin-seed")
-            button = gr.Button(T("twin.button"), variant="primary", elem_id="twin-button")
+            prompt = gr.Textbox(value=DEFAULT_PROMPT, label=txt("twin.prompt"), max_lines=1, elem_id="twin-prompt")
+            seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="twin-seed")
+            button = gr.Button(txt("twin.button"), variant="primary", elem_id="twin-button")
         with gr.Column(scale=3):
-            samples = picture(T("twin.samples"), "twin-samples")
+            samples = picture(txt("twin.samples"), "twin-samples")
             rows = gr.Markdown(elem_id="twin-rows")
     verdict = gr.Markdown(elem_id="twin-verdict")
     with gr.Row():
-        digit_plot = gr.LinePlot(label=T("twin.digit_plot"), elem_id="twin-digit")
-        colour_plot = gr.LinePlot(label=T("twin.colour_plot"), elem_id="twin-colour")
-        frechet_plot = gr.LinePlot(label=T("twin.frechet_plot"), elem_id="twin-frechet")
+        digit_plot = gr.LinePlot(label=txt("twin.digit_plot"), elem_id="twin-digit")
+        colour_plot = gr.LinePlot(label=txt("twin.colour_plot"), elem_id="twin-colour")
+        frechet_plot = gr.LinePlot(label=txt("twin.frechet_plot"), elem_id="twin-frechet")
     outputs = [samples, rows, verdict, digit_plot, colour_plot, frechet_plot]
     button.click(
         schedule_twins,

@@ -24,6 +24,7 @@ import gradio as gr
 import torch
 from gradio.helpers import Examples  # the class; gr.Examples is a function that makes one
 
+from gendemo.app.endpoints import ENDPOINTS, QUICK
 from gendemo.app.registry import REGISTRY, Registry
 from gendemo.catalog import names_with
 
@@ -31,70 +32,25 @@ log = logging.getLogger("gendemo")
 
 UI_PACKAGE = "gendemo.app.ui"
 DEFAULT_SECONDS = 60  # spaces.GPU's own default
-QUICK = 20  # one forward pass of a small network, plus starting the GPU worker and moving the weights over
 
-
-def _diffusion_seconds(*args, **kwargs) -> int:
-    # the handler's own arguments (prompt, sampler, …): DDPM runs all 1,000 steps, DDIM at most 100
-    sampler = kwargs.get("sampler", args[1] if len(args) > 1 else "ddim")
-    return 90 if str(sampler).strip().lower() == "ddpm" else 40
-
-
-def _experiment_seconds(*args, **kwargs) -> int:
-    # (prompt, mode, seed, guidance, sampler): up to 8 prompt variants × 25 guided steps, or all 1,000 with DDPM
-    sampler = kwargs.get("sampler", args[4] if len(args) > 4 else "ddim")
-    return 120 if str(sampler).strip().lower() == "ddpm" else 40
-
-
-def _img2img_seconds(*args, **kwargs) -> int:
-    # (image, drawing, prompt, strength, seed, n, sampler): DDPM walks up to all 1,000 steps for up to 8 images
-    sampler = kwargs.get("sampler", args[6] if len(args) > 6 else "ddim")
-    return 90 if str(sampler).strip().lower() == "ddpm" else 40
-
-
-def _comparison_seconds(*args, **kwargs) -> int:
-    # (prompt, solvers, steps, seed, n): DDPM's 1,000 steps for up to 4 digits, plus two runs of at most 25 steps
-    solvers = kwargs.get("solvers", args[1] if len(args) > 1 else ("ddpm",))
-    names = [solvers] if isinstance(solvers, str) else solvers if isinstance(solvers, (list, tuple)) else []
-    return 90 if any(str(s).strip().lower() == "ddpm" for s in names) else 40
-
-
-# handler name → seconds (or a function of the handler's arguments) for spaces.GPU
-GPU_SECONDS = {
-    "classify": QUICK,
+# Handlers behind private events only (no endpoint declares them): handler name → seconds for spaces.GPU. Every public
+# endpoint's budget is in its declaration (gendemo/app/endpoints.py), a function of its arguments by name where the
+# arguments change it.
+PRIVATE_GPU_SECONDS = {
     "classify_live": QUICK,  # after every stroke on the classifier's sketchpad
-    "gan_sample": QUICK,
-    "mode_collapse": 40,  # up to 10,000 samples judged, plus the cGAN's reference counts
-    "cgan_sample": QUICK,
-    "latent_walk": QUICK,
-    "latent_grid": QUICK,
     "latent_pick": QUICK,
-    "latent_path": QUICK,
-    "latent_vector": QUICK,
-    "latent_interp": QUICK,
-    "latent_direction": QUICK,
-    "discriminate": QUICK,
     "discriminate_if_any": QUICK,
-    "discriminate_lineup": QUICK,
-    "diffusion_generate": _diffusion_seconds,
-    "diffusion_guidance": 40,  # four runs of 25 DDIM steps for 4 digits (two of them guided: doubled batches)
-    "solver_comparison": _comparison_seconds,
-    "prompt_experiment": _experiment_seconds,
-    "img2img": _img2img_seconds,
-    "noise_prediction": 30,  # the first call also computes the loss curve: 17 steps t × 64 digits, twice
-    "reverse_step": 60,  # a step asked for directly at small t walks there from pure noise: up to 999 steps
     "reverse_run": 90,  # up to all 1,000 steps of one digit
-    "schedule_twins": 30,  # two small U-Nets, 8 digits each, 25 guided DDIM steps
 }
-# handlers that never touch a model on the GPU (see the module's docstring); "<lambda>": the one-line glue between
-# components (a drawing's path to a preview), which no model is behind
-ON_CPU = {
-    "noising",
-    "gan_timeline",
-    "gan_timeline_play",
-    "gan_live",
+# handler name → seconds (or a function of the handler's arguments, positional or by name)
+GPU_SECONDS = {
+    **{name: ep.gpu_seconds if callable(ep.gpu) else ep.gpu for name, ep in ENDPOINTS.items() if ep.gpu is not None},
+    **PRIVATE_GPU_SECONDS,
+}
+# handlers that never touch a model on the GPU (see the module's docstring): the endpoints declared so, and the glue
+# of private events; "<lambda>": the one-line glue between components (a drawing's path to a preview)
+ON_CPU = {name for name, ep in ENDPOINTS.items() if ep.gpu is None} | {
     "gan_live_continue",
-    "gan_live_step",
     "arm",
     "request_stop",
     "preset",
@@ -105,6 +61,7 @@ ON_CPU = {
     "diffusion_replay",  # the replay slider: a stored frame redrawn, no model call
     "diffusion_replay_ready",
     "opening",  # a tab's opening result: kept, or computed through its handler's spaces.GPU wrapper (common.on_open)
+    "gan_timeline_play",
 }
 
 HOST = Registry("cpu")  # CPU copies for the live trainer on ZeroGPU

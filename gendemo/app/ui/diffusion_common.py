@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import gradio as gr
 
 from gendemo.app.i18n import tr
@@ -32,6 +34,13 @@ def handover_model(lang):
 
 def encoder(lang):
     return model("text_encoder", lang)
+
+
+class Prompt(NamedTuple):
+    """A prompt as a handler receives it from its endpoint's checks (gendemo/app/endpoint.py, kind "prompt")."""
+
+    text: str  # as it will be encoded: whitespace folded, digits in other scripts plain, Chinese translated
+    notes: list[str]  # what the learner should know about it (translated, a colour word mapped), in their language
 
 
 def check_prompt(prompt, lang) -> tuple[str, list[str]]:

@@ -6,14 +6,9 @@ import gradio as gr
 import numpy as np
 import torch
 
+from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui.common import (
-    Number,
-    Radio,
-    Slider,
-    as_choice,
-    as_int,
-    as_seed,
     example_caching,
     guarded,
     model,
@@ -35,7 +30,7 @@ from gendemo.core.metrics import kl_to_uniform
 from gendemo.gan.sampling import sample_gan
 
 TAB_KEY = "gan.tab"
-MAX_N = 256
+SAMPLE, TIMELINE = ENDPOINTS["gan_sample"], ENDPOINTS["gan_timeline"]
 
 STRINGS = {
     "en": {
@@ -164,16 +159,9 @@ STRINGS = {
 }
 
 
-def _recipe(recipe, lang) -> str:
-    return as_choice("remedy" if recipe in (None, "") else recipe, list(RECIPE_ROWS), tr("gan.recipe", lang), lang)
-
-
-@guarded
-def gan_sample(n=64, seed=0, recipe="remedy", request: gr.Request = None):
-    lang = lang_of(request)
-    n = as_int(n, tr("gan.n", lang), 1, MAX_N, lang)
-    seed = as_seed(seed, lang)
-    g = model(RECIPE_ROWS[_recipe(recipe, lang)]["gan"], lang)
+@SAMPLE.handler
+def gan_sample(n, seed, recipe, request: gr.Request = None):
+    g = model(RECIPE_ROWS[recipe]["gan"], lang_of(request))
     x = sample_gan(g, n, seed)
     return to_pil_grid(x, nrow=min(16, int(np.ceil(np.sqrt(n)))), scale=2)  # the page enlarges it further, pixelated
 
@@ -245,13 +233,12 @@ def timeline_at(tl: dict, e: int, lang: str) -> tuple:
     )
 
 
-@guarded
-def gan_timeline(epoch=None, recipe="remedy", request: gr.Request = None):
+@TIMELINE.handler
+def gan_timeline(epoch, recipe, request: gr.Request = None):
     lang = lang_of(request)
-    tl = model(RECIPE_ROWS[_recipe(recipe, lang)]["timeline"], lang)
+    tl = model(RECIPE_ROWS[recipe]["timeline"], lang)
     E = int(tl["samples"].shape[0])
-    e = E if epoch is None else as_int(epoch, tr("gan.epoch", lang), 1, E, lang)
-    return timeline_at(tl, e, lang)
+    return timeline_at(tl, min(epoch, E), lang)  # the declaration's range is the card's count of epochs
 
 
 PLAY_FRAMES = 40  # epochs shown by Play: 1, then evenly to the last (every 5th of 200)
@@ -264,7 +251,7 @@ def gan_timeline_play(recipe="remedy", request: gr.Request = None):
     import time
 
     lang = lang_of(request)
-    tl = model(RECIPE_ROWS[_recipe(recipe, lang)]["timeline"], lang)
+    tl = model(RECIPE_ROWS[TIMELINE.param("recipe").check(recipe, lang)]["timeline"], lang)
     E = int(tl["samples"].shape[0])
     for e in np.unique(np.linspace(1, E, min(PLAY_FRAMES, E)).round().astype(int)):
         yield (int(e), *timeline_at(tl, int(e), lang))
@@ -278,9 +265,9 @@ def build():
     gr.Markdown(txt("gan.sample_h"))
     with gr.Row():
         with gr.Column(scale=1):
-            recipe = Radio(recipe_choices(), value="remedy", label=txt("gan.recipe"), elem_id="gan-recipe")
-            n = Slider(1, MAX_N, value=64, step=1, label=txt("gan.n"), elem_id="gan-n")
-            seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="gan-seed")
+            recipe = SAMPLE.widget("recipe", choices=recipe_choices(), elem_id="gan-recipe")
+            n = SAMPLE.widget("n", elem_id="gan-n")
+            seed = SAMPLE.widget("seed", elem_id="gan-seed")
             btn = gr.Button(txt("gan.sample_btn"), variant="primary", elem_id="gan-sample-button")
         with gr.Column(scale=2):
             gr.Markdown(txt("gan.samples_h"))  # captions above the grids: an overlaid label would hide the top row
@@ -295,16 +282,16 @@ def build():
         example_labels=["64 · #0 · remedy", "64 · #0 · chapter", "256 · #7 · remedy"],
         label=txt("gan.examples"),
     )
-    btn.click(gan_sample, [n, seed, recipe], [out], api_name="gan_sample")
+    btn.click(gan_sample, [n, seed, recipe], [out], **SAMPLE.event())
     # an example fills the controls and then shows their picture, so controls and picture never disagree
-    sample_examples.load_input_event.then(gan_sample, [n, seed, recipe], [out], api_visibility="private")
+    sample_examples.load_input_event.then(gan_sample, [n, seed, recipe], [out], **SAMPLE.event(private=True))
     on_open(gan_sample, [n, seed, recipe], [out])
 
     gr.Markdown(txt("gan.timeline_h"))
     gr.Markdown(txt("gan.timeline_intro"))
     with gr.Row():
-        tl_recipe = Radio(recipe_choices(), value="remedy", label=txt("gan.recipe"), elem_id="gan-tl-recipe", scale=2)
-        epoch = Slider(1, E, value=E, step=1, label=txt("gan.epoch"), elem_id="gan-epoch", scale=4)
+        tl_recipe = TIMELINE.widget("recipe", choices=recipe_choices(), elem_id="gan-tl-recipe", scale=2)
+        epoch = TIMELINE.widget("epoch", elem_id="gan-epoch", scale=4)
         with gr.Column(scale=1, min_width=160):
             show = gr.Button(txt("gan.show_btn"), elem_id="gan-timeline-button")
             with gr.Row():
@@ -327,9 +314,9 @@ def build():
     )
     outs = [tl_img, loss_plot, d_plot, share_plot, summary]
     ex = sorted({1, min(60, E), E})  # the chapter shows epochs 1, 60 and 200
-    show.click(gan_timeline, [epoch, tl_recipe], outs, api_name="gan_timeline")
-    epoch.release(gan_timeline, [epoch, tl_recipe], outs, api_visibility="private")
-    tl_recipe.change(gan_timeline, [epoch, tl_recipe], outs, api_visibility="private")
+    show.click(gan_timeline, [epoch, tl_recipe], outs, **TIMELINE.event())
+    epoch.release(gan_timeline, [epoch, tl_recipe], outs, **TIMELINE.event(private=True))
+    tl_recipe.change(gan_timeline, [epoch, tl_recipe], outs, **TIMELINE.event(private=True))
     examples = gr.Examples(
         [[e] for e in ex],
         inputs=[epoch],
@@ -341,7 +328,7 @@ def build():
         label=txt("gan.examples"),
     )
     # run_on_click would add a public-looking event; show the chosen epoch with a private one instead
-    examples.load_input_event.then(gan_timeline, [epoch, tl_recipe], outs, api_visibility="private")
+    examples.load_input_event.then(gan_timeline, [epoch, tl_recipe], outs, **TIMELINE.event(private=True))
     playing = play.click(gan_timeline_play, [tl_recipe], [epoch, *outs], api_visibility="private")
     stop.click(None, None, None, cancels=[playing])
     on_open(gan_timeline, [epoch, tl_recipe], outs)

@@ -13,7 +13,8 @@ import gradio as gr
 
 from gendemo.app import limits, zerogpu
 from gendemo.app.api_docs import DocumentedBlocks, document
-from gendemo.app.i18n import available_tab_modules, gradio_i18n
+from gendemo.app.i18n import gradio_i18n
+from gendemo.app.tabs import tab_modules
 from gendemo.app.ui.common import page_js, translate_examples, txt
 from gendemo.core.paths import EXAMPLES
 
@@ -62,8 +63,8 @@ def build_demo() -> gr.Blocks:
         gr.Markdown(txt("app.title"))
         gr.Markdown(txt("app.intro"))
         with gr.Tabs(overflow_behavior="wrap"):  # every tab visible (a "⋯" menu hid the classifier at 1440 px)
-            for mod in available_tab_modules():
-                with gr.Tab(txt(mod.TAB_KEY), id=mod.__name__.rsplit(".", 1)[-1]):
+            for name, mod in tab_modules().items():
+                with gr.Tab(txt(mod.TAB_KEY), id=name, elem_id=f"tab-{name}"):
                     mod.build()
         gr.Markdown(txt("app.lang_note"))
         translate_examples(demo)  # example tables: headers, choice labels and titles in the page's language

@@ -2,12 +2,10 @@
 
 Component text goes through gr.I18n (translated in the browser from its language); text a handler produces (errors,
 explanations, plot labels) goes through `tr(key, lang)` with the language of the request. Each tab module keeps its own
-STRINGS = {"en": {...}, "zh-CN": {...}}; this module merges them.
+STRINGS = {"en": {...}, "zh-CN": {...}}; this module merges them (the tabs are listed in gendemo/app/tabs.py).
 """
 
 from __future__ import annotations
-
-import importlib
 
 LANGS = ("en", "zh-CN")
 
@@ -94,30 +92,12 @@ COMMON = {
     },
 }
 
-# Tab modules in the order the chapter tells the story; each may define STRINGS.
-TAB_MODULES = [
-    "gendemo.app.ui.gan_tab",
-    "gendemo.app.ui.gan_live_tab",
-    "gendemo.app.ui.mode_collapse_tab",
-    "gendemo.app.ui.discriminator_tab",
-    "gendemo.app.ui.cgan_tab",
-    "gendemo.app.ui.latent_tab",
-    "gendemo.app.ui.noising_tab",
-    "gendemo.app.ui.diffusion_tab",
-    "gendemo.app.ui.inside_tab",
-    "gendemo.app.ui.prompts_tab",
-    "gendemo.app.ui.classify_tab",
-]
-
-
-def available_tab_modules() -> list:
-    # Imported when asked for, not at the top: the tab modules use tr() from here for their own messages.
-    return [importlib.import_module(name) for name in TAB_MODULES]
-
 
 def all_strings() -> dict[str, dict[str, str]]:
     merged = {lang: dict(COMMON[lang]) for lang in LANGS}
-    for mod in available_tab_modules():
+    from gendemo.app.tabs import tab_modules
+
+    for mod in tab_modules().values():
         for lang in LANGS:
             for k, v in getattr(mod, "STRINGS", {}).get(lang, {}).items():
                 if k in merged[lang] and merged[lang][k] != v:

@@ -3,7 +3,8 @@
 import pytest
 from support.browser import open_page, shot
 
-from gendemo.app.i18n import available_tab_modules, tr
+from gendemo.app.i18n import tr
+from gendemo.app.tabs import tab_modules
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +16,7 @@ def test_every_tab_is_visible_without_a_menu(browser, app_client, locale, size):
     page = open_page(browser, app_client.base_url, locale, viewport=size)
     lang = "en" if locale == "en-US" else "zh-CN"
     try:
-        for mod in available_tab_modules():
+        for mod in tab_modules().values():
             tab = page.get_by_role("tab", name=tr(mod.TAB_KEY, lang), exact=True)
             tab.wait_for(state="visible")
             box = tab.bounding_box()

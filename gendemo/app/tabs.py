@@ -1,0 +1,26 @@
+"""The app's tabs in the order the chapter tells the story: each tab's short name (what a lesson link says,
+?tab=gan, and the tab's id on the page) and the module that builds it (TAB_KEY, STRINGS, build())."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+TABS = {
+    "gan": "gendemo.app.ui.gan_tab",
+    "live": "gendemo.app.ui.gan_live_tab",
+    "mode_collapse": "gendemo.app.ui.mode_collapse_tab",
+    "discriminator": "gendemo.app.ui.discriminator_tab",
+    "cgan": "gendemo.app.ui.cgan_tab",
+    "latent": "gendemo.app.ui.latent_tab",
+    "noising": "gendemo.app.ui.noising_tab",
+    "diffusion": "gendemo.app.ui.diffusion_tab",
+    "inside": "gendemo.app.ui.inside_tab",
+    "prompts": "gendemo.app.ui.prompts_tab",
+    "classify": "gendemo.app.ui.classify_tab",
+}
+
+
+def tab_modules() -> dict[str, ModuleType]:
+    """Short name → the imported tab module. Imported when asked for: the tab modules use i18n.tr for their text."""
+    return {name: importlib.import_module(module) for name, module in TABS.items()}

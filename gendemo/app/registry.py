@@ -5,13 +5,18 @@ need the GAN and the judge) gets them from here, so no library code ever reaches
 
 A load that fails, however it fails, is remembered with its reason and never retried in this process; a request never
 waits more than LOAD_WAIT_S for another thread's load of the same model, so one bad model cannot hold the queue.
+
+What the tabs derive from the models (the classifier's fast copy, a loss curve, digit counts) is kept here too, by model
+name (`derived`), so it lives exactly as long as the models it came from: configure() drops both together.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 import torch
 
@@ -27,6 +32,9 @@ class ModelUnavailable(RuntimeError):
     pass
 
 
+T = TypeVar("T")
+
+
 class Registry:
     def __init__(self, device: str | torch.device = "cpu"):
         self.device = torch.device(device)
@@ -34,12 +42,18 @@ class Registry:
         self._locks: dict[str, threading.Lock] = {}
         self._models: dict[str, Any] = {}
         self._errors: dict[str, str] = {}
+        # (model names, what) → {args: value}, oldest first; each kind computes under its own lock
+        self._derived: dict[tuple, OrderedDict] = {}
+        self._derived_locks: dict[tuple, threading.RLock] = {}
+        self._generation = 0  # bumped by configure(): a value computed from the models before it is not kept
 
     def configure(self, device: str | torch.device) -> None:
         with self._lock:
             self.device = torch.device(device)
             self._models.clear()
             self._errors.clear()
+            self._derived.clear()
+            self._generation += 1
 
     def _lock_for(self, name: str) -> threading.Lock:
         if name not in CATALOG or not CATALOG[name].loader:
@@ -79,6 +93,41 @@ class Registry:
             return model
         finally:
             lock.release()
+
+    def derived(
+        self,
+        names: str | tuple[str, ...],
+        what: str,
+        make: Callable[..., T],
+        *args: Hashable,
+        keep: int | None = None,
+    ) -> T:
+        """make(*models, *args), computed once per (names, what, args) and kept until configure() reloads the models.
+
+        names: the model(s) it is made from, passed to make in this order (raises ModelUnavailable as get() does);
+        () for a value made from models make fetches itself, which may be missing. what: the kind of value, so two tabs
+        deriving from the same model never share an entry. keep: at most this many args of one kind, the least recently
+        used dropped first (for values keyed by user input, such as a seed); None keeps every one."""
+        names = (names,) if isinstance(names, str) else tuple(names)
+        kind = (names, what)
+        with self._lock:
+            generation = self._generation  # read before the models: a configure() after this is seen below
+            lock = self._derived_locks.setdefault(kind, threading.RLock())
+        models = [self.get(n) for n in names]
+        with lock:  # one computation per kind at a time: a second request for the same value waits and reuses it
+            with self._lock:
+                store = self._derived.get(kind)
+                if store is not None and args in store:
+                    store.move_to_end(args)
+                    return store[args]
+            value = make(*models, *args)
+            with self._lock:
+                if generation == self._generation:  # else the models it came from were dropped while it was computed
+                    store = self._derived.setdefault(kind, OrderedDict())
+                    store[args] = value
+                    while keep is not None and len(store) > keep:
+                        store.popitem(last=False)
+            return value
 
     def status(self, name: str) -> str | None:
         """None when the model loads, else the sentence that says which file is missing and how to rebuild it."""

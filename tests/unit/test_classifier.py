@@ -6,7 +6,8 @@ import numpy as np
 import torch
 from support import ROOT, need
 
-from gendemo.classifier.model import Classifier, ClassifierConfig, to_ink
+from gendemo.classifier.fast import fold_batchnorm, judge, make_fast_copy
+from gendemo.classifier.model import Classifier, ClassifierConfig, normalize, predict, to_ink
 from gendemo.classifier.preprocess import mnist_preprocess
 from gendemo.core.paths import CHECKPOINT_DIR
 
@@ -39,6 +40,42 @@ def test_drawing_is_prepared_like_mnist():
 
 def test_blank_drawing_gives_blank_digit():
     assert mnist_preprocess(np.ones((50, 50))).max() == 0
+
+
+def trained_looking_classifier(seed=0) -> Classifier:
+    """A small classifier whose BatchNorms hold non-trivial statistics and affine weights (fresh ones are the identity
+    and would make folding look right whatever it did)."""
+    torch.manual_seed(seed)
+    m = Classifier(ClassifierConfig(channels=(4, 8), features=16))
+    for bn in m.modules():
+        if isinstance(bn, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 2.0)
+            bn.weight.data.uniform_(0.5, 1.5)
+            bn.bias.data.uniform_(-0.3, 0.3)
+    return m.eval()
+
+
+def test_folding_batchnorm_keeps_the_outputs_in_fp32():
+    m = trained_looking_classifier()
+    folded = fold_batchnorm(m.body)
+    assert not any(isinstance(x, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)) for x in folded)
+    x = normalize(torch.rand(6, 1, 28, 28))
+    with torch.no_grad():
+        assert torch.allclose(folded(x), m.body(x), atol=1e-5, rtol=0)
+
+
+def test_fast_copy_judges_as_the_plain_classifier():
+    m = trained_looking_classifier(1)
+    before = {k: v.clone() for k, v in m.state_dict().items()}
+    fast = make_fast_copy(m)
+    assert fast is not m and any(isinstance(x, torch.nn.BatchNorm2d) for x in m.body)  # the shared model is untouched
+    assert all(torch.equal(v, m.state_dict()[k]) for k, v in before.items())
+    x = torch.rand(7, 3, 28, 28)  # colour, as the generators' digits come: judge reads ink as predict does
+    want = predict(m, x)[0]
+    got = judge(fast, x, batch_size=4)  # two batches
+    assert got.dtype == torch.float32 and got.device.type == "cpu" and got.shape == (7, 10)
+    assert torch.allclose(got, want, atol=2e-2, rtol=0)  # bf16 autocast where the CPU has it: ~3 significant digits
 
 
 def test_committed_classifier_reaches_99_3_percent(real_mnist):

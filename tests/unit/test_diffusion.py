@@ -17,6 +17,7 @@ from gendemo.diffusion.sampling import (
     img2img,
     predict_eps,
     q_sample,
+    same_noise_batch,
     training_loss,
 )
 from gendemo.diffusion.schedules import make_schedule
@@ -429,3 +430,17 @@ def test_enhancement_evaluation(tiny_mnist):
         "enhance_half_lit_ddpm",
     ):
         assert 0.0 <= r[k] <= 1.0
+
+
+@pytest.mark.parametrize("sampler", ["ddim", "ddpm"])
+def test_same_noise_batch_differs_only_by_the_prompt(sampler):
+    # The prompt experiment: every prompt from the same x_T (and with DDPM the same fresh noise at each step), so two
+    # equal prompts give the same picture, and the first is what generate(n=1) draws for that seed.
+    dm = tiny_model(T=20)
+    emb, _ = embed_prompts(dm.net, ENC, ["a red seven", "a red seven", "a blue two"], translate=False)
+    x = same_noise_batch(dm, emb, seed=3, guidance=2.0, steps=4, sampler=sampler)
+    assert x.shape == (3, 3, 28, 28) and x.min() >= 0 and x.max() <= 1
+    assert torch.allclose(x[0], x[1], atol=1e-5) and not torch.allclose(x[0], x[2], atol=1e-3)
+    if sampler == "ddim":
+        alone = generate(dm, ENC, "a red seven", n=1, steps=4, seed=3, guidance=2.0)
+        assert torch.allclose(x[0], alone[0], atol=1e-5)

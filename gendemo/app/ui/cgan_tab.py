@@ -19,7 +19,8 @@ from gendemo.app.ui.common import (
     picture,
     txt,
 )
-from gendemo.app.ui.gan_common import judge
+from gendemo.app.ui.gan_common import fast_classifier
+from gendemo.classifier.fast import judge
 from gendemo.core.images import to_pil_grid
 from gendemo.gan.sampling import generate_cond, noise, sample_cgan
 
@@ -103,7 +104,7 @@ def cgan_sample(digit="all", n=10, seed=0, request: gr.Request = None):
         want = torch.full((n,), d)
         x = sample_cgan(g, want, seed).cpu()
         ncol = min(16, n)
-    pred = judge(model("classifier", lang), x).argmax(1)
+    pred = judge(fast_classifier(lang), x).argmax(1)
     ok = int((pred == want).sum())
     text = tr("cgan.report", lang, ok=ok, n=len(want), pct=100 * ok / len(want))
     if note:

@@ -2,79 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
 
 import numpy as np
 import torch
 
+from gendemo.app.registry import REGISTRY, Registry
+from gendemo.app.ui.common import model
+from gendemo.classifier.fast import make_fast_copy
 from gendemo.core.paths import CHECKPOINT_DIR
 
 
-@functools.lru_cache(maxsize=1)
-def _bf16_ok() -> bool:
-    from gendemo.core.device import cpu_has_bf16
-
-    return cpu_has_bf16()
-
-
-def fast_autocast(device: torch.device):
-    """bf16 autocast where the CPU runs it natively (≈2× faster for the classifier's convs), else nothing."""
-    if device.type == "cpu" and _bf16_ok():
-        return torch.autocast("cpu", dtype=torch.bfloat16)
-    return contextlib.nullcontext()
-
-
-_FAST: dict[int, torch.nn.Module] = {}
-
-
-def _fast_copy(net):
-    """A channels-last copy of the classifier (with bf16 autocast its convs run ≈3× faster on this CPU); the shared
-    model itself is left untouched."""
-    key = id(net)
-    if key not in _FAST:
-        import copy
-
-        fast = copy.deepcopy(net).eval()
-        fast.body = _fold_batchnorm(fast.body)
-        _FAST[key] = fast.to(memory_format=torch.channels_last)
-    return _FAST[key]
-
-
-def _fold_batchnorm(seq: torch.nn.Sequential) -> torch.nn.Sequential:
-    """Inference only: fold each BatchNorm into the conv/linear layer before it (same outputs, one pass fewer)."""
-    from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
-
-    mods, out, i = list(seq), [], 0
-    while i < len(mods):
-        m = mods[i]
-        nxt = mods[i + 1] if i + 1 < len(mods) else None
-        if isinstance(m, torch.nn.Conv2d) and isinstance(nxt, torch.nn.BatchNorm2d):
-            out.append(fuse_conv_bn_eval(m, nxt))
-            i += 2
-        elif isinstance(m, torch.nn.Linear) and isinstance(nxt, torch.nn.BatchNorm1d):
-            out.append(fuse_linear_bn_eval(m, nxt))
-            i += 2
-        else:
-            out.append(m)
-            i += 1
-    return torch.nn.Sequential(*out)
-
-
-@torch.inference_mode()
-def judge(net, x: torch.Tensor, batch_size: int = 200) -> torch.Tensor:
-    """Classifier probabilities (B, 10) as float32 on the CPU (batches of 200 stay in cache)."""
-    from gendemo.classifier.model import predict
-
-    dev = next(net.parameters()).device
-    fast = _fast_copy(net) if dev.type == "cpu" else net
-    x = x.to(dev)
-    if dev.type == "cpu":
-        x = x.contiguous(memory_format=torch.channels_last)
-    with fast_autocast(dev):
-        probs, _ = predict(fast, x, batch_size=batch_size)
-    return probs.float().cpu()
+def fast_classifier(lang: str | None = None, registry: Registry = REGISTRY):
+    """The classifier as the GAN tabs run it (gendemo/classifier/fast.py: half the time of predict() on a CPU), made
+    once per loaded classifier and kept by the registry. A missing classifier: the tab's sentence in `lang`
+    (gr.Error), or with lang None the registry's ModelUnavailable, for code that catches it."""
+    if lang is not None:
+        model("classifier", lang, registry)
+    return registry.derived("classifier", "fast", make_fast_copy)
 
 
 def tiles(rows: list[torch.Tensor], ncol: int) -> torch.Tensor:

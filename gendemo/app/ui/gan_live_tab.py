@@ -25,8 +25,9 @@ from gendemo.app.ui.common import (
     picture,
     txt,
 )
-from gendemo.app.ui.gan_common import CJK_FONTS, figure_image, judge
+from gendemo.app.ui.gan_common import CJK_FONTS, fast_classifier, figure_image
 from gendemo.app.zerogpu import live_registry
+from gendemo.classifier.fast import judge
 from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
 from gendemo.gan.live import LiveRun, Report
@@ -257,7 +258,7 @@ def _new_run(knobs, seed, lang) -> LiveRun:
     recipe = _recipe(*knobs, lang)
     seed = as_seed(seed, lang)
     reg = live_registry()  # the app's models, or CPU copies on ZeroGPU (see gendemo/app/zerogpu.py)
-    images, classifier = model("mnist_train", lang, reg), model("classifier", lang, reg)
+    images, classifier = model("mnist_train", lang, reg), fast_classifier(lang, reg)
     dev = reg.device
     fast_judge = lambda x: judge(classifier, x)  # batch-norm folded into the convolutions: half the time of predict()
     return LiveRun(images, fast_judge, recipe, seed=seed, device=dev, precision=resolve_precision("auto", dev))

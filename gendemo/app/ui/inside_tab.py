@@ -3,13 +3,12 @@ algorithm one step at a time (/reverse_step; Run to the end streams the rest).""
 
 from __future__ import annotations
 
-import threading
-
 import gradio as gr
 import numpy as np
 import torch
 
 from gendemo.app.i18n import lang_of, tr
+from gendemo.app.registry import REGISTRY
 from gendemo.app.ui import diffusion_common as dc
 from gendemo.app.ui.common import (
     ImageInput,
@@ -215,23 +214,19 @@ def _tile(x: torch.Tensor, scale: int = 6):
     return to_pil_grid(x[:1], nrow=1, scale=scale, pad=0)
 
 
-_CURVES: dict = {}
-_CURVE_LOCK = threading.Lock()
+CURVE_MODELS = ("diffusion", "text_encoder", "mnist_test")  # what average_loss_curve is made from, by registry name
 
 
 def average_loss_curve(dm, enc, test) -> dict[str, list[float]]:
-    """The trained model's loss against t over the first CURVE_DIGITS test digits: computed once per model and kept."""
-    with _CURVE_LOCK:
-        key = id(dm)
-        if key not in _CURVES:
-            gray = test["images"][:CURVE_DIGITS].float() / 255
-            labels = test["labels"][:CURVE_DIGITS].tolist()
-            colours = torch.arange(len(labels)) % len(PALETTE_NAMES)
-            captions = [f"a {PALETTE_NAMES[c]} {DIGIT_WORDS[d]}" for c, d in zip(colours.tolist(), labels)]
-            emb, _ = embed_prompts(dm.net, enc, captions, translate=False)
-            x0 = colourize(gray, colours).to(dm.device)
-            _CURVES[key] = loss_curve(dm.net, dm.schedule, x0, emb, guidance=CURVE_GUIDANCE)
-        return _CURVES[key]
+    """The trained model's loss against t over the first CURVE_DIGITS test digits (a few seconds: the registry keeps
+    it, computed once per loaded model)."""
+    gray = test["images"][:CURVE_DIGITS].float() / 255
+    labels = test["labels"][:CURVE_DIGITS].tolist()
+    colours = torch.arange(len(labels)) % len(PALETTE_NAMES)
+    captions = [f"a {PALETTE_NAMES[c]} {DIGIT_WORDS[d]}" for c, d in zip(colours.tolist(), labels)]
+    emb, _ = embed_prompts(dm.net, enc, captions, translate=False)
+    x0 = colourize(gray, colours).to(dm.device)
+    return loss_curve(dm.net, dm.schedule, x0, emb, guidance=CURVE_GUIDANCE)
 
 
 def _curve_plot(curve, lang):
@@ -292,7 +287,7 @@ def noise_prediction(
         (_tile(_noise_pic(p.eps_hat)), tr("ins.p_hat", lang)),
         (_tile(_noise_pic(p.diff)), tr("ins.p_diff", lang)),
     ]
-    curve = average_loss_curve(dm, enc, test)
+    curve = REGISTRY.derived(CURVE_MODELS, "ins.loss_curve", average_loss_curve)
     at = lambda k: float(np.interp(t, curve["t"], curve[k]))
     summary = tr(
         "ins.learn_summary",

@@ -23,7 +23,8 @@ from gendemo.app.ui.common import (
     picture,
     txt,
 )
-from gendemo.app.ui.gan_common import judge
+from gendemo.app.ui.gan_common import fast_classifier
+from gendemo.classifier.fast import judge
 from gendemo.core.images import to_pil, to_pil_grid
 from gendemo.gan import latent as L
 from gendemo.gan.sampling import generate, noise
@@ -270,7 +271,7 @@ def latent_walk(seed=WALK_SEED, dim=WALK_DIM, k=9, request: gr.Request = None):
     g = model("gan", lang)
     dim = min(dim, g.cfg.noise_dim - 1)
     x = generate(g, L.walk(_z0(seed, g), dim, k)).cpu()
-    return to_pil_grid(x, nrow=k, scale=3), _reads(model("classifier", lang), x, lang)
+    return to_pil_grid(x, nrow=k, scale=3), _reads(fast_classifier(lang), x, lang)
 
 
 @guarded
@@ -320,7 +321,7 @@ def latent_pick(seed=0, dim_x=0, dim_y=2, k=9, span=3.0, evt: gr.SelectData = No
     z = _z0(seed, g).clone()
     z[dx], z[dy] = x, y
     img = generate(g, z[None]).cpu()
-    probs = judge(model("classifier", lang), img)[0]
+    probs = judge(fast_classifier(lang), img)[0]
     text = tr("latent.picked", lang, dx=dx, dy=dy, x=x, y=y, d=int(probs.argmax()), p=100 * float(probs.max()))
     return to_pil(img[0], scale=8), text
 
@@ -355,7 +356,7 @@ def latent_path(seed=0, dim_x=0, dim_y=2, start="(2, 5)", end="(6, 1)", k=9, req
     k = as_int(k, tr("latent.k_path", lang), 2, K_MAX_WALK, lang)
     g = model("gan", lang)
     x = generate(g, L.segment(_z0(seed, g), dx, dy, a, b, k)).cpu()
-    return to_pil_grid(x, nrow=k, scale=3), _reads(model("classifier", lang), x, lang)
+    return to_pil_grid(x, nrow=k, scale=3), _reads(fast_classifier(lang), x, lang)
 
 
 def _histogram(values: np.ndarray) -> Image.Image:
@@ -397,7 +398,7 @@ def latent_vector(
     z = np.array([as_float(v, f"z[{i}]", -VEC_MAX, VEC_MAX, lang) for i, v in enumerate(values)], np.float32)
     z = z[: g.cfg.noise_dim]
     x = generate(g, torch.from_numpy(z)[None]).cpu()
-    probs = judge(model("classifier", lang), x)[0]
+    probs = judge(fast_classifier(lang), x)[0]
     reads = tr(
         "latent.vec_reads", lang, d=int(probs.argmax()), p=100 * float(probs.max()), norm=float(np.linalg.norm(z))
     )
@@ -437,7 +438,7 @@ def _attr_value(value, names, lang):
 def latent_direction(attribute="thickness", seed=0, alpha=0.0, keep="none", request: gr.Request = None):
     lang = lang_of(request)
     g = model("gan", lang)
-    net = model("classifier", lang)
+    net = fast_classifier(lang)
     dirs = model("gan_directions", lang)
     names = list(dirs["attributes"])
     attr = _attr_value(attribute, names, lang)

@@ -30,14 +30,15 @@ from gendemo.app.ui.common import (
 from gendemo.app.ui.gan_common import (
     RECIPE_ROWS,
     card_epochs,
+    fast_classifier,
     figure_image,
-    judge,
     new_figure,
     recipe_choices,
     share_heatmap,
     snapshot_epochs,
     tiles,
 )
+from gendemo.classifier.fast import judge
 from gendemo.core.images import to_pil, to_pil_grid
 from gendemo.core.metrics import (
     CHAPTER_SHARES,
@@ -56,7 +57,7 @@ PER_ROW = 12  # samples shown per predicted digit
 N_UNSURE = 12  # least confident samples shown
 CHAPTER_KL = 0.114
 
-STRINGS = {
+_STRINGS = {  # the fixed text; STRINGS (below) adds one label per epoch the generator list offers
     "en": {
         "mc.tab": "Mode collapse",
         "mc.intro": (
@@ -89,6 +90,8 @@ STRINGS = {
         ),
         "mc.final": "final (end of training) — drawn now",
         "mc.epoch_choice": "after epoch {e}",
+        "mc.src_kept": "epoch {e} — drawn now",
+        "mc.src_counts": "epoch {e} — counted in training",
         "mc.n": "Number of samples N",
         "mc.run": "Count the digits",
         "mc.compare": "Share of each digit (%): this generator beside the others",
@@ -183,6 +186,8 @@ STRINGS = {
         "mc.source_info": "“现场生成”：保存了该生成器的权重，数字现场为你生成；其他轮次显示训练时统计的结果",
         "mc.final": "最终（训练结束时）— 现场生成",
         "mc.epoch_choice": "第 {e} 轮之后",
+        "mc.src_kept": "第 {e} 轮 — 现场生成",
+        "mc.src_counts": "第 {e} 轮 — 训练时的统计",
         "mc.n": "样本数 N",
         "mc.run": "统计数字",
         "mc.compare": "各数字所占比例（%）：当前生成器与其他生成器对比",
@@ -258,12 +263,25 @@ def _source_key(e: int, kept: bool) -> str:
     return f"mc.src_{'kept' if kept else 'counts'}_{e}"
 
 
-# One label per listed epoch in each language, so that the list reads on its own (it showed bare numbers, some with a
-# "●" explained only under it): "epoch 5 — counted in training", "epoch 10 — drawn now".
-for _e in source_epochs()[0]:
-    _kept = _e in source_epochs()[1]
-    STRINGS["en"][_source_key(_e, _kept)] = f"epoch {_e} — " + ("drawn now" if _kept else "counted in training")
-    STRINGS["zh-CN"][_source_key(_e, _kept)] = f"第 {_e} 轮 — " + ("现场生成" if _kept else "训练时的统计")
+@functools.cache
+def _strings() -> dict[str, dict[str, str]]:
+    """The tab's text with one label per listed epoch in each language, so that the list reads on its own (it showed
+    bare numbers, some with a "●" explained only under it): "epoch 5 — counted in training", "epoch 10 — drawn now".
+    The browser translates a label by its key and has no arguments to fill in, so each epoch gets a key of its own;
+    which epochs are listed comes from the shipped cards, read when the text is first needed rather than on import."""
+    listed, kept = source_epochs()
+    out = {lang: dict(table) for lang, table in _STRINGS.items()}
+    for table in out.values():
+        for e in listed:
+            table[_source_key(e, e in kept)] = table["mc.src_kept" if e in kept else "mc.src_counts"].format(e=e)
+    return out
+
+
+def __getattr__(name: str):
+    # STRINGS is made on first use (PEP 562): i18n reads it when the app's text is first needed, not on import
+    if name == "STRINGS":
+        return _strings()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _recipe(recipe, lang) -> str:
@@ -298,22 +316,18 @@ def _source(source, lang, recipe="remedy"):
 CGAN_SEED = 0  # the contrast is a fixed reference sample per N, so it is computed once and then cached
 
 
-@functools.lru_cache(maxsize=16)
-def _cgan_counts(n: int, key: int):
+def _cgan_counts(g, n: int):
     """The conditional GAN asked for each digit n/10 times: (shares, accuracy).
-    Independent of the GAN's source and seed."""
-    g, net = REGISTRY.get("cgan"), REGISTRY.get("classifier")
+    Independent of the GAN's source and seed; kept by the registry per N (see mode_collapse)."""
     want = torch.arange(10).repeat_interleave(max(1, n // 10))
-    probs = judge(net, sample_cgan(g, want, CGAN_SEED))
+    probs = judge(fast_classifier(), sample_cgan(g, want, CGAN_SEED))
     pred = probs.argmax(1)
     return class_shares(pred), float((pred == want).float().mean())
 
 
-@functools.lru_cache(maxsize=16)
-def _final_counts(recipe: str, n: int, seed: int, key: int) -> np.ndarray:
+def _final_counts(g, n: int, seed: int) -> np.ndarray:
     """The other recipe's final generator, N digits from the same seed: its shares, for the side-by-side view."""
-    g, net = REGISTRY.get(RECIPE_ROWS[recipe]["gan"]), REGISTRY.get("classifier")
-    return class_shares(judge(net, sample_gan(g, n, seed)).argmax(1))
+    return class_shares(judge(fast_classifier(), sample_gan(g, n, seed)).argmax(1))
 
 
 def _compare_figure(series: dict[str, np.ndarray], lang: str):
@@ -394,9 +408,9 @@ def _trajectory_text(runs: dict[str, np.ndarray], lang: str) -> str:
     return "\n\n".join(parts) + "\n\n" + tr("mc.traj_book", lang)
 
 
-@functools.lru_cache(maxsize=8)
 def _trajectory_cached(lang: str, recipe: str):
-    return _trajectory(lang, recipe)  # the timelines never change while the app runs
+    # the timelines never change while the models stay loaded; _trajectory fetches them itself (either may be missing)
+    return REGISTRY.derived((), "mc.trajectory", _trajectory, lang, recipe, keep=8)
 
 
 def _series_row(name: str, p: np.ndarray) -> list:
@@ -413,7 +427,7 @@ def mode_collapse(
     n = as_int(n, tr("mc.n", lang), N_MIN, N_MAX, lang)
     seed = as_seed(seed, lang)
     kind, g, name, epoch = _source(source, lang, recipe)
-    net = model("classifier", lang)
+    net = fast_classifier(lang)
     if kind == "live":
         progress(0.1, desc=tr("mc.n", lang))  # 10,000 digits take a few seconds on a CPU: show that work is going on
         x = sample_gan(g, n, seed).cpu()
@@ -435,7 +449,7 @@ def mode_collapse(
     other = "chapter" if recipe == "remedy" else "remedy"
     progress(0.6)
     try:  # the other recipe's final generator, same N and seed
-        q = _final_counts(other, n, seed, id(REGISTRY.get(RECIPE_ROWS[other]["gan"])))
+        q = REGISTRY.derived(RECIPE_ROWS[other]["gan"], "mc.final_counts", _final_counts, n, seed, keep=16)
         series[tr("mc.s_other", lang, recipe=tr(f"mc.r_{other}", lang))] = 100 * q
     except ModelUnavailable:
         pass
@@ -443,7 +457,7 @@ def mode_collapse(
     cg_text = ""
     progress(0.8)
     try:
-        cg_p, acc = _cgan_counts(n, id(REGISTRY.get("cgan")))
+        cg_p, acc = REGISTRY.derived("cgan", "mc.cgan_counts", _cgan_counts, n, keep=16)
         series[tr("mc.s_cgan", lang)] = 100 * cg_p
         cg_text = tr("mc.summary_cgan", lang, acc=100 * acc)
     except ModelUnavailable as e:

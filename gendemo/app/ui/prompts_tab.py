@@ -4,7 +4,6 @@ noise slider (/img2img), and the enhancement use — a poor digit comes back cle
 from __future__ import annotations
 
 import gradio as gr
-import torch
 
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui import diffusion_common as dc
@@ -26,7 +25,6 @@ from gendemo.app.ui.common import (
     pictures,
     txt,
 )
-from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
 from gendemo.core.paths import EXAMPLES
 from gendemo.diffusion.captions import PALETTE, PALETTE_NAMES
@@ -35,11 +33,9 @@ from gendemo.diffusion.judging import asked_in, read_images
 from gendemo.diffusion.sampling import (
     DEFAULT_GUIDANCE,
     DEFAULT_STEPS,
-    ddpm_walk,
     embed_prompts,
     img2img_stream,
-    reverse_process,
-    to_unit_range,
+    same_noise_batch,
 )
 
 TAB_KEY = "pr.tab"
@@ -250,38 +246,6 @@ def prompt_variants(prompt: str, mode: str, lang: str = "en") -> list[str]:
     return [" ".join(c if i == hit else w for i, w in enumerate(words)) for c in colours]
 
 
-@torch.no_grad()
-def same_noise_batch(
-    dm, emb: torch.Tensor, seed: int, guidance: float, steps: int = DEFAULT_STEPS, sampler: str = "ddim"
-) -> torch.Tensor:
-    """Every prompt starts from the *same* x_T (the first noise image of this seed, as `generate(n=1)` would draw it).
-    DDIM and DPM-Solver++ add no noise after that; DDPM adds fresh noise at each of its 1,000 steps, the same for every
-    prompt. Either way the prompts are the only difference. One batch for all prompts."""
-    net, dev = dm.net, dm.device
-    g = torch.Generator().manual_seed(int(seed))
-    x1 = torch.randn((1, net.cfg.in_channels, 28, 28), generator=g)
-    x = x1.expand(emb.shape[0], -1, -1, -1).contiguous().to(dev)
-    precision = resolve_precision("auto", dev)
-    if sampler == "ddpm":
-        for st in ddpm_walk(net, dm.schedule, x, emb.to(dev), guidance=guidance, generator=g, precision=precision,
-                            shared_noise=True):  # fmt: skip
-            x = st.x_prev
-        return to_unit_range(x.clamp(-1, 1))
-    frames = reverse_process(
-        net,
-        dm.schedule,
-        x,
-        emb.to(dev),
-        sampler=sampler,
-        steps=steps,
-        guidance=guidance,
-        generator=g,
-        precision=precision,
-        every=0,
-    )
-    return [f for f in frames if f.done][0].x0
-
-
 @guarded
 def prompt_experiment(
     prompt="ornate red seven",
@@ -301,7 +265,7 @@ def prompt_experiment(
     dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
     emb, _ = embed_prompts(dm.net, enc, variants, translate=False)  # (P, 384), unit vectors
     sims = (emb @ emb[0]).tolist()
-    imgs = same_noise_batch(dm, emb, seed, guidance, sampler=sampler)
+    imgs = same_noise_batch(dm, emb, seed=seed, guidance=guidance, sampler=sampler)
     judged, summary = dc.judge_outputs(imgs, variants, lang)  # each picture against its own prompt
     gallery = [
         (to_pil_grid(imgs[i : i + 1], nrow=1, scale=6, pad=0), f"{v} · cos {sims[i]:.3f} · {judged[i]}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 import torch
 
+from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui.common import (
     ImageInput,
@@ -22,6 +23,7 @@ from gendemo.classifier.preprocess import mnist_preprocess
 from gendemo.core.images import ink_of, to_pil
 
 TAB_KEY = "classify.tab"
+CLASSIFY = ENDPOINTS["classify"]
 
 STRINGS = {
     "en": {
@@ -58,8 +60,8 @@ STRINGS = {
 }
 
 
-@guarded
-def classify(drawing=None, upload=None, request: gr.Request = None):
+@CLASSIFY.handler
+def classify(drawing, upload, request: gr.Request = None):
     lang = lang_of(request)
     path = path_of(upload) or path_of(drawing)
     if not path:
@@ -123,20 +125,18 @@ def build():
     latest_input_wins(drawing, upload)  # a new drawing replaces an uploaded picture; a new upload wins over a drawing
     # Every reading of this tab runs in one line, in the order the learner asked for them: run side by side, a Classify
     # click sent just before an upload could finish after it and show the drawing's reading over the new picture's.
-    # A reading takes milliseconds, so the line never grows long.
-    one_line = {"concurrency_id": "classify", "concurrency_limit": 1}
-    button.click(classify, [drawing, upload], [probs, seen], api_name="classify", **one_line)
+    # A reading takes milliseconds, so the line never grows long. That line is the endpoint's lane (CLASSIFY).
+    button.click(classify, [drawing, upload], [probs, seen], **CLASSIFY.event())
     # after the button, which keeps its api_name: an example fills the inputs and then runs (run_on_click would
     # add a public-looking event)
-    examples.load_input_event.then(classify, [drawing, upload], [probs, seen], api_visibility="private", **one_line)
+    examples.load_input_event.then(classify, [drawing, upload], [probs, seen], **CLASSIFY.event(private=True))
     # the reading follows the pen: every stroke classifies the drawing (a few milliseconds), the latest stroke winning
     drawing.input(
         classify_live,
         [drawing],
         [probs, seen],
-        api_visibility="private",
         trigger_mode="always_last",
         show_progress="hidden",
-        **one_line,
+        **CLASSIFY.event(private=True),
     )
-    upload.upload(classify, [drawing, upload], [probs, seen], api_visibility="private", **one_line)
+    upload.upload(classify, [drawing, upload], [probs, seen], **CLASSIFY.event(private=True))

@@ -8,13 +8,10 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
+from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui.common import (
-    Dropdown,
     Number,
-    Slider,
-    as_float,
-    as_int,
     as_seed,
     example_caching,
     guarded,
@@ -30,17 +27,18 @@ from gendemo.gan import latent as L
 from gendemo.gan.sampling import generate, noise
 
 TAB_KEY = "latent.tab"
-K_MAX_WALK, K_MAX_GRID, K_MAX_INTERP = 25, 15, 25
-SPAN_MAX = 10.0  # typed coordinates and map ranges: far beyond the ±3 where nearly all training noise fell
-VEC_MAX = 3.0  # the ten sliders: the chapter's "mostly between −3 and 3"
+WALK, GRID, PATH = ENDPOINTS["latent_walk"], ENDPOINTS["latent_grid"], ENDPOINTS["latent_path"]
+VECTOR, INTERPOLATE = ENDPOINTS["latent_vector"], ENDPOINTS["latent_interpolate"]
+DIRECTION = ENDPOINTS["latent_direction"]
+# typed coordinates and map ranges: far beyond the ±3 where nearly all training noise fell
+SPAN_MAX = GRID.param("span").hi
+VEC_MAX = VECTOR.param("z0").hi  # the ten sliders: the chapter's "mostly between −3 and 3"
 NOISE_DIM = 10  # the chapter's ten numbers (the shipped GAN's noise_dim)
-ALPHA_MAX = 5.0
+ALPHA_MAX = DIRECTION.param("alpha").hi
 STRIP_STEPS = 11  # the context strip along a direction, from −ALPHA_MAX to +ALPHA_MAX
 DIGIT_ATTRS = [f"digit{d}" for d in range(10)]
-# With the shipped GAN, dimension 8 turns this seed's 3 into a 9 and then a 4, as the chapter's third dimension did
-# (found by searching seeds 0-1,499 over all ten dimensions: only dimension 8 did it, for 54 seeds; this one morphs most
-# smoothly and stays 3 → 9 → 4 at 17 steps too).
-WALK_SEED, WALK_DIM = 410, 8
+# the walk's default: dimension 8 turns this seed's 3 into a 9 and then a 4 (see its declaration)
+WALK_SEED, WALK_DIM = WALK.param("seed").default, WALK.param("dim").default
 
 STRINGS = {
     "en": {
@@ -93,6 +91,7 @@ STRINGS = {
             "follows. The histogram sets the ten values against the bell curve they were drawn from."
         ),
         "latent.vec_seed": "Start from seed",
+        **{f"latent.z{i}": f"z[{i}]" for i in range(10)},
         "latent.vec_load": "Load the seed's ten numbers",
         "latent.vec_out": "The digit these ten numbers give",
         "latent.vec_hist": "The ten numbers against the standard normal curve",
@@ -194,6 +193,7 @@ STRINGS = {
             "再拖动其中任何一个；图片会随之变化。直方图把这十个值与它们所来自的钟形曲线放在一起。"
         ),
         "latent.vec_seed": "从这个随机种子开始",
+        **{f"latent.z{i}": f"z[{i}]" for i in range(10)},
         "latent.vec_load": "载入该种子的十个数",
         "latent.vec_out": "这十个数生成的数字",
         "latent.vec_hist": "这十个数与标准正态曲线",
@@ -262,26 +262,19 @@ def _reads(net, x, lang) -> str:
     return tr("latent.reads", lang, seq=" → ".join(str(int(d)) for d in probs.argmax(1)))
 
 
-@guarded
-def latent_walk(seed=WALK_SEED, dim=WALK_DIM, k=9, request: gr.Request = None):
+@WALK.handler
+def latent_walk(seed, dim, k, request: gr.Request = None):
     lang = lang_of(request)
-    seed = as_seed(seed, lang)
-    dim = as_int(dim, tr("latent.dim", lang), 0, 9, lang)
-    k = as_int(k, tr("latent.k", lang), 2, K_MAX_WALK, lang)
     g = model("gan", lang)
     dim = min(dim, g.cfg.noise_dim - 1)
     x = generate(g, L.walk(_z0(seed, g), dim, k)).cpu()
     return to_pil_grid(x, nrow=k, scale=3), _reads(fast_classifier(lang), x, lang)
 
 
-@guarded
-def latent_grid(seed=0, dim_x=0, dim_y=2, k=9, span=3.0, request: gr.Request = None):
+@GRID.handler
+def latent_grid(seed, dim_x, dim_y, k, span, request: gr.Request = None):
     lang = lang_of(request)
-    seed = as_seed(seed, lang)
-    dx = as_int(dim_x, tr("latent.dim_x", lang), 0, 9, lang)
-    dy = as_int(dim_y, tr("latent.dim_y", lang), 0, 9, lang)
-    k = as_int(k, tr("latent.k_grid", lang), 2, K_MAX_GRID, lang)
-    span = as_float(3.0 if span is None else span, tr("latent.span", lang), 0.5, SPAN_MAX, lang)
+    dx, dy = dim_x, dim_y
     if dx == dy:
         raise gr.Error(tr("latent.same_dims", lang, d=dx))
     g = model("gan", lang)
@@ -311,11 +304,10 @@ def latent_pick(seed=0, dim_x=0, dim_y=2, k=9, span=3.0, evt: gr.SelectData = No
     lang = lang_of(request)
     if evt is None or not isinstance(getattr(evt, "index", None), (list, tuple)) or len(evt.index) != 2:
         return gr.skip(), gr.skip()
-    seed = as_seed(seed, lang)
-    dx = as_int(dim_x, tr("latent.dim_x", lang), 0, 9, lang)
-    dy = as_int(dim_y, tr("latent.dim_y", lang), 0, 9, lang)
-    k = as_int(k, tr("latent.k_grid", lang), 2, K_MAX_GRID, lang)
-    span = as_float(3.0 if span is None else span, tr("latent.span", lang), 0.5, SPAN_MAX, lang)
+    # the map's controls, checked as /latent_grid checks them
+    seed = GRID.param("seed").check(seed, lang)
+    dx, dy = GRID.param("dim_x").check(dim_x, lang), GRID.param("dim_y").check(dim_y, lang)
+    k, span = GRID.param("k").check(k, lang), GRID.param("span").check(span, lang)
     x, y = grid_point(float(evt.index[0]), float(evt.index[1]), k, span, _grid_scale(k))
     g = model("gan", lang)
     z = _z0(seed, g).clone()
@@ -344,16 +336,13 @@ def _point(value, name: str, lang: str) -> tuple[float, float]:
     return xy
 
 
-@guarded
-def latent_path(seed=0, dim_x=0, dim_y=2, start="(2, 5)", end="(6, 1)", k=9, request: gr.Request = None):
+@PATH.handler
+def latent_path(seed, dim_x, dim_y, start, end, k, request: gr.Request = None):
     lang = lang_of(request)
-    seed = as_seed(seed, lang)
-    dx = as_int(dim_x, tr("latent.dim_x", lang), 0, 9, lang)
-    dy = as_int(dim_y, tr("latent.dim_y", lang), 0, 9, lang)
+    dx, dy = dim_x, dim_y
     if dx == dy:
         raise gr.Error(tr("latent.same_dims", lang, d=dx))
     a, b = _point(start, tr("latent.from", lang), lang), _point(end, tr("latent.to", lang), lang)
-    k = as_int(k, tr("latent.k_path", lang), 2, K_MAX_WALK, lang)
     g = model("gan", lang)
     x = generate(g, L.segment(_z0(seed, g), dx, dy, a, b, k)).cpu()
     return to_pil_grid(x, nrow=k, scale=3), _reads(fast_classifier(lang), x, lang)
@@ -388,14 +377,13 @@ def _histogram(values: np.ndarray) -> Image.Image:
     return img
 
 
-@guarded
+@VECTOR.handler
 def latent_vector(
-    z0=0.0, z1=0.0, z2=0.0, z3=0.0, z4=0.0, z5=0.0, z6=0.0, z7=0.0, z8=0.0, z9=0.0, request: gr.Request = None
+    z0, z1, z2, z3, z4, z5, z6, z7, z8, z9, request: gr.Request = None
 ):  # ten named numbers, not *values: Gradio passes the request (and so the language) only to named parameters
     lang = lang_of(request)
     g = model("gan", lang)
-    values = (z0, z1, z2, z3, z4, z5, z6, z7, z8, z9)
-    z = np.array([as_float(v, f"z[{i}]", -VEC_MAX, VEC_MAX, lang) for i, v in enumerate(values)], np.float32)
+    z = np.array((z0, z1, z2, z3, z4, z5, z6, z7, z8, z9), np.float32)
     z = z[: g.cfg.noise_dim]
     x = generate(g, torch.from_numpy(z)[None]).cpu()
     probs = judge(fast_classifier(lang), x)[0]
@@ -412,14 +400,11 @@ def latent_seed_vector(seed=0, request: gr.Request = None):
     return [round(float(v), 2) for v in z]
 
 
-@guarded
-def latent_interp(seed_a=1, seed_b=2, k=9, request: gr.Request = None):
+@INTERPOLATE.handler
+def latent_interpolate(seed_a, seed_b, k, request: gr.Request = None):
     lang = lang_of(request)
-    a = as_seed(seed_a, lang)
-    b = as_seed(seed_b, lang)
-    k = as_int(k, tr("latent.k_interp", lang), 2, K_MAX_INTERP, lang)
     g = model("gan", lang)
-    za, zb = _z0(a, g), _z0(b, g)
+    za, zb = _z0(seed_a, g), _z0(seed_b, g)
     t = torch.linspace(0, 1, k)
     zl, zs = L.lerp(za, zb, t), L.slerp(za, zb, t)
     x = generate(g, torch.cat([zl, zs])).cpu()
@@ -428,23 +413,21 @@ def latent_interp(seed_a=1, seed_b=2, k=9, request: gr.Request = None):
 
 
 def _attr_value(value, names, lang):
-    s = "thickness" if value is None or str(value).strip() == "" else str(value).strip()
-    if s not in names:
+    """A declared direction that the loaded directions' file also holds (a file fitted for fewer is refused by name)."""
+    if value not in names:
         raise gr.Error(tr("latent.bad_attr", lang, value=value, names=", ".join(names)))
-    return s
+    return value
 
 
-@guarded
-def latent_direction(attribute="thickness", seed=0, alpha=0.0, keep="none", request: gr.Request = None):
+@DIRECTION.handler
+def latent_direction(attribute, seed, alpha, keep, request: gr.Request = None):
     lang = lang_of(request)
     g = model("gan", lang)
     net = fast_classifier(lang)
     dirs = model("gan_directions", lang)
     names = list(dirs["attributes"])
     attr = _attr_value(attribute, names, lang)
-    keep = "none" if keep is None or str(keep).strip() in ("", "none") else _attr_value(keep, names, lang)
-    seed = as_seed(seed, lang)
-    alpha = as_float(alpha, tr("latent.alpha", lang), -ALPHA_MAX, ALPHA_MAX, lang)
+    keep = keep if keep == "none" else _attr_value(keep, names, lang)
     normals = dirs["normals"]
     i = names.index(attr)
     n = normals[i].clone()
@@ -507,9 +490,9 @@ def build():
     gr.Markdown(txt("latent.walk_h"))
     with gr.Row():
         with gr.Column(scale=1):
-            w_seed = Number(value=WALK_SEED, precision=0, label=txt("latent.seed"), elem_id="walk-seed")
-            w_dim = Slider(0, 9, value=WALK_DIM, step=1, label=txt("latent.dim"), elem_id="walk-dim")
-            w_k = Slider(2, K_MAX_WALK, value=9, step=1, label=txt("latent.k"), elem_id="walk-k")
+            w_seed = WALK.widget("seed", elem_id="walk-seed")
+            w_dim = WALK.widget("dim", elem_id="walk-dim")
+            w_k = WALK.widget("k", elem_id="walk-k")
             w_btn = gr.Button(txt("latent.walk_btn"), variant="primary", elem_id="walk-button")
         with gr.Column(scale=3):
             w_out = picture(txt("latent.walk_out"), "walk-out")
@@ -529,19 +512,19 @@ def build():
         ],
         label=txt("gan.examples"),
     )
-    w_btn.click(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_name="latent_walk")
-    w_dim.release(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_visibility="private")
-    walk_examples.load_input_event.then(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], api_visibility="private")
+    w_btn.click(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], **WALK.event())
+    w_dim.release(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], **WALK.event(private=True))
+    walk_examples.load_input_event.then(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], **WALK.event(private=True))
     on_open(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt])
 
     gr.Markdown(txt("latent.grid_h"))
     with gr.Row():
         with gr.Column(scale=1):
-            g_seed = Number(value=0, precision=0, label=txt("latent.seed"), elem_id="grid-seed")
-            g_dx = Slider(0, 9, value=0, step=1, label=txt("latent.dim_x"), elem_id="grid-dx")
-            g_dy = Slider(0, 9, value=2, step=1, label=txt("latent.dim_y"), elem_id="grid-dy")
-            g_k = Slider(2, K_MAX_GRID, value=9, step=1, label=txt("latent.k_grid"), elem_id="grid-k")
-            g_span = Slider(1, SPAN_MAX, value=3, step=0.5, label=txt("latent.span"), elem_id="grid-span")
+            g_seed = GRID.widget("seed", elem_id="grid-seed")
+            g_dx = GRID.widget("dim_x", elem_id="grid-dx")
+            g_dy = GRID.widget("dim_y", elem_id="grid-dy")
+            g_k = GRID.widget("k", elem_id="grid-k")
+            g_span = GRID.widget("span", elem_id="grid-span")
             g_btn = gr.Button(txt("latent.grid_btn"), variant="primary", elem_id="grid-button")
         with gr.Column(scale=2):
             g_out = picture(txt("latent.grid_out"), "grid-out", height=520)
@@ -550,7 +533,7 @@ def build():
     with gr.Row():
         pick_out = picture(txt("latent.pick_out"), "grid-pick-out", height=260, scale=1)
         pick_txt = gr.Markdown(elem_id="grid-pick-text")
-    g_btn.click(latent_grid, [g_seed, g_dx, g_dy, g_k, g_span], [g_out], api_name="latent_grid")
+    g_btn.click(latent_grid, [g_seed, g_dx, g_dy, g_k, g_span], [g_out], **GRID.event())
     # a click in the map: the digit at that point, large (SelectData cannot come through the API: private)
     g_out.select(latent_pick, [g_seed, g_dx, g_dy, g_k, g_span], [pick_out, pick_txt], api_visibility="private")
     on_open(latent_grid, [g_seed, g_dx, g_dy, g_k, g_span], [g_out])
@@ -558,13 +541,13 @@ def build():
     gr.Markdown(txt("latent.path_h"))
     gr.Markdown(txt("latent.path_intro"))
     with gr.Row():
-        p_from = gr.Textbox(value="(2, 5)", label=txt("latent.from"), max_length=100, elem_id="path-from", scale=1)
-        p_to = gr.Textbox(value="(6, 1)", label=txt("latent.to"), max_length=100, elem_id="path-to", scale=1)
-        p_k = Slider(2, K_MAX_WALK, value=9, step=1, label=txt("latent.k_path"), elem_id="path-k", scale=2)
+        p_from = PATH.widget("start", elem_id="path-from", scale=1)
+        p_to = PATH.widget("end", elem_id="path-to", scale=1)
+        p_k = PATH.widget("k", elem_id="path-k", scale=2)
         p_btn = gr.Button(txt("latent.path_btn"), variant="primary", elem_id="path-button", scale=1)
     p_out = picture(txt("latent.path_out"), "path-out")
     p_txt = gr.Markdown(elem_id="path-reads")
-    p_btn.click(latent_path, [g_seed, g_dx, g_dy, p_from, p_to, p_k], [p_out, p_txt], api_name="latent_path")
+    p_btn.click(latent_path, [g_seed, g_dx, g_dy, p_from, p_to, p_k], [p_out, p_txt], **PATH.event())
     on_open(latent_path, [g_seed, g_dx, g_dy, p_from, p_to, p_k], [p_out, p_txt])
 
     gr.Markdown(txt("latent.vec_h"))
@@ -575,10 +558,7 @@ def build():
                 v_seed = Number(value=0, precision=0, label=txt("latent.vec_seed"), elem_id="vec-seed")
                 v_load = gr.Button(txt("latent.vec_load"), elem_id="vec-load")
             start = latent_seed_vector(0)
-            sliders = [
-                Slider(-VEC_MAX, VEC_MAX, value=start[i], step=0.01, label=f"z[{i}]", elem_id=f"vec-z{i}")
-                for i in range(NOISE_DIM)
-            ]
+            sliders = [VECTOR.widget(f"z{i}", value=start[i], elem_id=f"vec-z{i}") for i in range(NOISE_DIM)]
         with gr.Column(scale=1):
             v_out = picture(txt("latent.vec_out"), "vec-out", height=230)
             v_hist = picture(txt("latent.vec_hist"), "vec-hist", "chart")
@@ -587,38 +567,34 @@ def build():
     # Loading a seed sets the sliders; each slider's change (dragged or loaded) redraws, the latest move winning.
     v_load.click(latent_seed_vector, [v_seed], sliders, api_visibility="private", queue=False)
     api_btn = gr.Button(txt("common.run"), visible=False)  # the public endpoint first, so that it gets the plain name
-    api_btn.click(latent_vector, sliders, v_outs, api_name="latent_vector")
+    api_btn.click(latent_vector, sliders, v_outs, **VECTOR.event())
     on_open(latent_vector, sliders, v_outs)
     for sl in sliders:
-        sl.change(latent_vector, sliders, v_outs, api_visibility="private", trigger_mode="always_last")
+        sl.change(latent_vector, sliders, v_outs, **VECTOR.event(private=True), trigger_mode="always_last")
 
     gr.Markdown(txt("latent.interp_h"))
     gr.Markdown(txt("latent.interp_intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            i_a = Number(value=1, precision=0, label=txt("latent.seed_a"), elem_id="interp-a")
-            i_b = Number(value=2, precision=0, label=txt("latent.seed_b"), elem_id="interp-b")
-            i_k = Slider(2, K_MAX_INTERP, value=9, step=1, label=txt("latent.k_interp"), elem_id="interp-k")
+            i_a = INTERPOLATE.widget("seed_a", elem_id="interp-a")
+            i_b = INTERPOLATE.widget("seed_b", elem_id="interp-b")
+            i_k = INTERPOLATE.widget("k", elem_id="interp-k")
             i_btn = gr.Button(txt("latent.interp_btn"), variant="primary", elem_id="interp-button")
         with gr.Column(scale=3):
             i_out = picture(txt("latent.interp_out"), "interp-out")
             i_txt = gr.Markdown(elem_id="interp-norms")
-    i_btn.click(latent_interp, [i_a, i_b, i_k], [i_out, i_txt], api_name="latent_interpolate")
-    on_open(latent_interp, [i_a, i_b, i_k], [i_out, i_txt])
+    i_btn.click(latent_interpolate, [i_a, i_b, i_k], [i_out, i_txt], **INTERPOLATE.event())
+    on_open(latent_interpolate, [i_a, i_b, i_k], [i_out, i_txt])
 
     gr.Markdown(txt("latent.dir_h"))
     gr.Markdown(txt("latent.dir_intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            d_attr = Dropdown(_attr_choices(), value="thickness", label=txt("latent.attr"), elem_id="dir-attr")
-            d_keep = Dropdown(
-                [(txt("latent.none"), "none")] + _attr_choices(),
-                value="none",
-                label=txt("latent.keep"),
-                elem_id="dir-keep",
-            )
-            d_seed = Number(value=0, precision=0, label=txt("latent.seed"), elem_id="dir-seed")
-            d_alpha = Slider(-ALPHA_MAX, ALPHA_MAX, value=0, step=0.25, label=txt("latent.alpha"), elem_id="dir-alpha")
+            d_attr = DIRECTION.widget("attribute", choices=_attr_choices(), elem_id="dir-attr")
+            keep = [(txt("latent.none"), "none"), *_attr_choices()]
+            d_keep = DIRECTION.widget("keep", choices=keep, elem_id="dir-keep")
+            d_seed = DIRECTION.widget("seed", elem_id="dir-seed")
+            d_alpha = DIRECTION.widget("alpha", elem_id="dir-alpha")
             d_btn = gr.Button(txt("latent.dir_btn"), variant="primary", elem_id="dir-button")
         with gr.Column(scale=1):
             d_out = picture(txt("latent.dir_out"), "dir-out", height=260)
@@ -639,7 +615,7 @@ def build():
         example_labels=["#0 · +3", "#1 · −3", "#2 · +3"],
         label=txt("gan.examples"),
     )
-    d_btn.click(latent_direction, d_ins, d_outs, api_name="latent_direction")
-    d_alpha.release(latent_direction, d_ins, d_outs, api_visibility="private")
-    direction_examples.load_input_event.then(latent_direction, d_ins, d_outs, api_visibility="private")
+    d_btn.click(latent_direction, d_ins, d_outs, **DIRECTION.event())
+    d_alpha.release(latent_direction, d_ins, d_outs, **DIRECTION.event(private=True))
+    direction_examples.load_input_event.then(latent_direction, d_ins, d_outs, **DIRECTION.event(private=True))
     on_open(latent_direction, d_ins, d_outs)

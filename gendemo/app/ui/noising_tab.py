@@ -7,16 +7,12 @@ import gradio as gr
 import numpy as np
 import torch
 
+from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui import schedule_twins
 from gendemo.app.ui.common import (
     ImageInput,
-    Number,
-    Slider,
-    as_int,
-    as_seed,
     example_caching,
-    guarded,
     on_open,
     picture,
     txt,
@@ -28,7 +24,7 @@ from gendemo.diffusion.figures import noising_rows, schedule_curves
 TAB_KEY = "noise.tab"
 DEFAULT_IMAGE = EXAMPLES / "photo_grace_hopper.jpg"
 WORK_SIDE = 128  # images are shrunk to at most this many pixels a side: the rows stay readable and quick to draw
-MIN_STEPS, MAX_STEPS = 2, 16
+NOISING = ENDPOINTS["noising"]
 
 STRINGS = {
     "en": {
@@ -145,11 +141,9 @@ def _curves(lang):
     return beta, alpha, snr, c
 
 
-@guarded
-def noising(image=None, steps=9, seed=0, request: gr.Request = None):
+@NOISING.handler
+def noising(image, steps, seed, request: gr.Request = None):
     lang = lang_of(request)
-    steps = as_int(steps, tr("noise.steps", lang), MIN_STEPS, MAX_STEPS, lang)
-    seed = as_seed(seed, lang)
     x = load_for_noising(image or DEFAULT_IMAGE)
     rows = noising_rows(x, steps=steps, seed=seed, schedules=ROWS)
     grid = torch.cat([rows[k] for k in ROWS])  # (3·steps, C, H, W): linear on top, constant β, cosine
@@ -179,8 +173,8 @@ def build():
                 sources=["upload", "clipboard"],
                 elem_id="noise-image",
             )
-            steps = Slider(MIN_STEPS, MAX_STEPS, value=9, step=1, label=txt("noise.steps"), elem_id="noise-steps")
-            seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="noise-seed")
+            steps = NOISING.widget("steps", elem_id="noise-steps")
+            seed = NOISING.widget("seed", elem_id="noise-seed")
             button = gr.Button(txt("noise.button"), variant="primary", elem_id="noise-button")
         with gr.Column(scale=3):
             rows = picture(txt("noise.rows"), "noise-rows")
@@ -204,7 +198,7 @@ def build():
         **example_caching(),
         api_visibility="private",
     )
-    button.click(noising, [image, steps, seed], outputs, api_name="noising")
-    examples.load_input_event.then(noising, [image, steps, seed], outputs, api_visibility="private")
+    button.click(noising, [image, steps, seed], outputs, **NOISING.event())
+    examples.load_input_event.then(noising, [image, steps, seed], outputs, **NOISING.event(private=True))
     on_open(noising, [image, steps, seed], outputs)
     schedule_twins.build()

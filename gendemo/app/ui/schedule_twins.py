@@ -6,17 +6,18 @@ from __future__ import annotations
 import gradio as gr
 import torch
 
+from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui import diffusion_common as dc
-from gendemo.app.ui.common import Number, as_seed, guarded, model, on_open, picture, txt
+from gendemo.app.ui.common import model, on_open, picture, txt
 from gendemo.core.checkpoints import CheckpointError
 from gendemo.core.images import to_pil_grid
 from gendemo.diffusion.sampling import generate
 from gendemo.diffusion.twin_verdict import COMPARED, FRECHET_TIE, Z, judge_twins
 from gendemo.diffusion.twins import EVAL, TWINS, twin_card
 
+SCHEDULE_TWINS = ENDPOINTS["schedule_twins"]
 N_SAMPLES = 8  # one row of digits per twin
-DEFAULT_PROMPT = "a red seven"
 ORDER = ("linear", "cosine")  # top row, bottom row; legend order
 # Below this final digit accuracy (chance is 0.1) the twins have not learned digits yet, and the text says so.
 EARLY_DIGIT_ACCURACY = 0.5
@@ -243,11 +244,10 @@ def _cards(lang) -> tuple[dict, dict]:
         raise gr.Error(tr("common.unavailable", lang, why=str(e))) from None
 
 
-@guarded
-def schedule_twins(prompt=DEFAULT_PROMPT, seed=0, request: gr.Request = None):
+@SCHEDULE_TWINS.handler
+def schedule_twins(prompt, seed, request: gr.Request = None):
     lang = lang_of(request)
-    text, notes = dc.check_prompt(prompt, lang)
-    seed = as_seed(seed, lang)
+    text, notes = prompt
     nets = {k: model(name, lang) for name, k in TWINS.items()}
     linear, cosine = _cards(lang)
     enc = dc.encoder(lang)
@@ -277,8 +277,8 @@ def build():
     gr.Markdown(txt("twin.intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            prompt = gr.Textbox(value=DEFAULT_PROMPT, label=txt("twin.prompt"), max_lines=1, elem_id="twin-prompt")
-            seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="twin-seed")
+            prompt = SCHEDULE_TWINS.widget("prompt", max_lines=1, elem_id="twin-prompt")
+            seed = SCHEDULE_TWINS.widget("seed", elem_id="twin-seed")
             button = gr.Button(txt("twin.button"), variant="primary", elem_id="twin-button")
         with gr.Column(scale=3):
             samples = picture(txt("twin.samples"), "twin-samples")
@@ -289,12 +289,5 @@ def build():
         colour_plot = gr.LinePlot(label=txt("twin.colour_plot"), elem_id="twin-colour")
         frechet_plot = gr.LinePlot(label=txt("twin.frechet_plot"), elem_id="twin-frechet")
     outputs = [samples, rows, verdict, digit_plot, colour_plot, frechet_plot]
-    button.click(
-        schedule_twins,
-        [prompt, seed],
-        outputs,
-        api_name="schedule_twins",
-        concurrency_id=dc.DIFFUSION_GROUP,
-        concurrency_limit=1,
-    )
+    button.click(schedule_twins, [prompt, seed], outputs, **SCHEDULE_TWINS.event())
     on_open(schedule_twins, [prompt, seed], outputs)

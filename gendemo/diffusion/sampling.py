@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 SAMPLERS = ("ddim", "ddpm", "dpmpp2m")
 DEFAULT_STEPS = 25  # DDIM steps for the app's default: fast on a CPU and already clean on MNIST
 # The app's guidance scale. On the 120 held-out prompts (DDIM 25) both the model and its distilled copy drew the asked
-# digit more often at 4 than at 3 in every sample measured, at a small cost in variety (README, "Guidance 4").
+# digit more often at 4 than at 3 in every sample measured, at a small cost in variety (docs/RESULTS.md, "Guidance 4").
 DEFAULT_GUIDANCE = 4.0
 # the app's guidance side by side: off, the prompt used plainly, the default, exaggerated
 GUIDANCE_SIDE_BY_SIDE = (0.0, 1.0, DEFAULT_GUIDANCE, 7.0)

@@ -65,9 +65,10 @@ def test_the_last_reverse_step_reaches_x0(app_client):
     CI): no fresh noise is added, the result is x₀ and the next Step starts again at T."""
     import torch
 
+    from gendemo.app.ui.diffusion_common import Prompt
     from gendemo.app.ui.inside_tab import _step_inputs, reverse_step
 
-    key = _step_inputs("a red seven", 0, 3.0, 1, "en")[-1]
+    key = _step_inputs(Prompt("a red seven", []), 0, 3.0, "en")[-1]  # the path's key, as the checked inputs give it
     g = torch.Generator().manual_seed(0)
     x = 0.1 * torch.randn(1, 3, 28, 28, generator=g)  # an x_1: almost clean
     state = {"key": key, "t": 1, "x": x, "g": g.get_state()}

@@ -14,7 +14,6 @@ from gendemo.diffusion.judging import asked_in, read_images
 from gendemo.diffusion.text import plain_digits, prepare_prompt
 
 MAX_PROMPT_CHARS = 300  # the encoder reads 256 word pieces at most; a few sentences is plenty for a digit
-DIFFUSION_GROUP = "diffusion"  # slow diffusion events queue here, one at a time, so the quick tabs stay quick
 
 
 def diffusion_model(lang):

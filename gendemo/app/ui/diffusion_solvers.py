@@ -9,19 +9,19 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from gendemo.app.endpoints import ENDPOINTS, SOLVERS  # SOLVERS: shown in this order, the chapter's algorithm first
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui import diffusion_common as dc
-from gendemo.app.ui.common import CheckboxGroup, Slider, as_choices, as_int, as_seed, guarded, pictures, txt
+from gendemo.app.ui.common import pictures, txt
 from gendemo.core.images import to_pil_grid
 from gendemo.diffusion.judging import asked_in
 from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, embed_prompts
 from gendemo.diffusion.solvers import DISTILLED, run_solver, sampler_of
 
-SOLVERS = ["ddpm", "ddim", "dpmpp2m", DISTILLED]  # shown in this order: the chapter's algorithm first
+COMPARE = ENDPOINTS["solver_comparison"]
+# Steps: 10 to 25, where few-step solvers are interesting (below 10 they fall apart here); digits: 1 to 4, DDPM's 1,000
+# steps cost ≈ 5 s for one digit on a 2-core CPU, ≈ 1.5× that for four (the declaration's ranges).
 NAMES = {"ddpm": "DDPM", "ddim": "DDIM", "dpmpp2m": "DPM-Solver++ 2M"}  # proper names, the same in both languages
-MIN_STEPS, MAX_STEPS = 10, 25  # the range where few-step solvers are interesting: below 10 they fall apart here
-DEFAULT_STEPS = 10
-MAX_N, DEFAULT_N = 4, 2  # DDPM's 1,000 steps cost ≈ 5 s for one digit on a 2-core CPU, ≈ 1.5× that for four
 
 STRINGS = {
     "en": {
@@ -286,24 +286,18 @@ def _shown(results: dict[str, Result], images: dict, lang: str):
     return gallery, table(done, lang)
 
 
-@guarded
-def solver_comparison(
-    prompt="a red seven", solvers=tuple(SOLVERS), steps=DEFAULT_STEPS, seed=0, n=DEFAULT_N, request: gr.Request = None
-):
+@COMPARE.handler
+def solver_comparison(prompt, solvers, steps, seed, n, request: gr.Request = None):
     """Streams (gallery, table, text): after each solver its column appears (the few-step ones first, so they show at
     once while DDPM walks its 1,000 steps); the last answer has every column and the sentence on what they show."""
     lang = lang_of(request)
-    solvers = as_choices(solvers, SOLVERS, tr("cmp.solvers", lang), lang)
     if len(solvers) < 2:
         raise gr.Error(tr("cmp.err.two", lang))
-    steps = as_int(steps, tr("cmp.steps", lang), MIN_STEPS, MAX_STEPS, lang)
-    seed = as_seed(seed, lang)
-    n = as_int(n, tr("cmp.n", lang), 1, MAX_N, lang)
-    text, notes = dc.check_prompt(prompt, lang)
-    if not (prompt or "").strip():
+    text, notes = prompt
+    if not text:  # left empty, or Chinese without a word of the glossary: nothing is encoded
         raise gr.Error(tr("cmp.err.empty", lang))
     if asked_in(text) == (None, None):  # nothing to match: the comparison would have no accuracy to show
-        raise gr.Error(tr("cmp.err.nothing_asked", lang, prompt=prompt.strip()))
+        raise gr.Error(tr("cmp.err.nothing_asked", lang, prompt=text))
     dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
     nets = {s: dc.distilled_model(lang) if s == DISTILLED else dm for s in solvers}
     emb, _ = embed_prompts(dm.net, enc, [text])  # encoded once, outside every solver's time (the student shares it)
@@ -331,16 +325,14 @@ def build(prompt, seed):
     with gr.Accordion(txt("cmp.title"), open=False, elem_id="cmp"):
         gr.Markdown(txt("cmp.intro"))
         with gr.Row():
-            solvers = CheckboxGroup(
-                [(txt("cmp.name.distilled") if s == DISTILLED else NAMES[s], s) for s in SOLVERS],
-                value=list(SOLVERS),
-                label=txt("cmp.solvers"),
+            solvers = COMPARE.widget(
+                "solvers",
+                choices=[(txt("cmp.name.distilled") if s == DISTILLED else NAMES[s], s) for s in SOLVERS],
+                value=list(COMPARE.param("solvers").start()),  # a list: a CheckboxGroup reads a tuple as one value
                 elem_id="cmp-solvers",
             )
-            steps = Slider(
-                MIN_STEPS, MAX_STEPS, value=DEFAULT_STEPS, step=1, label=txt("cmp.steps"), elem_id="cmp-steps"
-            )
-            n = Slider(1, MAX_N, value=DEFAULT_N, step=1, label=txt("cmp.n"), elem_id="cmp-n")
+            steps = COMPARE.widget("steps", elem_id="cmp-steps")
+            n = COMPARE.widget("n", elem_id="cmp-n")
         button = gr.Button(txt("cmp.button"), elem_id="cmp-button")
         gallery = pictures("cmp-gallery", len(SOLVERS))
         shown = gr.Markdown(elem_id="cmp-table")
@@ -349,8 +341,6 @@ def build(prompt, seed):
         solver_comparison,
         [prompt, solvers, steps, seed, n],
         [gallery, shown, text],
-        api_name="solver_comparison",
         show_progress_on=[gallery],
-        concurrency_id=dc.DIFFUSION_GROUP,
-        concurrency_limit=1,
+        **COMPARE.event(),
     )

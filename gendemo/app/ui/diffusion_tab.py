@@ -11,17 +11,12 @@ import torch
 from PIL import Image
 
 from gendemo.app import zerogpu
+from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui import diffusion_common as dc
 from gendemo.app.ui import diffusion_solvers
 from gendemo.app.ui.common import (
-    Number,
-    Radio,
     Slider,
-    as_choice,
-    as_float,
-    as_int,
-    as_seed,
     example_caching,
     guarded,
     on_open,
@@ -32,22 +27,18 @@ from gendemo.app.ui.common import (
 from gendemo.core.images import to_pil_grid
 from gendemo.diffusion.handover import HANDOVER_T
 from gendemo.diffusion.judging import load_failures
-from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, DEFAULT_STEPS, generate, generate_stream
+from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, GUIDANCE_SIDE_BY_SIDE, generate, generate_stream
 
 TAB_KEY = "gen.tab"
-MAX_N = 16
-MIN_STEPS, MAX_STEPS = 10, 100
-SAMPLER_CHOICES = ["ddim", "dpmpp2m", "ddpm"]
-# Which network predicts the noise: the diffusion model (guidance costs it two passes a step), its guidance-distilled
-# copy (one pass with the scale as an input: README, "Guidance distilled"; the default, as fast and about as often
-# right) — catalog names, as the sample CLI's --model
-# — or "handover": the model for the noisy steps, the copy after them (gendemo/diffusion/handover.py).
-NETWORKS = ["diffusion", "diffusion_distilled", "handover"]
+GENERATE, GUIDANCE = ENDPOINTS["diffusion_generate"], ENDPOINTS["diffusion_guidance"]
+# The network that predicts the noise (the declaration's choices, catalog names as the sample CLI's --model): the
+# diffusion model (guidance costs it two passes a step), its guidance-distilled copy (one pass with the scale as an
+# input: README, "Guidance distilled"; the default, as fast and about as often right), or "handover": the model for the
+# noisy steps, the copy after them (gendemo/diffusion/handover.py).
 MAX_FRAMES = (
     60  # frames kept per session for the replay slider (uint8: 60 × 2 × 16 × 3 × 28 × 28 bytes ≈ 4.5 MB at most)
 )
-GUIDANCE_SCALES = (0.0, 1.0, DEFAULT_GUIDANCE, 7.0)  # the side-by-side view: off, plain, the default, exaggerated
-SCALES_LABEL = " / ".join(f"{g:g}" for g in GUIDANCE_SCALES)
+SCALES_LABEL = " / ".join(f"{g:g}" for g in GUIDANCE_SIDE_BY_SIDE)  # off, plain, the default, exaggerated
 GUIDANCE_N, GUIDANCE_STEPS = 4, 25
 
 STRINGS = {
@@ -253,28 +244,15 @@ def _frame_picture(frame) -> Image.Image:
     return process_picture(torch.from_numpy(x_t).float() / 255, torch.from_numpy(x0).float() / 255)
 
 
-@guarded
+@GENERATE.handler
 def diffusion_generate(
-    prompt="a red seven",
-    sampler="ddim",
-    steps=DEFAULT_STEPS,
-    guidance=DEFAULT_GUIDANCE,
-    seed=0,
-    n=8,
-    network="diffusion_distilled",
-    request: gr.Request = None,
-    progress=gr.Progress(),
+    prompt, sampler, steps, guidance, seed, n, network, run, request: gr.Request = None, progress=gr.Progress()
 ):
     """Streams (process picture, result, status, judged, run): run is the session's record of this run (its frames
-    for the replay slider, its state for Stop), never shown in the API."""
+    for the replay slider, its state for Stop), never shown in the API. The session's last run comes in as `run` and
+    is replaced by this one."""
     lang = lang_of(request)
-    sampler = as_choice(sampler, SAMPLER_CHOICES, tr("gen.sampler", lang), lang)
-    steps = as_int(steps, tr("gen.steps", lang), MIN_STEPS, MAX_STEPS, lang)
-    guidance = as_float(guidance, tr("gen.guidance", lang), 0.0, 10.0, lang)
-    seed = as_seed(seed, lang)
-    n = as_int(n, tr("gen.n", lang), 1, MAX_N, lang)
-    network = as_choice(network, NETWORKS, tr("gen.network", lang), lang)
-    text, notes = dc.check_prompt(prompt, lang)
+    text, notes = prompt
     if network == "diffusion_distilled":  # the status says which network ran, before the prompt's own notes
         dm, notes = dc.distilled_model(lang), [tr("gen.status_net", lang), *notes]
     elif network == "handover":
@@ -376,16 +354,16 @@ def _scale_label(g: float) -> str:
     return f"{g:g}"
 
 
-@guarded
-def diffusion_guidance(prompt="a red seven", seed=0, request: gr.Request = None):
-    """(gallery, text): the prompt and seed at guidance 0, 1, 3 and 7 — the same starting noise each time (DDIM, so
-    the only difference is the guidance), each group judged against the prompt."""
+@GUIDANCE.handler
+def diffusion_guidance(prompt, seed, request: gr.Request = None):
+    """(gallery, text): the prompt and seed at each guidance scale of GUIDANCE_SIDE_BY_SIDE (0, 1, the default, 7) —
+    the same starting noise each time (DDIM, so the only difference is the guidance), each group judged against the
+    prompt."""
     lang = lang_of(request)
-    seed = as_seed(seed, lang)
-    text, notes = dc.check_prompt(prompt, lang)
+    text, notes = prompt
     dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
     gallery, counts = [], []
-    for g in GUIDANCE_SCALES:  # guidance is one number per call: four calls of 25 steps (g = 0 and 1 run unbatched)
+    for g in GUIDANCE_SIDE_BY_SIDE:  # one number per call: four calls of 25 steps (g = 0 and 1 run unbatched)
         x0 = generate(dm, enc, [text], n=GUIDANCE_N, steps=GUIDANCE_STEPS, guidance=g, seed=seed, sampler="ddim")
         caps, _ = dc.judge_outputs(x0, text, lang)
         ok = sum(c.count("✗") == 0 for c in caps)
@@ -454,32 +432,27 @@ def build():
     gr.Markdown(txt("gen.intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            prompt = gr.Textbox(
-                value="a red seven",
-                label=txt("gen.prompt"),
+            # the prompt and the seed also feed the guidance side by side and the solver comparison (same declarations)
+            prompt = GENERATE.widget(
+                "prompt",
                 placeholder=txt("gen.prompt_ph"),
                 max_lines=2,
                 max_length=dc.MAX_PROMPT_CHARS,
                 elem_id="gen-prompt",
             )
-            sampler = Radio(SAMPLER_CHOICES, value="ddim", label=txt("gen.sampler"), elem_id="gen-sampler")
-            steps = Slider(
-                MIN_STEPS, MAX_STEPS, value=DEFAULT_STEPS, step=1, label=txt("gen.steps"), elem_id="gen-steps"
-            )
-            guidance = Slider(
-                0, 10, value=DEFAULT_GUIDANCE, step=0.5, label=txt("gen.guidance"), elem_id="gen-guidance"
-            )
+            sampler = GENERATE.widget("sampler", elem_id="gen-sampler")
+            steps = GENERATE.widget("steps", elem_id="gen-steps")
+            guidance = GENERATE.widget("guidance", elem_id="gen-guidance")
             with gr.Row():
-                seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="gen-seed")
-                n = Slider(1, MAX_N, value=8, step=1, label=txt("gen.n"), elem_id="gen-n")
-            network = Radio(
-                [
+                seed = GENERATE.widget("seed", elem_id="gen-seed")
+                n = GENERATE.widget("n", elem_id="gen-n")
+            network = GENERATE.widget(
+                "network",
+                choices=[
                     (txt("gen.network_two"), "diffusion"),
                     (txt("gen.network_one"), "diffusion_distilled"),
                     (txt("gen.network_mix"), "handover"),
                 ],
-                value="diffusion_distilled",
-                label=txt("gen.network"),
                 elem_id="gen-network",
             )
             with gr.Row():
@@ -506,7 +479,7 @@ def build():
     # read once per process and language (on_open keeps the result), never per page load
     on_open(diffusion_failures, [], [fail_gallery, fail_text])
     run = gr.State(None, time_to_live=3600)  # the session's last run: its kept frames and whether it was stopped
-    inputs = [prompt, sampler, steps, guidance, seed, n, network]
+    inputs = [prompt, sampler, steps, guidance, seed, n, network]  # what an example sets
     outputs = [process, result, status, judged, run]
     examples = gr.Examples(
         examples=[
@@ -526,12 +499,13 @@ def build():
         api_visibility="private",
     )
     # The progress bar sits on the result only: the streamed picture updates quietly instead of flashing every frame.
-    # One run at a time in the diffusion group, whichever of the three starts it.
-    run_kw = {"show_progress_on": [result], "concurrency_id": dc.DIFFUSION_GROUP, "concurrency_limit": 1}
-    event = button.click(diffusion_generate, inputs, outputs, api_name="diffusion_generate", **run_kw)
-    event2 = prompt.submit(diffusion_generate, inputs, outputs, api_visibility="private", **run_kw)
+    # One run at a time in the diffusion lane, whichever of the three starts it.
+    run_in = [*inputs, run]  # the declared inputs: the session's last run comes last
+    show = {"show_progress_on": [result]}
+    event = button.click(diffusion_generate, run_in, outputs, **GENERATE.event(), **show)
+    event2 = prompt.submit(diffusion_generate, run_in, outputs, **GENERATE.event(private=True), **show)
     # an example fills the inputs and then runs (run_on_click would add a public-looking event)
-    event3 = examples.load_input_event.then(diffusion_generate, inputs, outputs, api_visibility="private", **run_kw)
+    event3 = examples.load_input_event.then(diffusion_generate, run_in, outputs, **GENERATE.event(private=True), **show)
     for ev in (event, event2, event3):
         ev.then(diffusion_replay_ready, [run], [replay, replay_text], api_visibility="private")
     for trigger in (button.click, prompt.submit):  # a new run hides the last one's replay until it has its own
@@ -549,11 +523,5 @@ def build():
     )
     replay.change(diffusion_replay, [run, replay], [process, replay_text], api_visibility="private")
     guide_button.click(
-        diffusion_guidance,
-        [prompt, seed],
-        [guide, guide_text],
-        api_name="diffusion_guidance",
-        show_progress_on=[guide],
-        concurrency_id=dc.DIFFUSION_GROUP,
-        concurrency_limit=1,
+        diffusion_guidance, [prompt, seed], [guide, guide_text], show_progress_on=[guide], **GUIDANCE.event()
     )

@@ -7,22 +7,11 @@ import gradio as gr
 import numpy as np
 import torch
 
+from gendemo.app.endpoints import DIFFUSION, ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.registry import REGISTRY
 from gendemo.app.ui import diffusion_common as dc
-from gendemo.app.ui.common import (
-    ImageInput,
-    Number,
-    Radio,
-    Slider,
-    as_choice,
-    as_float,
-    as_int,
-    as_seed,
-    guarded,
-    model,
-    txt,
-)
+from gendemo.app.ui.common import ImageInput, guarded, model, txt
 from gendemo.core.images import to_pil_grid
 from gendemo.core.paths import EXAMPLES
 from gendemo.diffusion.captions import DIGIT_WORDS, PALETTE, PALETTE_NAMES, colourize
@@ -30,10 +19,9 @@ from gendemo.diffusion.init_image import prepare_init
 from gendemo.diffusion.objective import loss_curve
 from gendemo.diffusion.objective import noise_prediction as predict_noise
 from gendemo.diffusion.sampling import ALPHA_BAR_FLOOR, DEFAULT_GUIDANCE, ddpm_walk, embed_prompts, to_unit_range
-from gendemo.diffusion.schedules import DEFAULT_T
 
 TAB_KEY = "ins.tab"
-SOURCES = ["test", "image"]
+NOISE, STEP = ENDPOINTS["noise_prediction"], ENDPOINTS["reverse_step"]
 CURVE_DIGITS = 64  # the first 64 MNIST test digits, each in a palette colour with a caption that names both
 CURVE_GUIDANCE = DEFAULT_GUIDANCE  # the app's default guidance scale
 STEP_CLIP = "never"  # the step view runs the chapter's formula as written (no clipping of x̂0)
@@ -244,27 +232,11 @@ def _curve_plot(curve, lang):
     return gr.LinePlot(value=df, x=xt, y=y, color=s, color_title=s)
 
 
-@guarded
-def noise_prediction(
-    source="test",
-    index=0,
-    image=None,
-    caption="a red seven",
-    t=500,
-    seed=0,
-    guidance=1.0,
-    request: gr.Request = None,
-):
+@NOISE.handler
+def noise_prediction(source, index, image, caption, t, seed, guidance, request: gr.Request = None):
     lang = lang_of(request)
-    source = as_choice(source, SOURCES, tr("ins.source", lang), lang)
-    dm = dc.diffusion_model(lang)
-    T_ = dm.schedule.T
-    t = as_int(t, tr("ins.t", lang), 1, T_, lang)
-    index = as_int(index, tr("ins.index", lang), 0, 9999, lang)
-    seed = as_seed(seed, lang)
-    guidance = as_float(guidance, tr("ins.guidance", lang), 0.0, 10.0, lang)
-    text, notes = dc.check_prompt(caption, lang)
-    enc = dc.encoder(lang)
+    text, notes = caption
+    dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
     test = model("mnist_test", lang)
     if source == "image":
         if not image:
@@ -363,27 +335,22 @@ def _step_text(dm, st, parts, lang, extra=()):
     return "\n\n".join([text, *extra])
 
 
-def _step_inputs(prompt, seed, guidance, t, lang):
+def _step_inputs(prompt: dc.Prompt, seed: int, guidance: float, lang: str):
+    """(model, the prompt's embedding, its notes, the key of the path) for checked inputs of /reverse_step."""
     dm = dc.diffusion_model(lang)
-    t = as_int(t, tr("ins.step_t", lang), 1, dm.schedule.T, lang)
-    seed = as_seed(seed, lang)
-    guidance = as_float(guidance, tr("ins.step_guidance", lang), 0.0, 10.0, lang)
-    text, notes = dc.check_prompt(prompt, lang)
-    enc = dc.encoder(lang)
-    emb, _ = embed_prompts(dm.net, enc, [text], translate=False)
-    return dm, emb, seed, guidance, t, notes, (text, seed, guidance)
+    text, notes = prompt
+    emb, _ = embed_prompts(dm.net, dc.encoder(lang), [text], translate=False)
+    return dm, emb, notes, (text, seed, guidance)
 
 
 def _state_after(st, g, key):
     return {"key": key, "t": st.t - 1, "x": st.x_prev.detach().cpu(), "g": g.get_state()}
 
 
-@guarded
-def reverse_step(
-    prompt="a red seven", seed=0, guidance=DEFAULT_GUIDANCE, t=1000, state=None, request: gr.Request = None
-):
+@STEP.handler
+def reverse_step(prompt, seed, guidance, t, state, request: gr.Request = None):
     lang = lang_of(request)
-    dm, emb, seed, guidance, t, notes, key = _step_inputs(prompt, seed, guidance, t, lang)
+    dm, emb, notes, key = _step_inputs(prompt, seed, guidance, lang)
     x, g, walked = _start(dm, emb, seed, guidance, t, state, key)
     st = next(
         ddpm_walk(dm.net, dm.schedule, x, emb, guidance=guidance, generator=g, t_start=t, t_stop=t - 1, clip=STEP_CLIP)
@@ -400,8 +367,13 @@ def reverse_step(
 def reverse_run(
     prompt="a red seven", seed=0, guidance=DEFAULT_GUIDANCE, t=1000, state=None, request: gr.Request = None
 ):
+    """Run to the end (a private event): /reverse_step's inputs, checked by its declaration, walked down to x₀."""
     lang = lang_of(request)
-    dm, emb, seed, guidance, t, notes, key = _step_inputs(prompt, seed, guidance, t, lang)
+    prompt, seed, guidance, t = (
+        STEP.param(name).check(value, lang)
+        for name, value in (("prompt", prompt), ("seed", seed), ("guidance", guidance), ("t", t))
+    )
+    dm, emb, notes, key = _step_inputs(prompt, seed, guidance, lang)
     x, g, _ = _start(dm, emb, seed, guidance, t, state, key)
     for st in ddpm_walk(dm.net, dm.schedule, x, emb, guidance=guidance, generator=g, t_start=t, clip=STEP_CLIP):
         if st.t == 1 or st.t % RUN_EVERY == 0:
@@ -419,32 +391,25 @@ def build():
     gr.Markdown(txt("ins.learn_intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            source = Radio(
-                [(txt("ins.source_test"), "test"), (txt("ins.source_image"), "image")],
-                value="test",
-                label=txt("ins.source"),
+            source = NOISE.widget(
+                "source",
+                choices=[(txt("ins.source_test"), "test"), (txt("ins.source_image"), "image")],
                 elem_id="ins-source",
             )
-            index = Number(value=0, precision=0, label=txt("ins.index"), elem_id="ins-index")
+            index = NOISE.widget("index", elem_id="ins-index")
             image = ImageInput(
-                label=txt("ins.image"),
+                label=txt(NOISE.param("image").label),
                 type="filepath",
                 value=str(EXAMPLES / "digit_7.png"),
                 sources=["upload", "clipboard"],
                 height=160,
                 elem_id="ins-image",
             )
-            caption = gr.Textbox(
-                value="a red seven",
-                label=txt("ins.caption"),
-                max_lines=2,
-                max_length=dc.MAX_PROMPT_CHARS,
-                elem_id="ins-caption",
-            )
-            t = Slider(1, DEFAULT_T, value=500, step=1, label=txt("ins.t"), elem_id="ins-t")
+            caption = NOISE.widget("caption", max_lines=2, max_length=dc.MAX_PROMPT_CHARS, elem_id="ins-caption")
+            t = NOISE.widget("t", elem_id="ins-t")
             with gr.Row():
-                seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="ins-seed")
-                guidance = Slider(0, 10, value=1.0, step=0.5, label=txt("ins.guidance"), elem_id="ins-guidance")
+                seed = NOISE.widget("seed", elem_id="ins-seed")
+                guidance = NOISE.widget("guidance", elem_id="ins-guidance")
             button = gr.Button(txt("ins.learn_button"), variant="primary", elem_id="ins-button")
         with gr.Column(scale=2):
             panels = gr.Gallery(
@@ -460,28 +425,19 @@ def build():
             curve = gr.LinePlot(label=txt("ins.curve"), elem_id="ins-curve")
     inputs = [source, index, image, caption, t, seed, guidance]
     outputs = [panels, summary, curve]
-    common = {"concurrency_id": dc.DIFFUSION_GROUP, "concurrency_limit": 1}
-    button.click(noise_prediction, inputs, outputs, api_name="noise_prediction", **common)
-    t.release(noise_prediction, inputs, outputs, api_visibility="private", **common)
+    button.click(noise_prediction, inputs, outputs, **NOISE.event())
+    t.release(noise_prediction, inputs, outputs, **NOISE.event(private=True))
 
     gr.Markdown(txt("ins.step_title"))
     gr.Markdown(txt("ins.step_intro"))
     state = gr.State(None)
     with gr.Row():
         with gr.Column(scale=1):
-            prompt = gr.Textbox(
-                value="a red seven",
-                label=txt("ins.prompt"),
-                max_lines=2,
-                max_length=dc.MAX_PROMPT_CHARS,
-                elem_id="ins-prompt",
-            )
+            prompt = STEP.widget("prompt", max_lines=2, max_length=dc.MAX_PROMPT_CHARS, elem_id="ins-prompt")
             with gr.Row():
-                s_seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="ins-step-seed")
-                s_guid = Slider(
-                    0, 10, value=DEFAULT_GUIDANCE, step=0.5, label=txt("ins.step_guidance"), elem_id="ins-step-guidance"
-                )
-            s_t = Slider(1, DEFAULT_T, value=DEFAULT_T, step=1, label=txt("ins.step_t"), elem_id="ins-step-t")
+                s_seed = STEP.widget("seed", elem_id="ins-step-seed")
+                s_guid = STEP.widget("guidance", elem_id="ins-step-guidance")
+            s_t = STEP.widget("t", elem_id="ins-step-t")
             with gr.Row():
                 step = gr.Button(txt("ins.step_button"), variant="primary", elem_id="ins-step")
                 run = gr.Button(txt("ins.run_button"), elem_id="ins-run")
@@ -498,6 +454,8 @@ def build():
             s_text = gr.Markdown(elem_id="ins-step-text")
     s_inputs = [prompt, s_seed, s_guid, s_t, state]
     s_outputs = [s_panels, s_text, s_t, state]
-    step.click(reverse_step, s_inputs, s_outputs, api_name="reverse_step", **common)
-    ev = run.click(reverse_run, s_inputs, s_outputs, api_visibility="private", show_progress="hidden", **common)
+    step.click(reverse_step, s_inputs, s_outputs, **STEP.event())
+    ev = run.click(
+        reverse_run, s_inputs, s_outputs, api_visibility="private", show_progress="hidden", **DIFFUSION.event()
+    )
     stop.click(None, None, None, cancels=[ev], api_visibility="private")

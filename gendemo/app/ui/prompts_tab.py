@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import gradio as gr
 
+from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui import diffusion_common as dc
 from gendemo.app.ui.common import (
     ImageInput,
-    Number,
-    Radio,
     SketchInput,
-    Slider,
-    as_choice,
-    as_float,
-    as_int,
-    as_seed,
     example_caching,
-    guarded,
     latest_input_wins,
     path_of,
     picture,
@@ -39,10 +32,8 @@ from gendemo.diffusion.sampling import (
 )
 
 TAB_KEY = "pr.tab"
-MODES = ["permute", "colour"]
+EXPERIMENT, IMG2IMG = ENDPOINTS["prompt_experiment"], ENDPOINTS["img2img"]
 MAX_VARIANTS = 8
-MAX_N_IMG = 8
-I2I_SAMPLERS = ["ddim", "dpmpp2m", "ddpm"]
 
 STRINGS = {
     "en": {
@@ -246,21 +237,10 @@ def prompt_variants(prompt: str, mode: str, lang: str = "en") -> list[str]:
     return [" ".join(c if i == hit else w for i, w in enumerate(words)) for c in colours]
 
 
-@guarded
-def prompt_experiment(
-    prompt="ornate red seven",
-    mode="permute",
-    seed=0,
-    guidance=DEFAULT_GUIDANCE,
-    sampler="ddim",
-    request: gr.Request = None,
-):
+@EXPERIMENT.handler
+def prompt_experiment(prompt, mode, seed, guidance, sampler, request: gr.Request = None):
     lang = lang_of(request)
-    mode = as_choice(mode, MODES, tr("pr.mode", lang), lang)
-    sampler = as_choice(sampler, I2I_SAMPLERS, tr("pr.exp_sampler", lang), lang)
-    seed = as_seed(seed, lang)
-    guidance = as_float(guidance, tr("gen.guidance", lang), 0.0, 10.0, lang)
-    text, notes = dc.check_prompt(prompt, lang)
+    text, notes = prompt
     variants = prompt_variants(text, mode, lang)
     dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
     emb, _ = embed_prompts(dm.net, enc, variants, translate=False)  # (P, 384), unit vectors
@@ -298,28 +278,14 @@ def order_note(imgs, sims, lang) -> str:
 # ---------------------------------------------------------------- img2img
 
 
-@guarded
-def img2img(
-    image=None,
-    drawing=None,
-    prompt="a white four",
-    strength=0.5,
-    seed=0,
-    n=4,
-    sampler="ddim",
-    request: gr.Request = None,
-    progress=gr.Progress(),
-):
+@IMG2IMG.handler
+def img2img(image, drawing, prompt, strength, seed, n, sampler, request: gr.Request = None, progress=gr.Progress()):
     lang = lang_of(request)
-    sampler = as_choice(sampler, I2I_SAMPLERS, tr("pr.sampler", lang), lang)
-    strength = as_float(strength, tr("pr.strength", lang), 0.0, 1.0, lang)
-    seed = as_seed(seed, lang)
-    n = as_int(n, tr("pr.n", lang), 1, MAX_N_IMG, lang)
     path = path_of(image) or path_of(drawing)
     if not path:
         raise gr.Error(tr("pr.err.no_image", lang))
     x = prepare_init(path)
-    text, notes = dc.check_prompt(prompt, lang)
+    text, notes = prompt
     dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
     T_ = dm.schedule.T
     seen = to_pil_grid(x[None], nrow=1, scale=6, pad=0)
@@ -387,22 +353,15 @@ def build():
     gr.Markdown(txt("pr.exp_intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            e_prompt = gr.Textbox(
-                value="ornate red seven",
-                label=txt("pr.prompt"),
-                max_lines=2,
-                max_length=dc.MAX_PROMPT_CHARS,
-                elem_id="pr-prompt",
-            )
-            e_mode = Radio(  # the examples table shows these labels in the page's language too (translate_examples)
-                [(txt("pr.mode_permute"), "permute"), (txt("pr.mode_colour"), "colour")],
-                value="permute",
-                label=txt("pr.mode"),
+            e_prompt = EXPERIMENT.widget("prompt", max_lines=2, max_length=dc.MAX_PROMPT_CHARS, elem_id="pr-prompt")
+            e_mode = EXPERIMENT.widget(  # the examples table shows these labels in the page's language too
+                "mode",
+                choices=[(txt("pr.mode_permute"), "permute"), (txt("pr.mode_colour"), "colour")],
                 elem_id="pr-mode",
             )
-            e_seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="pr-seed")
-            e_guid = Slider(0, 10, value=DEFAULT_GUIDANCE, step=0.5, label=txt("gen.guidance"), elem_id="pr-guidance")
-            e_sampler = Radio(I2I_SAMPLERS, value="ddim", label=txt("pr.exp_sampler"), elem_id="pr-exp-sampler")
+            e_seed = EXPERIMENT.widget("seed", elem_id="pr-seed")
+            e_guid = EXPERIMENT.widget("guidance", elem_id="pr-guidance")
+            e_sampler = EXPERIMENT.widget("sampler", elem_id="pr-exp-sampler")
             e_button = gr.Button(txt("pr.exp_button"), variant="primary", elem_id="pr-button")
         with gr.Column(scale=2):
             e_gallery = pictures("pr-gallery", 4, label=txt("pr.exp_gallery"))
@@ -421,24 +380,10 @@ def build():
         **example_caching(),
         api_visibility="private",
     )
-    e_button.click(
-        prompt_experiment,
-        e_inputs,
-        e_outputs,
-        api_name="prompt_experiment",
-        concurrency_id=dc.DIFFUSION_GROUP,
-        concurrency_limit=1,
-    )
+    e_button.click(prompt_experiment, e_inputs, e_outputs, **EXPERIMENT.event())
     # after the button, which keeps its api_name: an example fills the inputs and then runs (run_on_click would
     # add a public-looking event)
-    e_examples.load_input_event.then(
-        prompt_experiment,
-        e_inputs,
-        e_outputs,
-        api_visibility="private",
-        concurrency_id=dc.DIFFUSION_GROUP,
-        concurrency_limit=1,
-    )
+    e_examples.load_input_event.then(prompt_experiment, e_inputs, e_outputs, **EXPERIMENT.event(private=True))
 
     gr.Markdown(txt("pr.i2i_title"))
     gr.Markdown(txt("pr.i2i_intro"))
@@ -460,18 +405,12 @@ def build():
                 height=180,
                 elem_id="pr-upload",
             )
-            i_prompt = gr.Textbox(
-                value="a white four",
-                label=txt("pr.i2i_prompt"),
-                max_lines=2,
-                max_length=dc.MAX_PROMPT_CHARS,
-                elem_id="pr-i2i-prompt",
-            )
-            strength = Slider(0, 1, value=0.5, step=0.05, label=txt("pr.strength"), elem_id="pr-strength")
+            i_prompt = IMG2IMG.widget("prompt", max_lines=2, max_length=dc.MAX_PROMPT_CHARS, elem_id="pr-i2i-prompt")
+            strength = IMG2IMG.widget("strength", elem_id="pr-strength")
             with gr.Row():
-                i_seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="pr-i2i-seed")
-                i_n = Slider(1, MAX_N_IMG, value=4, step=1, label=txt("pr.n"), elem_id="pr-n")
-            i_sampler = Radio(I2I_SAMPLERS, value="ddim", label=txt("pr.sampler"), elem_id="pr-sampler")
+                i_seed = IMG2IMG.widget("seed", elem_id="pr-i2i-seed")
+                i_n = IMG2IMG.widget("n", elem_id="pr-n")
+            i_sampler = IMG2IMG.widget("sampler", elem_id="pr-sampler")
             i_button = gr.Button(txt("pr.i2i_button"), variant="primary", elem_id="pr-i2i-button")
         with gr.Column(scale=2):
             with gr.Row():
@@ -498,9 +437,5 @@ def build():
         api_visibility="private",
         elem_id="pr-i2i-examples",
     )
-    i_button.click(
-        img2img, i_inputs, i_outputs, api_name="img2img", concurrency_id=dc.DIFFUSION_GROUP, concurrency_limit=1
-    )
-    i_examples.load_input_event.then(
-        img2img, i_inputs, i_outputs, api_visibility="private", concurrency_id=dc.DIFFUSION_GROUP, concurrency_limit=1
-    )
+    i_button.click(img2img, i_inputs, i_outputs, **IMG2IMG.event())
+    i_examples.load_input_event.then(img2img, i_inputs, i_outputs, **IMG2IMG.event(private=True))

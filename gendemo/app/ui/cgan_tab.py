@@ -5,15 +5,10 @@ from __future__ import annotations
 import gradio as gr
 import torch
 
+from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui.common import (
-    Dropdown,
-    Number,
-    Slider,
-    as_int,
-    as_seed,
     example_caching,
-    guarded,
     model,
     on_open,
     picture,
@@ -25,7 +20,7 @@ from gendemo.core.images import to_pil_grid
 from gendemo.gan.sampling import generate_cond, noise, sample_cgan
 
 TAB_KEY = "cgan.tab"
-MAX_N = 256
+SAMPLE = ENDPOINTS["cgan_sample"]
 MAX_PER_ROW = 25  # with "all digits", N is the number of samples per row
 
 STRINGS = {
@@ -47,7 +42,6 @@ STRINGS = {
         "cgan.btn": "Generate",
         "cgan.out": "Generated digits",
         "cgan.out_h": "**Generated digits** — with all digits, row 0 at the top to row 9 at the bottom.",
-        "cgan.bad_digit": "Digit must be a whole number from 0 to 9, or 'all'; got {value!r}.",
         "cgan.report": "The classifier recognises the requested digit in **{ok} of {n}** samples ({pct:.1f} %).",
         "cgan.clamped": "With all ten digits, at most {m} samples per row are drawn, so N was set to {m}.",
     },
@@ -66,34 +60,18 @@ STRINGS = {
         "cgan.btn": "生成",
         "cgan.out": "生成的数字",
         "cgan.out_h": "**生成的数字**——显示全部数字时，最上面一行是 0，最下面一行是 9。",
-        "cgan.bad_digit": "数字必须是 0 到 9 的整数，或者 'all'；收到的是 {value!r}。",
         "cgan.report": "分类器在 **{n} 个样本中的 {ok} 个**里认出了要求的数字（{pct:.1f} %）。",
         "cgan.clamped": "显示全部十个数字时，每行最多画 {m} 个样本，因此 N 被设为 {m}。",
     },
 }
 
 
-def _digit(value, lang):
-    if value is None or str(value).strip().lower() in ("all", ""):
-        return "all"
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise gr.Error(tr("cgan.bad_digit", lang, value=value)) from None
-    if isinstance(value, bool) or f != int(f) or not 0 <= f <= 9:
-        raise gr.Error(tr("cgan.bad_digit", lang, value=value))
-    return int(f)
-
-
-@guarded
-def cgan_sample(digit="all", n=10, seed=0, request: gr.Request = None):
+@SAMPLE.handler
+def cgan_sample(digit, n, seed, request: gr.Request = None):
     lang = lang_of(request)
-    d = _digit(digit, lang)
-    n = as_int(n, tr("cgan.n", lang), 1, MAX_N, lang)
-    seed = as_seed(seed, lang)
     g = model("cgan", lang)
     note = ""
-    if d == "all":
+    if digit == "all":
         if n > MAX_PER_ROW:
             n, note = MAX_PER_ROW, tr("cgan.clamped", lang, m=MAX_PER_ROW)
         # one noise vector per column, the same down each column: the rows differ only in the label
@@ -101,7 +79,7 @@ def cgan_sample(digit="all", n=10, seed=0, request: gr.Request = None):
         x = generate_cond(g, noise(n, g.cfg.noise_dim, seed).repeat(10, 1), want).cpu()
         ncol = n
     else:
-        want = torch.full((n,), d)
+        want = torch.full((n,), int(digit))
         x = sample_cgan(g, want, seed).cpu()
         ncol = min(16, n)
     pred = judge(fast_classifier(lang), x).argmax(1)
@@ -116,14 +94,10 @@ def build():
     gr.Markdown(txt("cgan.intro"))
     with gr.Row():
         with gr.Column(scale=1):
-            digit = Dropdown(
-                [(txt("cgan.all"), "all")] + [(str(d), str(d)) for d in range(10)],
-                value="all",
-                label=txt("cgan.digit"),
-                elem_id="cgan-digit",
-            )
-            n = Slider(1, MAX_N, value=10, step=1, label=txt("cgan.n"), elem_id="cgan-n")
-            seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="cgan-seed")
+            digits = [(txt("cgan.all"), "all")] + [(str(d), str(d)) for d in range(10)]
+            digit = SAMPLE.widget("digit", choices=digits, elem_id="cgan-digit")
+            n = SAMPLE.widget("n", elem_id="cgan-n")
+            seed = SAMPLE.widget("seed", elem_id="cgan-seed")
             btn = gr.Button(txt("cgan.btn"), variant="primary", elem_id="cgan-button")
         with gr.Column(scale=2):
             gr.Markdown(txt("cgan.out_h"))  # a caption above, not over the picture: the label would hide the top row
@@ -139,6 +113,6 @@ def build():
         example_labels=["0–9 · #0", "3 × 64 · #1", "8 × 64 · #2"],
         label=txt("gan.examples"),
     )
-    btn.click(cgan_sample, [digit, n, seed], [out, report], api_name="cgan_sample")
-    examples.load_input_event.then(cgan_sample, [digit, n, seed], [out, report], api_visibility="private")
+    btn.click(cgan_sample, [digit, n, seed], [out, report], **SAMPLE.event())
+    examples.load_input_event.then(cgan_sample, [digit, n, seed], [out, report], **SAMPLE.event(private=True))
     on_open(cgan_sample, [digit, n, seed], [out, report])

@@ -6,17 +6,12 @@ from __future__ import annotations
 import gradio as gr
 import torch
 
+from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui.common import (
     ImageInput,
-    Number,
-    Radio,
     SketchInput,
-    Slider,
-    as_choice,
     as_int,
-    as_seed,
-    guarded,
     model,
     on_open,
     path_of,
@@ -30,6 +25,7 @@ from gendemo.gan.discriminate import pure_noise, real_probability, under_every_l
 from gendemo.gan.sampling import sample_cgan, sample_gan
 
 TAB_KEY = "disc.tab"
+DISC, LINEUP_EP = ENDPOINTS["discriminate"], ENDPOINTS["discriminate_lineup"]
 # which discriminator → (its catalog row, the generator trained against it, that run's snapshots)
 JUDGES = {
     "chapter": ("gan_chapter_discriminator", "gan_chapter", "gan_chapter_snapshots"),
@@ -176,11 +172,9 @@ def _word(p: float, lang: str) -> str:
     return tr("disc.word_real" if p >= 0.6 else "disc.word_fake" if p <= 0.4 else "disc.word_unsure", lang)
 
 
-@guarded
-def discriminate(image=None, which="chapter", label=3, request: gr.Request = None):
+@DISC.handler
+def discriminate(image, which, label, request: gr.Request = None):
     lang = lang_of(request)
-    which = as_choice(which, list(JUDGES), tr("disc.which", lang), lang)
-    label = as_int(label, tr("disc.label", lang), 0, 9, lang)
     path = path_of(image)
     if not path:
         raise gr.Error(tr("err.no_image", lang))
@@ -236,15 +230,12 @@ def _generator_at(which: str, epoch: str, lang: str):
     return snaps[e], e
 
 
-@guarded
-def discriminate_lineup(which="chapter", label=3, epoch="1", seed=0, request: gr.Request = None):
+@LINEUP_EP.handler
+def discriminate_lineup(which, label, epoch, seed, request: gr.Request = None):
     lang = lang_of(request)
-    which = as_choice(which, list(JUDGES), tr("disc.which", lang), lang)
-    label = as_int(label, tr("disc.label", lang), 0, 9, lang)
-    epoch = str(epoch).strip().lower() if epoch is not None else "final"
+    epoch = epoch.strip().lower() or "final"  # 'final' or an epoch as text; a missing one is the final generator
     if epoch != "final":
         epoch = str(as_int(epoch, tr("disc.epoch", lang), 1, 10_000, lang))
-    seed = as_seed(seed, lang)
     d = model(JUDGES[which][0], lang)
     test = model("mnist_test", lang)
     gen = torch.Generator().manual_seed(seed)
@@ -301,8 +292,9 @@ def build():
                 elem_id="disc-picture",
             )
         with gr.Column():
-            which = Radio(choices, value=choices[0][1], label=txt("disc.which"), elem_id="disc-which")
-            label = Slider(0, 9, value=5, step=1, label=txt("disc.label"), elem_id="disc-label")
+            # the shipped discriminators only; the slider opens at 5 (an API call that leaves out the label gets 3)
+            which = DISC.widget("which", choices=choices, value=choices[0][1], elem_id="disc-which")
+            label = DISC.widget("label", value=5, elem_id="disc-label")
             ask = gr.Button(txt("disc.ask"), variant="primary", elem_id="disc-ask")
             prob = gr.Number(label=txt("disc.prob"), interactive=False, elem_id="disc-prob")
             verdict = gr.Markdown(elem_id="disc-verdict")
@@ -319,7 +311,7 @@ def build():
     ins = [picture, which, label]
     # One picture is asked about: each stroke copies the drawing into it, an upload replaces it; the latest wins.
     drawing.input(lambda v: path_of(v), [drawing], [picture], api_visibility="private", queue=False)
-    ask.click(discriminate, ins, outs, api_name="discriminate")
+    ask.click(discriminate, ins, outs, **DISC.event())
     # D is tiny: its verdict follows the picture, the chosen discriminator and the label as they change.
     for ev in (picture.change, which.change, label.release):
         ev(discriminate_if_any, ins, outs, api_visibility="private", trigger_mode="always_last")
@@ -327,8 +319,8 @@ def build():
     gr.Markdown(txt("disc.lineup_h"))
     with gr.Row():
         epochs = [(str(e), str(e)) for e in snapshot_epochs("chapter")] + [(txt("disc.final"), "final")]
-        epoch = Radio(epochs, value=epochs[0][1], label=txt("disc.epoch"), elem_id="disc-epoch")
-        seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="disc-seed")
+        epoch = LINEUP_EP.widget("epoch", choices=epochs, value=epochs[0][1], elem_id="disc-epoch")
+        seed = LINEUP_EP.widget("seed", elem_id="disc-seed")
         line_btn = gr.Button(txt("disc.lineup_btn"), variant="primary", elem_id="disc-lineup-button")
     line_txt = gr.Markdown(elem_id="disc-lineup-summary")
     gallery = gr.Gallery(
@@ -341,5 +333,5 @@ def build():
         elem_classes=["gd-pixel"],
     )
     line_ins = [which, label, epoch, seed]
-    line_btn.click(discriminate_lineup, line_ins, [gallery, line_txt], api_name="discriminate_lineup")
+    line_btn.click(discriminate_lineup, line_ins, [gallery, line_txt], **LINEUP_EP.event())
     on_open(discriminate_lineup, line_ins, [gallery, line_txt])

@@ -4,22 +4,15 @@ the knobs, paces the stream and turns the engine's numbers into pictures and plo
 
 from __future__ import annotations
 
-import os
 import time
 
 import gradio as gr
 import numpy as np
 import torch
 
+from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui.common import (
-    Number,
-    Radio,
-    Slider,
-    as_choice,
-    as_float,
-    as_int,
-    as_seed,
     guarded,
     model,
     picture,
@@ -31,19 +24,14 @@ from gendemo.classifier.fast import judge
 from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
 from gendemo.gan.live import LiveRun, Report
-from gendemo.gan.recipes import RECIPES
+from gendemo.gan.recipes import CHAPTER, RECIPES
 
 TAB_KEY = "live.tab"
-LIVE_GROUP = "gan_live"  # live runs queue here, apart from every other tab
-LIVE_RUNS = max(1, int(os.environ.get("GENDEMO_LIVE_RUNS", "1")))  # runs at once: one on a 2-core box
-# the server's cap on one press of Start; at least 10 s, above the budget slider's 5 s minimum
-MAX_SECONDS = max(10, int(os.environ.get("GENDEMO_LIVE_MAX_SECONDS", "300")))
-DEFAULT_SECONDS = min(120, MAX_SECONDS)
+# Both queue in the live lane (endpoints.LIVE: apart from every other tab, GENDEMO_LIVE_RUNS runs at once); the budget's
+# range is the server's cap on one press of Start (endpoints.live_max_seconds).
+TRAIN, STEP = ENDPOINTS["gan_live"], ENDPOINTS["gan_live_step"]
 REPORT_SECONDS = 4.0  # a new picture about this often: frequent enough to watch, rare enough to cost little
 CURVES_EVERY = 4  # frames between two drawings of the curves
-BATCHES = [32, 64, 128, 256]
-NOISE = [2, 10, 100]
-CHAPTER = RECIPES["chapter"]
 
 STRINGS = {
     "en": {
@@ -236,27 +224,21 @@ STRINGS = {
 }
 
 
-def _recipe(recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps, lang):
-    """The knobs, checked before anything trains; returns the Recipe they describe."""
-    name = as_choice(recipe, list(RECIPES), tr("live.recipe", lang), lang)
-    return RECIPES[name].with_changes(
-        lr_g=as_float(lr_g, tr("live.lr_g", lang), 1e-5, 1e-2, lang),
-        lr_d=as_float(lr_d, tr("live.lr_d", lang), 1e-5, 1e-2, lang),
-        beta1=as_float(beta1, tr("live.beta1", lang), 0.0, 0.99, lang),
-        batch_size=int(
-            as_choice(as_int(batch_size, tr("live.batch", lang), 1, 1024, lang), BATCHES, tr("live.batch", lang), lang)
-        ),
-        noise_dim=int(
-            as_choice(as_int(noise_dim, tr("live.noise", lang), 1, 1000, lang), NOISE, tr("live.noise", lang), lang)
-        ),
-        real_label=as_float(real_label, tr("live.real_label", lang), 0.5, 1.0, lang),
-        d_steps=as_int(d_steps, tr("live.d_steps", lang), 1, 5, lang),
+def _recipe(recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps):
+    """The Recipe the knobs describe (checked against the declaration before anything trains)."""
+    return RECIPES[recipe].with_changes(
+        lr_g=lr_g,
+        lr_d=lr_d,
+        beta1=beta1,
+        batch_size=batch_size,
+        noise_dim=noise_dim,
+        real_label=real_label,
+        d_steps=d_steps,
     )
 
 
 def _new_run(knobs, seed, lang) -> LiveRun:
-    recipe = _recipe(*knobs, lang)
-    seed = as_seed(seed, lang)
+    recipe = _recipe(*knobs)
     reg = live_registry()  # the app's models, or CPU copies on ZeroGPU (see gendemo/app/zerogpu.py)
     images, classifier = model("mnist_train", lang, reg), fast_classifier(lang, reg)
     dev = reg.device
@@ -344,31 +326,31 @@ def _stream(run: LiveRun, budget: float, lang, control: dict | None):
     yield _frame(run, run.report(), "live.status_done", lang)
 
 
-@guarded
+@TRAIN.handler
 def gan_live(
-    recipe="chapter",
-    lr_g=CHAPTER.lr_g,
-    lr_d=CHAPTER.lr_d,
-    beta1=CHAPTER.beta1,
-    batch_size=CHAPTER.batch_size,
-    noise_dim=CHAPTER.noise_dim,
-    real_label=CHAPTER.real_label,
-    d_steps=CHAPTER.d_steps,
-    seed=0,
-    budget=DEFAULT_SECONDS,
-    control=None,
+    recipe,
+    lr_g,
+    lr_d,
+    beta1,
+    batch_size,
+    noise_dim,
+    real_label,
+    d_steps,
+    seed,
+    budget,
+    control,
     request: gr.Request = None,
 ):
     lang = lang_of(request)
-    budget = as_int(budget, tr("live.budget", lang), 1, MAX_SECONDS, lang)
     run = _new_run((recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps), seed, lang)
     yield from _stream(run, budget, lang, control)
 
 
 @guarded
-def gan_live_continue(budget=DEFAULT_SECONDS, run=None, control=None, request: gr.Request = None):
+def gan_live_continue(budget=None, run=None, control=None, request: gr.Request = None):
     lang = lang_of(request)
-    budget = as_int(budget, tr("live.budget", lang), 1, MAX_SECONDS, lang)
+    p = TRAIN.param("budget")
+    budget = p.check(p.start() if budget is None else budget, lang)
     if not isinstance(run, LiveRun):
         raise gr.Error(tr("live.err.no_run", lang))
     yield from _stream(run, budget, lang, control)
@@ -384,26 +366,14 @@ def request_stop(control):
         control["stop"] = True
 
 
-@guarded
+@STEP.handler
 def gan_live_step(
-    recipe="chapter",
-    lr_g=CHAPTER.lr_g,
-    lr_d=CHAPTER.lr_d,
-    beta1=CHAPTER.beta1,
-    batch_size=CHAPTER.batch_size,
-    noise_dim=CHAPTER.noise_dim,
-    real_label=CHAPTER.real_label,
-    d_steps=CHAPTER.d_steps,
-    seed=0,
-    run=None,
-    request: gr.Request = None,
+    recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps, seed, run, request: gr.Request = None
 ):
+    # the knobs were checked before this runs: a bad one is reported even though a run in hand keeps its own settings
     lang = lang_of(request)
-    knobs = (recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps)
     if not isinstance(run, LiveRun):
-        run = _new_run(knobs, seed, lang)
-    else:
-        _recipe(*knobs, lang)  # a bad knob is still reported, even though this run keeps its own settings
+        run = _new_run((recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps), seed, lang)
     d = run.step_in_detail(show=8)
     pic = to_pil_grid(torch.cat([d.real, d.fake, d.new_fake]), nrow=8, scale=3)
     md = tr(
@@ -436,39 +406,17 @@ def build():
     control = gr.State(None)  # {"stop": bool}: Stop asks the running stream to end after its current chunk
     with gr.Row():
         with gr.Column(scale=1):
-            recipe = Radio(
-                [(txt("live.r_chapter"), "chapter"), (txt("live.r_remedy"), "remedy")],
-                value="chapter",
-                label=txt("live.recipe"),
-                info=txt("live.recipe_info"),
-                elem_id="live-recipe",
-            )
-            lr_g = Slider(5e-5, 2e-3, value=CHAPTER.lr_g, step=5e-5, label=txt("live.lr_g"), info=txt("live.lr_g_info"))
-            lr_d = Slider(5e-5, 2e-3, value=CHAPTER.lr_d, step=5e-5, label=txt("live.lr_d"), info=txt("live.lr_d_info"))
-            beta1 = Slider(
-                0.0, 0.95, value=CHAPTER.beta1, step=0.05, label=txt("live.beta1"), info=txt("live.beta1_info")
-            )
-            batch = Radio(BATCHES, value=CHAPTER.batch_size, label=txt("live.batch"), info=txt("live.batch_info"))
-            noise = Radio(NOISE, value=CHAPTER.noise_dim, label=txt("live.noise"), info=txt("live.noise_info"))
-            real_label = Slider(
-                0.7,
-                1.0,
-                value=CHAPTER.real_label,
-                step=0.05,
-                label=txt("live.real_label"),
-                info=txt("live.real_label_info"),
-            )
-            d_steps = Slider(1, 5, value=1, step=1, label=txt("live.d_steps"), info=txt("live.d_steps_info"))
-            seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="live-seed")
-            budget = Slider(
-                5,
-                MAX_SECONDS,
-                value=DEFAULT_SECONDS,
-                step=5,
-                label=txt("live.budget"),
-                info=txt("live.budget_info"),
-                elem_id="live-budget",
-            )
+            recipes = [(txt("live.r_chapter"), "chapter"), (txt("live.r_remedy"), "remedy")]
+            recipe = TRAIN.widget("recipe", choices=recipes, info=txt("live.recipe_info"), elem_id="live-recipe")
+            lr_g = TRAIN.widget("lr_g", info=txt("live.lr_g_info"))
+            lr_d = TRAIN.widget("lr_d", info=txt("live.lr_d_info"))
+            beta1 = TRAIN.widget("beta1", info=txt("live.beta1_info"))
+            batch = TRAIN.widget("batch_size", info=txt("live.batch_info"))
+            noise = TRAIN.widget("noise_dim", info=txt("live.noise_info"))
+            real_label = TRAIN.widget("real_label", info=txt("live.real_label_info"))
+            d_steps = TRAIN.widget("d_steps", info=txt("live.d_steps_info"))
+            seed = TRAIN.widget("seed", elem_id="live-seed")
+            budget = TRAIN.widget("budget", info=txt("live.budget_info"), elem_id="live-budget")
             with gr.Row():
                 start = gr.Button(txt("live.start"), variant="primary", elem_id="live-start")
                 cont = gr.Button(txt("live.continue"), elem_id="live-continue")
@@ -489,13 +437,11 @@ def build():
     knobs = [recipe, lr_g, lr_d, beta1, batch, noise, real_label, d_steps]
     outs = [run, samples, status, curves]
     recipe.change(preset, [recipe], knobs[1:], api_visibility="private", queue=False)
-    live = {"concurrency_id": LIVE_GROUP, "concurrency_limit": LIVE_RUNS, "time_limit": MAX_SECONDS + 60}
     quick = {"queue": False, "api_visibility": "private"}
-    start.click(arm, None, [control], **quick).then(
-        gan_live, [*knobs, seed, budget, control], outs, api_name="gan_live", **live
-    )
+    start.click(arm, None, [control], **quick).then(gan_live, [*knobs, seed, budget, control], outs, **TRAIN.event())
+    # Continue trains the session's run on, in the same lane as Start
     cont.click(arm, None, [control], **quick).then(
-        gan_live_continue, [budget, run, control], outs, api_visibility="private", **live
+        gan_live_continue, [budget, run, control], outs, **TRAIN.event(private=True)
     )
     # A cooperative stop, not a cancel: the run keeps its pictures and can be continued (a cancelled stream would leave
     # every output marked as failed). A closed page still cancels the stream (Gradio closes the generator).
@@ -510,4 +456,4 @@ def build():
         with gr.Column(scale=1):
             gr.Markdown(txt("live.step_img_h"))
             step_img = picture(txt("live.step_img"), "live-step-images", show_label=False, height=260)
-    step.click(gan_live_step, [*knobs, seed, run], [run, step_img, step_md], api_name="gan_live_step", **live)
+    step.click(gan_live_step, [*knobs, seed, run], [run, step_img, step_md], **STEP.event())

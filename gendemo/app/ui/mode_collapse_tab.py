@@ -10,18 +10,11 @@ import gradio as gr
 import numpy as np
 import torch
 
+from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.registry import REGISTRY, ModelUnavailable
 from gendemo.app.ui.common import (
-    Dropdown,
-    Number,
-    Radio,
-    Slider,
-    as_choice,
-    as_int,
-    as_seed,
     example_caching,
-    guarded,
     model,
     on_open,
     picture,
@@ -52,7 +45,7 @@ from gendemo.core.metrics import (
 from gendemo.gan.sampling import sample_cgan, sample_gan
 
 TAB_KEY = "mc.tab"
-N_MIN, N_MAX, N_DEFAULT = 100, 10_000, 1_000
+COUNT = ENDPOINTS["mode_collapse"]
 PER_ROW = 12  # samples shown per predicted digit
 N_UNSURE = 12  # least confident samples shown
 CHAPTER_KL = 0.114
@@ -284,10 +277,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _recipe(recipe, lang) -> str:
-    return as_choice("remedy" if recipe in (None, "") else recipe, list(RECIPE_ROWS), tr("mc.recipe", lang), lang)
-
-
 def _source(source, lang, recipe="remedy"):
     """'final' (or None) → ("live", final GAN, name); an epoch with stored weights → ("live", that snapshot, name);
     any other epoch of the timeline → ("recorded", timeline, name): the shares counted during training."""
@@ -418,14 +407,9 @@ def _series_row(name: str, p: np.ndarray) -> list:
     return [name, *np.round(100 * p, 1).tolist(), round(kl_to_uniform(p), 3), round(entropy_bits(p), 3)]
 
 
-@guarded
-def mode_collapse(
-    source="final", n=N_DEFAULT, seed=0, recipe="remedy", request: gr.Request = None, progress=gr.Progress()
-):
+@COUNT.handler
+def mode_collapse(source, n, seed, recipe, request: gr.Request = None, progress=gr.Progress()):
     lang = lang_of(request)
-    recipe = _recipe(recipe, lang)
-    n = as_int(n, tr("mc.n", lang), N_MIN, N_MAX, lang)
-    seed = as_seed(seed, lang)
     kind, g, name, epoch = _source(source, lang, recipe)
     net = fast_classifier(lang)
     if kind == "live":
@@ -508,12 +492,10 @@ def build():
     choices = [(txt("mc.final"), "final")] + [(txt(_source_key(e, e in epochs)), str(e)) for e in listed]
     gr.Markdown(txt("mc.intro"))
     with gr.Row():
-        recipe = Radio(recipe_choices(), value="remedy", label=txt("mc.recipe"), elem_id="mc-recipe")
-        source = Dropdown(
-            choices, value="final", label=txt("mc.source"), info=txt("mc.source_info"), elem_id="mc-source"
-        )
-        n = Slider(N_MIN, N_MAX, value=N_DEFAULT, step=100, label=txt("mc.n"), elem_id="mc-n")
-        seed = Number(value=0, precision=0, label=txt("common.seed"), elem_id="mc-seed")
+        recipe = COUNT.widget("recipe", choices=recipe_choices(), elem_id="mc-recipe")
+        source = COUNT.widget("source", choices=choices, info=txt("mc.source_info"), elem_id="mc-source")
+        n = COUNT.widget("n", elem_id="mc-n")
+        seed = COUNT.widget("seed", elem_id="mc-seed")
         btn = gr.Button(txt("mc.run"), variant="primary", elem_id="mc-button")
     summary = gr.Markdown(elem_id="mc-summary")
     compare = picture(txt("mc.compare"), "mc-compare", "chart", height=300)
@@ -548,7 +530,7 @@ def build():
         + [f"chapter · {e} · N = 1,000" for e in epochs[:1]],
         label=txt("gan.examples"),
     )
-    btn.click(mode_collapse, ins, outs, api_name="mode_collapse")
+    btn.click(mode_collapse, ins, outs, **COUNT.event())
     # an example fills the controls and then counts, so the controls never disagree with the pictures
-    examples.load_input_event.then(mode_collapse, ins, outs, api_visibility="private")
+    examples.load_input_event.then(mode_collapse, ins, outs, **COUNT.event(private=True))
     on_open(mode_collapse, ins, outs)

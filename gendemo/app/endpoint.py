@@ -147,6 +147,8 @@ def _text(value, name: str, max_chars: int | None, lang: str) -> str:
 
     if value is None:
         return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)  # an epoch sent as a number where the control sends its text ("10")
     if not isinstance(value, str):
         raise gr.Error(tr("err.not_text", lang, name=name, value=type(value).__name__))
     if max_chars is not None and len(value) > max_chars:
@@ -301,7 +303,12 @@ class Endpoint:
         from gendemo.app.ui.common import CheckboxGroup, Dropdown, Number, Radio, Slider, txt
 
         p = self.param(name)
-        kw = {"value": p.start(), **({"label": txt(p.label)} if p.label else {}), **options}
+        start = p.start()
+        kw = {
+            "value": list(start) if isinstance(start, tuple) else start,
+            **({"label": txt(p.label)} if p.label else {}),
+        }
+        kw.update(options)
         kind = p.widget or {
             "int": "slider",
             "float": "slider",

@@ -820,7 +820,6 @@ _ROWS = (
                 ),
                 choices=NETWORKS,
             ),
-            Param("run", "state", None),
         ),
         returns=(
             ("process", IMAGE_OUT + ": the noisy x_t (left) and the predicted clean image (right) at the last step"),

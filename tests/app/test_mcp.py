@@ -46,9 +46,9 @@ def test_every_public_endpoint_is_a_described_tool(app_client, mcp_url):
         doc = docs[public[name]]
         assert tool.description.startswith(doc.does), (name, tool.description)
         props = tool.inputSchema["properties"]
-        assert set(props) == set(doc.params), (name, sorted(props))
+        assert set(props) == set(doc.api_texts()), (name, sorted(props))
         for param, schema in props.items():
-            assert schema.get("description") == doc.params[param], (name, param, schema)
+            assert schema.get("description") == doc.api_texts()[param], (name, param, schema)
 
 
 def test_a_tool_call_draws_digits(mcp_url):

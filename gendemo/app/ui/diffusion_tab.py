@@ -246,11 +246,10 @@ def _frame_picture(frame) -> Image.Image:
 
 @GENERATE.handler
 def diffusion_generate(
-    prompt, sampler, steps, guidance, seed, n, network, run, request: gr.Request = None, progress=gr.Progress()
+    prompt, sampler, steps, guidance, seed, n, network, request: gr.Request = None, progress=gr.Progress()
 ):
     """Streams (process picture, result, status, judged, run): run is the session's record of this run (its frames
-    for the replay slider, its state for Stop), never shown in the API. The session's last run comes in as `run` and
-    is replaced by this one."""
+    for the replay slider, its state for Stop), never shown in the API."""
     lang = lang_of(request)
     text, notes = prompt
     if network == "diffusion_distilled":  # the status says which network ran, before the prompt's own notes
@@ -500,12 +499,11 @@ def build():
     )
     # The progress bar sits on the result only: the streamed picture updates quietly instead of flashing every frame.
     # One run at a time in the diffusion lane, whichever of the three starts it.
-    run_in = [*inputs, run]  # the declared inputs: the session's last run comes last
     show = {"show_progress_on": [result]}
-    event = button.click(diffusion_generate, run_in, outputs, **GENERATE.event(), **show)
-    event2 = prompt.submit(diffusion_generate, run_in, outputs, **GENERATE.event(private=True), **show)
+    event = button.click(diffusion_generate, inputs, outputs, **GENERATE.event(), **show)
+    event2 = prompt.submit(diffusion_generate, inputs, outputs, **GENERATE.event(private=True), **show)
     # an example fills the inputs and then runs (run_on_click would add a public-looking event)
-    event3 = examples.load_input_event.then(diffusion_generate, run_in, outputs, **GENERATE.event(private=True), **show)
+    event3 = examples.load_input_event.then(diffusion_generate, inputs, outputs, **GENERATE.event(private=True), **show)
     for ev in (event, event2, event3):
         ev.then(diffusion_replay_ready, [run], [replay, replay_text], api_visibility="private")
     for trigger in (button.click, prompt.submit):  # a new run hides the last one's replay until it has its own

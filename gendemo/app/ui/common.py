@@ -129,11 +129,25 @@ class ImageInput(gr.Image):
 PICTURE_CLASSES = {"pixel": "gd-pixel", "chart": "gd-out"}  # app.py's CSS keeps labels and toolbars off both kinds
 
 
+def on_space() -> bool:
+    """Whether the app runs on a Hugging Face Space (SPACE_ID is set there)."""
+    import os
+
+    return bool(os.environ.get("SPACE_ID"))
+
+
+def picture_buttons(gallery: bool = False) -> list[str]:
+    """The toolbar of an output picture (or gallery): download and fullscreen, and Share only on a Space — anywhere
+    else Gradio's share icon answers every click with "Must be on Spaces to share"."""
+    return ["download", *(["download_all"] if gallery else []), "fullscreen", *(["share"] if on_space() else [])]
+
+
 def picture(label, elem_id: str, kind: str = "pixel", **options) -> gr.Image:
     """An output picture: a PNG the learner cannot edit. kind "pixel" for digits (drawn crisp, nearest-neighbour),
     "chart" for plots."""
     if kind not in PICTURE_CLASSES:
         raise ValueError(f"unknown picture kind {kind!r} (choose from {', '.join(PICTURE_CLASSES)})")
+    options.setdefault("buttons", picture_buttons())
     return gr.Image(
         label=label, format="png", interactive=False, elem_id=elem_id, elem_classes=[PICTURE_CLASSES[kind]], **options
     )
@@ -143,6 +157,7 @@ def pictures(elem_id: str, columns: int, label=None, **options) -> gr.Gallery:
     """An output gallery of digits: PNGs with their captions under each one (app.py's CSS), no label over them unless
     one is given."""
     shown = {"label": label} if label is not None else {"show_label": False}
+    options.setdefault("buttons", picture_buttons(gallery=True))
     return gr.Gallery(
         **shown,
         columns=columns,
@@ -320,9 +335,7 @@ def _values(choices) -> list:
 def example_caching() -> dict:
     """gr.Examples options: on a Hugging Face Space (SPACE_ID is set) results are cached lazily — computed on an
     example's first click, then served from the cache — so the Space starts fast; locally nothing is cached."""
-    import os
-
-    if os.environ.get("SPACE_ID"):
+    if on_space():
         return {"cache_examples": True, "cache_mode": "lazy"}
     return {"cache_examples": False}
 

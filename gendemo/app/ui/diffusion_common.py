@@ -6,8 +6,9 @@ from typing import NamedTuple
 
 import gradio as gr
 
+from gendemo.app.endpoints import SAMPLERS, SOLVERS
 from gendemo.app.i18n import tr
-from gendemo.app.ui.common import model
+from gendemo.app.ui.common import model, txt
 from gendemo.core.images import to_pil_grid
 from gendemo.diffusion.captions import PALETTE_NAMES
 from gendemo.diffusion.judging import asked_in, read_images
@@ -75,6 +76,22 @@ def check_prompt(prompt, lang) -> tuple[str, list[str]]:
         pairs = ", ".join(f"{words} → {palette}" for words, palette in prepared.colour_words)
         notes.append(tr("diff.note.colour_words", lang, pairs=pairs))
     return english, notes
+
+
+# ---- sampler names: one table for every label and sentence that names a sampler, in both languages (the Diffusion,
+# Inside and Prompts tabs): the learner reads "DPM-Solver++ 2M", never the API's id "dpmpp2m".
+SAMPLER_IDS = tuple(dict.fromkeys((*SAMPLERS, *SOLVERS)))  # ddim, dpmpp2m, ddpm and the comparison's distilled run
+
+
+def sampler_name(sampler: str, lang: str) -> str:
+    """'dpmpp2m' → 'DPM-Solver++ 2M', in `lang` (the solver comparison's 'dpmpp2m_distilled' too); any other value as
+    it came."""
+    return tr(f"diff.sampler.{sampler}", lang) if sampler in SAMPLER_IDS else str(sampler)
+
+
+def sampler_choices(samplers=SAMPLERS) -> list[tuple]:
+    """(label the browser translates, id) for a Radio, Dropdown or CheckboxGroup of samplers."""
+    return [(txt(f"diff.sampler.{s}"), s) for s in samplers]
 
 
 # ---- judged outputs: what the classifier reads in each generated digit, against what the prompt asked
@@ -152,6 +169,10 @@ STRINGS = {
         "diff.judge.free": (
             "The prompt names no digit or colour, so there is nothing to match; the classifier reads {digits}."
         ),
+        "diff.sampler.ddpm": "DDPM",
+        "diff.sampler.ddim": "DDIM",
+        "diff.sampler.dpmpp2m": "DPM-Solver++ 2M",
+        "diff.sampler.dpmpp2m_distilled": "DPM-Solver++ 2M, distilled network",
         "diff.colour.red": "red",
         "diff.colour.orange": "orange",
         "diff.colour.yellow": "yellow",
@@ -181,6 +202,10 @@ STRINGS = {
         "diff.judge.summary_d": "评判：**{n} 张中有 {ok} 张**符合提示词（数字对了 {d_ok}/{nd}）。",
         "diff.judge.summary_c": "评判：**{n} 张中有 {ok} 张**符合提示词（颜色对了 {c_ok}/{nc}）。",
         "diff.judge.free": "提示词没有指定数字或颜色，所以无从比对；分类器读出的数字是 {digits}。",
+        "diff.sampler.ddpm": "DDPM",
+        "diff.sampler.ddim": "DDIM",
+        "diff.sampler.dpmpp2m": "DPM-Solver++ 2M",
+        "diff.sampler.dpmpp2m_distilled": "DPM-Solver++ 2M（蒸馏网络）",
         "diff.colour.red": "红色",
         "diff.colour.orange": "橙色",
         "diff.colour.yellow": "黄色",

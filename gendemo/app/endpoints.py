@@ -52,6 +52,14 @@ PROMPT = (
     "characters; empty draws without a prompt."
 )
 SCALES = ", ".join(f"{g:g}" for g in GUIDANCE_SIDE_BY_SIDE[:-1]) + f" and {GUIDANCE_SIDE_BY_SIDE[-1]:g}"
+SEED_PARAM = Param("seed", "seed", 0, label="common.seed", api=SEED)
+
+
+def guidance(label="gen.guidance", default=DEFAULT_GUIDANCE, api="Classifier-free guidance scale, 0 to 10.") -> Param:
+    """The classifier-free guidance scale, as every diffusion view takes it."""
+    return Param("guidance", "float", default, label=label, api=api, lo=0.0, hi=10.0, step=0.5)
+
+
 QUICK = 20  # GPU seconds: one forward pass of a small network, plus starting the GPU worker and moving the weights
 
 
@@ -79,13 +87,100 @@ def _comparison_seconds(a: dict) -> int:
     return 90 if any(_is_ddpm(n) for n in names) else 40
 
 
+# The live trainer's knobs, taken by Start and by One step alike; they start at the chapter's recipe.
+LIVE_KNOBS = (
+    Param(
+        "recipe",
+        "choice",
+        "chapter",
+        label="live.recipe",
+        api=(
+            "'chapter' (the chapter's loop: real label 1, no dropout) or 'remedy' (real label 0.9, dropout "
+            "in D); the knobs below override it."
+        ),
+        choices=("chapter", "remedy"),
+    ),
+    Param(
+        "lr_g",
+        "float",
+        Lazy("gendemo.gan.recipes:CHAPTER.lr_g"),
+        label="live.lr_g",
+        api="Generator learning rate, 5e-05 to 0.002.",
+        lo=5e-5,
+        hi=2e-3,
+        step=5e-5,
+    ),
+    Param(
+        "lr_d",
+        "float",
+        Lazy("gendemo.gan.recipes:CHAPTER.lr_d"),
+        label="live.lr_d",
+        api="Discriminator learning rate, 5e-05 to 0.002.",
+        lo=5e-5,
+        hi=2e-3,
+        step=5e-5,
+    ),
+    Param(
+        "beta1",
+        "float",
+        Lazy("gendemo.gan.recipes:CHAPTER.beta1"),
+        label="live.beta1",
+        api="Adam's β1 for both networks, 0 to 0.95.",
+        lo=0.0,
+        hi=0.95,
+        step=0.05,
+    ),
+    Param(
+        "batch_size",
+        "choice",
+        Lazy("gendemo.gan.recipes:CHAPTER.batch_size"),
+        label="live.batch",
+        api="Minibatch size: 32, 64, 128 or 256.",
+        choices=(32, 64, 128, 256),
+    ),
+    Param(
+        "noise_dim",
+        "choice",
+        Lazy("gendemo.gan.recipes:CHAPTER.noise_dim"),
+        label="live.noise",
+        api="Length of the noise vector: 2, 10 or 100.",
+        choices=(2, 10, 100),
+    ),
+    Param(
+        "real_label",
+        "float",
+        Lazy("gendemo.gan.recipes:CHAPTER.real_label"),
+        label="live.real_label",
+        api="Target for real digits in D's loss, 0.7 to 1 (below 1 is one-sided label smoothing).",
+        lo=0.7,
+        hi=1.0,
+        step=0.05,
+    ),
+    Param(
+        "d_steps",
+        "int",
+        Lazy("gendemo.gan.recipes:CHAPTER.d_steps"),
+        label="live.d_steps",
+        api="Discriminator updates per generator update, 1 to 5.",
+        lo=1,
+        hi=5,
+    ),
+    Param(
+        "seed",
+        "seed",
+        0,
+        label="common.seed",
+        api="Seed of the initial weights, the minibatch order and every noise vector.",
+    ),
+)
+
 _ROWS = (
     Endpoint(
         "gan_sample",
         "Draws digits with the chapter's fully connected GAN (10 noise numbers → a 28×28 digit).",
         params=(
             Param("n", "int", 64, label="gan.n", api="How many digits, 1 to 256.", lo=1, hi=256),
-            Param("seed", "seed", 0, label="common.seed", api=SEED),
+            SEED_PARAM,
             Param(
                 "recipe",
                 "choice",
@@ -149,89 +244,7 @@ _ROWS = (
             "the state at the end of the time budget."
         ),
         params=(
-            Param(
-                "recipe",
-                "choice",
-                "chapter",
-                label="live.recipe",
-                api=(
-                    "'chapter' (the chapter's loop: real label 1, no dropout) or 'remedy' (real label 0.9, dropout "
-                    "in D); the knobs below override it."
-                ),
-                choices=("chapter", "remedy"),
-            ),
-            Param(
-                "lr_g",
-                "float",
-                Lazy("gendemo.gan.recipes:CHAPTER.lr_g"),
-                label="live.lr_g",
-                api="Generator learning rate, 5e-05 to 0.002.",
-                lo=5e-5,
-                hi=2e-3,
-                step=5e-5,
-            ),
-            Param(
-                "lr_d",
-                "float",
-                Lazy("gendemo.gan.recipes:CHAPTER.lr_d"),
-                label="live.lr_d",
-                api="Discriminator learning rate, 5e-05 to 0.002.",
-                lo=5e-5,
-                hi=2e-3,
-                step=5e-5,
-            ),
-            Param(
-                "beta1",
-                "float",
-                Lazy("gendemo.gan.recipes:CHAPTER.beta1"),
-                label="live.beta1",
-                api="Adam's β1 for both networks, 0 to 0.95.",
-                lo=0.0,
-                hi=0.95,
-                step=0.05,
-            ),
-            Param(
-                "batch_size",
-                "choice",
-                Lazy("gendemo.gan.recipes:CHAPTER.batch_size"),
-                label="live.batch",
-                api="Minibatch size: 32, 64, 128 or 256.",
-                choices=(32, 64, 128, 256),
-            ),
-            Param(
-                "noise_dim",
-                "choice",
-                Lazy("gendemo.gan.recipes:CHAPTER.noise_dim"),
-                label="live.noise",
-                api="Length of the noise vector: 2, 10 or 100.",
-                choices=(2, 10, 100),
-            ),
-            Param(
-                "real_label",
-                "float",
-                Lazy("gendemo.gan.recipes:CHAPTER.real_label"),
-                label="live.real_label",
-                api="Target for real digits in D's loss, 0.7 to 1 (below 1 is one-sided label smoothing).",
-                lo=0.7,
-                hi=1.0,
-                step=0.05,
-            ),
-            Param(
-                "d_steps",
-                "int",
-                Lazy("gendemo.gan.recipes:CHAPTER.d_steps"),
-                label="live.d_steps",
-                api="Discriminator updates per generator update, 1 to 5.",
-                lo=1,
-                hi=5,
-            ),
-            Param(
-                "seed",
-                "seed",
-                0,
-                label="common.seed",
-                api="Seed of the initial weights, the minibatch order and every noise vector.",
-            ),
+            *LIVE_KNOBS,
             Param(
                 "budget",
                 "int",
@@ -256,89 +269,7 @@ _ROWS = (
         "gan_live_step",
         "Runs one minibatch of the chapter's training loop on a fresh GAN and shows every step of it.",
         params=(
-            Param(
-                "recipe",
-                "choice",
-                "chapter",
-                label="live.recipe",
-                api=(
-                    "'chapter' (the chapter's loop: real label 1, no dropout) or 'remedy' (real label 0.9, dropout "
-                    "in D); the knobs below override it."
-                ),
-                choices=("chapter", "remedy"),
-            ),
-            Param(
-                "lr_g",
-                "float",
-                Lazy("gendemo.gan.recipes:CHAPTER.lr_g"),
-                label="live.lr_g",
-                api="Generator learning rate, 5e-05 to 0.002.",
-                lo=5e-5,
-                hi=2e-3,
-                step=5e-5,
-            ),
-            Param(
-                "lr_d",
-                "float",
-                Lazy("gendemo.gan.recipes:CHAPTER.lr_d"),
-                label="live.lr_d",
-                api="Discriminator learning rate, 5e-05 to 0.002.",
-                lo=5e-5,
-                hi=2e-3,
-                step=5e-5,
-            ),
-            Param(
-                "beta1",
-                "float",
-                Lazy("gendemo.gan.recipes:CHAPTER.beta1"),
-                label="live.beta1",
-                api="Adam's β1 for both networks, 0 to 0.95.",
-                lo=0.0,
-                hi=0.95,
-                step=0.05,
-            ),
-            Param(
-                "batch_size",
-                "choice",
-                Lazy("gendemo.gan.recipes:CHAPTER.batch_size"),
-                label="live.batch",
-                api="Minibatch size: 32, 64, 128 or 256.",
-                choices=(32, 64, 128, 256),
-            ),
-            Param(
-                "noise_dim",
-                "choice",
-                Lazy("gendemo.gan.recipes:CHAPTER.noise_dim"),
-                label="live.noise",
-                api="Length of the noise vector: 2, 10 or 100.",
-                choices=(2, 10, 100),
-            ),
-            Param(
-                "real_label",
-                "float",
-                Lazy("gendemo.gan.recipes:CHAPTER.real_label"),
-                label="live.real_label",
-                api="Target for real digits in D's loss, 0.7 to 1 (below 1 is one-sided label smoothing).",
-                lo=0.7,
-                hi=1.0,
-                step=0.05,
-            ),
-            Param(
-                "d_steps",
-                "int",
-                Lazy("gendemo.gan.recipes:CHAPTER.d_steps"),
-                label="live.d_steps",
-                api="Discriminator updates per generator update, 1 to 5.",
-                lo=1,
-                hi=5,
-            ),
-            Param(
-                "seed",
-                "seed",
-                0,
-                label="common.seed",
-                api="Seed of the initial weights, the minibatch order and every noise vector.",
-            ),
+            *LIVE_KNOBS,
             Param("run", "state", None),
         ),
         returns=(
@@ -370,7 +301,7 @@ _ROWS = (
             Param(
                 "n", "int", 1_000, label="mc.n", api="Number of samples N, 100 to 10,000.", lo=100, hi=10_000, step=100
             ),
-            Param("seed", "seed", 0, label="common.seed", api=SEED),
+            SEED_PARAM,
             Param(
                 "recipe",
                 "choice",
@@ -473,7 +404,7 @@ _ROWS = (
                 ),
                 widget="radio",
             ),
-            Param("seed", "seed", 0, label="common.seed", api=SEED),
+            SEED_PARAM,
         ),
         returns=(
             ("lineup", "gallery: each picture with D's verdict"),
@@ -503,7 +434,7 @@ _ROWS = (
                 lo=1,
                 hi=256,
             ),
-            Param("seed", "seed", 0, label="common.seed", api=SEED),
+            SEED_PARAM,
         ),
         returns=(
             ("digits", IMAGE_OUT + ", the grid of generated digits"),
@@ -707,7 +638,7 @@ _ROWS = (
             Param(
                 "steps", "int", 9, label="noise.steps", api="Columns, i.e. moments t from 0 to T, 2 to 16.", lo=2, hi=16
             ),
-            Param("seed", "seed", 0, label="common.seed", api=SEED),
+            SEED_PARAM,
         ),
         returns=(
             ("rows", IMAGE_OUT + ": top row linear schedule, middle row constant β, bottom row cosine schedule"),
@@ -739,7 +670,7 @@ _ROWS = (
                     "seven'; at most 300 characters; empty draws without a prompt."
                 ),
             ),
-            Param("seed", "seed", 0, label="common.seed", api=SEED),
+            SEED_PARAM,
         ),
         returns=(
             (
@@ -795,17 +726,8 @@ _ROWS = (
                 lo=10,
                 hi=100,
             ),
-            Param(
-                "guidance",
-                "float",
-                DEFAULT_GUIDANCE,
-                label="gen.guidance",
-                api="Classifier-free guidance scale, 0 to 10: 0 ignores the prompt, 1 uses it plainly.",
-                lo=0.0,
-                hi=10.0,
-                step=0.5,
-            ),
-            Param("seed", "seed", 0, label="common.seed", api=SEED),
+            guidance(api="Classifier-free guidance scale, 0 to 10: 0 ignores the prompt, 1 uses it plainly."),
+            SEED_PARAM,
             Param("n", "int", 8, label="gen.n", api="Number of images, 1 to 16.", lo=1, hi=16),
             Param(
                 "network",
@@ -851,17 +773,8 @@ _ROWS = (
             "each), so the guidance scale is the only difference, and judges each group against the prompt."
         ),
         params=(
-            Param(
-                "prompt",
-                "prompt",
-                "a red seven",
-                label="gen.prompt",
-                api=(
-                    "What to draw, in English (Chinese digit and colour words are translated), e.g. 'a red seven'; "
-                    "at most 300 characters; empty draws without a prompt."
-                ),
-            ),
-            Param("seed", "seed", 0, label="common.seed", api=SEED),
+            Param("prompt", "prompt", "a red seven", label="gen.prompt", api=PROMPT),
+            SEED_PARAM,
         ),
         returns=(
             (
@@ -916,7 +829,7 @@ _ROWS = (
                 lo=10,
                 hi=25,
             ),
-            Param("seed", "seed", 0, label="common.seed", api=SEED),
+            SEED_PARAM,
             Param("n", "int", 2, label="cmp.n", api="Digits per solver, 1 to 4.", lo=1, hi=4),
         ),
         returns=(
@@ -1002,15 +915,10 @@ _ROWS = (
                 label="common.seed",
                 api="Seed of the noise ε; the same seed and settings give the same noise.",
             ),
-            Param(
-                "guidance",
-                "float",
-                1.0,
+            guidance(
                 label="ins.guidance",
+                default=1.0,
                 api="Classifier-free guidance scale for ε̂, 0 to 10 (1: the conditional estimate training asks for).",
-                lo=0.0,
-                hi=10.0,
-                step=0.5,
             ),
         ),
         returns=(
@@ -1049,16 +957,7 @@ _ROWS = (
                 label="common.seed",
                 api="Seed of x_T and of every fresh noise z; the same seed gives the same path.",
             ),
-            Param(
-                "guidance",
-                "float",
-                DEFAULT_GUIDANCE,
-                label="ins.step_guidance",
-                api="Classifier-free guidance scale, 0 to 10.",
-                lo=0.0,
-                hi=10.0,
-                step=0.5,
-            ),
+            guidance(label="ins.step_guidance"),
             Param(
                 "t",
                 "int",
@@ -1101,17 +1000,8 @@ _ROWS = (
                 api="'permute' (reorder its words) or 'colour' (swap its colour word).",
                 choices=("permute", "colour"),
             ),
-            Param("seed", "seed", 0, label="common.seed", api=SEED),
-            Param(
-                "guidance",
-                "float",
-                DEFAULT_GUIDANCE,
-                label="gen.guidance",
-                api="Classifier-free guidance scale, 0 to 10.",
-                lo=0.0,
-                hi=10.0,
-                step=0.5,
-            ),
+            SEED_PARAM,
+            guidance(),
             Param(
                 "sampler",
                 "choice",
@@ -1176,7 +1066,7 @@ _ROWS = (
                 hi=1.0,
                 step=0.05,
             ),
-            Param("seed", "seed", 0, label="common.seed", api=SEED),
+            SEED_PARAM,
             Param("n", "int", 4, label="pr.n", api="Variations, 1 to 8.", lo=1, hi=8),
             Param(
                 "sampler",

@@ -35,6 +35,11 @@ FOOTER_LINKS = ["api", "settings"]
 # must not hide the digit), and a gallery's columns share its width instead of running past its side. The solver
 # comparison's pictures (a row of 1–4 digits per solver) keep their own shape: squared, two digits were letterboxed
 # into a third of the space.
+# A slider's label takes the whole line when it does not fit beside the slider's number box, which then moves under
+# it (Gradio gives the label no width of its own: in a half-width column "引导强度" broke as "引导强/度", and a longer
+# label ran down five lines of two characters). Gradio's Settings keep the theme but not their language menu: it
+# translated the labels only, while everything the server writes (results, explanations, example tables, tab openers)
+# follows the browser's language, so the page came out half in each. The page follows the browser (app.lang_note).
 CSS = """
 .gd-pixel img { image-rendering: pixelated; }
 :is(.gd-pixel, .gd-out) > label[data-testid="block-label"].float {
@@ -53,6 +58,8 @@ CSS = """
   position: static; max-width: none; white-space: normal; overflow: visible; text-align: center; background: none;
   border: none; border-radius: 0; line-height: 1.3;
 }
+.block .head:has(> .tab-like-container) > label { flex: 1 1 auto; }
+.banner-wrap:has(input[aria-label="Language"]) { display: none; }
 """
 
 

@@ -19,7 +19,10 @@ COMMON = {
             "through its noise space; then images dissolve into noise and a diffusion model learns to run that film "
             "backwards, guided by your words. The digit classifier at the end is the judge used throughout."
         ),
-        "app.lang_note": "Language follows your browser (English / 简体中文).",
+        "app.lang_note": (
+            "The page's language follows your browser (English / 简体中文); to switch, change the browser's preferred "
+            "language and reload."
+        ),
         "common.seed": "Seed",
         "common.run": "Run",
         "common.unavailable": "This tab is switched off: {why}",
@@ -59,7 +62,7 @@ COMMON = {
             "并暴露出它偏爱的几个数字；接着条件 GAN 按指令生成，你还可以在它的噪声空间里漫步；然后图像逐步溶解为噪声，"
             "扩散模型在你的文字引导下学会把这个过程倒着放。最后一个标签页里的数字分类器，是贯穿全程的评判者。"
         ),
-        "app.lang_note": "界面语言跟随浏览器设置（English / 简体中文）。",
+        "app.lang_note": "界面语言跟随浏览器设置（English / 简体中文）；如需切换，请修改浏览器的首选语言后刷新页面。",
         "common.seed": "随机种子",
         "common.run": "运行",
         "common.unavailable": "此标签页已停用：{why}",

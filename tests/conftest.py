@@ -1,6 +1,7 @@
 """Fixtures only: MNIST (real or a tiny fake), the one launched app, the one browser. Helpers live in tests/support."""
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -14,6 +15,18 @@ os.environ.setdefault("GRADIO_TEMP_DIR", tempfile.mkdtemp(prefix="gendemo-test-g
 os.environ.setdefault("GENDEMO_CACHE_MAX_AGE", "30")
 # and a byte budget small enough that the soak test sees the sweeper at work (app/limits.py: GENDEMO_CACHE_MAX_BYTES)
 os.environ.setdefault("GENDEMO_CACHE_MAX_BYTES", str(40 * 2**20))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow run only where the -m expression names `slow` (python -m pytest -m slow). Any other run leaves
+    them out: the plain `python -m pytest` as much as `-m "not train and not browser"`, whose -m would otherwise replace
+    a `-m "not slow"` in pytest.ini's addopts."""
+    if re.search(r"\bslow\b", config.getoption("markexpr") or ""):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
 
 
 @pytest.fixture

@@ -1,16 +1,15 @@
-import subprocess
 import sys
 
 import pytest
 from gradio_client import handle_file
-from support import ROOT
+from support import ROOT, procs
 
 
 def test_import_builds_demo_without_launching():
     code = (
         "import app, gradio as gr; assert isinstance(app.demo, gr.Blocks); assert not app.demo.is_running; print('ok')"
     )
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = procs.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-2000:]
 
 

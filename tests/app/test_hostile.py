@@ -121,12 +121,11 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
 @pytest.mark.slow
 def test_mode_collapse_at_ten_thousand_holds_little_memory():
     """Case 5: N = 10,000 peaked 2.2 GB above the process before the samplers worked in batches."""
-    import subprocess
     import sys
 
-    from support import ROOT
+    from support import ROOT, procs
 
-    out = subprocess.run(
+    out = procs.run(
         [sys.executable, "-c", MODE_COLLAPSE_PEAK], cwd=ROOT, capture_output=True, text=True, timeout=600, check=True
     )
     peak_mb = float(out.stdout.strip().splitlines()[-1])

@@ -1,10 +1,9 @@
 """A missing or corrupt checkpoint switches off only its own tabs, naming the file and the command that rebuilds it."""
 
 import shutil
-import subprocess
 import sys
 
-from support import ROOT
+from support import ROOT, procs
 
 from gendemo.core.paths import CHECKPOINT_DIR
 
@@ -34,6 +33,6 @@ def test_missing_gan_disables_only_the_gan(tmp_path):
     import os
 
     env = {**os.environ, **env}
-    r = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    r = procs.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     assert "classifier still serves" in r.stdout

@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 from gradio_client import Client, handle_file
-from support import ROOT, free_port, need
+from support import ROOT, free_port, need, procs
 
 from gendemo.app import zerogpu
 
@@ -78,7 +78,7 @@ def test_importing_app_elsewhere_loads_no_model_and_leaves_spaces_alone():
         "print('ok')"
     )
     env = {k: v for k, v in os.environ.items() if k != "SPACES_ZERO_GPU"}
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    r = procs.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-2000:]
 
 
@@ -110,6 +110,7 @@ def zerogpu_app(tmp_path_factory):
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group of its own: the workers `spaces` forks end with it
         )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -125,11 +126,7 @@ def zerogpu_app(tmp_path_factory):
         client = Client(url, verbose=False, download_files=str(log.parent / "downloads"))
         yield client, api, log
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        procs.end_group(proc, grace=30)
         api.close()
 
 

@@ -62,6 +62,7 @@ class DeviceAPI:
 
     def close(self):
         self.server.shutdown()
+        self.server.server_close()
 
 
 def simulate_gpu_on_cpu() -> None:

@@ -43,11 +43,12 @@ def test_rebuild_commands_and_unknown_names():
 
 
 def test_reading_the_catalog_imports_no_model_code():
-    import subprocess
     import sys
 
+    from support import procs
+
     code = "import sys, gendemo.catalog; print(sorted(m for m in sys.modules if m.startswith('gendemo')))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = procs.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['gendemo', 'gendemo.catalog']"
 
 

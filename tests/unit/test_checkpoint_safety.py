@@ -7,7 +7,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from support import ROOT
+from support import ROOT, procs
 
 import gendemo.app.registry as registry_mod
 import gendemo.classifier.model as classifier_model
@@ -149,7 +148,7 @@ sys.exit(3)
 def capped_load(model: str, path: Path) -> tuple[float, str]:
     """The load in a child process with a 4 GB address-space cap and a deadline: the seconds it took to refuse, and
     the message. What these files did to the old loader (gigabytes, endless reads) cannot reach the test machine."""
-    r = subprocess.run(
+    r = procs.run(
         [sys.executable, "-c", CAPPED_LOAD, model, str(path)],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},

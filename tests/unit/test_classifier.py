@@ -1,10 +1,9 @@
 import json
-import subprocess
 import sys
 
 import numpy as np
 import torch
-from support import ROOT, need
+from support import ROOT, need, procs
 
 from gendemo.classifier.fast import fold_batchnorm, judge, make_fast_copy
 from gendemo.classifier.model import Classifier, ClassifierConfig, normalize, predict, to_ink
@@ -80,7 +79,7 @@ def test_fast_copy_judges_as_the_plain_classifier():
 
 def test_committed_classifier_reaches_99_3_percent(real_mnist):
     need((CHECKPOINT_DIR / "classifier.safetensors").exists(), "classifier checkpoint missing")
-    r = subprocess.run(
+    r = procs.run(
         [sys.executable, "-m", "gendemo.evaluate", "classifier", "--data-dir", str(real_mnist), "--device", "cpu"],
         cwd=ROOT,
         capture_output=True,

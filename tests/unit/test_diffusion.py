@@ -167,6 +167,7 @@ def test_noising_rows_and_curves():
     assert len(c["t"]) == 1000 and len(c["cosine"]["alpha_bar"]) == 1000 and len(c["linear"]["snr"]) == 1000
 
 
+@pytest.mark.train
 def test_train_export_load_and_resume(tmp_path, tiny_mnist, monkeypatch):
     import gendemo.diffusion.train as dt
     from gendemo.train import main as train_main

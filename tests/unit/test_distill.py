@@ -111,6 +111,7 @@ def test_a_distilled_net_samples_in_one_pass_on_both_paths():
     assert (other - fast).abs().mean() > 0.01 * fast.abs().mean()  # w reaches the output
 
 
+@pytest.mark.train
 def test_distillation_trains_resumes_exports_and_samples(tmp_path, tiny_mnist, monkeypatch):
     """A few steps on a tiny MNIST in two sittings: the student copies the shipped teacher's network plus the guidance
     input, its card names the teacher by sha256, and the file loads and samples as diffusion_distilled."""

@@ -116,6 +116,7 @@ def test_segment_runs_from_start_to_end_in_two_dimensions_only():
     assert torch.equal(z[:, others], z0[others].expand(5, -1))
 
 
+@pytest.mark.train
 def test_chapter_recipe_trains_to_its_own_files_with_its_discriminator(tmp_path, tiny_mnist):
     out = tmp_path / "ck" / "gan_chapter.safetensors"
     args = ["gan", "--recipe", "chapter", "--data-dir", str(tiny_mnist), "--out", str(out)]

@@ -1,13 +1,12 @@
 """python -m gendemo.sample: one 28×28 grayscale PNG per image, named in order, from tiny checkpoints in a temp dir."""
 
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
-from support import ROOT
+from support import ROOT, procs
 
 from gendemo.core.checkpoints import save_checkpoint
 from gendemo.core.device import cpu_has_bf16
@@ -79,7 +78,7 @@ def test_bad_arguments_are_refused(args, tmp_path, capsys):
 
 
 def test_missing_checkpoint_names_the_file_and_the_fix(tmp_path):
-    r = subprocess.run(
+    r = procs.run(
         [
             sys.executable,
             "-m",

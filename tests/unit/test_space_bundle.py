@@ -3,13 +3,12 @@
 import fnmatch
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from support import ROOT
+from support import ROOT, procs
 
 from gendemo.app.space_bundle import HARDWARE
 from gendemo.core import model_card
@@ -18,7 +17,7 @@ from gendemo.core.paths import CHECKPOINT_DIR
 
 
 def _build(hardware: str, out: Path):
-    return subprocess.run(
+    return procs.run(
         [sys.executable, "-m", "gendemo.space", "build", "--hardware", hardware, str(out)],
         cwd=ROOT,
         capture_output=True,
@@ -123,7 +122,7 @@ def test_the_folder_runs_on_its_own(tmp_path):
     out = tmp_path / "space"  # one hardware is enough: both folders hold the same code
     assert _build("cpu-basic", out).returncode == 0
     code = f"import app, gendemo; assert gendemo.__file__.startswith({str(out)!r}); print(len(app.demo.fns))"
-    r = subprocess.run([sys.executable, "-c", code], cwd=out, capture_output=True, text=True, timeout=300)
+    r = procs.run([sys.executable, "-c", code], cwd=out, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and int(r.stdout.split()[-1]) > 0, r.stderr[-3000:]
 
 

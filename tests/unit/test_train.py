@@ -1,12 +1,11 @@
 import json
 import os
-import subprocess
 import sys
 
 import pytest
 import torch
 from safetensors.torch import load_file
-from support import ROOT
+from support import ROOT, procs
 
 from gendemo.train import main as train_main
 
@@ -45,6 +44,7 @@ def _losses(run_dir):
     return [float(r.split(",")[2]) for r in rows]
 
 
+@pytest.mark.train
 def test_training_reduces_loss_and_writes_card(tmp_path, tiny_mnist):
     res = _train(tmp_path, tiny_mnist, "--epochs", "15", "--lr", "0.01")
     assert res["training"]["steps"] == 15 * 8
@@ -54,6 +54,7 @@ def test_training_reduces_loss_and_writes_card(tmp_path, tiny_mnist):
     assert losses[-1] < 0.7 * losses[0], losses
 
 
+@pytest.mark.train
 def test_resume_continues_exactly_where_it_stopped(tmp_path, tiny_mnist):
     straight = tmp_path / "a"
     _train(straight, tiny_mnist, "--epochs", "3")
@@ -67,6 +68,7 @@ def test_resume_continues_exactly_where_it_stopped(tmp_path, tiny_mnist):
         assert torch.allclose(a[k], b[k], atol=1e-6), k
 
 
+@pytest.mark.train
 def test_steps_alone_plan_the_run(tmp_path, tiny_mnist):
     """--steps without --epochs runs to its steps: the task's default epochs (the classifier's 8, 64 steps here) do
     not cut it short; --epochs given beside it still bounds it."""
@@ -79,6 +81,7 @@ def test_unknown_config_field_fails_loudly(tmp_path, tiny_mnist):
         _train(tmp_path, tiny_mnist, "--set", "widht=3")
 
 
+@pytest.mark.train
 def test_ddp_two_cpu_processes(tmp_path, tiny_mnist):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     out = tmp_path / "ddp" / "classifier.safetensors"
@@ -105,7 +108,7 @@ def test_ddp_two_cpu_processes(tmp_path, tiny_mnist):
         "2",
         *TINY,
     ]
-    r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    r = procs.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["training"]["device"] == "cpu x2 (DDP)"
@@ -113,6 +116,7 @@ def test_ddp_two_cpu_processes(tmp_path, tiny_mnist):
     assert card["training"]["steps"] == 16
 
 
+@pytest.mark.train
 @pytest.mark.parametrize("model", ["gan", "cgan"])
 def test_gans_train_and_resume(tmp_path, tiny_mnist, model):
     common = [
@@ -155,6 +159,7 @@ def test_resumed_log_gains_a_new_metric_column(tmp_path):
     assert p.read_text().splitlines() == ["step,epoch,loss"]
 
 
+@pytest.mark.train
 def test_cgan_matching_aware_run_ships_its_averaged_generator(tmp_path, tiny_mnist):
     from gendemo.core.checkpoints import load_resume_state
 

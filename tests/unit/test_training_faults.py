@@ -33,6 +33,7 @@ def _logged_steps(run_dir: Path) -> list[int]:
     return [int(r.split(",")[0]) for r in rows]
 
 
+@pytest.mark.train
 def test_case13_log_rows_never_repeat_after_a_resume(tmp_path, tiny_mnist, monkeypatch):
     # 256 digits at batch 32: 8 steps an epoch, resume state saved at each epoch end (step 48 before the kill); a row is
     # logged every 50 steps. Killed at step 53, the run has logged step 50 after its last save.

@@ -88,6 +88,7 @@ def test_judge_twins_refuses_twins_trained_differently():
     assert stopped.outcome == "not_comparable" and "stops before the end" in stopped.problem
 
 
+@pytest.mark.train
 def test_twins_train_alike_resume_and_sample(tmp_path, tiny_mnist, monkeypatch):
     """Both twins trained on a tiny MNIST for two epochs in two sittings (the second resumes the first): the curve is
     taken at the planned fractions and survives the resume, the cards differ only in the schedule, the exported files

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from gendemo.catalog import names_with
-from gendemo.core.training import Trainer
+from gendemo.core.training import Trainer, TrainOptions
 from gendemo.gan.recipes import RECIPES
 
 
@@ -40,9 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def options_from(args: argparse.Namespace) -> TrainOptions:
+    """The typed options, built here once: each flag is the field of the same name; --set's KEY=VALUE pairs become
+    the overrides dict. A flag added to the parser without a field fails here, on every run, not in a task."""
+    fields = vars(args).copy()
+    overrides = dict(kv.split("=", 1) for kv in fields.pop("set"))
+    return TrainOptions(**fields, overrides=overrides)
+
+
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    return Trainer(args).run()
+    return Trainer(options_from(build_parser().parse_args(argv))).run()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -9,6 +11,9 @@ import torch.nn.functional as F
 from gendemo.classifier.model import Classifier, ClassifierConfig
 from gendemo.core.checkpoints import save_checkpoint
 from gendemo.core.config import apply_overrides
+
+if TYPE_CHECKING:  # annotations only: importing a task module (the app's loaders live beside some) loads no loop
+    from gendemo.core.training import TaskDefaults, Trainer
 
 
 def random_affine(
@@ -28,31 +33,31 @@ def random_affine(
 
 
 class ClassifierTask:
-    defaults = {"epochs": 8, "batch_size": 128, "lr": 3e-3}
+    defaults: ClassVar[TaskDefaults] = {"epochs": 8, "batch_size": 128, "lr": 3e-3}
 
-    def __init__(self, trainer):
-        self.t = trainer
+    def __init__(self, trainer: Trainer):
+        self.trainer = trainer
         self.cfg = apply_overrides(ClassifierConfig(), trainer.overrides)
 
     def setup(self, data):
         self.model = Classifier(self.cfg)
-        self.net = self.t.wrap(self.model)
-        self.opt = torch.optim.AdamW(self.net.parameters(), lr=self.t.lr, weight_decay=1e-4)
-        per_rank = max(1, self.t.batch_size // self.t.dist.world)
-        steps_per_epoch = max(1, (len(data) // self.t.dist.world) // per_rank)
+        self.net = self.trainer.wrap(self.model)
+        self.opt = torch.optim.AdamW(self.net.parameters(), lr=self.trainer.lr, weight_decay=1e-4)
+        per_rank = max(1, self.trainer.batch_size // self.trainer.dist.world)
+        steps_per_epoch = max(1, (len(data) // self.trainer.dist.world) // per_rank)
         total = (
-            self.t.epochs * steps_per_epoch
+            self.trainer.epochs * steps_per_epoch
         )  # planned over the epochs; --steps only stops early, so a resumed run agrees
         # One-cycle: warm up, then cosine down to ~0 — the usual quick route to >99.3 % on MNIST.
         self.sched = torch.optim.lr_scheduler.OneCycleLR(
-            self.opt, max_lr=self.t.lr, total_steps=max(total, 2), pct_start=0.15
+            self.opt, max_lr=self.trainer.lr, total_steps=max(total, 2), pct_start=0.15
         )
-        self.gen = torch.Generator().manual_seed(self.t.args.seed + 17 * self.t.dist.rank)
+        self.gen = torch.Generator().manual_seed(self.trainer.options.seed + 17 * self.trainer.dist.rank)
 
     def train_step(self, x, y, step):
         self.net.train()
         x = random_affine(x, self.gen)
-        with self.t.autocast():
+        with self.trainer.autocast():
             loss = F.cross_entropy(self.net(x), y, label_smoothing=0.05)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -80,10 +85,10 @@ class ClassifierTask:
 
     def export(self, out, training):
         metrics = {}
-        if not self.t.args.no_eval:
+        if not self.trainer.options.no_eval:
             from gendemo.classifier.evaluate import evaluate_classifier_model
 
-            metrics = evaluate_classifier_model(self.model.eval(), self.t.args.data_dir)
+            metrics = evaluate_classifier_model(self.model.eval(), self.trainer.options.data_dir)
         return save_checkpoint(
             out, self.model.state_dict(), kind="classifier", config=self.cfg, training=training, metrics=metrics
         )

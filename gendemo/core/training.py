@@ -12,8 +12,9 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, ClassVar, Protocol, TypedDict
 
 import torch
 import torch.distributed as dist
@@ -21,9 +22,89 @@ from tqdm import tqdm
 
 from gendemo.catalog import entry, resolve
 from gendemo.core.checkpoints import CheckpointError, card_path, load_resume_state, save_resume_state
-from gendemo.core.data import load_mnist, minibatches
+from gendemo.core.data import Digits, load_mnist, minibatches
 from gendemo.core.device import autocast, resolve_device, resolve_precision, set_threads
 from gendemo.core.paths import CHECKPOINT_DIR
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """What `python -m gendemo.train` was asked for, typed. gendemo/train.py builds it once from the command line (one
+    field per flag, same name and default); the loop and the tasks read these fields, never the argparse namespace.
+    None means "not given": the Trainer then takes the task's own default (its resolved values are Trainer.epochs,
+    .batch_size, .lr, .steps; a task reads those, and reads these fields only for what it must know was given)."""
+
+    model: str  # the catalog row to train: one with a `task` column (gendemo/catalog.py)
+    device: str = "auto"  # auto | cpu | cuda; under torchrun each rank takes the GPU of its LOCAL_RANK
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16: the autocast dtype (auto: what the device runs natively)
+    epochs: int | None = None  # None: the task's default, or unbounded when the task plans its run in steps
+    steps: int | None = None  # optimiser steps in total (all epochs); None: the task's plan, if it has one
+    batch_size: int | None = None  # the global batch, split across DDP ranks; None: the task's default
+    lr: float | None = None  # None: the task's default (the GAN: its recipe's own rates for G and D)
+    seed: int = 0  # data order, noise and initial weights; each DDP rank offsets its generators by its rank
+    resume: bool = False  # continue from run_dir/state.safetensors (a fresh start when there is none)
+    data_dir: str | None = None  # MNIST root; None: ./data or $GENDEMO_DATA_DIR
+    limit: int | None = None  # only the first N training images (tests and smoke runs); None: all 60,000
+    out: str | None = None  # the inference weights' file; None: checkpoints/<name>.safetensors
+    run_dir: str | None = None  # resume state, log.csv and caches; None: runs/<name>
+    save_every: float = 300.0  # seconds between resumable saves (a save also ends every epoch)
+    no_eval: bool = False  # skip the evaluation that fills the card's metrics (tests; the numbers would be noise)
+    quiet: bool = False  # no progress bar
+    recipe: str | None = None  # GAN only: chapter | remedy (gendemo/gan/recipes.py); None: the default recipe
+    overrides: dict[str, str] = field(default_factory=dict)  # --set KEY=VALUE: model config fields, as text
+
+
+class _RunDefaults(TypedDict):
+    epochs: int
+    batch_size: int
+    lr: float
+
+
+class TaskDefaults(_RunDefaults, total=False):
+    """A task's own run length and rates, used where the options leave them out. (steps is optional by inheritance,
+    not NotRequired[...]: with postponed annotations Python 3.11 counts a NotRequired key as required.)"""
+
+    steps: int  # a run planned in optimiser steps (the schedule twins, the distilled copy)
+
+
+class Task(Protocol):
+    """What a model supplies to the shared loop; the `task` column of gendemo/catalog.py names the class. The Trainer
+    constructs it once, after the options are resolved and before any data is read, and calls, in this order:
+    setup(data), then train_step per minibatch and end_epoch per completed epoch, state() at every resumable save,
+    load_state() on --resume (after setup), and export() at the end on the main rank. A task keeps the trainer and
+    reads from it the device, precision, DDP ranks (dist), resolved rates and lengths, overrides, out and run_dir, the
+    options, and wrap() / autocast()."""
+
+    defaults: ClassVar[TaskDefaults]
+
+    def __init__(self, trainer: Trainer) -> None: ...
+
+    def setup(self, data: Digits) -> None:
+        """Build networks and optimisers for this run's training digits (on the device, all of them, every rank)."""
+
+    def train_step(self, x: torch.Tensor, y: torch.Tensor, step: int) -> dict[str, torch.Tensor | float]:
+        """One optimiser step on a minibatch (images (B, 1, 28, 28) in [0, 1], labels (B,)); `step` counts from 0
+        over the whole run. Returns the metrics to log and average over the epoch."""
+
+    def end_epoch(self, epoch: int, means: dict[str, float]) -> dict[str, Any]:
+        """After epoch `epoch` (from 0) with the mean of each metric: figures to add to the run's history."""
+
+    def state(self) -> dict[str, Any]:
+        """Everything a resumed run needs to continue exactly (weights, optimisers, generators, history)."""
+
+    def load_state(self, st: dict[str, Any]) -> None:
+        """The inverse of state(), on a task that has been set up."""
+
+    def export(self, out: Path, training: dict[str, Any]) -> dict[str, Any]:
+        """Write the inference checkpoint and its card (with `training`: the run's facts) to `out`; return the card."""
+
+
+class RecipeTask(Task, Protocol):
+    """A task with recipes (the GAN): its files are named after the recipe, so that gan.safetensors stays the shipped
+    one. Only such a task accepts --recipe."""
+
+    @staticmethod
+    def artifact_name(model: str, recipe: str | None) -> str: ...
 
 
 @dataclass
@@ -100,34 +181,35 @@ def check_paths(out: Path, run_dir: Path) -> None:
 
 
 class Trainer:
-    """The shared loop. A Task provides: defaults, setup(data), train_step(x, y) -> dict, end_epoch(epoch) -> dict,
-    state() / load_state(d) for resume, export(out, training) for the inference checkpoint."""
+    """The shared loop: runs one model's Task (see Task for what it calls, and in which order) with the options
+    resolved against the task's defaults."""
 
-    def __init__(self, args):
+    def __init__(self, options: TrainOptions):
         set_threads()
-        self.args = args
-        self.dist, self.device = init_distributed(args.device)
-        self.precision = resolve_precision(args.precision, self.device)
-        self.overrides = dict(kv.split("=", 1) for kv in args.set)
-        Task = resolve(entry(args.model).task)
-        d = Task.defaults
-        self.epochs = args.epochs if args.epochs is not None else d["epochs"]
-        self.batch_size = args.batch_size or d["batch_size"]
-        self.lr = args.lr if args.lr is not None else d["lr"]
+        self.options = options
+        self.dist, self.device = init_distributed(options.device)
+        self.precision = resolve_precision(options.precision, self.device)
+        # a copy: a task may add its own fixed settings to it (the schedule twins, the distilled copy)
+        self.overrides = dict(options.overrides)
+        task_class: type[Task] = resolve(entry(options.model).task)
+        d = task_class.defaults
+        self.epochs = options.epochs if options.epochs is not None else d["epochs"]
+        self.batch_size = options.batch_size or d["batch_size"]
+        self.lr = options.lr if options.lr is not None else d["lr"]
         # a task may plan its run in optimiser steps rather than epochs (the schedule twins); --steps overrides it
-        self.steps = args.steps if args.steps is not None else d.get("steps")
+        self.steps = options.steps if options.steps is not None else d.get("steps")
         # A run planned in steps ends at its steps: epochs bound it only when given (--epochs) or when no steps are
         # planned. The task's default epochs would cut a larger batch short: 10 epochs of 512 are 1,170 steps.
-        self.max_epochs = self.epochs if args.epochs is not None or self.steps is None else float("inf")
-        # A task with recipes names its files after the recipe (gan_chapter); others after the model.
-        name = Task.artifact_name(args.model, getattr(args, "recipe", None)) if hasattr(Task, "artifact_name") else None
-        if getattr(args, "recipe", None) and name is None:
-            raise SystemExit(f"--recipe applies only to the GAN, not to {args.model!r}")
-        name = name or args.model
-        self.out = Path(args.out) if args.out else CHECKPOINT_DIR / f"{name}.safetensors"
-        self.run_dir = Path(args.run_dir or f"runs/{name}")
+        self.max_epochs = self.epochs if options.epochs is not None or self.steps is None else float("inf")
+        # A RecipeTask names its files after the recipe (gan_chapter); others after the model.
+        name = task_class.artifact_name(options.model, options.recipe) if hasattr(task_class, "artifact_name") else None
+        if options.recipe and name is None:
+            raise SystemExit(f"--recipe applies only to the GAN, not to {options.model!r}")
+        name = name or options.model
+        self.out = Path(options.out) if options.out else CHECKPOINT_DIR / f"{name}.safetensors"
+        self.run_dir = Path(options.run_dir or f"runs/{name}")
         check_paths(self.out, self.run_dir)
-        self.task = Task(self)
+        self.task: Task = task_class(self)
 
     def wrap(self, module: torch.nn.Module) -> torch.nn.Module:
         module = module.to(self.device)
@@ -141,7 +223,7 @@ class Trainer:
         return autocast(self.device, self.precision)
 
     def run(self) -> dict:
-        a, task = self.args, self.task
+        a, task = self.options, self.task
         torch.manual_seed(a.seed + self.dist.rank)
         st = None
         if a.resume:  # read (and checksum-checked) before the data: a corrupt state is one line, at once
@@ -149,11 +231,7 @@ class Trainer:
                 st = load_resume_state(self.run_dir)
             except CheckpointError as e:
                 raise SystemExit(str(e)) from None
-        data = (
-            task.load_data()
-            if hasattr(task, "load_data")
-            else load_mnist("train", a.data_dir, self.device, limit=a.limit)
-        )
+        data = load_mnist("train", a.data_dir, self.device, limit=a.limit)
         task.setup(data)
         epoch, step_in_epoch, step, wall = 0, 0, 0, 0.0
         if a.resume:

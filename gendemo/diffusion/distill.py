@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -32,6 +33,9 @@ from gendemo.diffusion.model import load_diffusion
 from gendemo.diffusion.sampling import q_sample
 from gendemo.diffusion.train import DiffusionTask
 from gendemo.diffusion.unet import UNetConfig
+
+if TYPE_CHECKING:  # annotations only: importing a task module (the app's loaders live beside some) loads no loop
+    from gendemo.core.training import TaskDefaults, Trainer
 
 TEACHER = "diffusion"
 # The scales the student learns: half the batch anywhere on the app's slider (0–10), half where people mostly use it
@@ -73,11 +77,11 @@ class GuidanceDistillTask(DiffusionTask):
     # A fine-tune, not a training from scratch: the student starts as the teacher. 3,000 steps of 64 at a tenth of the
     # teacher's learning rate, sized to about an hour of this machine's two CPU cores (a step costs a doubled teacher
     # pass besides the student's own). A run planned in steps: `epochs` bounds it only when given on the command line.
-    defaults = {"epochs": 10, "batch_size": 64, "lr": 2e-4, "steps": 3_000}
+    defaults: ClassVar[TaskDefaults] = {"epochs": 10, "batch_size": 64, "lr": 2e-4, "steps": 3_000}
     kind = "diffusion_distilled"
     loss_text = "‖ε̂(x_t, t, text, w) − [ε̂(x_t, ∅) + w·(ε̂(x_t, text) − ε̂(x_t, ∅))]‖² (teacher: diffusion), t uniform"
 
-    def __init__(self, trainer):
+    def __init__(self, trainer: Trainer):
         # its shape and its starting weights are the teacher's (init_from would start it from another network)
         fixed = {f.name for f in dataclasses.fields(UNetConfig)} | {"init_from"}
         unet = sorted(k for k in trainer.overrides if k in fixed)
@@ -94,7 +98,7 @@ class GuidanceDistillTask(DiffusionTask):
     def setup(self, data):
         super().setup(data)
         teacher_path = CHECKPOINT_DIR / f"{TEACHER}.safetensors"
-        teacher, card = load_diffusion(teacher_path, self.t.device, kind=TEACHER)
+        teacher, card = load_diffusion(teacher_path, self.trainer.device, kind=TEACHER)
         if card.get("schedule") != self.cfg.schedule or card.get("timesteps") != self.cfg.timesteps:
             raise SystemExit(f"{self.kind}: the student must use the teacher's schedule ({card.get('schedule')})")
         missing, unexpected = self.model.load_state_dict(teacher.net.state_dict(), strict=False)
@@ -104,7 +108,7 @@ class GuidanceDistillTask(DiffusionTask):
         self.model.null_text.requires_grad_(False)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         net = teacher.net.eval()
-        self.teacher = FastUNet(net) if self.t.device.type == "cpu" else AutocastTeacher(net)
+        self.teacher = FastUNet(net) if self.trainer.device.type == "cpu" else AutocastTeacher(net)
         self.teacher_sha256 = sha256_file(teacher_path)
 
     def train_step(self, x, y, step):
@@ -120,7 +124,7 @@ class GuidanceDistillTask(DiffusionTask):
         lr = self.lr_at(step)
         for group in self.opt.param_groups:
             group["lr"] = lr
-        with self.t.autocast():
+        with self.trainer.autocast():
             pred = self.net(x_t, t.to(dev), text, guidance=w)
         loss = F.mse_loss(pred.float(), target)
         self.opt.zero_grad(set_to_none=True)

@@ -19,12 +19,12 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
 
 from gendemo.core.checkpoints import MAX_COMMITTED_BYTES, read_card, save_checkpoint
 from gendemo.core.config import apply_overrides
-from gendemo.core.data import load_mnist
 from gendemo.diffusion.captions import (
     BRIGHTNESS_JITTER,
     NONE_ID,
@@ -42,6 +42,9 @@ from gendemo.diffusion.sampling import ALPHA_BAR_FLOOR, DATA_MEAN, to_model_rang
 from gendemo.diffusion.schedules import make_schedule
 from gendemo.diffusion.text import EMBED_DIM, HUB_ENCODER, PACKAGE_ENCODER
 from gendemo.diffusion.unet import UNetConfig, count_parameters
+
+if TYPE_CHECKING:  # annotations only: importing a task module (the app's loaders live beside some) loads no loop
+    from gendemo.core.training import TaskDefaults, Trainer
 
 
 @dataclass
@@ -113,24 +116,20 @@ def caption_embeddings(
 
 
 class DiffusionTask:
-    defaults = {"epochs": 25, "batch_size": 128, "lr": 1e-3}
+    defaults: ClassVar[TaskDefaults] = {"epochs": 25, "batch_size": 128, "lr": 1e-3}
     kind = "diffusion"  # the card's kind and the catalog row that rebuilds it (the schedule twins have their own)
     loss_text = "‖ε̂(x_t, t, text) − ε‖², t uniform in 1..T"  # the card's one-line statement of the objective
 
-    def __init__(self, trainer):
-        self.t = trainer
+    def __init__(self, trainer: Trainer):
+        self.trainer = trainer
         u, d = _split_overrides(trainer.overrides)
         self.unet_overrides = u
         self.ucfg = apply_overrides(UNetConfig(), u)
         self.cfg = apply_overrides(DiffusionTrainConfig(), d)
         self.steps_done = 0
 
-    def load_data(self):
-        a = self.t.args
-        return load_mnist("train", a.data_dir, self.t.device, limit=a.limit)
-
     def setup(self, data):
-        dev, cfg = self.t.device, self.cfg
+        dev, cfg = self.trainer.device, self.cfg
         if cfg.init_from:
             if self.unet_overrides:
                 raise SystemExit(
@@ -148,30 +147,30 @@ class DiffusionTask:
         if cfg.init_from:
             self.model.load_state_dict(start.net.state_dict())
         self.sched = make_schedule(cfg.schedule, cfg.timesteps)  # CPU: looked up per step by index
-        self.net = self.t.wrap(self.model)
+        self.net = self.trainer.wrap(self.model)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         self.opt = torch.optim.AdamW(
-            self.model.parameters(), lr=self.t.lr, betas=(0.9, 0.99), weight_decay=cfg.weight_decay
+            self.model.parameters(), lr=self.trainer.lr, betas=(0.9, 0.99), weight_decay=cfg.weight_decay
         )
-        self.gen = torch.Generator().manual_seed(self.t.args.seed + 1000 * self.t.dist.rank)
+        self.gen = torch.Generator().manual_seed(self.trainer.options.seed + 1000 * self.trainer.dist.rank)
         # Auxiliary head: text features (cond_dim) → 10 digit + 10 colour logits; own optimiser, so that turning it on
         # for a resumed run leaves the U-Net's optimiser state as it was.
         self.aux = torch.nn.Linear(self.ucfg.cond_dim, 20).to(dev)
         self.aux_opt = torch.optim.AdamW(
-            self.aux.parameters(), lr=self.t.lr, betas=(0.9, 0.99), weight_decay=cfg.weight_decay
+            self.aux.parameters(), lr=self.trainer.lr, betas=(0.9, 0.99), weight_decay=cfg.weight_decay
         )
         self.bank = build_caption_bank()
         self.caption_emb = caption_embeddings(
-            self.bank, self.t.run_dir / "caption_cache.safetensors", cfg.text_encoder, dev
+            self.bank, self.trainer.run_dir / "caption_cache.safetensors", cfg.text_encoder, dev
         )
         self.sampler = CaptionSampler()
         self.styles = StyleThresholds.from_data(data.images, data.labels)
-        per_rank = max(1, self.t.batch_size // self.t.dist.world)
-        steps_per_epoch = max(1, (len(data) // self.t.dist.world) // per_rank)
-        self.total_steps = max(1, self.t.steps or self.t.epochs * steps_per_epoch)
+        per_rank = max(1, self.trainer.batch_size // self.trainer.dist.world)
+        steps_per_epoch = max(1, (len(data) // self.trainer.dist.world) // per_rank)
+        self.total_steps = max(1, self.trainer.steps or self.trainer.epochs * steps_per_epoch)
         self.judge = None
         self.history: list[dict] = []
-        if self.t.dist.main:
+        if self.trainer.dist.main:
             print(
                 f"diffusion U-Net: {count_parameters(self.model):,} parameters, schedule {cfg.schedule}, "
                 f"T={cfg.timesteps}, {len(self.bank)} captions, {self.total_steps} planned steps",
@@ -182,13 +181,13 @@ class DiffusionTask:
         warm = min(1.0, (step + 1) / max(1, self.cfg.warmup_steps))
         progress = min(1.0, step / self.total_steps)
         r = self.cfg.min_lr_ratio
-        return self.t.lr * warm * (r + (1 - r) * 0.5 * (1 + math.cos(math.pi * progress)))
+        return self.trainer.lr * warm * (r + (1 - r) * 0.5 * (1 + math.cos(math.pi * progress)))
 
     def make_batch(self, x, y):
         """Coloured MNIST made on the fly: a colour per image, a little brightness jitter, and a caption that fits,
         a share of them swapped for the null embedding. Returns x0 in [-1, 1], the text embeddings, caption ids and
         the dropped mask."""
-        dev, g, b = self.t.device, self.gen, x.shape[0]
+        dev, g, b = self.trainer.device, self.gen, x.shape[0]
         colours = torch.randint(0, len(PALETTE), (b,), generator=g)
         bright = torch.empty(b).uniform_(*BRIGHTNESS_JITTER, generator=g)
         thick, slant, size = self.styles.classes(x, y)
@@ -200,13 +199,13 @@ class DiffusionTask:
         return x0, text, cap, drop
 
     def train_step(self, x, y, step):
-        dev, g = self.t.device, self.gen
+        dev, g = self.trainer.device, self.gen
         self.model.train()
         x0, text, cap, drop = self.make_batch(x, y)
         lr = self.lr_at(step)
         for group in (*self.opt.param_groups, *self.aux_opt.param_groups):
             group["lr"] = lr
-        with self.t.autocast():
+        with self.trainer.autocast():
             loss = training_loss(self.net, self.sched, x0, text, g)
             aux = self._aux_loss(cap.to(dev), drop) if self.cfg.text_aux_weight > 0 else loss.new_zeros(())
         self.opt.zero_grad(set_to_none=True)
@@ -244,22 +243,22 @@ class DiffusionTask:
 
     @torch.no_grad()
     def end_epoch(self, epoch, means):
-        if not self.t.dist.main:
+        if not self.trainer.dist.main:
             return {}
         info = {}
         if self.cfg.quick_eval_steps > 0:
             info = self.quick_eval(self.cfg.quick_eval_steps)
         if self.cfg.export_every_epochs > 0 and (epoch + 1) % self.cfg.export_every_epochs == 0:
             self.export(
-                self.t.out,
+                self.trainer.out,
                 {
                     "epochs_completed": epoch + 1,
                     "steps": self.steps_done,
-                    "batch_size": self.t.batch_size,
-                    "lr": self.t.lr,
-                    "seed": self.t.args.seed,
-                    "device": str(self.t.device),
-                    "precision": self.t.precision,
+                    "batch_size": self.trainer.batch_size,
+                    "lr": self.trainer.lr,
+                    "seed": self.trainer.options.seed,
+                    "device": str(self.trainer.device),
+                    "precision": self.trainer.precision,
                     "partial": True,
                 },
                 evaluate=False,
@@ -288,7 +287,7 @@ class DiffusionTask:
             from gendemo.diffusion.text import get_encoder
 
             emb, _ = embed_prompts(
-                self.ema, get_encoder(self.cfg.text_encoder, self.t.device), [p.prompt for p in prompts]
+                self.ema, get_encoder(self.cfg.text_encoder, self.trainer.device), [p.prompt for p in prompts]
             )
         except Exception as e:  # a GPU box without the encoder: skip rather than fail the run
             return {"quick_eval": f"skipped ({type(e).__name__})"}
@@ -301,7 +300,7 @@ class DiffusionTask:
             guidance=3.0,
             seed=123,
             text_emb=emb,
-            precision=self.t.precision,
+            precision=self.trainer.precision,
         )
         out = {
             "colour_acc": round(
@@ -312,7 +311,7 @@ class DiffusionTask:
             try:
                 from gendemo.classifier.model import load_classifier
 
-                self.judge, _ = load_classifier(device=self.t.device)
+                self.judge, _ = load_classifier(device=self.trainer.device)
             except Exception:
                 self.judge = False
         if self.judge:
@@ -350,7 +349,7 @@ class DiffusionTask:
         out = Path(out)
         metrics = dict(metrics or {})
         if evaluate is None:
-            evaluate = not self.t.args.no_eval
+            evaluate = not self.trainer.options.no_eval
         if evaluate:
             from gendemo.diffusion.evaluate import evaluate_diffusion_model
             from gendemo.diffusion.text import get_encoder
@@ -358,13 +357,13 @@ class DiffusionTask:
             try:
                 from gendemo.classifier.model import load_classifier
 
-                judge, _ = load_classifier(device=self.t.device)
+                judge, _ = load_classifier(device=self.trainer.device)
                 metrics = evaluate_diffusion_model(
                     Diffusion(self.ema, self.sched),
-                    get_encoder(self.cfg.text_encoder, self.t.device),
+                    get_encoder(self.cfg.text_encoder, self.trainer.device),
                     judge,
                     n_per_prompt=2,
-                    data_dir=self.t.args.data_dir,
+                    data_dir=self.trainer.options.data_dir,
                 )
             except Exception as e:
                 metrics["evaluation_error"] = f"{type(e).__name__}: {e}"
@@ -382,7 +381,7 @@ class DiffusionTask:
             metrics=metrics,
             training={
                 **training,
-                "optimizer": f"AdamW(lr={self.t.lr:g}, betas=(0.9, 0.99), weight_decay={cfg.weight_decay}), "
+                "optimizer": f"AdamW(lr={self.trainer.lr:g}, betas=(0.9, 0.99), weight_decay={cfg.weight_decay}), "
                 f"{cfg.warmup_steps} warm-up steps, cosine decay to {cfg.min_lr_ratio:g}×",
                 "loss": self.loss_text,
                 "condition_dropout": cfg.cond_drop,

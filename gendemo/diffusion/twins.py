@@ -18,10 +18,14 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from gendemo.core.checkpoints import read_card
 from gendemo.core.paths import CHECKPOINT_DIR
 from gendemo.diffusion.train import DiffusionTask
+
+if TYPE_CHECKING:  # annotations only: importing a task module (the app's loaders live beside some) loads no loop
+    from gendemo.core.training import TaskDefaults, Trainer
 
 TWINS = {"schedule_linear": "linear", "schedule_cosine": "cosine"}  # catalog name → the one thing that differs
 
@@ -65,10 +69,10 @@ class ScheduleTwinTask(DiffusionTask):
     # The first committed pair ran only 600 steps and showed just the start of learning (the linear twin still at
     # chance); this length lets both twins learn to draw, so the curve shows how far behind the slower one is and
     # whether it catches up. `epochs` only bounds it.
-    defaults = {"epochs": 20, "batch_size": 64, "lr": 1e-3, "steps": 10_000}
+    defaults: ClassVar[TaskDefaults] = {"epochs": 20, "batch_size": 64, "lr": 1e-3, "steps": 10_000}
     kind = "schedule_cosine"
 
-    def __init__(self, trainer):
+    def __init__(self, trainer: Trainer):
         if "schedule" in trainer.overrides:
             raise SystemExit(f"{self.kind}: the schedule is what the twins compare; it is fixed by the model's name")
         trainer.overrides = {**TWIN_OVERRIDES, **trainer.overrides, "schedule": TWINS[self.kind]}
@@ -83,7 +87,7 @@ class ScheduleTwinTask(DiffusionTask):
     def train_step(self, x, y, step):
         out = super().train_step(x, y, step)
         done = {c["step"] for c in self.curve}
-        if self.t.dist.main and self.steps_done in self.eval_at and self.steps_done not in done:
+        if self.trainer.dist.main and self.steps_done in self.eval_at and self.steps_done not in done:
             self.curve.append(self.evaluate_now())
             c = self.curve[-1]
             print(
@@ -102,17 +106,17 @@ class ScheduleTwinTask(DiffusionTask):
 
         t0 = time.time()
         if self._judge is None:
-            self._judge, _ = load_classifier(device=self.t.device)
+            self._judge, _ = load_classifier(device=self.trainer.device)
         m = evaluate_diffusion_model(
             Diffusion(self.ema, self.sched),
-            get_encoder(self.cfg.text_encoder, self.t.device),
+            get_encoder(self.cfg.text_encoder, self.trainer.device),
             self._judge,
             n_per_prompt=EVAL.n_per_prompt,
             steps=EVAL.steps,
             guidance=EVAL.guidance,
             seed=EVAL.seed,
             sampler=EVAL.sampler,
-            data_dir=self.t.args.data_dir,
+            data_dir=self.trainer.options.data_dir,
         )
         return {
             "step": int(self.steps_done),

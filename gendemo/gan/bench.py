@@ -97,11 +97,12 @@ def run_live(quick: bool, row) -> None:
     # The CLI's step (gendemo/gan/train.py GANTask.train_step) on the same network (no dropout, as the chapter's
     # recipe), driven as the shared loop drives it; it differs in its optimiser (Adam without fusing).
     from gendemo.core.device import autocast
+    from gendemo.core.training import TrainOptions
 
     trainer = SimpleNamespace(
         overrides={"d_dropout": "0.0"},
         lr=2e-4,
-        args=SimpleNamespace(seed=0, lr=None),  # lr None: the recipe's own rates, as the CLI without --lr
+        options=TrainOptions(model="gan", seed=0),  # lr None: the recipe's own rates, as the CLI without --lr
         dist=SimpleNamespace(rank=0, main=False, world=1),
         device=cpu,
         wrap=lambda m: m,

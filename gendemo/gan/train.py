@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -23,6 +24,9 @@ from gendemo.gan.model import CGANConfig, CondDiscriminator, CondGenerator, Disc
 from gendemo.gan.recipes import DEFAULT, RECIPES, artifact, recipe
 from gendemo.gan.step import bce, discriminator_step, generator_step, update
 
+if TYPE_CHECKING:  # annotations only: importing a task module (the app's loaders live beside some) loads no loop
+    from gendemo.core.training import TaskDefaults, Trainer
+
 # One-sided label smoothing: reals are labelled 0.9 for the discriminator, fakes stay 0 (the remedy recipe).
 REAL_TARGET = RECIPES["remedy"].real_label
 
@@ -30,13 +34,15 @@ REAL_TARGET = RECIPES["remedy"].real_label
 class _AdversarialTask:
     """What both GANs share: the G/D pair and their optimisers, one update, the resumable state."""
 
+    trainer: Trainer  # set by each GAN's __init__
+
     def _setup_pair(self, G, D, beta1: float = 0.5, lr_g: float | None = None, lr_d: float | None = None):
         self.G, self.D = G, D
-        self.g, self.d = self.t.wrap(G), self.t.wrap(D)
+        self.g, self.d = self.trainer.wrap(G), self.trainer.wrap(D)
         betas = (beta1, 0.999)  # the usual DCGAN setting; β1 = 0.9 makes GAN training oscillate more
-        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=lr_g or self.t.lr, betas=betas)
-        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=lr_d or self.t.lr, betas=betas)
-        self.gen = torch.Generator().manual_seed(self.t.args.seed + 1000 * self.t.dist.rank)
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=lr_g or self.trainer.lr, betas=betas)
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=lr_d or self.trainer.lr, betas=betas)
+        self.gen = torch.Generator().manual_seed(self.trainer.options.seed + 1000 * self.trainer.dist.rank)
 
     @staticmethod
     def _report(loss_d, loss_g, d_real, d_fake) -> dict:
@@ -82,23 +88,23 @@ class _AdversarialTask:
 
 
 class GANTask(_AdversarialTask):
-    defaults = {"epochs": 200, "batch_size": 128, "lr": 2e-4}
+    defaults: ClassVar[TaskDefaults] = {"epochs": 200, "batch_size": 128, "lr": 2e-4}
 
     @staticmethod
     def artifact_name(model: str, recipe_name: str | None) -> str:
         # gan.safetensors stays the remedy; other recipes get their own files (gan_chapter.safetensors, runs/…)
         return artifact(recipe_name)
 
-    def __init__(self, trainer):
-        self.t = trainer
-        self.recipe_name = getattr(trainer.args, "recipe", None) or DEFAULT
+    def __init__(self, trainer: Trainer):
+        self.trainer = trainer
+        self.recipe_name = trainer.options.recipe or DEFAULT
         self.name = artifact(self.recipe_name)  # the catalog row (and card kind) of what it exports
         self.recipe = recipe(self.recipe_name)
         # The recipe fixes the networks' config; an explicit --set d_dropout=… still wins.
         self.cfg = apply_overrides(self.recipe.gan_config(), trainer.overrides)
 
     def setup(self, data):
-        r, explicit_lr = self.recipe, self.t.args.lr is not None  # --lr sets both networks' rate
+        r, explicit_lr = self.recipe, self.trainer.options.lr is not None  # --lr sets both networks' rate
         lrs = {} if explicit_lr else {"lr_g": r.lr_g, "lr_d": r.lr_d}
         self._setup_pair(Generator(self.cfg), Discriminator(self.cfg), beta1=r.beta1, **lrs)
         # The generator that is shipped (and recorded in the timeline): the last G, or the average of its weights.
@@ -107,36 +113,42 @@ class GANTask(_AdversarialTask):
         self.timeline = {"samples": [], "shares": [], "loss_d": [], "loss_g": [], "d_real": [], "d_fake": []}
         self.snapshots: dict[str, torch.Tensor] = {}
         self.judge = None
-        if self.t.dist.main:
-            self.judge, _ = load_classifier(device=self.t.device)
+        if self.trainer.dist.main:
+            self.judge, _ = load_classifier(device=self.trainer.device)
 
     def z(self, n):
-        return torch.randn(n, self.cfg.noise_dim, generator=self.gen).to(self.t.device)
+        return torch.randn(n, self.cfg.noise_dim, generator=self.gen).to(self.trainer.device)
 
     def train_step(self, x, y, step):
         real = x * 2 - 1  # MNIST [0,1] → the generator's tanh range [-1, 1]
         b = real.shape[0]
         loss_d, d_real, d_fake, _ = discriminator_step(
-            self.g, self.d, self.opt_d, real, self.z(b), real_label=self.recipe.real_label, autocast=self.t.autocast
+            self.g,
+            self.d,
+            self.opt_d,
+            real,
+            self.z(b),
+            real_label=self.recipe.real_label,
+            autocast=self.trainer.autocast,
         )
         # D unwrapped here (as before DDP): only G's gradients are synchronised in this half of the step.
-        loss_g, _, _ = generator_step(self.g, self.D, self.opt_g, self.z(b), autocast=self.t.autocast)
+        loss_g, _, _ = generator_step(self.g, self.D, self.opt_g, self.z(b), autocast=self.trainer.autocast)
         if self.G_ema is not None:
             self._update_ema(step, self.recipe.g_ema)
         return self._report(loss_d, loss_g, d_real, d_fake)
 
     @torch.no_grad()
     def end_epoch(self, epoch, means):
-        if not self.t.dist.main:
+        if not self.trainer.dist.main:
             return {}
         G = self.shipped
         was_training = G.training
         G.eval()
-        imgs = (G(self.fixed_z.to(self.t.device)).float() + 1) / 2
+        imgs = (G(self.fixed_z.to(self.trainer.device)).float() + 1) / 2
         fresh = (
             G(
                 torch.randn(1000, self.cfg.noise_dim, generator=torch.Generator().manual_seed(10_000 + epoch)).to(
-                    self.t.device
+                    self.trainer.device
                 )
             ).float()
             + 1
@@ -173,12 +185,13 @@ class GANTask(_AdversarialTask):
     def export(self, out, training):
         out = Path(out)
         metrics = {}
-        if not self.t.args.no_eval:
+        opts = self.trainer.options
+        if not opts.no_eval:
             from gendemo.gan.evaluate import evaluate_gan_model
 
-            metrics = evaluate_gan_model(self.shipped.eval(), self.judge, n=10_000, data_dir=self.t.args.data_dir)
+            metrics = evaluate_gan_model(self.shipped.eval(), self.judge, n=10_000, data_dir=opts.data_dir)
             if self.G_ema is not None:  # what the averaging bought: the last G measured the same way
-                raw = evaluate_gan_model(self.G.eval(), self.judge, n=10_000, data_dir=self.t.args.data_dir)
+                raw = evaluate_gan_model(self.G.eval(), self.judge, n=10_000, data_dir=opts.data_dir)
                 metrics["last_generator_without_averaging"] = {
                     k: raw[k] for k in ("kl_to_uniform_nats", "min_share_percent", "frechet_distance")
                 }
@@ -228,26 +241,26 @@ class GANTask(_AdversarialTask):
 
 
 class CGANTask(_AdversarialTask):
-    defaults = {"epochs": 20, "batch_size": 128, "lr": 2e-4}
+    defaults: ClassVar[TaskDefaults] = {"epochs": 20, "batch_size": 128, "lr": 2e-4}
 
-    def __init__(self, trainer):
-        self.t = trainer
+    def __init__(self, trainer: Trainer):
+        self.trainer = trainer
         self.cfg = apply_overrides(CGANConfig(), trainer.overrides)
 
     def setup(self, data):
         self._setup_pair(CondGenerator(self.cfg), CondDiscriminator(self.cfg))
         self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if self.cfg.g_ema > 0 else None
-        self.judge = load_classifier(device=self.t.device)[0] if self.t.dist.main else None
+        self.judge = load_classifier(device=self.trainer.device)[0] if self.trainer.dist.main else None
         self.history = []
 
     def train_step(self, x, y, step):
         real = x * 2 - 1
         b = real.shape[0]
-        dev = self.t.device
+        dev = self.trainer.device
         z = torch.randn(b, self.cfg.noise_dim, generator=self.gen).to(dev)
         want = torch.randint(0, 10, (b,), generator=self.gen).to(dev)
         w, m = float(self.cfg.aux_weight), float(self.cfg.mismatch_weight)
-        with self.t.autocast():
+        with self.trainer.autocast():
             fake = self.g(z, want).detach()
             if w > 0:  # AC-GAN: the discriminator also learns to name real digits
                 d_real, aux_real = self.d(real, y, with_aux=True)
@@ -264,7 +277,7 @@ class CGANTask(_AdversarialTask):
         self.D.requires_grad_(False)
         z = torch.randn(b, self.cfg.noise_dim, generator=self.gen).to(dev)
         want = torch.randint(0, 10, (b,), generator=self.gen).to(dev)
-        with self.t.autocast():
+        with self.trainer.autocast():
             if w > 0:  # ...and the generator is rewarded when its digit is named as the one asked for
                 logit, aux = self.D(self.g(z, want), want, with_aux=True)
                 loss_g = bce(logit, 1.0) + w * F.cross_entropy(aux.float(), want)
@@ -278,7 +291,7 @@ class CGANTask(_AdversarialTask):
 
     @torch.no_grad()
     def end_epoch(self, epoch, means):
-        if not self.t.dist.main:
+        if not self.trainer.dist.main:
             return {}
         from gendemo.gan.sampling import sample_cgan
 
@@ -291,16 +304,17 @@ class CGANTask(_AdversarialTask):
 
     def export(self, out, training):
         metrics = {}
-        if not self.t.args.no_eval:
+        opts = self.trainer.options
+        if not opts.no_eval:
             from gendemo.gan.evaluate import evaluate_cgan_model
 
-            metrics = evaluate_cgan_model(self.shipped.eval(), self.judge, n=10_000, data_dir=self.t.args.data_dir)
+            metrics = evaluate_cgan_model(self.shipped.eval(), self.judge, n=10_000, data_dir=opts.data_dir)
         d_metrics = {}
-        if not self.t.args.no_eval:  # does D know which label belongs to a real digit? (the tab's "3 shown as 5")
+        if not opts.no_eval:  # does D know which label belongs to a real digit? (the tab's "3 shown as 5")
             from gendemo.core.data import load_mnist
             from gendemo.gan.evaluate import evaluate_label_matching
 
-            test = load_mnist("test", self.t.args.data_dir, limit=1000)
+            test = load_mnist("test", opts.data_dir, limit=1000)
             d_metrics = evaluate_label_matching(self.D.eval(), test.images, test.labels.cpu())
             self.D.train()
         save_checkpoint(
@@ -318,7 +332,7 @@ class CGANTask(_AdversarialTask):
             config=self.cfg,
             training={
                 **training,
-                "optimizer": f"Adam(lr={self.t.lr:g}, betas=(0.5, 0.999)) for G and D",
+                "optimizer": f"Adam(lr={self.trainer.lr:g}, betas=(0.5, 0.999)) for G and D",
                 "real_label": REAL_TARGET,
             },
             metrics=metrics,

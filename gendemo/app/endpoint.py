@@ -128,7 +128,7 @@ class Param:
         if self.kind == "text":
             return _text(value, name, self.max_chars, lang)
         if self.kind == "prompt":
-            from gendemo.app.ui.diffusion_common import Prompt, check_prompt
+            from gendemo.app.prompt import Prompt, check_prompt
 
             return Prompt(*check_prompt(value, lang))
         return value  # file (the handler decodes it with its own checks), state

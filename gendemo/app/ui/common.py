@@ -126,6 +126,16 @@ class ImageInput(gr.Image):
         return str(payload.path)
 
 
+# Maths in Markdown: $…$ inline, $$…$$ displayed, typeset in the browser (gr.Markdown alone renders only $$…$$).
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+
+
+def markdown(value=None, **options) -> gr.Markdown:
+    """gr.Markdown that typesets the maths written between $ signs (x_t as $x_t$, x̂0 as $\\hat{x}_0$)."""
+    options.setdefault("latex_delimiters", LATEX)
+    return gr.Markdown(value, **options)
+
+
 PICTURE_CLASSES = {"pixel": "gd-pixel", "chart": "gd-out"}  # app.py's CSS keeps labels and toolbars off both kinds
 
 

@@ -376,10 +376,12 @@ def generate_stream(
     text_emb: torch.Tensor | None = None,
     clip: str = "late",
     fast: bool = True,
+    start: bool = False,
 ) -> Iterator[Frame]:
     """Text → images, streamed: Frames every `every` reverse steps; the last has done=True and x0 = the (P·n, 3, 28, 28)
     result in [0, 1], ordered prompt by prompt (image i·n + k is sample k of prompt i). `text_emb` (P, 384) replaces
-    encoding the prompts (the evaluator encodes once)."""
+    encoding the prompts (the evaluator encodes once). start: first a Frame at step 0, x_T itself (pure noise), with a
+    grey x0 (no step has guessed anything yet)."""
     if isinstance(prompts, str):
         prompts = [prompts]
     net, dev = model.net, model.device
@@ -387,6 +389,10 @@ def generate_stream(
     emb = emb.repeat_interleave(n, 0)
     g = torch.Generator().manual_seed(int(seed))
     x = torch.randn((emb.shape[0], net.cfg.in_channels, 28, 28), generator=g).to(dev)  # x_T: pure noise
+    if start:
+        T = model.schedule.T
+        k = T if sampler == "ddpm" else len(ddim_timesteps(T, steps))
+        yield Frame(0, k, T, to_unit_range(x), torch.full_like(x, 0.5))
     yield from reverse_process(
         net,
         model.schedule,

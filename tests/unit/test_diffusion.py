@@ -127,6 +127,19 @@ def test_stream_frames_and_callback():
     assert len(seen) == 4 and isinstance(seen[0], Frame) and torch.equal(out, frames[-1].x0)
 
 
+def test_stream_can_start_with_the_pure_noise():
+    """start=True: a first frame at step 0 holds x_T, the seed's pure noise (the replay's first frame), with a grey
+    guess; the frames after it are unchanged."""
+    m = tiny_model()
+    first, *rest = generate_stream(m, ENC, "a green 4", n=2, steps=10, seed=0, every=3, precision="fp32", start=True)
+    same = list(generate_stream(m, ENC, "a green 4", n=2, steps=10, seed=0, every=3, precision="fp32"))
+    assert (first.step, first.steps, first.t, first.done) == (0, 10, 1000, False)
+    assert torch.all(first.x0 == 0.5) and first.x_t.std() > 0.2  # noise, in [0, 1] for display
+    assert [f.step for f in rest] == [3, 6, 9, 10] and torch.equal(rest[-1].x0, same[-1].x0)
+    ddpm = next(iter(generate_stream(m, ENC, "", n=1, seed=0, sampler="ddpm", precision="fp32", start=True)))
+    assert (ddpm.step, ddpm.steps) == (0, 1000)
+
+
 def test_img2img_strength_ends():
     m = tiny_model()
     img = torch.rand(3, 28, 28)

@@ -461,23 +461,28 @@ def translate_examples(root: gr.Blocks) -> None:
     """Every gr.Examples table under `root` titled, headed and filled in the page's language. Gradio heads the columns
     with the inputs' labels and shows a choice by its label, but the browser translates neither inside a table (they
     would read as raw keys). So each table is built with the English text, and when a page opens one private event
-    sends the text in the request's language: column headers, choice labels, and the title ("Examples" unless the tab
-    named it). Call once, after every tab is built, inside the Blocks."""
+    sends the text in the request's language: column headers, choice labels, the title ("Examples" unless the tab
+    named it), and the labels of examples shown as labelled buttons (example_labels given as txt("key")). Call once,
+    after every tab is built, inside the Blocks."""
     tables = []
     for block in list(root.blocks.values()):
         if not isinstance(block, gr.Dataset):
             continue
         if block.label in (None, "Examples"):
             block.label = txt("common.examples")
-        template = (list(block.headers or []), list(block.component_props or []))
-        block.headers, block.component_props = localise(template, "en")
+        template = (list(block.headers or []), list(block.component_props or []), block.sample_labels)
+        block.headers, block.component_props, block.sample_labels = localise(template, "en")
         tables.append((block, template))
     if not tables:
         return
 
+    def update(template, lang: str) -> gr.Dataset:
+        headers, props, labels = localise(template, lang)
+        return gr.Dataset(headers=headers, component_props=props, **({"sample_labels": labels} if labels else {}))
+
     def example_tables(request: gr.Request = None):
         lang = lang_of(request)
-        return [gr.Dataset(headers=localise(h, lang), component_props=localise(p, lang)) for _, (h, p) in tables]
+        return [update(template, lang) for _, template in tables]
 
     root.load(
         example_tables,

@@ -110,11 +110,63 @@ def test_latent_walk_in_browser_chinese(browser, app_client):
         shot(page, "latent_walk_zh")
 
 
+_MARKER_JS = """
+(sel) => {
+  const svg = document.querySelector(sel + ' svg.marks');
+  if (!svg) return null;
+  // the x axis: its whole-number tick labels and where they sit, to read a position as an epoch
+  const ticks = [...svg.querySelectorAll('.role-axis-label text')]
+    .filter(t => /^\\d+$/.test(t.textContent))  // the y axes' labels are written with a decimal point
+    .map(t => [Number(t.textContent), /translate\\(([-\\d.]+),/.exec(t.getAttribute('transform') || '')])
+    .filter(([v, m]) => m).map(([v, m]) => [v, Number(m[1])]);
+  // vertical segments: a path from (x, y0) to (x, y1)
+  const lines = [...svg.querySelectorAll('.mark-line path')].map(p => {
+    const m = /^M([-\\d.]+),([-\\d.]+)L([-\\d.]+),([-\\d.]+)$/.exec(p.getAttribute('d') || '');
+    if (!m || Math.abs(m[1] - m[3]) > 0.01 || Math.abs(m[2] - m[4]) < 20) return null;
+    return [Number(m[1]), p.getAttribute('stroke')];
+  }).filter(Boolean);
+  const legend = [...svg.querySelectorAll('.role-legend-label text')].map(t => t.textContent);
+  const symbols = [...svg.querySelectorAll('.role-legend-symbol path')].map(p => p.getAttribute('stroke'));
+  return {ticks, lines, legend, symbols};
+}
+"""
+
+
+def chosen_epoch_marks(page, sel: str):
+    """The vertical segments drawn on the line chart `sel`, as (the epoch they stand at, read off the x axis's ticks;
+    their colour, None when Vega gave them none: a line that is not drawn), and the legend: entry → its colour."""
+    got = page.evaluate(_MARKER_JS, sel)
+    assert got and len(got["ticks"]) >= 2, got
+    (v0, x0), (v1, x1) = got["ticks"][0], got["ticks"][-1]
+    marks = [(v0 + (x - x0) * (v1 - v0) / (x1 - x0), stroke) for x, stroke in got["lines"]]
+    return marks, dict(zip(got["legend"], got["symbols"]))
+
+
+def assert_marked(page, epoch: int, lang: str):
+    """Both timeline charts mark `epoch` with one drawn vertical line, named in the legend (in the page's language,
+    in the line's own colour) beside the two curves and nothing else. #33 picture 1: at any epoch but 200 the legend
+    kept "epoch 200" and the marker had no colour, so it was not drawn."""
+    from gendemo.app.i18n import tr
+
+    name = tr("gan.s_mark", lang)
+    for sel in ("#gan-loss-plot", "#gan-d-plot"):
+        for _ in range(40):  # the chart redraws a moment after the new data arrives
+            marks, legend = chosen_epoch_marks(page, sel)
+            if any(abs(at - epoch) < 1.5 for at, _ in marks):
+                break
+            page.wait_for_timeout(250)
+        assert len(marks) == 1 and abs(marks[0][0] - epoch) < 1.5, (sel, epoch, marks)
+        assert marks[0][1], f"{sel}: the marker at epoch {epoch} has no colour (not drawn)"
+        assert len(legend) == 3 and legend.get(name) == marks[0][1], (sel, name, legend, marks)
+
+
 @pytest.mark.parametrize("locale", in_ci("en-US", ["en-US", "zh-CN"]))
 def test_gan_tab_opens_with_its_pictures_and_plays_the_run(browser, app_client, locale):
     """#12 items 14 and 15 and the "play" moment: without any click the samples, the timeline and its plots are there;
-    an example runs; Play moves the epoch slider and the marker to the last epoch."""
+    an example runs; Play moves the epoch slider and the marker to the last epoch. #33 picture 1: the charts' marker
+    and legend follow the epoch (example 60, then Play)."""
     need_gan("gan.safetensors", "gan_timeline.npz")
+    lang = "en" if locale == "en-US" else "zh-CN"
     page = open_page(browser, app_client.base_url, locale)
     try:
         for sel in ("#gan-samples img", "#gan-timeline-samples img", "#gan-share-plot img"):
@@ -124,16 +176,20 @@ def test_gan_tab_opens_with_its_pictures_and_plays_the_run(browser, app_client, 
         summary = page.locator("#gan-timeline-summary")
         summary.get_by_text("200").first.wait_for()
         assert ("Epoch 200" if locale == "en-US" else "第 200 轮") in summary.inner_text()
+        assert_marked(page, 200, lang)
+        # the chapter's epoch 60, from its example: the marker moves there on both charts
+        page.locator("#tab-gan").get_by_role("button", name="60", exact=True).click()
+        summary.get_by_text("60").first.wait_for()
+        assert_marked(page, 60, lang)
         if locale != "en-US":  # the Chinese page's texts are checked; playing and the example are the same code
             return
         # Play: the slider starts over at 1 and comes back to the last epoch
-        page.locator("#gan-epoch input[type=number]").fill("20")
-        page.locator("#gan-epoch input[type=number]").press("Enter")
         page.locator("#gan-play-button").click()
         page.wait_for_function(
             "() => document.querySelector('#gan-epoch input[type=number]').value === '200'", timeout=90_000
         )
         page.locator("#gan-timeline-summary").get_by_text("200").first.wait_for()
+        assert_marked(page, 200, lang)
         # an example fills the controls *and* runs: seed 7 and 256 digits make a different, larger picture
         before = page.locator("#gan-samples img").get_attribute("src")
         page.get_by_text("256 · #7 · remedy").click()

@@ -76,7 +76,7 @@ STRINGS = {
         "gan.show_btn": "Show epoch",
         "gan.play_btn": "▶ Play the run",
         "gan.stop_btn": "■ Stop",
-        "gan.s_epoch": "epoch {e}",
+        "gan.s_mark": "chosen epoch",
         "gan.heat_title": "Every epoch: share of each digit (%)",
         "gan.bars_title": "Epoch {e}: share of each digit",
         "gan.even": "even mix (10 %)",
@@ -136,7 +136,7 @@ STRINGS = {
         "gan.show_btn": "显示该轮",
         "gan.play_btn": "▶ 播放整个训练过程",
         "gan.stop_btn": "■ 停止",
-        "gan.s_epoch": "第 {e} 轮",
+        "gan.s_mark": "所选轮次",
         "gan.heat_title": "每一轮：各数字所占比例（%）",
         "gan.bars_title": "第 {e} 轮：各数字所占比例",
         "gan.even": "均匀分布（10 %）",
@@ -201,7 +201,10 @@ def timeline_at(tl: dict, e: int, lang: str) -> tuple:
     grid = to_pil_grid(imgs, nrow=8, scale=3)
     ep = np.arange(1, E + 1)
     xe, ye, s = tr("gan.x_epoch", lang), tr("gan.y_loss", lang), "series"
-    mark = tr("gan.s_epoch", lang, e=e)
+    # The marker's series keeps one name at every epoch: a line chart whose data is replaced keeps the series names
+    # (its colour scale's domain) it was first drawn with, so a new name ("epoch 60") got no colour — no line — and the
+    # legend kept the old one ("epoch 200"). The summary beside the charts says which epoch it is.
+    mark = tr("gan.s_mark", lang)
     loss = long_frame(ep, {tr("gan.s_loss_d", lang): tl["loss_d"], tr("gan.s_loss_g", lang): tl["loss_g"]}, xe, ye, s)
     hi = float(max(np.max(tl["loss_d"]), np.max(tl["loss_g"])))
     loss = _marked(loss, e, xe, ye, s, mark, 0.0, hi)

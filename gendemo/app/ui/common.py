@@ -386,8 +386,9 @@ class _Lang:
 def on_open(handler: Callable, inputs: list, outputs: list) -> None:
     """When a page opens, fill `outputs` with what `handler` gives for the inputs' default values, so a tab never opens
     blank. The result is computed once per language and kept (a few keys at most, oldest forgotten): a page load then
-    costs a dictionary lookup, not a model run. The event is private (not an API endpoint) and skips the queue; PNGs
-    that Gradio's cache cleanup deleted meanwhile are written again from the kept images."""
+    costs a dictionary lookup, not a model run; a streaming handler (a generator) gives its last answer. The event is
+    private (not an API endpoint) and skips the queue; PNGs that Gradio's cache cleanup deleted meanwhile are written
+    again from the kept images."""
     import collections
     import threading
 
@@ -409,6 +410,8 @@ def on_open(handler: Callable, inputs: list, outputs: list) -> None:
                 hit = fn(*values, request=request)
             else:
                 hit = raw(*values, request=_Lang(lang))
+            if inspect.isgenerator(hit):  # a stream: what it shows when it is done
+                *_, hit = hit
             with lock:
                 kept[key] = hit
                 while len(kept) > OPEN_KEYS:

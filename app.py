@@ -32,7 +32,8 @@ FOOTER_LINKS = ["api", "settings"]
 # than cut off its bottom) and the toolbar sits at the right of that line, placed against the block, not the picture; a
 # picture shown without a label keeps that line free for the toolbar. Gallery captions go under their picture, wrapped,
 # instead of over its bottom corner cut off with "…" (a judged digit's caption is as long as the digit is wide, and it
-# must not hide the digit), and a gallery's columns share its width instead of running past its side. The solver
+# must not hide the digit; a caption's line breaks are kept, so a judged digit reads as two lines, digit and colour),
+# and a gallery's columns share its width instead of running past its side. The solver
 # comparison's pictures (a row of 1–4 digits per solver) keep their own shape: squared, two digits were letterboxed
 # into a third of the space.
 # A slider's label takes the whole line when it does not fit beside the slider's number box, which then moves under
@@ -55,7 +56,7 @@ CSS = """
 .gd-pixel .thumbnail-item > img { aspect-ratio: 1 / 1; height: auto; flex: none; object-fit: contain; }
 #cmp-gallery .thumbnail-item > img { aspect-ratio: auto; }
 .gd-pixel .caption-label {
-  position: static; max-width: none; white-space: normal; overflow: visible; text-align: center; background: none;
+  position: static; max-width: none; white-space: pre-line; overflow: visible; text-align: center; background: none;
   border: none; border-radius: 0; line-height: 1.3;
 }
 .block .head:has(> .tab-like-container) > label { flex: 1 1 auto; }

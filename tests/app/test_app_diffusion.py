@@ -145,7 +145,8 @@ def test_img2img_takes_any_image(app_client, tmp_path):
 
 # ---- judged outputs (#10 item 4) and everyday colour words (#10 item 5)
 
-CAPTION = re.compile(r"^reads (\d) \((\d+)%\)( [✓✗])? · ([a-z]+) \((\d\.\d\d)\)( [✓✗])?$")
+# two lines, "7 (97%) ✓" and "red (1.00) ✓": the digit and the colour, each with its mark
+CAPTION = re.compile(r"^(\d) \((\d+)%\)( [✓✗])?\n([a-z]+) \((\d\.\d\d)\)( [✓✗])?$")
 SUMMARY = re.compile(
     r"Judged: \*\*(\d+) of (\d+)\*\* match the prompt \(the digit in (\d+) of (\d+), the colour in (\d+) of (\d+)\)"
 )
@@ -180,7 +181,8 @@ def test_judge_readings_in_chinese_and_without_a_prompt(app_client):
     zh = Client(app_client.base_url, verbose=False, headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     _, _, status, judged = zh.predict("红色的七", "ddim", 10, 3.0, 0, 2, api_name="/diffusion_generate")
     assert "评判：" in status and "符合提示词" in status
-    assert all(c.startswith("识别为 ") and ("红色" in c or "✗" in c) for c in _captions(judged)), _captions(judged)
+    caps = _captions(judged)
+    assert all(re.match(r"^\d（\d+%）", c) and ("\n红色（" in c or "✗" in c) for c in caps), caps
     _, _, status, judged = app_client.predict("", "ddim", 10, 3.0, 0, 2, api_name="/diffusion_generate")
     assert "names no digit or colour" in status and all("✓" not in c and "✗" not in c for c in _captions(judged))
 
@@ -188,7 +190,7 @@ def test_judge_readings_in_chinese_and_without_a_prompt(app_client):
 def test_everyday_colour_words_are_mapped_and_shown(app_client):
     _, _, status, judged = app_client.predict("a crimson seven", "ddim", 10, 3.0, 0, 2, api_name="/diffusion_generate")
     assert "“a red seven”" in status and "crimson → red" in status
-    assert all(" · red (" in c for c in _captions(judged)), _captions(judged)
+    assert all("\nred (" in c for c in _captions(judged)), _captions(judged)
     _, _, status, _ = app_client.predict(
         "a 4 the colour of grass", "ddim", 10, 3.0, 0, 1, api_name="/diffusion_generate"
     )
@@ -201,7 +203,7 @@ def test_prompt_experiment_and_img2img_are_judged(app_client):
     gallery, table = app_client.predict("ornate green seven", "colour", 0, 3.0, api_name="/prompt_experiment")
     caps = _captions(gallery)
     assert len(caps) == 8 and caps[2].startswith("ornate lavender seven · cos ")
-    assert all(CAPTION.match(c.split(" · ", 2)[2]) for c in caps), caps
+    assert all(CAPTION.match(c.split(" · ", 2)[2].removeprefix("reads ").replace(" · ", "\n")) for c in caps), caps
     assert "the judge reads" in table and SUMMARY.search(table)
     blurry = handle_file(str(ROOT / "examples" / "blurry_4.png"))
     *_, status, judged = app_client.predict(blurry, None, "a white four", 0.4, 0, 3, api_name="/img2img")

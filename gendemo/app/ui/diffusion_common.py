@@ -53,10 +53,13 @@ def colour_name(index: int, lang: str) -> str:
     return tr(f"diff.colour.{PALETTE_NAMES[index]}", lang)
 
 
-def judge_outputs(images, texts, lang) -> tuple[list[str], str]:
+def judge_outputs(images, texts, lang, lines: bool = False) -> tuple[list[str], str]:
     """(a caption per image, a summary sentence) for (B, 3, 28, 28) generated images; texts is the encoded prompt of
     each image (or one for all). The digit is the classifier's reading with its probability, the colour the palette
-    colour nearest the strokes' mean colour with its cosine (1 = exactly that hue) — as evaluate.py judges."""
+    colour nearest the strokes' mean colour with its cosine (1 = exactly that hue) — as evaluate.py judges. A caption
+    is one line ("reads 7 (97%) ✓ · red (1.00) ✓", for tables and longer captions), or with `lines` two short ones
+    under a digit in a gallery, "7 (97%) ✓" and "red (1.00) ✓" (the one line wrapped to four under a narrow digit,
+    with a mark alone on the last)."""
     readings = read_images(model("classifier", lang), images)
     texts = [texts] * len(readings) if isinstance(texts, str) else list(texts)
     caps, ok, d_ok, nd, c_ok, nc = [], 0, 0, 0, 0, 0
@@ -65,7 +68,7 @@ def judge_outputs(images, texts, lang) -> tuple[list[str], str]:
         mark = lambda want, got: "" if want is None else " ✓" if want == got else " ✗"
         caps.append(
             tr(
-                "diff.judge.caption",
+                "diff.judge.lines" if lines else "diff.judge.caption",
                 lang,
                 d=r.digit,
                 p=f"{r.digit_p:.0%}",
@@ -87,8 +90,8 @@ def judge_outputs(images, texts, lang) -> tuple[list[str], str]:
 
 
 def judged_gallery(images, texts, lang) -> tuple[list, str]:
-    """(gallery value: each digit enlarged with its judged caption, summary sentence)."""
-    caps, summary = judge_outputs(images, texts, lang)
+    """(gallery value: each digit enlarged with its judged caption in two lines, summary sentence)."""
+    caps, summary = judge_outputs(images, texts, lang, lines=True)
     return [(to_pil_grid(images[i : i + 1], nrow=1, scale=4, pad=0), c) for i, c in enumerate(caps)], summary
 
 
@@ -113,6 +116,7 @@ STRINGS = {
             "{pairs}."
         ),
         "diff.judge.caption": "reads {d} ({p}){dm} · {colour} ({cos}){cm}",
+        "diff.judge.lines": "{d} ({p}){dm}\n{colour} ({cos}){cm}",
         "diff.judge.summary_dc": (
             "Judged: **{ok} of {n}** match the prompt (the digit in {d_ok} of {nd}, the colour in {c_ok} of {nc})."
         ),
@@ -148,6 +152,7 @@ STRINGS = {
         "diff.note.empty": "提示词为空：模型无条件生成（使用学到的“无提示”嵌入）。",
         "diff.note.colour_words": "模型只学过十种颜色的名字，所以日常颜色词按最接近的那一种来理解：{pairs}。",
         "diff.judge.caption": "识别为 {d}（{p}）{dm} · {colour}（{cos}）{cm}",
+        "diff.judge.lines": "{d}（{p}）{dm}\n{colour}（{cos}）{cm}",
         "diff.judge.summary_dc": (
             "评判：**{n} 张中有 {ok} 张**符合提示词（数字对了 {d_ok}/{nd}，颜色对了 {c_ok}/{nc}）。"
         ),

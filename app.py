@@ -33,9 +33,10 @@ FOOTER_LINKS = ["api", "settings"]
 # picture shown without a label keeps that line free for the toolbar. Gallery captions go under their picture, wrapped,
 # instead of over its bottom corner cut off with "…" (a judged digit's caption is as long as the digit is wide, and it
 # must not hide the digit; a caption's line breaks are kept, so a judged digit reads as two lines, digit and colour),
-# and a gallery's columns share its width instead of running past its side. The solver
-# comparison's pictures (a row of 1–4 digits per solver) keep their own shape: squared, two digits were letterboxed
-# into a third of the space.
+# and a gallery's columns share its width instead of running past its side; a gallery is as tall as its rows of
+# pictures (Gradio gives an auto-height gallery at least 450 px: one row of digits sat above 300 px of blank). The
+# solver comparison's pictures (a row of 1–4 digits per solver) keep their own shape: squared, two digits were
+# letterboxed into a third of the space.
 # A slider's label takes the whole line when it does not fit beside the slider's number box, which then moves under
 # it (Gradio gives the label no width of its own: in a half-width column "引导强度" broke as "引导强/度", and a longer
 # label ran down five lines of two characters). Gradio's Settings keep the theme but not their language menu: it
@@ -49,6 +50,7 @@ CSS = """
 :is(.gd-pixel, .gd-out):has(> label.float) { display: flex; flex-flow: column nowrap; }
 :is(.gd-pixel, .gd-out) > :is(.image-container, .gallery-container) { flex: 1 1 auto; min-height: 0; }
 .gd-pixel .gallery-container > .grid-wrap { max-height: 100%; }
+.gd-pixel .grid-wrap.fixed-height { min-height: 0; }
 :is(.gd-pixel, .gd-out) :is(.image-container, .gallery-container, .grid-wrap) { position: static; }
 :is(.gd-pixel, .gd-out):not(:has(> label:not(.hide))) > :is(.image-container, .gallery-container) { padding-top: 2rem; }
 .gd-pixel .grid-container { grid-template-columns: repeat(var(--grid-cols), minmax(0, 1fr)); }

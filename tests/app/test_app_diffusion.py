@@ -38,7 +38,7 @@ def test_the_distilled_network_generates_in_the_diffusion_tab(app_client):
     is faster, the judge reads its digits, and its seed decides its result as the model's does."""
     args = ("a green two", "dpmpp2m", 10, 3.0, 7, 4)
     _, result, status, judged = app_client.predict(*args, "diffusion_distilled", api_name="/diffusion_generate")
-    assert result and "DPMPP2M" in status and "guidance-distilled copy" in status and "one pass" in status
+    assert result and "DPM-Solver++ 2M" in status and "guidance-distilled copy" in status and "one pass" in status
     assert len(judged) == 4 and re.search(r"\*\*\d of 4\*\* match", status), status
     again = app_client.predict(*args, "diffusion_distilled", api_name="/diffusion_generate")[1]
     two_pass = app_client.predict(*args, "diffusion", api_name="/diffusion_generate")
@@ -145,8 +145,9 @@ def test_img2img_takes_any_image(app_client, tmp_path):
 
 # ---- judged outputs (#10 item 4) and everyday colour words (#10 item 5)
 
-# two lines, "7 (97%) ✓" and "red (1.00) ✓": the digit and the colour, each with its mark
-CAPTION = re.compile(r"^(\d) \((\d+)%\)( [✓✗])?\n([a-z]+) \((\d\.\d\d)\)( [✓✗])?$")
+# two lines, "7 (97%) ✓" and "red (1.00) ✓": the digit and the colour, each with its mark (after a no-break space)
+CAPTION = re.compile(r"^(\d) \((\d+)%\)(\u00a0[✓✗])?\n([a-z]+) \((\d\.\d\d)\)(\u00a0[✓✗])?$")
+OK = "\u00a0✓"
 SUMMARY = re.compile(
     r"Judged: \*\*(\d+) of (\d+)\*\* match the prompt \(the digit in (\d+) of (\d+), the colour in (\d+) of (\d+)\)"
 )
@@ -162,12 +163,12 @@ def test_generated_digits_carry_the_judges_reading(app_client):
     assert len(judged) == 4 and all(Path(item["image"]).exists() for item in judged)
     parsed = [CAPTION.match(c) for c in caps]
     assert all(parsed), caps
-    digit_ok = sum(m.group(3) == " ✓" for m in parsed)
-    colour_ok = sum(m.group(6) == " ✓" for m in parsed)
-    both_ok = sum(m.group(3) == " ✓" and m.group(6) == " ✓" for m in parsed)
+    digit_ok = sum(m.group(3) == OK for m in parsed)
+    colour_ok = sum(m.group(6) == OK for m in parsed)
+    both_ok = sum(m.group(3) == OK and m.group(6) == OK for m in parsed)
     assert all(m.group(3) and m.group(6) for m in parsed)  # the prompt names both, so every reading is marked
     assert all(
-        (m.group(1) == "2") == (m.group(3) == " ✓") and (m.group(4) == "green") == (m.group(6) == " ✓") for m in parsed
+        (m.group(1) == "2") == (m.group(3) == OK) and (m.group(4) == "green") == (m.group(6) == OK) for m in parsed
     )
     summary = SUMMARY.search(status)
     assert summary, status
@@ -182,7 +183,7 @@ def test_judge_readings_in_chinese_and_without_a_prompt(app_client):
     _, _, status, judged = zh.predict("红色的七", "ddim", 10, 3.0, 0, 2, api_name="/diffusion_generate")
     assert "评判：" in status and "符合提示词" in status
     caps = _captions(judged)
-    assert all(re.match(r"^\d（\d+%）", c) and ("\n红色（" in c or "✗" in c) for c in caps), caps
+    assert all(re.match(r"^\d \(\d+%\)", c) and ("\n红色 (" in c or "✗" in c) for c in caps), caps
     _, _, status, judged = app_client.predict("", "ddim", 10, 3.0, 0, 2, api_name="/diffusion_generate")
     assert "names no digit or colour" in status and all("✓" not in c and "✗" not in c for c in _captions(judged))
 
@@ -203,7 +204,9 @@ def test_prompt_experiment_and_img2img_are_judged(app_client):
     gallery, table = app_client.predict("ornate green seven", "colour", 0, 3.0, api_name="/prompt_experiment")
     caps = _captions(gallery)
     assert len(caps) == 8 and caps[2].startswith("ornate lavender seven · cos ")
-    assert all(CAPTION.match(c.split(" · ", 2)[2].removeprefix("reads ").replace(" · ", "\n")) for c in caps), caps
+    one_line = [c.split(" · ", 2)[2] for c in caps]  # "reads 7 (97%) ✓ · red (1.00) ✓", the gallery's two lines as one
+    two = [c.removeprefix("reads ").replace(" · ", "\n").replace(" ✓", OK).replace(" ✗", "\u00a0✗") for c in one_line]
+    assert all(CAPTION.match(c) for c in two), caps
     assert "the judge reads" in table and SUMMARY.search(table)
     blurry = handle_file(str(ROOT / "examples" / "blurry_4.png"))
     *_, status, judged = app_client.predict(blurry, None, "a white four", 0.4, 0, 3, api_name="/img2img")
@@ -231,9 +234,10 @@ def test_failure_gallery_is_read_once_in_both_languages():
 
 
 def test_stop_and_replay_handlers_keep_a_bounded_run():
-    """#12 item 11 and the replay: Stop marks the run stopped, answers with the last kept x̂0 and where it stopped (in
-    the request's language), and the stream then ends with the same answer; the kept frames are uint8 and never more
-    than MAX_FRAMES; the replay handler redraws a kept frame without the model."""
+    """#12 item 11 and the replay: Stop marks the run stopped, answers with the last kept x̂0 (a grid, and judged digit
+    by digit) and where it stopped (in the request's language), and the stream then ends with the same answer; the
+    kept frames are uint8, start with the pure noise (issue 33: the replay began at step 5) and are never more than
+    MAX_FRAMES; the replay handler redraws a kept frame without the model, and names the sampler."""
     import numpy as np
     import torch
 
@@ -247,22 +251,29 @@ def test_stop_and_replay_handlers_keep_a_bounded_run():
             self.headers = {"accept-language": lang}
 
     stream = d.diffusion_generate.__wrapped__("a red seven", "ddpm", 25, 3.0, 0, 2, request=Req("zh-CN"))
-    outs = [next(stream), next(stream), next(stream)]  # the run itself, then the frames at steps 50 and 100
+    outs = [next(stream) for _ in range(4)]  # the run itself, then the pure noise and the frames at steps 50 and 100
+    assert outs[0][2] == "从纯噪声（t = 1000）出发 · DDPM，共 1000 步……" and outs[1][2].startswith("第 0 / 1000 步")
     run = outs[-1][4]
-    assert run["state"] == "running" and [f[0] for f in run["frames"]] == [50, 100]
-    result, status, slider, hint = d.diffusion_stopped(run, request=Req("zh-CN"))
-    assert "已在第 100 / 1000 步" in status and result.size[0] > 0 and slider["visible"] and slider["maximum"] == 2
+    assert run["state"] == "running" and [f[0] for f in run["frames"]] == list(range(0, 101, 10))  # every 10th kept
+    result, judged, status, slider, hint = d.diffusion_stopped(run, request=Req("zh-CN"))
+    assert "已在第 100 / 1000 步" in status and result.size[0] > 0 and slider["visible"] and slider["maximum"] == 11
+    assert len(judged) == 2 and all("\n" in caption for _, caption in judged)  # the guess so far, judged
     last = list(stream)
     assert len(last) == 1 and last[0][2] == status  # the stream's last word is the stopped answer, nothing after it
     pic, text = d.diffusion_replay(run, 1, request=Req("en"))
-    assert "Replaying step 50 of 1000" in text and pic.width > pic.height
+    assert text.startswith("Replaying step 0 of 1000 (t = 1000) · DDPM: the pure noise") and pic.width > pic.height
+    assert d.diffusion_replay(run, 6, request=Req("en"))[1].startswith("Replaying step 50 of 1000 (t = 950) · DDPM:")
     assert all(v == {"__type__": "update"} for v in d.diffusion_stopped(dict(run, state="done")))  # left as it is
+    ddim = d.diffusion_generate.__wrapped__("a red seven", "dpmpp2m", 10, 3.0, 0, 1, request=Req("en"))
+    *_, done = ddim
+    assert [f[0] for f in done[4]["frames"]] == list(range(11)) and "DPM-Solver++ 2M" in done[2]  # every step kept
 
     x = torch.rand(16, 3, 28, 28)
     many = {"frames": []}
     for i in range(200):
-        d._keep(many, Frame(i + 1, 200, 999 - i, x, x))
-    assert len(many["frames"]) <= d.MAX_FRAMES and many["frames"][-1][0] == 200
+        d._keep(many, Frame(i, 200, 1000 - i, x, x))
+    kept = [f[0] for f in many["frames"]]
+    assert len(kept) <= d.MAX_FRAMES and kept[0] == 0 and kept[-1] == 199  # the start and the end stay
     assert all(f[2].dtype == np.uint8 for f in many["frames"])
 
 

@@ -63,9 +63,10 @@ def judge_outputs(images, texts, lang, lines: bool = False) -> tuple[list[str], 
     readings = read_images(model("classifier", lang), images)
     texts = [texts] * len(readings) if isinstance(texts, str) else list(texts)
     caps, ok, d_ok, nd, c_ok, nc = [], 0, 0, 0, 0, 0
+    gap = "\u00a0" if lines else " "  # under a digit, a mark never goes to a line of its own
     for r, text in zip(readings, texts):
         want_d, want_c = asked_in(text)
-        mark = lambda want, got: "" if want is None else " ✓" if want == got else " ✗"
+        mark = lambda want, got: "" if want is None else gap + ("✓" if want == got else "✗")
         caps.append(
             tr(
                 "diff.judge.lines" if lines else "diff.judge.caption",
@@ -152,7 +153,7 @@ STRINGS = {
         "diff.note.empty": "提示词为空：模型无条件生成（使用学到的“无提示”嵌入）。",
         "diff.note.colour_words": "模型只学过十种颜色的名字，所以日常颜色词按最接近的那一种来理解：{pairs}。",
         "diff.judge.caption": "识别为 {d}（{p}）{dm} · {colour}（{cos}）{cm}",
-        "diff.judge.lines": "{d}（{p}）{dm}\n{colour}（{cos}）{cm}",
+        "diff.judge.lines": "{d} ({p}){dm}\n{colour} ({cos}){cm}",
         "diff.judge.summary_dc": (
             "评判：**{n} 张中有 {ok} 张**符合提示词（数字对了 {d_ok}/{nd}，颜色对了 {c_ok}/{nc}）。"
         ),

@@ -36,7 +36,8 @@ FOOTER_LINKS = ["api", "settings"]
 # and a gallery's columns share its width instead of running past its side; a gallery is as tall as its rows of
 # pictures (Gradio gives an auto-height gallery at least 450 px: one row of digits sat above 300 px of blank). The
 # solver comparison's pictures (a row of 1–4 digits per solver) keep their own shape: squared, two digits were
-# letterboxed into a third of the space.
+# letterboxed into a third of the space. Upload boxes (common.ImageInput, class gd-in) put their label on its own line
+# the same way: floated, it hid the top of the example picture in them.
 # A slider's label takes the whole line when it does not fit beside the slider's number box, which then moves under
 # it (Gradio gives the label no width of its own: in a half-width column "引导强度" broke as "引导强/度", and a longer
 # label ran down five lines of two characters). Gradio's Settings keep the theme but not their language menu: it
@@ -44,14 +45,14 @@ FOOTER_LINKS = ["api", "settings"]
 # follows the browser's language, so the page came out half in each. The page follows the browser (app.lang_note).
 CSS = """
 .gd-pixel img { image-rendering: pixelated; }
-:is(.gd-pixel, .gd-out) > label[data-testid="block-label"].float {
+:is(.gd-pixel, .gd-out, .gd-in) > label[data-testid="block-label"].float {
   position: static; margin: var(--block-label-margin); max-width: calc(100% - 7rem); align-self: flex-start;
 }
-:is(.gd-pixel, .gd-out):has(> label.float) { display: flex; flex-flow: column nowrap; }
-:is(.gd-pixel, .gd-out) > :is(.image-container, .gallery-container) { flex: 1 1 auto; min-height: 0; }
+:is(.gd-pixel, .gd-out, .gd-in):has(> label.float) { display: flex; flex-flow: column nowrap; }
+:is(.gd-pixel, .gd-out, .gd-in) > :is(.image-container, .gallery-container) { flex: 1 1 auto; min-height: 0; }
 .gd-pixel .gallery-container > .grid-wrap { max-height: 100%; }
 .gd-pixel .grid-wrap.fixed-height { min-height: 0; }
-:is(.gd-pixel, .gd-out) :is(.image-container, .gallery-container, .grid-wrap) { position: static; }
+:is(.gd-pixel, .gd-out, .gd-in) :is(.image-container, .gallery-container, .grid-wrap) { position: static; }
 :is(.gd-pixel, .gd-out):not(:has(> label:not(.hide))) > :is(.image-container, .gallery-container) { padding-top: 2rem; }
 .gd-pixel .grid-container { grid-template-columns: repeat(var(--grid-cols), minmax(0, 1fr)); }
 .gd-pixel .thumbnail-item { aspect-ratio: auto; height: auto; display: flex; flex-direction: column; }

@@ -113,7 +113,13 @@ ERROR_TITLE_BOTH = "Error · 出错了"  # the toast title of a check that runs 
 
 class ImageInput(gr.Image):
     """gr.Image whose handler receives the uploaded file's path undecoded: gendemo.images opens it with a pixel limit,
-    EXIF transpose, alpha compositing and 16-bit rescaling, so a bomb or a truncated file gets the app's own message."""
+    EXIF transpose, alpha compositing and 16-bit rescaling, so a bomb or a truncated file gets the app's own message.
+    The class `gd-in` puts its label on a line of its own above the picture (app.py's CSS), not over its top."""
+
+    @functools.wraps(gr.Image.__init__)  # Gradio reads a component's config from its __init__ signature
+    def __init__(self, *args, elem_classes=None, **kwargs):
+        classes = [elem_classes] if isinstance(elem_classes, str) else list(elem_classes or [])
+        super().__init__(*args, elem_classes=[*classes, "gd-in"], **kwargs)
 
     def get_block_name(self) -> str:
         return "image"

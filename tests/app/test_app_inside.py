@@ -112,7 +112,7 @@ def test_messages_come_in_the_requests_language(app_client):
 
 def test_diffusion_tab_offers_dpm_solver(app_client):
     _, result, status, _ = app_client.predict("a green two", "dpmpp2m", 10, 3.0, 7, 2, api_name="/diffusion_generate")
-    assert result and "DPMPP2M" in status and "10 reverse steps" in status
+    assert result and "DPM-Solver++ 2M" in status and "10 reverse steps" in status
 
 
 def test_img2img_offers_ddpm_and_dpm_solver(app_client):

@@ -21,7 +21,12 @@ from gendemo.diffusion.solvers import DISTILLED, run_solver, sampler_of
 COMPARE = ENDPOINTS["solver_comparison"]
 # Steps: 10 to 25, where few-step solvers are interesting (below 10 they fall apart here); digits: 1 to 4, DDPM's 1,000
 # steps cost ≈ 5 s for one digit on a 2-core CPU, ≈ 1.5× that for four (the declaration's ranges).
-NAMES = {"ddpm": "DDPM", "ddim": "DDIM", "dpmpp2m": "DPM-Solver++ 2M"}  # proper names, the same in both languages
+# Timing: every solver's network passes once untimed first (a process's first pass sets up its kernels), and each
+# few-step solver runs REPEATS times, its best time kept (its first run is the warm-up of its own code path; the best
+# of the others is the least disturbed by other work on the machine); DDPM's 1,000 steps run once.
+REPEATS = 3
+# Two times closer than this (as a ratio) are "about as fast": run-to-run noise on a shared CPU is of this order.
+EVEN = 1.15
 
 STRINGS = {
     "en": {
@@ -45,7 +50,7 @@ STRINGS = {
         "cmp.button": "Compare the solvers",
         "cmp.caption": "{name} · {steps} steps · {s} s · {ok} of {n} match",
         "cmp.col": "{name}, {steps} steps",
-        "cmp.row.time": "wall time",
+        "cmp.row.time": "wall time (warm)",
         "cmp.row.digit": "digit {i}",
         "cmp.row.match": "matches the prompt",
         "cmp.cell.time": "{s} s",
@@ -57,16 +62,30 @@ STRINGS = {
         "cmp.running_next": "{name} is running…",
         "cmp.verdict.same": (
             "From the same noise, {fast} at {steps} steps matched the prompt as often as DDPM's 1,000 steps ({ok} of "
-            "{n}) and was {ratio}× faster: here the shortcut keeps the result and skips most of the work."
+            "{n}) and took {a} s against DDPM's {b} s ({speed}): here the shortcut keeps the result and skips most of "
+            "the work."
         ),
         "cmp.verdict.worse": (
-            "{fast} at {steps} steps was {ratio}× faster than DDPM's 1,000 steps but matched the prompt less often "
-            "({ok} of {n} against {ref_ok}): at this step count the shortcut costs accuracy — try more steps."
+            "{fast} at {steps} steps took {a} s against DDPM's {b} s for 1,000 steps ({speed}) but matched the prompt "
+            "less often ({ok} of {n} against {ref_ok}): at this step count the shortcut costs accuracy — try more "
+            "steps."
         ),
         "cmp.verdict.better": (
-            "{fast} at {steps} steps was {ratio}× faster than DDPM's 1,000 steps and matched the prompt more often "
-            "({ok} of {n} against {ref_ok}); with this few digits part of that is chance: DDPM adds fresh noise at "
-            "every step, so the same start can end in another digit."
+            "{fast} at {steps} steps took {a} s against DDPM's {b} s for 1,000 steps ({speed}) and matched the prompt "
+            "more often ({ok} of {n} against {ref_ok}); with this few digits part of that is chance: DDPM adds fresh "
+            "noise at every step, so the same start can end in another digit."
+        ),
+        "cmp.speed.faster": "{r}× faster",
+        "cmp.speed.even": "about as fast",
+        "cmp.speed.slower": "{r}× slower",
+        "cmp.busy": (
+            "Those two times are closer than the work they did (or reversed): something else was using the "
+            "processor meanwhile. Run the comparison again for cleaner times."
+        ),
+        "cmp.timing": (
+            "The times are of the sampling alone and measured warm: each network ran once untimed first (a first "
+            "call pays for setting up its kernels), and each few-step solver's time is the best of {k} runs; DDPM's "
+            "1,000 steps run once."
         ),
         "cmp.verdict.pair_same": (
             "At {steps} steps DDIM took {a} s and DPM-Solver++ 2M {b} s (the same network work per step for both), "
@@ -77,15 +96,14 @@ STRINGS = {
             "{winner} matched the prompt more often ({w} of {n} against {l})."
         ),
         "cmp.verdict.distilled": (
-            "With the distilled network, DPM-Solver++ 2M at {steps} steps took {a} s instead of {b} s ({ratio}× "
-            "faster: one pass of the network a step instead of two) and matched the prompt {ok} of {n} times, "
-            "against {ref_ok} with the two passes."
+            "With the distilled network, DPM-Solver++ 2M at {steps} steps took {a} s against {b} s with the two-pass "
+            "one ({speed}; it runs the network once a step instead of twice) and matched the prompt {ok} of {n} "
+            "times, against {ref_ok} with the two passes."
         ),
         "cmp.verdict.pair_any": (
             "At {steps} steps {a_name} took {a} s and matched the prompt {a_ok} of {n} times; {b_name} took {b} s "
             "and matched {b_ok}."
         ),
-        "cmp.name.distilled": "DPM-Solver++ 2M, distilled network",
         "cmp.err.two": "Pick at least two solvers: a comparison needs something to compare with.",
         "cmp.err.empty": (
             "Write a prompt first, one that names a digit or a colour such as “a red seven”: the judge checks every "
@@ -116,7 +134,7 @@ STRINGS = {
         "cmp.button": "对比求解器",
         "cmp.caption": "{name} · {steps} 步 · {s} 秒 · {n} 个中 {ok} 个符合",
         "cmp.col": "{name}，{steps} 步",
-        "cmp.row.time": "用时",
+        "cmp.row.time": "用时（预热后）",
         "cmp.row.digit": "第 {i} 个数字",
         "cmp.row.match": "符合提示词",
         "cmp.cell.time": "{s} 秒",
@@ -125,16 +143,26 @@ STRINGS = {
         "cmp.running_next": "{name} 正在运行……",
         "cmp.verdict.same": (
             "从同一份噪声出发，{fast} 只走 {steps} 步，符合提示词的数量就和 DDPM 走 1000 步一样（{n} 个中 {ok} 个），"
-            "速度却是它的 {ratio} 倍：在这里，捷径保住了结果，又省掉了大部分计算。"
+            "用时 {a} 秒，DDPM 用了 {b} 秒（{speed}）：在这里，捷径保住了结果，又省掉了大部分计算。"
         ),
         "cmp.verdict.worse": (
-            "{fast} 走 {steps} 步，速度是 DDPM 走 1000 步的 {ratio} 倍，但符合提示词的更少（{n} 个中 {ok} 个，"
-            "DDPM 是 {ref_ok} 个）：在这个步数下，捷径牺牲了准确度——试试多走几步。"
+            "{fast} 走 {steps} 步用了 {a} 秒，DDPM 走 1000 步用了 {b} 秒（{speed}），但符合提示词的更少"
+            "（{n} 个中 {ok} 个，DDPM 是 {ref_ok} 个）：在这个步数下，捷径牺牲了准确度——试试多走几步。"
         ),
         "cmp.verdict.better": (
-            "{fast} 走 {steps} 步，速度是 DDPM 走 1000 步的 {ratio} 倍，符合提示词的还更多（{n} 个中 {ok} 个，"
-            "DDPM 是 {ref_ok} 个）；数字这么少，其中有一部分是运气：DDPM 每一步都加入新的噪声，"
+            "{fast} 走 {steps} 步用了 {a} 秒，DDPM 走 1000 步用了 {b} 秒（{speed}），符合提示词的还更多"
+            "（{n} 个中 {ok} 个，DDPM 是 {ref_ok} 个）；数字这么少，其中有一部分是运气：DDPM 每一步都加入新的噪声，"
             "同一个起点也可能画成另一个数字。"
+        ),
+        "cmp.speed.faster": "前者的速度是后者的 {r} 倍",
+        "cmp.speed.even": "两者差不多快",
+        "cmp.speed.slower": "前者反而更慢，用时是后者的 {r} 倍",
+        "cmp.busy": (
+            "这两个用时的差距比两者计算量的差距小（甚至反了过来）：当时处理器还在忙别的事。再对比一次，用时会更准。"
+        ),
+        "cmp.timing": (
+            "用时只算采样本身，而且是预热后测的：每个网络先不计时地跑一次（第一次调用要花时间准备计算内核），"
+            "少步数求解器的用时取 {k} 次运行中最快的一次；DDPM 的 1000 步只跑一次。"
         ),
         "cmp.verdict.pair_same": (
             "走 {steps} 步时，DDIM 用了 {a} 秒，DPM-Solver++ 2M 用了 {b} 秒（两者每步的网络计算量相同），"
@@ -145,14 +173,13 @@ STRINGS = {
             "{winner} 符合提示词的更多（{n} 个中 {w} 个，另一个是 {l} 个）。"
         ),
         "cmp.verdict.distilled": (
-            "换用蒸馏网络后，DPM-Solver++ 2M 走 {steps} 步用了 {a} 秒，而不是 {b} 秒（快 {ratio} 倍：每步只让网络"
-            "跑一次，而不是两次），符合提示词的是 {n} 个中 {ok} 个，跑两次的网络是 {ref_ok} 个。"
+            "换用蒸馏网络后，DPM-Solver++ 2M 走 {steps} 步用了 {a} 秒，每步跑两次的网络用了 {b} 秒（{speed}；"
+            "蒸馏网络每步只跑一次，而不是两次），符合提示词的是 {n} 个中 {ok} 个，跑两次的网络是 {ref_ok} 个。"
         ),
         "cmp.verdict.pair_any": (
             "走 {steps} 步时，{a_name} 用了 {a} 秒，符合提示词的是 {n} 个中 {a_ok} 个；{b_name} 用了 {b} 秒，"
             "符合的是 {b_ok} 个。"
         ),
-        "cmp.name.distilled": "DPM-Solver++ 2M（蒸馏网络）",
         "cmp.err.two": "请至少选择两个求解器：对比总得有个参照。",
         "cmp.err.empty": (
             "请先写一个提示词，说明要哪个数字或什么颜色，例如 “a red seven”：评判器要拿它来检查每个求解器画的数字。"
@@ -181,24 +208,36 @@ def _seconds(s: float) -> str:
     return f"{s:.2f}"
 
 
-def _ratio(slow: float, fast: float) -> str:
-    r = slow / max(fast, 1e-9)
+def _ratio(r: float) -> str:
     return f"{r:.0f}" if r >= 10 else f"{r:.1f}"
 
 
+def speed(seconds: float, against: float, lang: str) -> tuple[str, bool]:
+    """(how `seconds` compares with `against` in words, whether it was clearly faster): "3.1× faster", "about as
+    fast" within EVEN, "1.4× slower" — never a slower time called faster."""
+    r = against / max(seconds, 1e-9)
+    if r >= EVEN:
+        return tr("cmp.speed.faster", lang, r=_ratio(r)), True
+    if r <= 1 / EVEN:
+        return tr("cmp.speed.slower", lang, r=_ratio(1 / r)), False
+    return tr("cmp.speed.even", lang), False
+
+
 def name(sampler: str, lang: str) -> str:
-    return tr("cmp.name.distilled", lang) if sampler == DISTILLED else NAMES[sampler]
+    return dc.sampler_name(sampler, lang)
 
 
 def verdict(results: dict[str, Result], lang: str) -> str:
     """What the comparison shows, chosen by the results: against DDPM when it ran (the best of the few-step solvers:
     most matches, then fastest), else DDIM against DPM-Solver++ 2M; and when the distilled network ran beside the
     same solver on the two-pass network, what halving the passes did."""
-    said = []
+    said, busy = [], False
     if "ddpm" in results:
         ref = results["ddpm"]
         best = max((r for s, r in results.items() if s != "ddpm"), key=lambda r: (r.ok, -r.seconds))
         key = "same" if best.ok == ref.ok else "worse" if best.ok < ref.ok else "better"
+        words, faster = speed(best.seconds, ref.seconds, lang)
+        busy = busy or not faster  # tens of times less work, and not faster: the machine was busy
         said.append(
             tr(
                 f"cmp.verdict.{key}",
@@ -208,7 +247,9 @@ def verdict(results: dict[str, Result], lang: str) -> str:
                 ok=best.ok,
                 n=best.n,
                 ref_ok=ref.ok,
-                ratio=_ratio(ref.seconds, best.seconds),
+                a=_seconds(best.seconds),
+                b=_seconds(ref.seconds),
+                speed=words,
             )
         )
     elif "ddim" in results and "dpmpp2m" in results:
@@ -218,9 +259,11 @@ def verdict(results: dict[str, Result], lang: str) -> str:
             said.append(tr("cmp.verdict.pair_same", lang, ok=a.ok, **times))
         else:
             win, lose = (a, b) if a.ok > b.ok else (b, a)
-            said.append(tr("cmp.verdict.pair_diff", lang, winner=NAMES[win.sampler], w=win.ok, l=lose.ok, **times))
+            said.append(tr("cmp.verdict.pair_diff", lang, winner=name(win.sampler, lang), w=win.ok, l=lose.ok, **times))
     if DISTILLED in results and "dpmpp2m" in results:
         d, two = results[DISTILLED], results["dpmpp2m"]
+        words, faster = speed(d.seconds, two.seconds, lang)
+        busy = busy or not faster  # half the network passes, and not faster: the machine was busy
         said.append(
             tr(
                 "cmp.verdict.distilled",
@@ -228,7 +271,7 @@ def verdict(results: dict[str, Result], lang: str) -> str:
                 steps=d.steps,
                 a=_seconds(d.seconds),
                 b=_seconds(two.seconds),
-                ratio=_ratio(two.seconds, d.seconds),
+                speed=words,
                 ok=d.ok,
                 n=d.n,
                 ref_ok=two.ok,
@@ -250,7 +293,10 @@ def verdict(results: dict[str, Result], lang: str) -> str:
                 n=a.n,
             )
         )
-    return " ".join(said)
+    if busy:
+        said.append(tr("cmp.busy", lang))
+    said.append(tr("cmp.timing", lang, k=REPEATS))
+    return ("" if lang == "zh-CN" else " ").join(said)
 
 
 def table(results: list[Result], lang: str) -> str:
@@ -264,7 +310,8 @@ def table(results: list[Result], lang: str) -> str:
         + " |",
     ]
     for i in range(max(r.n for r in results)):
-        rows.append(f"| {tr('cmp.row.digit', lang, i=i + 1)} | " + " | ".join(r.captions[i] for r in results) + " |")
+        cells = (r.captions[i].replace("\n", " · ") for r in results)  # a caption's two lines, on one line
+        rows.append(f"| {tr('cmp.row.digit', lang, i=i + 1)} | " + " | ".join(cells) + " |")
     rows.append(
         f"| {tr('cmp.row.match', lang)} | "
         + " | ".join(tr("cmp.cell.match", lang, ok=r.ok, n=r.n) for r in results)
@@ -307,8 +354,20 @@ def solver_comparison(prompt, solvers, steps, seed, n, request: gr.Request = Non
         run_solver(net, emb, "ddim", steps=1, n=n, seed=seed, guidance=DEFAULT_GUIDANCE)
     results, images = {}, {}
     order = sorted(solvers, key=lambda s: s == "ddpm")  # the few-step solvers first, DDPM last
+
+    def timed(s: str):
+        """A few-step solver runs REPEATS times: its first run warms its own code path, the best of the others is its
+        time (the seed fixes the pictures, so every run draws the same ones). DDPM's 1,000 steps run once."""
+        runs = [
+            run_solver(nets[s], emb, sampler_of(s), steps=steps, n=n, seed=seed, guidance=DEFAULT_GUIDANCE)
+            for _ in range(1 if s == "ddpm" else REPEATS)
+        ]
+        return min(runs[1:] or runs, key=lambda r: r.seconds)
+
+    # at once: what is running, in place of the last comparison's columns
+    yield [], "", tr("cmp.running_next", lang, name=name(order[0], lang))
     for i, s in enumerate(order):
-        run = run_solver(nets[s], emb, sampler_of(s), steps=steps, n=n, seed=seed, guidance=DEFAULT_GUIDANCE)
+        run = timed(s)
         caps, _ = dc.judge_outputs(run.images, text, lang)
         ok = sum("✗" not in c for c in caps)
         results[s] = Result(s, run.steps, run.seconds, ok, n, tuple(caps))
@@ -327,7 +386,7 @@ def build(prompt, seed):
         with gr.Row():
             solvers = COMPARE.widget(
                 "solvers",
-                choices=[(txt("cmp.name.distilled") if s == DISTILLED else NAMES[s], s) for s in SOLVERS],
+                choices=dc.sampler_choices(SOLVERS),
                 value=list(COMPARE.param("solvers").start()),  # a list: a CheckboxGroup reads a tuple as one value
                 elem_id="cmp-solvers",
             )

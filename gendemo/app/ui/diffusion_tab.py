@@ -19,6 +19,7 @@ from gendemo.app.ui.common import (
     Slider,
     example_caching,
     guarded,
+    markdown,
     on_open,
     picture,
     pictures,
@@ -47,26 +48,37 @@ STRINGS = {
         **diffusion_solvers.STRINGS["en"],
         "gen.tab": "Diffusion: prompt → digit",
         "gen.intro": (
-            "This small U-Net (about 1.6 million weights) was trained with the chapter's forward algorithm: take a "
-            "coloured MNIST digit with a caption, jump it to a random step t of the cosine schedule, and ask the "
-            "network which noise was added. The caption reaches the network as a sentence embedding from the "
-            "all-MiniLM-L6-v2 text encoder. Sampling runs the film backwards from pure noise: at every step the "
-            "network's noise estimate is removed. The left picture is the current noisy x_t, the right one the "
-            "network's running guess of the clean image. **DDPM** is the chapter's reverse algorithm, all 1,000 steps "
-            "with fresh noise each time (slow on a CPU — there is a Stop button); **DDIM** takes a deterministic "
-            "shortcut through 10–100 of the steps; **DPMPP2M** (DPM-Solver++ 2M) takes the same shortcut but also "
-            "uses the previous step's guess to bend its path, so few steps land closer to where many would. "
-            "*Guidance* pushes the result towards the prompt (0 ignores it, 1 "
-            "uses it plainly, higher exaggerates it). The same seed always starts from the same noise, so the same "
-            "settings give the same digits.\n\n"
-            "*Network*: by default the noise is predicted by a guidance-distilled copy of the model. It was "
-            "fine-tuned to give in one pass what guidance asks of the model in two (one pass with the prompt, one "
-            "without), so each step costs half the network work, and on prompts it never saw in training it draws "
-            "the asked digit about as often as the model does. Pick the diffusion model itself to run guidance as "
-            "those two passes. The third choice hands over between the two: the model while the noise is heavy and "
-            "the digit's shape is being decided, the copy for the finishing steps.\n\n"
-            "**Try this:** keep the seed, change only the colour word of the prompt, and "
-            "compare; then set guidance to 0."
+            "Write what to draw and press **Generate**. The model starts from pure noise and walks back to a clean "
+            "picture: at every step the network estimates the noise in the picture, and part of it is taken away. "
+            "On the right you watch the run: the noisy picture $x_t$ at step $t$ (left half) and the network's "
+            "current guess of the finished digits, $\\hat{x}_0$ (right half); under it the finished digits, each "
+            "judged against your prompt.\n\n"
+            "**Try this:** keep the seed, change only the colour word of the prompt, and compare; then set guidance "
+            "to 0."
+        ),
+        "gen.explain_title": "What the pictures and the controls mean",
+        "gen.explain": (
+            "- **How it learned.** This small U-Net (about 1.6 million weights) was trained with the chapter's "
+            "forward algorithm: take a coloured MNIST digit with a caption, jump it to a random step $t$ of the "
+            "cosine schedule, and ask the network which noise was added. The caption reaches the network as a "
+            "sentence embedding from the all-MiniLM-L6-v2 text encoder.\n"
+            "- **$x_t$ and $\\hat{x}_0$.** $x_t$ is the picture at step $t$, partly noise ($t = 1000$: nothing but "
+            "noise; $t = 0$: the finished picture). Removing all the noise the network sees in $x_t$ at once gives "
+            "its guess of the clean picture, $\\hat{x}_0$: it shows the digit the run is heading for long before "
+            "$x_t$ looks like one. After a run, the replay slider scrubs back through both.\n"
+            "- **Sampler.** DDPM is the chapter's reverse algorithm: all 1,000 steps, with fresh noise added at each "
+            "(slow on a CPU; there is a Stop button). DDIM takes a deterministic shortcut through 10–100 of the "
+            "steps. DPM-Solver++ 2M takes the same shortcut but also uses the previous step's guess to bend its "
+            "path, so a few steps land closer to where many would.\n"
+            "- **Guidance** pushes the result towards the prompt: 0 ignores it, 1 uses it plainly, higher "
+            "exaggerates it. It costs two passes of the network a step, one with the prompt and one without.\n"
+            "- **Network.** By default a *guidance-distilled copy* of the model predicts the noise: it was "
+            "fine-tuned to give in one pass what guidance asks of the model in two, so each step costs half the "
+            "network work, and on prompts it never saw in training it draws the asked digit about as often as the "
+            "model does. The first choice runs the diffusion model itself, guidance as two passes. The third hands "
+            f"over between them: the model while the noise is heavy and the digit's shape is being decided (down to "
+            f"t = {HANDOVER_T}), the copy for the finishing steps.\n"
+            "- **Seed.** The same seed always starts from the same noise, so the same settings give the same digits."
         ),
         "gen.prompt": "Prompt (English; Chinese digit/colour words are translated)",
         "gen.prompt_ph": "e.g. a thick green three",
@@ -88,8 +100,9 @@ STRINGS = {
         ),
         "gen.button": "Generate",
         "gen.stop": "Stop",
-        "gen.process": "Reverse process: x_t (left) and the predicted clean image (right)",
+        "gen.process": "The run: x_t, the noisy picture (left), and x̂0, the network's guess of the clean one (right)",
         "gen.result": "Result",
+        "gen.status_start": "Starting from pure noise (t = {t}) · {sampler}, {k} steps…",
         "gen.status_run": "Step {i} of {k} (t = {t}) · {sampler}",
         "gen.status_done": (
             "Done: {n} image(s), {k} reverse steps with {sampler}, guidance {g}, seed {seed}. "
@@ -97,16 +110,26 @@ STRINGS = {
         ),
         "gen.status_stopped": (
             "Stopped at step {i} of {k} (t = {t}) · {sampler}. The left picture is the noisy x_t where the run "
-            "stopped, the result is the network's guess of the clean image at that moment; the replay slider scrubs "
-            "back through the steps made. Press Generate to run it to the end."
+            "stopped; the digits below are the network's guess of the clean image at that moment, judged; the replay "
+            "slider scrubs back through the steps made. Press Generate to run it to the end."
         ),
         "gen.stopped_early": "Stopped before the first step was shown; nothing was made yet.",
         "gen.replay": "Replay the last run: frame",
         "gen.replay_at": "Replaying step {i} of {k} (t = {t}) · {sampler}: x_t on the left, the guess x̂0 on the right.",
-        "gen.replay_hint": (
-            "Drag the slider to scrub back through the run: {f} frames kept, from step {first} to step {last}."
+        "gen.replay_noise": (
+            "Replaying step 0 of {k} (t = {t}) · {sampler}: the pure noise x_T the run started from; no guess yet."
         ),
-        "gen.guide_button": f"Guidance side by side: {SCALES_LABEL}",
+        "gen.replay_hint": (
+            "Drag the slider to scrub back through the run: {f} frames kept, from step {first} (pure noise) to step "
+            "{last}."
+        ),
+        "gen.guide_title": f"Guidance side by side: {SCALES_LABEL}",
+        "gen.guide_intro": (
+            "The prompt and seed above, drawn four times from the same starting noise, at four guidance scales "
+            f"(DDIM, {GUIDANCE_STEPS} steps, {GUIDANCE_N} digits each): the guidance scale is the only difference."
+        ),
+        "gen.guide_button": f"Draw at guidance {SCALES_LABEL}",
+        "gen.guide_progress": "Guidance {g}: step {i} of {k}",
         "gen.guide_caption": "guidance {g} · {ok} of {n} match",
         "gen.guide_text": (
             "The same prompt (“{prompt}”) and seed {seed}, so the same starting noise, at four guidance scales ("
@@ -116,9 +139,17 @@ STRINGS = {
             "digit asked for, and the four digits look more alike (guidance trades variety for obedience)."
         ),
         "gen.judged": (
-            "What the judge reads in each digit: the classifier's digit (its confidence) · the stroke colour (how "
-            "close to that palette colour, 1 = exactly its hue); ✓/✗ against the prompt"
+            "**The digits**, each with what the classifier reads in it: the digit (its confidence) · the stroke "
+            "colour (how close to that palette colour, 1 = exactly its hue); ✓/✗ against the prompt"
         ),
+        "gen.ex.red": "“a red seven”",
+        "gen.ex.green": "“a thick green three” · seed 1",
+        "gen.ex.ink": "“the number 4 written in blue ink” · 50 steps",
+        "gen.ex.chinese": "“红色的七” (Chinese, translated)",
+        "gen.ex.none": "no prompt · guidance 1 · 16 digits",
+        "gen.ex.ddpm": "“a yellow two” · DDPM, all 1,000 steps (slow)",
+        "gen.ex.cyan": "“a thin cyan nine” · DPM-Solver++ 2M, 15 steps",
+        "gen.ex.fast": "“a red seven” · DPM-Solver++ 2M, 10 steps · 16 digits",
         "gen.fail_title": "Where the model goes wrong (the chapter's figure 6-10, for digits)",
         "gen.fail_intro": (
             "Generated images can miss the request, as in the chapter's figure 6-10. These are the model's mistakes "
@@ -137,20 +168,29 @@ STRINGS = {
         **diffusion_solvers.STRINGS["zh-CN"],
         "gen.tab": "扩散：提示词 → 数字",
         "gen.intro": (
-            "这个小型 U-Net（约 160 万个权重）按本章的前向算法训练：取一个带文字说明的彩色 MNIST 数字，"
-            "把它直接推到余弦调度里随机的第 t 步，再让网络猜出加进去的是哪份噪声。文字说明通过 all-MiniLM-L6-v2 "
-            "文本编码器变成句子嵌入，再送进网络。采样则把这部“电影”倒着放：从纯噪声出发，每一步减去网络估计的噪声。"
-            "左图是当前带噪的 x_t，右图是网络此刻对干净图像的猜测。**DDPM** 就是本章的反向算法，完整走 1000 步、"
-            "每步加入新的噪声（在 CPU 上较慢，可以点“停止”）；**DDIM** 用确定性的捷径只走其中 10–100 步；"
-            "**DPMPP2M**（DPM-Solver++ 2M）走同样的捷径，但还会借助上一步的猜测修正路线，"
-            "所以步数少时也更接近多步的结果。"
-            "*引导强度*把结果推向提示词（0 表示不看提示词，1 表示正常使用，更大则加以夸大）。"
-            "相同的种子总是从相同的噪声出发，所以设置不变，数字也不变。\n\n"
-            "*网络*：默认由扩散模型的引导蒸馏版来预测噪声。它经过微调，一遍就能给出引导要让模型算两遍（一遍带提示词、"
-            "一遍不带）才得到的结果，所以每一步的网络计算减半；对训练时没见过的提示词，它画对数字的比例与原模型相当。"
-            "选择扩散模型本身，就能看到引导按两遍来计算。第三个选项让两者接力：噪声还大、数字形状正在确定时用扩散模型本身，"
-            "收尾的步骤交给蒸馏版。\n\n"
+            "写下想画的内容，点击**生成**。模型从纯噪声出发，一步步走回干净的图像：每一步，网络估计图中的噪声，"
+            "再去掉其中一部分。右边可以看到整个过程：左半边是第 $t$ 步带噪的图像 $x_t$，右半边是网络此刻对最终数字的"
+            "猜测 $\\hat{x}_0$；下方是画好的数字，每一个都按你的提示词评判过。\n\n"
             "**试一试**：固定种子，只改提示词里的颜色词，对比结果；再把引导强度调到 0 看看。"
+        ),
+        "gen.explain_title": "图片和各个控件是什么意思",
+        "gen.explain": (
+            "- **它是怎么学的。**这个小型 U-Net（约 160 万个权重）按本章的前向算法训练：取一个带文字说明的彩色 MNIST "
+            "数字，把它直接推到余弦调度里随机的第 $t$ 步，再让网络猜出加进去的是哪份噪声。文字说明通过 "
+            "all-MiniLM-L6-v2 文本编码器变成句子嵌入，再送进网络。\n"
+            "- **$x_t$ 与 $\\hat{x}_0$。**$x_t$ 是第 $t$ 步的图像，还带着噪声（$t = 1000$ 时只剩噪声，$t = 0$ "
+            "时就是画好的图）。把网络在 $x_t$ 里看到的噪声一次全部去掉，就得到它对干净图像的猜测 $\\hat{x}_0$："
+            "在 $x_t$ 还看不出数字的时候，它就已经显示出这次运行要画成的数字。运行结束后，可以用回放滑块回看这两者。\n"
+            "- **采样器。**DDPM 就是本章的反向算法：完整走 1000 步，每步加入新的噪声（在 CPU 上较慢，可以点“停止”）。"
+            "DDIM 用确定性的捷径只走其中 10–100 步。DPM-Solver++ 2M 走同样的捷径，但还会借助上一步的猜测修正路线，"
+            "所以步数少时也更接近多步的结果。\n"
+            "- **引导强度**把结果推向提示词：0 表示不看提示词，1 表示正常使用，更大则加以夸大。"
+            "引导让网络每步算两遍：一遍带提示词，一遍不带。\n"
+            "- **网络。**默认由模型的*引导蒸馏版*来预测噪声。它经过微调，一遍就能给出引导要让模型算两遍才得到的结果，"
+            "所以每一步的网络计算减半；对训练时没见过的提示词，它画对数字的比例与原模型相当。第一个选项用扩散模型本身，"
+            "引导按两遍来计算。第三个选项让两者接力：噪声还大、数字形状正在确定时（直到 "
+            f"t = {HANDOVER_T}）用扩散模型本身，收尾的步骤交给蒸馏版。\n"
+            "- **随机种子。**相同的种子总是从相同的噪声出发，所以设置不变，数字也不变。"
         ),
         "gen.prompt": "提示词（英文；中文的数字和颜色词会被翻译）",
         "gen.prompt_ph": "例如：a thick green three 或 红色的七",
@@ -171,33 +211,49 @@ STRINGS = {
         ),
         "gen.button": "生成",
         "gen.stop": "停止",
-        "gen.process": "反向过程：x_t（左）与预测的干净图像（右）",
+        "gen.process": "生成过程：带噪的图像 x_t（左）与网络对干净图像的猜测 x̂0（右）",
         "gen.result": "结果",
+        "gen.status_start": "从纯噪声（t = {t}）出发 · {sampler}，共 {k} 步……",
         "gen.status_run": "第 {i} / {k} 步（t = {t}）· {sampler}",
         "gen.status_done": (
             "完成：{n} 张图，{sampler} 反向 {k} 步，引导强度 {g}，种子 {seed}。实际编码的提示词：“{prompt}”。"
         ),
         "gen.status_stopped": (
-            "已在第 {i} / {k} 步（t = {t}）停止 · {sampler}。左图是停止时带噪的 x_t，结果是网络此刻对干净图像的猜测；"
-            "回放滑块可以回看已走过的步骤。点“生成”可以完整跑一遍。"
+            "已在第 {i} / {k} 步（t = {t}）停止 · {sampler}。左图是停止时带噪的 x_t，下方的数字是网络此刻对干净图像的"
+            "猜测，并已评判；回放滑块可以回看已走过的步骤。点“生成”可以完整跑一遍。"
         ),
         "gen.stopped_early": "在显示第一步之前就停止了，还没有生成任何内容。",
         "gen.replay": "回放上一次运行：帧",
         "gen.replay_at": "正在回放第 {i} / {k} 步（t = {t}）· {sampler}：左边是 x_t，右边是猜测的 x̂0。",
-        "gen.replay_hint": "拖动滑块即可回看整个过程：保留了 {f} 帧，从第 {first} 步到第 {last} 步。",
-        "gen.guide_button": f"引导强度并排对比：{SCALES_LABEL}",
+        "gen.replay_noise": "正在回放第 0 / {k} 步（t = {t}）· {sampler}：这次运行出发时的纯噪声 x_T，还没有猜测。",
+        "gen.replay_hint": "拖动滑块即可回看整个过程：保留了 {f} 帧，从第 {first} 步（纯噪声）到第 {last} 步。",
+        "gen.guide_title": f"引导强度并排对比：{SCALES_LABEL}",
+        "gen.guide_intro": (
+            f"用上面的提示词和种子，从同一份起始噪声出发画四次，只换引导强度（DDIM {GUIDANCE_STEPS} 步，"
+            f"每次 {GUIDANCE_N} 个数字）：唯一的区别就是引导强度。"
+        ),
+        "gen.guide_button": f"按引导强度 {SCALES_LABEL} 各画一次",
+        "gen.guide_progress": "引导强度 {g}：第 {i} / {k} 步",
         "gen.guide_caption": "引导强度 {g} · {n} 张中 {ok} 张符合",
         "gen.guide_text": (
             "相同的提示词（“{prompt}”）和种子 {seed}，也就是相同的起始噪声，只换四个引导强度（DDIM {steps} 步，"
-            "每个 {n} 张）；评判器认为符合提示词的分别有 {counts} 张（共 {n} 张）。**请注意：**引导强度为 0 时"
+            "每个 {n} 张）；评判器认为符合提示词的分别有 {counts} 张（共 {n} 张）。**请注意**：引导强度为 0 时"
             "提示词被忽略，数字和颜色全凭噪声；为 1 时正常使用提示词，但不一定听话；"
             "到 {default} 和 7，提示词越来越占上风——"
             "颜色更纯、数字更对，四张图也越来越像（引导用多样性换取服从）。"
         ),
         "gen.judged": (
-            "评判器在每个数字里读到的内容：分类器认出的数字（置信度）· 笔画颜色（与该调色板颜色有多接近，"
+            "**画好的数字**，每个下面是分类器读到的内容：数字（置信度）· 笔画颜色（与该调色板颜色有多接近，"
             "1 表示色相完全一致）；✓/✗ 表示是否符合提示词"
         ),
+        "gen.ex.red": "“a red seven”",
+        "gen.ex.green": "“a thick green three” · 种子 1",
+        "gen.ex.ink": "“the number 4 written in blue ink” · 50 步",
+        "gen.ex.chinese": "“红色的七”（中文，会被翻译）",
+        "gen.ex.none": "不写提示词 · 引导强度 1 · 16 个数字",
+        "gen.ex.ddpm": "“a yellow two” · DDPM，走完 1000 步（较慢）",
+        "gen.ex.cyan": "“a thin cyan nine” · DPM-Solver++ 2M，15 步",
+        "gen.ex.fast": "“a red seven” · DPM-Solver++ 2M，10 步 · 16 个数字",
         "gen.fail_title": "模型在哪里出错（本章图 6-10 的数字版）",
         "gen.fail_intro": (
             "和本章图 6-10 一样，生成的图像也会偏离要求。下面是模型在训练时从未见过的留出提示词上犯的错："
@@ -219,8 +275,6 @@ def process_picture(x_t: torch.Tensor, x0: torch.Tensor) -> Image.Image:
     n = x_t.shape[0]
     nrow = int(np.ceil(np.sqrt(n)))
     a, b = to_pil_grid(x_t, nrow=nrow, scale=3), to_pil_grid(x0, nrow=nrow, scale=3)
-    from PIL import Image
-
     out = Image.new("RGB", (a.width + b.width + 24, a.height), (255, 255, 255))
     out.paste(a, (0, 0))
     out.paste(b, (a.width + 24, 0))
@@ -232,16 +286,24 @@ def _u8(x: torch.Tensor) -> np.ndarray:
 
 
 def _keep(run: dict, f) -> None:
-    """Adds a streamed frame (x_t and x̂0 as uint8) to the run; past MAX_FRAMES every other kept frame is dropped, so a
-    run of any length keeps at most MAX_FRAMES frames spread over all of it (the last one always kept)."""
+    """Adds a frame (x_t and x̂0 as uint8) to the run; past MAX_FRAMES every other kept frame after the first is
+    dropped, so a run of any length keeps at most MAX_FRAMES frames spread over all of it, from its pure noise (the
+    first frame, always kept) to its last step (always kept)."""
     run["frames"].append((f.step, f.t, _u8(f.x_t), _u8(f.x0)))
     if len(run["frames"]) > MAX_FRAMES:
-        run["frames"] = run["frames"][-1::-2][::-1]
+        first, rest = run["frames"][0], run["frames"][1:]
+        run["frames"] = [first, *rest[-1::-2][::-1]]
 
 
 def _frame_picture(frame) -> Image.Image:
     _, _, x_t, x0 = frame
     return process_picture(torch.from_numpy(x_t).float() / 255, torch.from_numpy(x0).float() / 255)
+
+
+def _cadence(sampler: str) -> tuple[int, int]:
+    """(keep every, show every) steps: each few-step step and every 10th of DDPM's 1,000 is kept for the replay; the
+    page is sent a frame every 5 steps (every 50 with DDPM): enough to watch, not enough to flood it."""
+    return (10, 50) if sampler == "ddpm" else (1, 5)
 
 
 @GENERATE.handler
@@ -259,44 +321,37 @@ def diffusion_generate(
     else:
         dm = dc.diffusion_model(lang)
     enc = dc.encoder(lang)
-    every = 50 if sampler == "ddpm" else 5  # a frame every few steps: enough to watch, not enough to flood the page
+    name = dc.sampler_name(sampler, lang)
+    keep, show = _cadence(sampler)
     k = dm.schedule.T if sampler == "ddpm" else steps
-    run = {"state": "running", "sampler": sampler.upper(), "k": k, "frames": []}
+    run = {"state": "running", "sampler": sampler, "k": k, "text": text, "frames": []}
     # at once, before the first step: the session holds this run from now on, so Stop finds it whenever it is pressed
-    yield gr.skip(), None, tr("gen.status_run", lang, i=0, k=k, t=dm.schedule.T, sampler=sampler.upper()), None, run
+    starting = tr("gen.status_start", lang, t=dm.schedule.T, k=k, sampler=name)
+    yield gr.skip(), None, starting, None, run
+    progress(0, desc=starting)
     for f in generate_stream(
-        dm, enc, [text], n=n, steps=steps, guidance=guidance, seed=seed, sampler=sampler, every=every
+        dm, enc, [text], n=n, steps=steps, guidance=guidance, seed=seed, sampler=sampler, every=keep, start=True
     ):
         if run["state"] == "stopped":  # Stop was pressed: the stream ends with the stopped run's answer, last
-            result, status = _stopped(run, lang)
-            yield gr.skip(), result, status, gr.skip(), run
+            result, judged, status = _stopped(run, lang)
+            yield gr.skip(), result, status, judged, run
             return
-        progress(f.step / f.steps, desc=tr("gen.status_run", lang, i=f.step, k=f.steps, t=f.t, sampler=sampler.upper()))
         _keep(run, f)
-        pic = process_picture(f.x_t, f.x0)
+        where = tr("gen.status_run", lang, i=f.step, k=f.steps, t=f.t, sampler=name)
+        if f.step:
+            progress(f.step / f.steps, desc=where)
         if not f.done:
-            yield pic, None, tr("gen.status_run", lang, i=f.step, k=f.steps, t=f.t, sampler=sampler.upper()), None, run
-        else:
-            run["state"] = "done"
-            grid = to_pil_grid(f.x0, nrow=min(8, n), scale=4)
-            judged, summary = dc.judged_gallery(f.x0, text, lang)
-            status = " ".join(
-                [
-                    tr(
-                        "gen.status_done",
-                        lang,
-                        n=n,
-                        k=k,
-                        sampler=sampler.upper(),
-                        g=guidance,
-                        seed=seed,
-                        prompt=text or "∅",
-                    ),
-                    *notes,
-                    summary,
-                ]
-            )
-            yield pic, grid, status, judged, run
+            if f.step % show == 0:  # the pure noise first, then every few steps
+                yield process_picture(f.x_t, f.x0), None, where, None, run
+            continue
+        run["state"] = "done"
+        judged, summary = dc.judged_gallery(f.x0, text, lang)
+        done = tr("gen.status_done", lang, n=n, k=k, sampler=name, g=guidance, seed=seed, prompt=text or "∅")
+        yield process_picture(f.x_t, f.x0), _grid(f.x0), " ".join([done, *notes, summary]), judged, run
+
+
+def _grid(x0: torch.Tensor) -> Image.Image:
+    return to_pil_grid(x0, nrow=min(8, x0.shape[0]), scale=4)
 
 
 def _replay_slider(run: dict | None, lang: str):
@@ -314,23 +369,26 @@ def diffusion_replay_ready(run=None, request: gr.Request = None):
 
 
 def _stopped(run: dict, lang: str):
-    """(result, status) of a stopped run: the network's guess of the clean image at the last kept step, and where it
-    stopped."""
-    if not run.get("frames"):
-        return gr.skip(), tr("gen.stopped_early", lang)
-    step, t, _, x0 = run["frames"][-1]
-    grid = to_pil_grid(torch.from_numpy(x0).float() / 255, nrow=min(8, x0.shape[0]), scale=4)
-    return grid, tr("gen.status_stopped", lang, i=step, k=run["k"], t=t, sampler=run["sampler"])
+    """(result, judged, status) of a stopped run: the network's guess of the clean image at the last kept step (as a
+    grid, and judged digit by digit), and where it stopped."""
+    frames = [fr for fr in run.get("frames") or [] if fr[0] > 0]  # step 0 is pure noise: nothing guessed yet
+    if not frames:
+        return gr.skip(), gr.skip(), tr("gen.stopped_early", lang)
+    step, t, _, x0 = frames[-1]
+    guess = torch.from_numpy(x0).float() / 255
+    judged, _ = dc.judged_gallery(guess, run["text"], lang)
+    name = dc.sampler_name(run["sampler"], lang)
+    return _grid(guess), judged, tr("gen.status_stopped", lang, i=step, k=run["k"], t=t, sampler=name)
 
 
 def diffusion_stopped(run=None, request: gr.Request = None):
-    """Stop pressed: (result, status, slider, hint). The run is marked stopped — the stream sees it at its next frame,
-    answers the same and ends normally (a cancelled event would mark the result "Error") —; the result keeps the
-    network's guess of the clean image at the last streamed step and the status says where it stopped. A finished
+    """Stop pressed: (result, judged, status, slider, hint). The run is marked stopped — the stream sees it at its next
+    frame, answers the same and ends normally (a cancelled event would mark the result "Error") —; the result keeps
+    the network's guess of the clean image at the last kept step and the status says where it stopped. A finished
     run is left as it is."""
     lang = lang_of(request)
     if run is None or run.get("state") == "done":
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
     run["state"] = "stopped"
     return (*_stopped(run, lang), *_replay_slider(run, lang))
 
@@ -346,7 +404,9 @@ def diffusion_replay(run=None, frame=None, request: gr.Request = None):
     except (TypeError, ValueError):
         i = len(frames) - 1
     step, t = frames[i][0], frames[i][1]
-    return _frame_picture(frames[i]), tr("gen.replay_at", lang, i=step, k=run["k"], t=t, sampler=run["sampler"])
+    said = {"k": run["k"], "t": t, "sampler": dc.sampler_name(run["sampler"], lang)}
+    text = tr("gen.replay_noise", lang, **said) if step == 0 else tr("gen.replay_at", lang, i=step, **said)
+    return _frame_picture(frames[i]), text
 
 
 def _scale_label(g: float) -> str:
@@ -354,7 +414,7 @@ def _scale_label(g: float) -> str:
 
 
 @GUIDANCE.handler
-def diffusion_guidance(prompt, seed, request: gr.Request = None):
+def diffusion_guidance(prompt, seed, request: gr.Request = None, progress=gr.Progress()):
     """(gallery, text): the prompt and seed at each guidance scale of GUIDANCE_SIDE_BY_SIDE (0, 1, the default, 7) —
     the same starting noise each time (DDIM, so the only difference is the guidance), each group judged against the
     prompt."""
@@ -362,8 +422,15 @@ def diffusion_guidance(prompt, seed, request: gr.Request = None):
     text, notes = prompt
     dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
     gallery, counts = [], []
-    for g in GUIDANCE_SIDE_BY_SIDE:  # one number per call: four calls of 25 steps (g = 0 and 1 run unbatched)
-        x0 = generate(dm, enc, [text], n=GUIDANCE_N, steps=GUIDANCE_STEPS, guidance=g, seed=seed, sampler="ddim")
+    for j, g in enumerate(GUIDANCE_SIDE_BY_SIDE):  # one number per call: four calls of 25 steps (g = 0, 1 unbatched)
+
+        def step(f, j=j, g=g):
+            said = tr("gen.guide_progress", lang, g=_scale_label(g), i=f.step, k=f.steps)
+            progress((j + f.step / f.steps) / len(GUIDANCE_SIDE_BY_SIDE), desc=said)
+
+        x0 = generate(
+            dm, enc, [text], n=GUIDANCE_N, steps=GUIDANCE_STEPS, guidance=g, seed=seed, sampler="ddim", callback=step
+        )
         caps, _ = dc.judge_outputs(x0, text, lang)
         ok = sum(c.count("✗") == 0 for c in caps)
         counts.append(str(ok))
@@ -427,10 +494,26 @@ def diffusion_failures(request: gr.Request = None):
     return gallery, text + (" " + tr("gen.fail_stale", lang) if stale else "")
 
 
+# The examples, as labelled buttons (a table of seven settings was wider than the page and 140 px a row): each sets
+# every control and runs.
+EXAMPLES = {
+    "red": ["a red seven", "ddim", 25, DEFAULT_GUIDANCE, 0, 8, "diffusion_distilled"],
+    "green": ["a thick green three", "ddim", 25, DEFAULT_GUIDANCE, 1, 8, "diffusion_distilled"],
+    "ink": ["the number 4 written in blue ink", "ddim", 50, DEFAULT_GUIDANCE, 2, 8, "diffusion_distilled"],
+    "chinese": ["红色的七", "ddim", 25, DEFAULT_GUIDANCE, 0, 8, "diffusion_distilled"],
+    "none": ["", "ddim", 25, 1.0, 3, 16, "diffusion"],
+    "ddpm": ["a yellow two", "ddpm", 25, DEFAULT_GUIDANCE, 0, 4, "diffusion"],
+    "cyan": ["a thin cyan nine", "dpmpp2m", 15, DEFAULT_GUIDANCE, 4, 8, "diffusion"],
+    "fast": ["a red seven", "dpmpp2m", 10, DEFAULT_GUIDANCE, 0, 16, "diffusion_distilled"],
+}
+
+
 def build():
-    gr.Markdown(txt("gen.intro"))
-    with gr.Row():
-        with gr.Column(scale=1):
+    markdown(txt("gen.intro"), elem_id="gen-intro")
+    with gr.Accordion(txt("gen.explain_title"), open=False, elem_id="gen-explain"):
+        markdown(txt("gen.explain"))
+    with gr.Row(elem_id="gen-main"):
+        with gr.Column(scale=1, min_width=300):
             # the prompt and the seed also feed the guidance side by side and the solver comparison (same declarations)
             prompt = GENERATE.widget(
                 "prompt",
@@ -439,7 +522,10 @@ def build():
                 max_length=dc.MAX_PROMPT_CHARS,
                 elem_id="gen-prompt",
             )
-            sampler = GENERATE.widget("sampler", elem_id="gen-sampler")
+            with gr.Row():  # the main button right under the prompt, above the settings
+                button = gr.Button(txt("gen.button"), variant="primary", elem_id="gen-button")
+                stop = gr.Button(txt("gen.stop"), variant="stop", elem_id="gen-stop")
+            sampler = GENERATE.widget("sampler", choices=dc.sampler_choices(), elem_id="gen-sampler")
             steps = GENERATE.widget("steps", elem_id="gen-steps")
             guidance = GENERATE.widget("guidance", elem_id="gen-guidance")
             with gr.Row():
@@ -454,23 +540,22 @@ def build():
                 ],
                 elem_id="gen-network",
             )
-            with gr.Row():
-                button = gr.Button(txt("gen.button"), variant="primary", elem_id="gen-button")
-                stop = gr.Button(txt("gen.stop"), variant="stop", elem_id="gen-stop")
-        with gr.Column(scale=2):
-            process = picture(txt("gen.process"), "gen-process")
+        with gr.Column(scale=3):
+            process = picture(txt("gen.process"), "gen-process", height=260)
             # after a run: scrub back through its kept frames (the stored pictures, no model call)
             replay = Slider(1, 2, value=2, step=1, label=txt("gen.replay"), visible=False, elem_id="gen-replay")
             replay_text = gr.Markdown(elem_id="gen-replay-text")
-            result = picture(txt("gen.result"), "gen-result")
-            status = gr.Markdown(elem_id="gen-status")
             # the explanation above the gallery, not as its label: an overlaid label would hide the digits' tops
             gr.Markdown(txt("gen.judged"), elem_id="gen-judged-label")
             judged = pictures("gen-judged", 8)
-    with gr.Row():
+            status = gr.Markdown(elem_id="gen-status")
+            # the digits as one grid: an API output (the page shows them above, judged, instead of a third time)
+            result = picture(txt("gen.result"), "gen-result", visible=False)
+    with gr.Accordion(txt("gen.guide_title"), open=False, elem_id="gen-guide-section"):
+        gr.Markdown(txt("gen.guide_intro"))
         guide_button = gr.Button(txt("gen.guide_button"), elem_id="gen-guide-button")
-    guide_text = gr.Markdown(elem_id="gen-guide-text")
-    guide = pictures("gen-guide", 4)
+        guide_text = gr.Markdown(elem_id="gen-guide-text")
+        guide = pictures("gen-guide", 4)
     diffusion_solvers.build(prompt, seed)  # DDPM vs DDIM vs DPM-Solver++ 2M, this prompt and seed (/solver_comparison)
     with gr.Accordion(txt("gen.fail_title"), open=False, elem_id="gen-failures"):
         fail_text = gr.Markdown(elem_id="gen-fail-text")
@@ -481,32 +566,28 @@ def build():
     inputs = [prompt, sampler, steps, guidance, seed, n, network]  # what an example sets
     outputs = [process, result, status, judged, run]
     examples = gr.Examples(
-        examples=[
-            ["a red seven", "ddim", 25, DEFAULT_GUIDANCE, 0, 8, "diffusion_distilled"],
-            ["a thick green three", "ddim", 25, DEFAULT_GUIDANCE, 1, 8, "diffusion_distilled"],
-            ["the number 4 written in blue ink", "ddim", 50, DEFAULT_GUIDANCE, 2, 8, "diffusion_distilled"],
-            ["红色的七", "ddim", 25, DEFAULT_GUIDANCE, 0, 8, "diffusion_distilled"],
-            ["", "ddim", 25, 1.0, 3, 16, "diffusion"],
-            ["a yellow two", "ddpm", 25, DEFAULT_GUIDANCE, 0, 4, "diffusion"],
-            ["a thin cyan nine", "dpmpp2m", 15, DEFAULT_GUIDANCE, 4, 8, "diffusion"],
-            ["a red seven", "dpmpp2m", 10, DEFAULT_GUIDANCE, 0, 16, "diffusion_distilled"],
-        ],
+        examples=list(EXAMPLES.values()),
         inputs=inputs,
         outputs=outputs,
         fn=diffusion_generate,
+        example_labels=[txt(f"gen.ex.{key}") for key in EXAMPLES],
+        elem_id="gen-examples",
         **example_caching(),
         api_visibility="private",
     )
-    # The progress bar sits on the result only: the streamed picture updates quietly instead of flashing every frame.
-    # One run at a time in the diffusion lane, whichever of the three starts it.
-    show = {"show_progress_on": [result]}
+    # the tab opens with a finished run of the defaults (computed once per language), not with empty boxes
+    on_open(diffusion_generate, inputs, outputs)
+    # The progress bar sits on the judged digits only: the streamed picture updates quietly instead of flashing every
+    # frame. One run at a time in the diffusion lane, whichever of the three starts it.
+    show = {"show_progress_on": [judged]}
+    starts = (button.click, prompt.submit, examples.load_input_event.then)
     event = button.click(diffusion_generate, inputs, outputs, **GENERATE.event(), **show)
     event2 = prompt.submit(diffusion_generate, inputs, outputs, **GENERATE.event(private=True), **show)
     # an example fills the inputs and then runs (run_on_click would add a public-looking event)
     event3 = examples.load_input_event.then(diffusion_generate, inputs, outputs, **GENERATE.event(private=True), **show)
     for ev in (event, event2, event3):
         ev.then(diffusion_replay_ready, [run], [replay, replay_text], api_visibility="private")
-    for trigger in (button.click, prompt.submit):  # a new run hides the last one's replay until it has its own
+    for trigger in starts:  # a new run, however started, hides the last one's replay until it has its own
         trigger(
             lambda: (gr.update(visible=False), ""), None, [replay, replay_text], queue=False, api_visibility="private"
         )
@@ -515,7 +596,7 @@ def build():
     stop.click(
         diffusion_stopped,
         [run],
-        [result, status, replay, replay_text],
+        [result, judged, status, replay, replay_text],
         cancels=[event, event2, event3] if zerogpu.active() else None,
         api_visibility="private",
     )

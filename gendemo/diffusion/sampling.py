@@ -522,11 +522,12 @@ def same_noise_batch(
     steps: int = DEFAULT_STEPS,
     sampler: str = "ddim",
     precision: str = "auto",
+    on_step: Callable[[int, int], object] | None = None,
 ) -> torch.Tensor:
     """The fixed-seed prompt experiment: (P, 3, 28, 28) images in [0, 1], one per row of text_emb (P, 384), in one
     batch. Every prompt starts from the *same* x_T (the first noise image of this seed, as `generate(n=1)` would draw
     it). DDIM and DPM-Solver++ add no noise after that; DDPM adds fresh noise at each of its 1,000 steps, the same for
-    every prompt. Either way the prompts are the only difference."""
+    every prompt. Either way the prompts are the only difference. on_step(steps done, steps) after each step."""
     net, dev = model.net, model.device
     g = torch.Generator().manual_seed(int(seed))
     x1 = torch.randn((1, net.cfg.in_channels, 28, 28), generator=g)
@@ -536,6 +537,8 @@ def same_noise_batch(
         for st in ddpm_walk(net, model.schedule, x, emb, guidance=guidance, generator=g, precision=precision,
                             shared_noise=True):  # fmt: skip
             x = st.x_prev
+            if on_step is not None:
+                on_step(model.schedule.T - st.t + 1, model.schedule.T)
         return to_unit_range(x.clamp(-1, 1))
     frames = reverse_process(
         net,
@@ -547,6 +550,6 @@ def same_noise_batch(
         guidance=guidance,
         generator=g,
         precision=precision,
-        every=0,
+        every=1 if on_step is not None else 0,
     )
-    return _last(frames, None)
+    return _last(frames, None if on_step is None else lambda f: on_step(f.step, f.steps))

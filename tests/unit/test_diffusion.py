@@ -452,7 +452,11 @@ def test_same_noise_batch_differs_only_by_the_prompt(sampler):
     # equal prompts give the same picture, and the first is what generate(n=1) draws for that seed.
     dm = tiny_model(T=20)
     emb, _ = embed_prompts(dm.net, ENC, ["a red seven", "a red seven", "a blue two"], translate=False)
-    x = same_noise_batch(dm, emb, seed=3, guidance=2.0, steps=4, sampler=sampler)
+    seen = []  # the progress it reports: (steps done, steps) after each step
+    x = same_noise_batch(
+        dm, emb, seed=3, guidance=2.0, steps=4, sampler=sampler, on_step=lambda k, n: seen.append((k, n))
+    )
+    assert seen[-1][0] == seen[-1][1] == (20 if sampler == "ddpm" else 4) and len(seen) >= seen[-1][1]
     assert x.shape == (3, 3, 28, 28) and x.min() >= 0 and x.max() <= 1
     assert torch.allclose(x[0], x[1], atol=1e-5) and not torch.allclose(x[0], x[2], atol=1e-3)
     if sampler == "ddim":

@@ -27,13 +27,27 @@ def wait_picture(page, elem):
     in_ci("zh-CN", [("en-US", "Ask the discriminator", "D(x)"), ("zh-CN", "问问判别器", "判别器")]),
 )
 def test_ask_the_discriminator(browser, app_client, locale, tab, verdict_word):
+    """#33 picture 2: on a freshly opened page, a digit drawn in one stroke reaches the discriminator (it answered
+    "Please draw a digit first": Gradio sent the stroke's event before the drawing had reached the server). Then an
+    uploaded picture is judged, without a click, and the line-up runs."""
+    from support.browser import draw_stroke
+
     need_files("gan_chapter_discriminator.safetensors", "gan_chapter_snapshots.safetensors")
     page = open_page(browser, app_client.base_url, locale=locale)
     try:
         open_tab(page, tab)
+        page.locator("#disc-draw .pixi-target canvas").wait_for()
+        page.wait_for_timeout(1000)  # the page script picks the brush once the editor is up
+        draw_stroke(page, "#disc-draw", [(0.5, 0.15), (0.5, 0.85)])  # one stroke: a 1
+        page.locator("#disc-verdict").get_by_text(verdict_word).first.wait_for(timeout=15_000)
+        drawn = wait_picture(page, "#disc-seen")
+        assert image_is_not_blank(drawn)
         page.locator("#disc-picture input[type=file]").set_input_files(str(ROOT / "examples" / "digit_7.png"))
         # the verdict follows the picture without a click
-        page.locator("#disc-verdict").get_by_text(verdict_word).first.wait_for()
+        page.wait_for_function(
+            "old => document.querySelector('#disc-seen img')?.src !== old",
+            arg=page.locator("#disc-seen img").get_attribute("src"),
+        )
         assert image_is_not_blank(wait_picture(page, "#disc-seen"))
         page.locator("#disc-lineup-button").click()
         page.locator("#disc-lineup-summary").get_by_text("D(x)").first.wait_for()

@@ -310,7 +310,10 @@ def build():
     outs = [prob, verdict, labels, seen]
     ins = [picture, which, label]
     # One picture is asked about: each stroke copies the drawing into it, an upload replaces it; the latest wins.
-    drawing.input(lambda v: path_of(v), [drawing], [picture], api_visibility="private", queue=False)
+    # On the editor's change, not its input (#33 picture 2): the editor fires input at the end of a stroke, before it
+    # has handed the drawing to the server, and on a fresh page that first event named an empty hand-over made when
+    # the canvas opened, so a one-stroke digit never arrived. Change fires once the stroke's pictures are there.
+    drawing.change(lambda v: path_of(v), [drawing], [picture], api_visibility="private", queue=False)
     ask.click(discriminate, ins, outs, **DISC.event())
     # D is tiny: its verdict follows the picture, the chosen discriminator and the label as they change.
     for ev in (picture.change, which.change, label.release):

@@ -80,8 +80,10 @@ def alpha_of(path) -> np.ndarray | None:
 def to_pil_grid(
     x: torch.Tensor, nrow: int | None = None, scale: int = 4, pad: int = 2, pad_value: float = 0.25
 ) -> Image.Image:
-    """(B, C, H, W) in [0,1] → one PIL image,
-    each tile enlarged by `scale` with nearest-neighbour (crisp 28×28 pixels)."""
+    """(B, C, H, W) in [0,1] → one PIL image, `nrow` tiles to a row, each tile enlarged by `scale` with
+    nearest-neighbour (crisp 28×28 pixels). When B does not fill the last row, the cells after the last tile are left
+    out — transparent (white where the alpha is dropped), so the last row is simply shorter: drawn in the frame's grey,
+    249 digits in rows of 16 ended in seven grey blocks that looked like failed digits (#33)."""
     x = x.detach().float().clamp(0, 1).cpu()
     if x.dim() == 3:
         x = x.unsqueeze(1)
@@ -96,7 +98,15 @@ def to_pil_grid(
             i
         ]
     arr = (canvas.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
-    img = Image.fromarray(arr[:, :, 0] if c == 1 else arr, "L" if c == 1 else "RGB")
+    arr = arr[:, :, 0] if c == 1 else arr
+    if b % nrow:  # empty cells at the end of the last row, with the frame around them: no picture there
+        top, left = pad + (ncol_rows - 1) * (h + pad), pad + (b % nrow) * (w + pad)
+        alpha = np.full((H, W), 255, np.uint8)
+        alpha[top:, left:] = 0
+        arr[top:, left:] = 255
+        img = Image.fromarray(np.dstack([arr, alpha]), "LA" if c == 1 else "RGBA")
+    else:
+        img = Image.fromarray(arr, "L" if c == 1 else "RGB")
     return img.resize((W * scale, H * scale), Image.NEAREST) if scale > 1 else img
 
 

@@ -37,22 +37,33 @@ def run_and_grab(page, button, image, previous=None):
     return img.get_attribute("src"), png
 
 
-def set_number(page, elem_id, value):
-    box = page.locator(f"#{elem_id} input")
+def set_number(page, elem_id, value, box="input"):
+    box = page.locator(f"#{elem_id} {box}")
     box.fill(str(value))
     box.press("Enter")
 
 
 def test_gan_sample_in_browser(browser, app_client):
+    """Generate draws, a new seed draws other digits, and the classifier's count of them is under the picture (#33: the
+    learner was asked to count 64 digits by eye). 249 digits, not a square: the last row simply ends, with no grey
+    filler cells after it (#33: they looked like failed digits)."""
     need_gan()
     page = open_page(browser, app_client.base_url)
     try:
         page.get_by_role("tab", name="GAN", exact=True).click()  # not "Conditional GAN"
         src0, png0 = run_and_grab(page, "#gan-sample-button", "#gan-samples")
         assert image_is_not_blank(png0)
+        page.locator("#gan-tally").get_by_text("The classifier reads these 64 digits").wait_for()
         set_number(page, "gan-seed", 7)
         src1, png1 = run_and_grab(page, "#gan-sample-button", "#gan-samples", previous=src0)
         assert image_is_not_blank(png1) and png1 != png0
+        set_number(page, "gan-n", 249, "input[type=number]")
+        run_and_grab(page, "#gan-sample-button", "#gan-samples", previous=src1)
+        page.locator("#gan-tally").get_by_text("these 249 digits").wait_for()
+        grid = _served_png(page, "#gan-samples img", mode="RGBA")
+        cell = grid.shape[1] // 16  # 16 digits to a row: 15 full rows and 9 digits in the last
+        assert grid[-cell // 2, -cell // 2, 3] == 0, "a filler cell after the last digit is drawn"
+        assert grid[-cell // 2, cell // 2, 3] == 255 and grid[cell // 2, -cell // 2, 3] == 255
     finally:
         shot(page, "gan_sample_en")
 
@@ -177,6 +188,11 @@ def test_gan_tab_opens_with_its_pictures_and_plays_the_run(browser, app_client, 
         summary.get_by_text("200").first.wait_for()
         assert ("Epoch 200" if locale == "en-US" else "第 200 轮") in summary.inner_text()
         assert_marked(page, 200, lang)
+        # the classifier's count of the 64 digits, and examples that say what their numbers are, in the page's language
+        tally, example = {"en": ("these 64 digits", "64 digits · seed 0 · remedy recipe"),
+                          "zh-CN": ("这 64 个数字", "64 个数字 · 种子 0 · 改良配方")}[lang]  # fmt: skip
+        page.locator("#gan-tally").get_by_text(tally).wait_for()
+        page.locator("#gan-sample-section").get_by_role("button", name=example).wait_for()
         # the chapter's epoch 60, from its example: the marker moves there on both charts
         page.locator("#tab-gan").get_by_role("button", name="60", exact=True).click()
         summary.get_by_text("60").first.wait_for()
@@ -192,7 +208,7 @@ def test_gan_tab_opens_with_its_pictures_and_plays_the_run(browser, app_client, 
         assert_marked(page, 200, lang)
         # an example fills the controls *and* runs: seed 7 and 256 digits make a different, larger picture
         before = page.locator("#gan-samples img").get_attribute("src")
-        page.get_by_text("256 · #7 · remedy").click()
+        page.get_by_text("256 digits · seed 7 · remedy recipe").click()
         page.wait_for_function(
             "old => { const i = document.querySelector('#gan-samples img'); return i && i.src !== old; }", arg=before
         )
@@ -234,7 +250,7 @@ def test_gan_family_tabs_open_with_content(browser, app_client, locale):
         shot(page, f"gan_family_opened_{locale}")
 
 
-def _served_png(page, selector):
+def _served_png(page, selector, mode="RGB"):
     """The picture an <img> really shows, fetched from its src (not a screenshot: no scaling, no repaint timing)."""
     import io
 
@@ -242,7 +258,7 @@ def _served_png(page, selector):
     from PIL import Image
 
     src = page.locator(selector).get_attribute("src")
-    return np.asarray(Image.open(io.BytesIO(page.request.get(src).body())).convert("RGB"))
+    return np.asarray(Image.open(io.BytesIO(page.request.get(src).body())).convert(mode))
 
 
 def test_mode_collapse_bar_chart_follows_the_chosen_generator(browser, app_client):

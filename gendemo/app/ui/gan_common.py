@@ -39,6 +39,28 @@ RECIPE_ROWS = {
     "chapter": {"gan": "gan_chapter", "timeline": "gan_chapter_timeline", "snapshots": "gan_chapter_snapshots"},
 }
 
+# Each recipe's name, in both languages, in this one place: every GAN tab shows these words (a radio choice, a legend, a
+# sentence), and composes longer names from them (recipe_name). They had four names in English and two in Chinese.
+# The GAN tab's STRINGS carry them (gendemo.app.i18n reads the tabs' tables), with the epoch axis's name of the heat map
+# that the GAN and Mode-collapse tabs share.
+COMMON_STRINGS = {
+    "en": {
+        "gan.r_chapter": "the chapter's recipe",
+        "gan.r_remedy": "the remedy recipe",
+        "gan.x_epoch_log": "epoch (logarithmic: the first epochs get room)",
+    },
+    "zh-CN": {
+        "gan.r_chapter": "本章配方",
+        "gan.r_remedy": "改良配方",
+        "gan.x_epoch_log": "轮次（对数刻度：前几轮占更多宽度）",
+    },
+}
+
+
+def recipe_name(recipe: str, lang: str) -> str:
+    """A recipe's name ("chapter" or "remedy") in `lang`, for text composed around it."""
+    return COMMON_STRINGS["zh-CN" if lang == "zh-CN" else "en"][f"gan.r_{recipe}"]
+
 
 def recipe_choices():
     from gendemo.app.ui.common import txt
@@ -46,7 +68,15 @@ def recipe_choices():
     return [(txt("gan.r_remedy"), "remedy"), (txt("gan.r_chapter"), "chapter")]
 
 
-CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC"]
+CJK_FONTS = [
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+]
 
 
 def card_epochs(default: int = 200, recipe: str = "remedy") -> int:
@@ -66,30 +96,36 @@ def snapshot_epochs(recipe: str = "remedy") -> list[int]:
         return [1, 10, 60]
 
 
-def new_figure(figsize=(9.6, 4.0)):
-    """A matplotlib figure (two axes side by side) that can write Chinese (the first CJK font installed; boxes where
-    there is none). Built without pyplot: pyplot keeps global state, and handlers draw from several threads at once
-    (two queue workers, the opening results computed in the background)."""
+def new_figure(figsize=(9.6, 4.0), panels: int = 2):
+    """A matplotlib figure (`panels` axes side by side; one axes alone when 1) that can write Chinese (the first CJK
+    font installed; boxes where there is none). Built without pyplot: pyplot keeps global state, and handlers draw from
+    several threads at once (two queue workers, the opening results computed in the background)."""
     import matplotlib
     from matplotlib.figure import Figure
 
     matplotlib.rcParams["font.sans-serif"] = [*CJK_FONTS, "DejaVu Sans"]
     fig = Figure(figsize=figsize, dpi=80)
-    return fig, tuple(fig.subplots(1, 2))
+    axes = fig.subplots(1, panels)
+    return fig, (axes if panels == 1 else tuple(axes))
 
 
 def share_heatmap(ax, shares: np.ndarray, title: str, xlabel: str, ylabel: str):
     """Every epoch's digit shares (E, 10) as a heat map, epochs across and digits up, 0–40 % on one colour scale (the
-    GAN and Mode-collapse tabs draw the same picture). Returns the image, for a colour bar."""
-    im = ax.imshow(
-        100 * shares.T,
-        aspect="auto",
-        cmap="magma",
-        vmin=0,
-        vmax=40,
-        origin="lower",
-        extent=(0.5, len(shares) + 0.5, -0.5, 9.5),
+    GAN and Mode-collapse tabs draw the same picture). The epoch axis is logarithmic: the first epochs, where the
+    generator still draws one or two kinds of digit, had a sliver at the left of 200; now the first ten take about
+    half the width. `xlabel` should say so (gan.x_epoch_log). Returns the image, for a colour bar."""
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    E = len(shares)
+    im = ax.pcolormesh(
+        np.arange(E + 1) + 0.5, np.arange(11) - 0.5, 100 * shares.T, cmap="magma", vmin=0, vmax=40, shading="flat"
     )
+    ax.set_xscale("log")
+    ax.set_xlim(0.5, E + 0.5)
+    ticks = [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500) if t <= E]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticklabels([str(t) for t in ticks])
     ax.set(yticks=range(10), xlabel=xlabel, ylabel=ylabel)
     ax.set_title(title, fontsize=10)
     return im

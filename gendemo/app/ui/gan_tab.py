@@ -17,14 +17,17 @@ from gendemo.app.ui.common import (
     txt,
 )
 from gendemo.app.ui.gan_common import (
+    COMMON_STRINGS,
     RECIPE_ROWS,
     card_epochs,
+    fast_classifier,
     figure_image,
     long_frame,
     new_figure,
     recipe_choices,
     share_heatmap,
 )
+from gendemo.classifier.fast import judge
 from gendemo.core.images import to_pil_grid
 from gendemo.core.metrics import kl_to_uniform
 from gendemo.gan.sampling import sample_gan
@@ -41,21 +44,28 @@ STRINGS = {
             "is rewarded whenever the discriminator is fooled. Both are the small fully connected networks the chapter "
             "builds (noise 10 → 256 → 512 → 1024 → 784 pixels, and back down to one yes/no score), trained here on "
             "MNIST; the chapter trains them for 200 passes over it.\n\n"
-            "**Try this:** draw 64 digits, change the seed, and count how often each digit turns up. Then scrub the "
-            "timeline below from epoch 1 to the end and watch blobs turn into strokes."
+            "**Try this:** draw 64 digits and read the count under them (the classifier names each one); change the "
+            "seed and see which digits stay common. Then press *Play the run* in the timeline below and watch blobs "
+            "turn into strokes."
         ),
         "gan.sample_h": "### Sample digits",
         "gan.examples": "Examples",
         "gan.n": "Number of digits",
         "gan.recipe": "Which GAN",
-        "gan.r_remedy": "remedy recipe (default)",
-        "gan.r_chapter": "the chapter's recipe, as printed",
+        "gan.recipes_h": "The two recipes",
         "gan.recipes_note": (
-            "Two GANs with this architecture were trained here. The **chapter's recipe** follows the "
-            "nine steps exactly: real digits labelled 1, fakes 0, nothing else. The **remedy** trains the same "
+            "Two GANs with this architecture were trained here. **The chapter's recipe** follows the "
+            "nine steps exactly: real digits labelled 1, fakes 0, nothing else. **The remedy recipe** trains the same "
             "networks with a handicap for the discriminator so that it cannot win too easily; the Mode collapse tab "
             "shows what that changes."
         ),
+        "gan.ex_64_remedy": "64 digits · seed 0 · remedy recipe",
+        "gan.ex_64_chapter": "64 digits · seed 0 · chapter's recipe",
+        "gan.ex_256_remedy": "256 digits · seed 7 · remedy recipe",
+        "gan.ex_epoch": "Epoch examples (the chapter's figure 6-4 shows 1, 60 and 200)",
+        "gan.tally": "**The classifier reads these {n} digits as** {counts}. Most common: **{top}** ({top_n}); fewest: "
+        "**{low}** ({low_n}). An even mix would give each digit about {even:.0f}.",
+        "gan.tally_item": "{d}: {k}",
         "gan.sample_btn": "Generate",
         "gan.samples": "Generated digits",
         "gan.samples_h": "**Generated digits**",
@@ -64,9 +74,10 @@ STRINGS = {
         "gan.timeline_intro": (
             "After every epoch the training run kept the digits made from the same 64 noise vectors, the "
             "discriminator's average verdict on real and on generated digits, both losses, and which digits 1,000 "
-            "fresh samples were (judged by the classifier). Move the slider and let go to load an epoch. Watch the "
-            "share curves over the first few epochs: early on the generator draws almost only one or two kinds of "
-            "digit, and the spread evens out later."
+            "fresh samples were (judged by the classifier). Move the slider and let go to load an epoch, or press "
+            "*Play the run*. In the heat map under the charts the epoch axis is logarithmic, so its left half is the "
+            "first ten epochs: there the generator draws almost only one or two kinds of digit, and the spread "
+            "evens out later."
         ),
         "gan.epoch": "Epoch",
         "gan.epoch_samples": "The same 64 noise vectors after this epoch",
@@ -104,20 +115,26 @@ STRINGS = {
             "两者互相从对方的失误中学习：判别器一旦被骗，生成器就得到奖励。这里用的正是本章搭建的小型全连接网络"
             "（噪声 10 → 256 → 512 → 1024 → 784 个像素，判别器再逐层缩回一个“真/假”分数），"
             "在 MNIST 上训练；本章把它们训练了 200 轮。\n\n"
-            "**试一试**：生成 64 个数字，换一个随机种子，数一数每个数字出现的次数。然后把下方时间轴从第 1 轮拖到最后，"
-            "看模糊的斑点如何变成笔画。"
+            "**试一试**：生成 64 个数字，看看图下方的计数（分类器认出了每一个）；换一个随机种子，看哪些数字仍然常见。"
+            "然后在下方时间轴中按“播放整个训练过程”，看模糊的斑点如何变成笔画。"
         ),
         "gan.sample_h": "### 生成数字",
         "gan.examples": "示例",
         "gan.n": "数字个数",
         "gan.recipe": "哪一个 GAN",
-        "gan.r_remedy": "改良配方（默认）",
-        "gan.r_chapter": "本章配方（原样）",
+        "gan.recipes_h": "两种配方",
         "gan.recipes_note": (
             "这个结构的 GAN 训练了两个。**本章配方**完全按九个步骤：真实数字标为 1，伪造的标为 0，"
             "不加任何别的东西。**改良配方**训练的是同样的网络，但给判别器加了限制，使它不能轻易获胜；"
             "“模式坍塌”标签页展示了这带来的不同。"
         ),
+        "gan.ex_64_remedy": "64 个数字 · 种子 0 · 改良配方",
+        "gan.ex_64_chapter": "64 个数字 · 种子 0 · 本章配方",
+        "gan.ex_256_remedy": "256 个数字 · 种子 7 · 改良配方",
+        "gan.ex_epoch": "示例轮次（本章图 6-4 展示了第 1、60 和 200 轮）",
+        "gan.tally": "**分类器把这 {n} 个数字认作** {counts}。最常见：**{top}**（{top_n} 个）；最少：**{low}**"
+        "（{low_n} 个）。若分布均匀，每个数字约 {even:.0f} 个。",
+        "gan.tally_item": "{d}: {k}",
         "gan.sample_btn": "生成",
         "gan.samples": "生成的数字",
         "gan.samples_h": "**生成的数字**",
@@ -125,8 +142,9 @@ STRINGS = {
         "gan.timeline_h": "### 训练时间轴",
         "gan.timeline_intro": (
             "训练过程中，每一轮结束后都保存了同一组 64 个噪声向量生成的数字、判别器对真实数字和生成数字的平均判断、"
-            "两个损失，以及 1,000 个新样本各是哪个数字（由分类器判定）。拖动滑块并松开，即可载入那一轮。"
-            "请留意最初几轮的比例曲线：训练刚开始时，生成器几乎只画一两种数字，之后分布才逐渐均匀。"
+            "两个损失，以及 1,000 个新样本各是哪个数字（由分类器判定）。拖动滑块并松开即可载入那一轮，"
+            "也可以按“播放整个训练过程”。图表下方热图的轮次轴是对数刻度，左半边就是前十轮：那时生成器几乎只画一两种"
+            "数字，之后分布才逐渐均匀。"
         ),
         "gan.epoch": "训练轮次",
         "gan.epoch_samples": "这一轮之后，同样 64 个噪声向量生成的数字",
@@ -157,6 +175,8 @@ STRINGS = {
         ),
     },
 }
+for _lang, _table in COMMON_STRINGS.items():  # the recipes' names and the shared heat map's axis (gan_common)
+    STRINGS[_lang].update(_table)
 
 
 @SAMPLE.handler
@@ -164,6 +184,22 @@ def gan_sample(n, seed, recipe, request: gr.Request = None):
     g = model(RECIPE_ROWS[recipe]["gan"], lang_of(request))
     x = sample_gan(g, n, seed)
     return to_pil_grid(x, nrow=min(16, int(np.ceil(np.sqrt(n)))), scale=2)  # the page enlarges it further, pixelated
+
+
+@guarded
+def gan_tally(n=64, seed=0, recipe="remedy", request: gr.Request = None):
+    """Under the samples: how many of each digit the classifier reads among the very digits just drawn (the same n,
+    seed and recipe give the same digits), so that "count how often each digit turns up" needs no counting by eye."""
+    lang = lang_of(request)
+    n, seed = SAMPLE.param("n").check(n, lang), SAMPLE.param("seed").check(seed, lang)
+    g = model(RECIPE_ROWS[SAMPLE.param("recipe").check(recipe, lang)]["gan"], lang)
+    counts = np.bincount(judge(fast_classifier(lang), sample_gan(g, n, seed)).argmax(1).numpy(), minlength=10)
+    items = " · ".join(tr("gan.tally_item", lang, d=d, k=int(k)) for d, k in enumerate(counts))
+    sep = "、" if lang == "zh-CN" else ", "
+    most = sep.join(str(d) for d in np.flatnonzero(counts == counts.max()))  # ties named together
+    fewest = sep.join(str(d) for d in np.flatnonzero(counts == counts.min()))
+    top_n, low_n = int(counts.max()), int(counts.min())
+    return tr("gan.tally", lang, n=n, counts=items, top=most, top_n=top_n, low=fewest, low_n=low_n, even=n / 10)
 
 
 def _plot(df, x, y, color, x_title, y_title, cls=gr.LinePlot, **kw):
@@ -182,7 +218,7 @@ def share_figure(shares: np.ndarray, e: int, lang: str):
     epoch's ten shares as bars against the even 10 %. Ten crossing lines were hard to read."""
     fig, (heat, bars) = new_figure((9.6, 3.0))
     digit = tr("gan.s_digit", lang, d="").strip()
-    im = share_heatmap(heat, shares, tr("gan.heat_title", lang), tr("gan.x_epoch", lang), digit)
+    im = share_heatmap(heat, shares, tr("gan.heat_title", lang), tr("gan.x_epoch_log", lang), digit)
     heat.axvline(e, color="#22d3ee", linewidth=2)
     fig.colorbar(im, ax=heat, label="%")
     p = 100 * shares[e - 1]
@@ -264,72 +300,82 @@ def gan_timeline_play(recipe="remedy", request: gr.Request = None):
 def build():
     E = card_epochs()
     gr.Markdown(txt("gan.intro"))
-    gr.Markdown(txt("gan.recipes_note"))
-    gr.Markdown(txt("gan.sample_h"))
-    with gr.Row():
-        with gr.Column(scale=1):
-            recipe = SAMPLE.widget("recipe", choices=recipe_choices(), elem_id="gan-recipe")
-            n = SAMPLE.widget("n", elem_id="gan-n")
-            seed = SAMPLE.widget("seed", elem_id="gan-seed")
-            btn = gr.Button(txt("gan.sample_btn"), variant="primary", elem_id="gan-sample-button")
-        with gr.Column(scale=2):
-            gr.Markdown(txt("gan.samples_h"))  # captions above the grids: an overlaid label would hide the top row
-            out = picture(txt("gan.samples"), "gan-samples", show_label=False, height=420)
-    sample_examples = gr.Examples(
-        [[64, 0, "remedy"], [64, 0, "chapter"], [256, 7, "remedy"]],
-        inputs=[n, seed, recipe],
-        outputs=[out],
-        fn=gan_sample,
-        **example_caching(),
-        api_visibility="private",
-        example_labels=["64 · #0 · remedy", "64 · #0 · chapter", "256 · #7 · remedy"],
-        label=txt("gan.examples"),
+    with gr.Accordion(txt("gan.recipes_h"), open=False, elem_id="gan-recipes"):
+        gr.Markdown(txt("gan.recipes_note"))
+    with gr.Column(elem_id="gan-sample-section"):
+        gr.Markdown(txt("gan.sample_h"))
+        with gr.Row():
+            with gr.Column(scale=1):
+                recipe = SAMPLE.widget("recipe", choices=recipe_choices(), elem_id="gan-recipe")
+                n = SAMPLE.widget("n", elem_id="gan-n")
+                seed = SAMPLE.widget("seed", elem_id="gan-seed")
+                btn = gr.Button(txt("gan.sample_btn"), variant="primary", elem_id="gan-sample-button")
+            with gr.Column(scale=2):
+                gr.Markdown(txt("gan.samples_h"))  # captions above the grids: an overlaid label would hide the top row
+                out = picture(txt("gan.samples"), "gan-samples", show_label=False, height=400)
+                tally = gr.Markdown(elem_id="gan-tally")
+        sample_examples = gr.Examples(
+            [[64, 0, "remedy"], [64, 0, "chapter"], [256, 7, "remedy"]],
+            inputs=[n, seed, recipe],
+            outputs=[out],
+            fn=gan_sample,
+            **example_caching(),
+            api_visibility="private",
+            example_labels=[txt("gan.ex_64_remedy"), txt("gan.ex_64_chapter"), txt("gan.ex_256_remedy")],
+            label=txt("gan.examples"),
+        )
+    counted = {"api_visibility": "private", "show_progress": "hidden"}
+    btn.click(gan_sample, [n, seed, recipe], [out], **SAMPLE.event()).then(
+        gan_tally, [n, seed, recipe], [tally], **counted
     )
-    btn.click(gan_sample, [n, seed, recipe], [out], **SAMPLE.event())
     # an example fills the controls and then shows their picture, so controls and picture never disagree
-    sample_examples.load_input_event.then(gan_sample, [n, seed, recipe], [out], **SAMPLE.event(private=True))
-    on_open(gan_sample, [n, seed, recipe], [out])
-
-    gr.Markdown(txt("gan.timeline_h"))
-    gr.Markdown(txt("gan.timeline_intro"))
-    with gr.Row():
-        tl_recipe = TIMELINE.widget("recipe", choices=recipe_choices(), elem_id="gan-tl-recipe", scale=2)
-        epoch = TIMELINE.widget("epoch", elem_id="gan-epoch", scale=4)
-        with gr.Column(scale=1, min_width=160):
-            show = gr.Button(txt("gan.show_btn"), elem_id="gan-timeline-button")
-            with gr.Row():
-                play = gr.Button(txt("gan.play_btn"), size="sm", elem_id="gan-play-button")
-                stop = gr.Button(txt("gan.stop_btn"), size="sm", elem_id="gan-stop-button")
-    with gr.Row():
-        with gr.Column(scale=1):
-            gr.Markdown(txt("gan.epoch_samples_h"))
-            tl_img = picture(txt("gan.epoch_samples"), "gan-timeline-samples", show_label=False, height=420)
-            summary = gr.Markdown(elem_id="gan-timeline-summary")
-        with gr.Column(scale=1):
-            loss_plot = gr.LinePlot(label=txt("gan.loss_plot"), color="series", elem_id="gan-loss-plot")
-            d_plot = gr.LinePlot(label=txt("gan.d_plot"), color="series", elem_id="gan-d-plot")
-    share_plot = gr.Image(
-        label=txt("gan.share_plot"),
-        show_label=False,  # the figure carries its own titles; a label would sit on top of them
-        format="png",
-        interactive=False,
-        elem_id="gan-share-plot",
+    sample_examples.load_input_event.then(gan_sample, [n, seed, recipe], [out], **SAMPLE.event(private=True)).then(
+        gan_tally, [n, seed, recipe], [tally], **counted
     )
-    outs = [tl_img, loss_plot, d_plot, share_plot, summary]
-    ex = sorted({1, min(60, E), E})  # the chapter shows epochs 1, 60 and 200
+    on_open(gan_sample, [n, seed, recipe], [out])
+    on_open(gan_tally, [n, seed, recipe], [tally])
+
+    with gr.Column(elem_id="gan-timeline-section"):
+        gr.Markdown(txt("gan.timeline_h"))
+        gr.Markdown(txt("gan.timeline_intro"))
+        with gr.Row():
+            tl_recipe = TIMELINE.widget("recipe", choices=recipe_choices(), elem_id="gan-tl-recipe", scale=2)
+            epoch = TIMELINE.widget("epoch", elem_id="gan-epoch", scale=4)
+            with gr.Column(scale=1, min_width=160):
+                show = gr.Button(txt("gan.show_btn"), elem_id="gan-timeline-button")
+                with gr.Row():
+                    play = gr.Button(txt("gan.play_btn"), size="sm", elem_id="gan-play-button")
+                    stop = gr.Button(txt("gan.stop_btn"), size="sm", elem_id="gan-stop-button")
+        with gr.Row():
+            with gr.Column(scale=1):
+                gr.Markdown(txt("gan.epoch_samples_h"))
+                tl_img = picture(txt("gan.epoch_samples"), "gan-timeline-samples", show_label=False, height=420)
+                summary = gr.Markdown(elem_id="gan-timeline-summary")
+            with gr.Column(scale=1):
+                loss_plot = gr.LinePlot(label=txt("gan.loss_plot"), color="series", elem_id="gan-loss-plot")
+                d_plot = gr.LinePlot(label=txt("gan.d_plot"), color="series", elem_id="gan-d-plot")
+        share_plot = gr.Image(
+            label=txt("gan.share_plot"),
+            show_label=False,  # the figure carries its own titles; a label would sit on top of them
+            format="png",
+            interactive=False,
+            elem_id="gan-share-plot",
+        )
+        outs = [tl_img, loss_plot, d_plot, share_plot, summary]
+        ex = sorted({1, min(60, E), E})  # the chapter shows epochs 1, 60 and 200
+        examples = gr.Examples(
+            [[e] for e in ex],
+            inputs=[epoch],
+            outputs=outs,
+            fn=gan_timeline,
+            **example_caching(),
+            api_visibility="private",
+            example_labels=[str(e) for e in ex],
+            label=txt("gan.ex_epoch"),
+        )
     show.click(gan_timeline, [epoch, tl_recipe], outs, **TIMELINE.event())
     epoch.release(gan_timeline, [epoch, tl_recipe], outs, **TIMELINE.event(private=True))
     tl_recipe.change(gan_timeline, [epoch, tl_recipe], outs, **TIMELINE.event(private=True))
-    examples = gr.Examples(
-        [[e] for e in ex],
-        inputs=[epoch],
-        outputs=outs,
-        fn=gan_timeline,
-        **example_caching(),
-        api_visibility="private",
-        example_labels=[str(e) for e in ex],
-        label=txt("gan.examples"),
-    )
     # run_on_click would add a public-looking event; show the chosen epoch with a private one instead
     examples.load_input_event.then(gan_timeline, [epoch, tl_recipe], outs, **TIMELINE.event(private=True))
     playing = play.click(gan_timeline_play, [tl_recipe], [epoch, *outs], api_visibility="private")

@@ -923,11 +923,14 @@ _ROWS = (
         ),
         returns=(
             ("panels", "gallery: x0, ε, x_t, ε̂ and ε̂ − ε, each captioned (noise drawn grey for 0, ±2 black/white)"),
-            ("summary", "Markdown: the loss for this digit and the average loss over the test digits at this t"),
+            (
+                "summary",
+                "Markdown with LaTeX: the loss for this digit and the average loss over the test digits at this t",
+            ),
             (
                 "curve",
                 "line plot data: mean loss per number against t, without caption, with it, and guided "
-                f"({DEFAULT_GUIDANCE:g})",
+                f"({DEFAULT_GUIDANCE:g}), and the chosen t as a fourth series (two points: a vertical line)",
             ),
         ),
         gpu=30,
@@ -970,8 +973,20 @@ _ROWS = (
             Param("state", "state", None),
         ),
         returns=(
-            ("panels", "gallery: x_t, the subtracted term, the added noise (both magnified), x_{t−1} and x̂0"),
-            ("explanation", "Markdown: t, β_t, α_t, ᾱ_t, 1/√α_t, β_t/√(1−ᾱ_t), σ_t and the sizes of both parts"),
+            (
+                "panels",
+                (
+                    "gallery: x_t, the subtracted term, the added noise (both magnified), x_{t−1}, the whole change "
+                    "x_{t−1} − x_t (magnified) and x̂0"
+                ),
+            ),
+            (
+                "explanation",
+                (
+                    "Markdown with LaTeX: t, β_t, α_t, ᾱ_t, 1/√α_t, β_t/√(1−ᾱ_t), σ_t, the sizes of both parts and "
+                    "of the whole change"
+                ),
+            ),
             ("next_t", "the next step to take (t − 1; after the last step 1000 again)"),
         ),
         gpu=60,

@@ -20,10 +20,12 @@ def diffusion_present():
 
 def test_noise_prediction_shows_the_pieces_and_the_curve(app_client):
     panels, summary, curve = app_client.predict(api_name="/noise_prediction")
-    assert len(panels) == 5 and "t = 500" in summary and "‖ε̂ − ε‖²" in summary
-    table = curve["value"]  # the plot's data frame: step t, loss, and which of the three curves
+    assert len(panels) == 5 and "t = 500" in summary and r"$\lVert\hat\varepsilon-\varepsilon\rVert^2$" in summary
+    table = curve["value"]  # the plot's data frame: step t, loss, and which of the three curves (and the marker)
     col = table["columns"].index("predicted with")  # the legend's title, in the request's language
-    assert len({row[col] for row in table["data"]}) == 3 and len(table["data"]) == 3 * 17
+    assert len({row[col] for row in table["data"]}) == 4 and len(table["data"]) == 3 * 17 + 2
+    marker = [row for row in table["data"] if row[col] == "the chosen t"]  # a vertical line at the chosen t
+    assert [row[table["columns"].index("step t")] for row in marker] == [500, 500]
     # the same seed gives the same loss; another t another loss
     again = app_client.predict("test", 0, None, "a red seven", 500, 0, 1.0, api_name="/noise_prediction")[1]
     other = app_client.predict("test", 0, None, "a red seven", 20, 0, 1.0, api_name="/noise_prediction")[1]
@@ -54,7 +56,9 @@ def test_noise_prediction_bad_input(app_client, args):
 
 def test_reverse_step_walks_the_seeded_path(app_client):
     panels, text, next_t = app_client.predict(api_name="/reverse_step")
-    assert len(panels) == 5 and next_t == 999 and "t = 1000 → 999" in text and "σ_t" in text
+    assert len(panels) == 6 and next_t == 999 and "t = 1000 → 999" in text and r"\sigma_t" in text
+    # at t = 1000 both pictures are noise: the text says why x_{t−1} looks like x_t (the change panel shows the step)
+    assert "looks like" in text and "the whole change" in panels[4]["caption"]
     # asking for t = 998 directly walks there from pure noise; the explanation says so
     panels, text, next_t = app_client.predict("a red seven", 0, 3.0, 998, api_name="/reverse_step")
     assert next_t == 997 and "Walked 2 steps" in text
@@ -74,7 +78,7 @@ def test_the_last_reverse_step_reaches_x0(app_client):
     state = {"key": key, "t": 1, "x": x, "g": g.get_state()}
     panels, text, next_t, after = reverse_step("a red seven", 0, 3.0, 1, state)
     assert next_t == 1000 and "x₀ reached" in text and "Walked" not in text and "t = 1 → 0" in text
-    assert len(panels) == 5 and after["t"] == 0
+    assert len(panels) == 6 and after["t"] == 0 and "looks like" not in text
 
 
 @pytest.mark.parametrize(
@@ -121,7 +125,8 @@ def test_img2img_offers_ddpm_and_dpm_solver(app_client):
         seen, start, result, status, _ = app_client.predict(
             blurry, None, "a white four", 0.1, 0, 1, sampler, api_name="/img2img"
         )
-        assert result and sampler.upper() in status and "t = 100" in status
+        name = {"ddpm": "DDPM", "dpmpp2m": "DPM-Solver++ 2M"}[sampler]  # the sampler's name, not its id
+        assert result and f"{name} steps" in status and "t = 100" in status
     with pytest.raises(Exception) as e:
         app_client.predict(blurry, None, "a white four", 0.1, 0, 1, "euler", api_name="/img2img")
     assert is_own_message(str(e.value)), str(e.value)

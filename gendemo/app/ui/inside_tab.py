@@ -11,7 +11,7 @@ from gendemo.app.endpoints import DIFFUSION, ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.registry import REGISTRY
 from gendemo.app.ui import diffusion_common as dc
-from gendemo.app.ui.common import ImageInput, guarded, model, txt
+from gendemo.app.ui.common import ImageInput, guarded, markdown, model, pictures, txt
 from gendemo.core.images import to_pil_grid
 from gendemo.core.paths import EXAMPLES
 from gendemo.diffusion.captions import DIGIT_WORDS, PALETTE, PALETTE_NAMES, colourize
@@ -31,55 +31,62 @@ NOISE_SCALE = 0.25  # noise panels: ε·0.25 + 0.5, so ±2 standard deviations f
 STRINGS = {
     "en": {
         "ins.tab": "Inside diffusion: noise & steps",
-        "ins.learn_title": "## What the network learns",
+        "ins.learn_tab": "What the network learns",
         "ins.learn_intro": (
-            "Training never asks the network to draw a digit. It takes a clean picture x₀, mixes in fresh Gaussian "
-            "noise ε to reach step t in one jump (x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε), and asks: *which noise did I add?* "
-            "The network's answer is ε̂, and the loss is how far it is off, ‖ε̂ − ε‖². Pick a digit, a caption and a "
-            "step t, and see each piece. Noise panels are drawn grey for 0, white for +2, black for −2.\n\n"
-            "**Try this:** slide t from 1 to 1000. At small t the noise is faint and hard to tell apart from the "
-            "strokes; at large t the picture is nearly all noise, so guessing the noise is easy — and the curve on the "
-            "right shows what that does to the loss. Then empty the caption and compare."
+            "Training never asks the network to draw a digit. It takes a clean picture $x_0$, mixes in fresh "
+            "Gaussian noise $\\varepsilon$ (the chapter's *e*) to reach step $t$ in one jump, "
+            "$x_t = \\sqrt{\\bar\\alpha_t}\\,x_0 + \\sqrt{1-\\bar\\alpha_t}\\,\\varepsilon$, and asks: *which noise "
+            "did I add?* The network's answer is $\\hat\\varepsilon$, and the loss is how far off it is, "
+            "$\\lVert\\hat\\varepsilon-\\varepsilon\\rVert^2$. Noise panels are grey for 0, white for +2, black for "
+            "−2.\n\n"
+            "**Try this:** slide t from 1 to 1000 and watch the marker on the loss curve: at small t the noise is "
+            "faint and hard to tell from the strokes; at large t the picture is nearly all noise, so guessing the "
+            "noise is easy. Then empty the caption and compare."
         ),
         "ins.source": "Digit",
         "ins.source_test": "an MNIST test digit",
-        "ins.source_image": "the picture below",
+        "ins.source_image": "your own picture",
         "ins.index": "Test digit number (0–9999)",
-        "ins.image": "…or your own picture (any size or format)",
+        "ins.image": "Your picture (any size or format)",
         "ins.caption": "Caption (its colour word paints the test digit)",
         "ins.t": "Step t",
         "ins.guidance": "Guidance for ε̂ (1 = what training asked for)",
         "ins.learn_button": "Predict the noise",
-        "ins.panels": "x₀ · ε · x_t · ε̂ · ε̂ − ε",
+        "ins.panels": "x₀ · ε · xₜ · ε̂ · ε̂ − ε",
         "ins.curve": "Average loss against t (64 test digits, the same noise at every t)",
         "ins.p_x0": "x₀, the clean image",
         "ins.p_eps": "ε, the noise added",
-        "ins.p_xt": "x_t = {a:.3f}·x₀ + {b:.3f}·ε",
+        "ins.p_xt": "xₜ = {a:.3f}·x₀ + {b:.3f}·ε",
         "ins.p_hat": "ε̂, the network's guess",
         "ins.p_diff": "ε̂ − ε, its error",
         "ins.learn_summary": (
-            "At t = {t} (ᾱ_t = {ab:.4f}): ‖ε̂ − ε‖² = **{sq:.1f}** over {d} numbers, **{mse:.4f}** per number "
-            "(guessing ε̂ = 0 would score about 1). The average over the 64 test digits at this t is {avg:.4f} with "
-            "the caption, {unc:.4f} without it."
+            "At t = {t} ($\\bar\\alpha_t$ = {ab:.4f}): $\\lVert\\hat\\varepsilon-\\varepsilon\\rVert^2$ = **{sq:.1f}** "
+            "over {d} numbers, **{mse:.4f}** per number (guessing $\\hat\\varepsilon = 0$ would score about 1). The "
+            "average over the 64 test digits at this t is {avg:.4f} with the caption, {unc:.4f} without it."
         ),
         "ins.x_t": "step t",
         "ins.y_loss": "loss per number",
         "ins.s_uncond": "no caption (∅)",
         "ins.s_cond": "caption (guidance 1)",
         "ins.s_guided": f"caption, guidance {CURVE_GUIDANCE:g}",
+        "ins.s_marker": "the chosen t",
         "ins.series": "predicted with",
         "ins.err.no_image": "Please upload a picture, or choose an MNIST test digit.",
-        "ins.step_title": "## One reverse step at a time",
+        "ins.step_tab": "One reverse step at a time",
         "ins.step_intro": (
             "Sampling runs the film backwards with the chapter's reverse algorithm (DDPM): start from pure noise "
-            "x_T and, for t = T down to 1, remove the network's scaled noise estimate and add a little fresh noise:\n\n"
-            "x_{t−1} = (1/√α_t)·(x_t − β_t/√(1−ᾱ_t)·ε̂) + σ_t·z\n\n"
-            "**Step** takes one such step from the t on the slider; **Run to the end** goes on to x₀. The pictures "
-            "show x_t, the scaled estimate being subtracted, the fresh noise σ_t·z being added, x_{t−1}, and the "
-            "clean image that ε̂ implies. The two middle panels are magnified by the same factor so you can see them "
-            "at all: each step changes the picture only a little.\n\n"
-            "**Try this:** step a few times at t = 1000, then set t to 200 and step again: late steps add almost "
-            "no noise, and the digit is already there."
+            "$x_T$ and, for $t = T$ down to 1, remove the network's scaled noise estimate and add a little fresh "
+            "noise $z$:\n\n"
+            "$$x_{t-1} = \\frac{1}{\\sqrt{\\alpha_t}}\\Big(x_t - \\frac{\\beta_t}{\\sqrt{1-\\bar\\alpha_t}}\\,"
+            "\\hat\\varepsilon\\Big) + \\sigma_t z$$\n\n"
+            "**Step** takes one such step from the t on the slider (for any other t the app first walks there from "
+            "pure noise, on the path the seed fixes); **Run to the end** goes on to $x_0$. The pictures show $x_t$, "
+            "the scaled estimate being subtracted, the fresh noise $\\sigma_t z$ being added, $x_{t-1}$, the whole "
+            "change $x_{t-1} - x_t$, and the clean image $\\hat x_0$ that $\\hat\\varepsilon$ implies. The parts and "
+            "the change are magnified (the factor is in their captions): one step changes the picture only a little."
+            "\n\n"
+            "**Try this:** step a few times at t = 1000: $x_t$ stays noise (the text under the pictures says why). "
+            "Then set t to 200 and step again: late steps add almost no noise, and the digit is already there."
         ),
         "ins.prompt": "Prompt",
         "ins.step_guidance": "Guidance scale",
@@ -87,75 +94,95 @@ STRINGS = {
         "ins.step_button": "Step",
         "ins.run_button": "Run to the end",
         "ins.stop": "Stop",
-        "ins.steps_view": "x_t · − subtracted · + added · x_{t−1} · x̂₀",
-        "ins.q_xt": "x_t (t = {t})",
-        "ins.q_removed": "− (1/√α_t)·β_t/√(1−ᾱ_t)·ε̂ (×{amp:.0f})",
-        "ins.q_noise": "+ σ_t·z (×{amp:.0f})",
+        "ins.steps_view": "xₜ · − subtracted · + added · xₜ₋₁ · xₜ₋₁ − xₜ · x̂₀",
+        "ins.q_xt": "xₜ (t = {t})",
+        "ins.q_removed": "− (1/√αₜ)·βₜ/√(1−ᾱₜ)·ε̂ (×{amp:g})",
+        "ins.q_noise": "+ σₜ·z (×{amp:g})",
         "ins.q_noise_none": "+ nothing: the last step adds no noise",
-        "ins.q_prev": "x_{{t−1}} (t − 1 = {tp})",
+        "ins.q_prev": "xₜ₋₁ (t − 1 = {tp})",
+        "ins.q_change": "xₜ₋₁ − xₜ, the whole change (×{amp:g})",
         "ins.q_x0": "x̂₀, the clean image ε̂ implies",
         "ins.step_text": (
-            "**t = {t} → {tp}.** β_t = {beta:.5f}, α_t = 1 − β_t = {alpha:.5f}, ᾱ_t = {ab:.5f}.\n\n"
-            "x_{{t−1}} = {inv:.5f} · x_t − {inv:.5f} × {coef:.5f} · ε̂ + {sigma:.5f} · z\n\n"
-            "(1/√α_t = {inv:.5f}; β_t/√(1−ᾱ_t) = {coef:.5f}; σ_t = √(β_t·(1−ᾱ_{{t−1}})/(1−ᾱ_t)) = {sigma:.5f}.) "
-            "Size of the two parts (root mean square): subtracted {rm:.4f}, added {rn:.4f}."
+            "**t = {t} → {tp}.** $\\beta_t$ = {beta:.5f}, $\\alpha_t = 1-\\beta_t$ = {alpha:.5f}, "
+            "$\\bar\\alpha_t$ = {ab:.5f}.\n\n"
+            "$$x_{{t-1}} = {inv:.5f}\\,x_t - {inv:.5f} \\times {coef:.5f}\\,\\hat\\varepsilon + {sigma:.5f}\\,z$$\n\n"
+            "($1/\\sqrt{{\\alpha_t}}$ = {inv:.5f}; $\\beta_t/\\sqrt{{1-\\bar\\alpha_t}}$ = {coef:.5f}; "
+            "$\\sigma_t = \\sqrt{{\\beta_t(1-\\bar\\alpha_{{t-1}})/(1-\\bar\\alpha_t)}}$ = {sigma:.5f}.) "
+            "Size of the two parts (root mean square): subtracted {rm:.4f}, added {rn:.4f}; of the whole change "
+            "$x_{{t-1}} - x_t$: {rc:.4f} (pixels run from −1 to 1)."
         ),
         "ins.step_done": "x₀ reached: that is the generated digit. The next Step starts again from pure noise "
         "(t = {T}).",
         "ins.step_floor": (
-            "Here almost no signal is left (ᾱ_t < 10⁻⁶): dividing by √ᾱ_t would blow the network's tiny errors up, so "
-            "the sampler takes the average training image as x̂₀ and subtracts the noise that fits it instead of ε̂."
+            "Here almost no signal is left ($\\bar\\alpha_t < 10^{-6}$): dividing by $\\sqrt{\\bar\\alpha_t}$ would "
+            "blow the network's tiny errors up, so the sampler takes the average training image as $\\hat x_0$ and "
+            "subtracts the noise that fits it instead of $\\hat\\varepsilon$."
         ),
         "ins.step_walked": "Walked {k} steps from pure noise to reach t = {t} (same seed, same path).",
+        "ins.step_noise": (
+            "**Why $x_{{t-1}}$ looks like $x_t$:** both are almost pure noise. The digit's share of $x_{{t-1}}$ is "
+            "$\\sqrt{{\\bar\\alpha_{{t-1}}}}$ = {share:.4f}, the noise's $\\sqrt{{1-\\bar\\alpha_{{t-1}}}}$ = "
+            "{noise:.4f}. The step did move the pixels (by {rc:.2f} on average: see the change), but it swapped one "
+            "field of noise for another. The digit's share passes 0.5 only near t = {half}; set t lower to see it "
+            "in $x_t$."
+        ),
+        "ins.walking": "Walking from pure noise to t = {t} (same seed, same path)",
+        "ins.walk_unit": "steps",
     },
     "zh-CN": {
         "ins.tab": "扩散内部：噪声与每一步",
-        "ins.learn_title": "## 网络到底在学什么",
+        "ins.learn_tab": "网络到底在学什么",
         "ins.learn_intro": (
-            "训练时从不要求网络“画一个数字”。它拿一张干净的图 x₀，混入新的高斯噪声 ε，一步跳到第 t 步"
-            "（x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε），然后问网络：*我加进去的是哪份噪声？* 网络的回答是 ε̂，"
-            "损失就是它差了多少：‖ε̂ − ε‖²。选一个数字、一句说明文字和一个步数 t，就能看到每一部分。"
-            "噪声图中灰色表示 0，白色表示 +2，黑色表示 −2。\n\n"
-            "**试一试**：把 t 从 1 拖到 1000。t 很小时噪声很淡，和笔画难以区分；t 很大时画面几乎全是噪声，"
-            "猜噪声反而容易——右边的曲线显示了这对损失的影响。再把说明文字清空，对比一下。"
+            "训练时从不要求网络“画一个数字”。它拿一张干净的图 $x_0$，"
+            "混入新的高斯噪声 $\\varepsilon$（即本章中的 *e*），一步跳到第 $t$ 步："
+            "$x_t = \\sqrt{\\bar\\alpha_t}\\,x_0 + \\sqrt{1-\\bar\\alpha_t}\\,\\varepsilon$，"
+            "然后问网络：*我加进去的是哪份噪声？* 网络的回答是 $\\hat\\varepsilon$，损失就是它差了多少："
+            "$\\lVert\\hat\\varepsilon-\\varepsilon\\rVert^2$。噪声图中灰色表示 0，白色表示 +2，黑色表示 −2。\n\n"
+            "**试一试**：把 t 从 1 拖到 1000，看损失曲线上的标记：t 很小时噪声很淡，和笔画难以区分；"
+            "t 很大时画面几乎全是噪声，猜噪声反而容易。再把说明文字清空，对比一下。"
         ),
         "ins.source": "数字来源",
         "ins.source_test": "MNIST 测试集中的数字",
-        "ins.source_image": "下面的图片",
+        "ins.source_image": "你自己的图片",
         "ins.index": "测试数字编号（0–9999）",
-        "ins.image": "……或你自己的图片（任意尺寸和格式）",
+        "ins.image": "你的图片（任意尺寸和格式）",
         "ins.caption": "说明文字（其中的颜色词决定测试数字的颜色）",
         "ins.t": "步数 t",
         "ins.guidance": "ε̂ 的引导强度（1 = 训练时的要求）",
         "ins.learn_button": "预测噪声",
-        "ins.panels": "x₀ · ε · x_t · ε̂ · ε̂ − ε（依次）",
+        "ins.panels": "x₀ · ε · xₜ · ε̂ · ε̂ − ε（依次）",
         "ins.curve": "平均损失随 t 的变化（64 个测试数字，每个 t 用同一份噪声）",
         "ins.p_x0": "x₀，干净的图像",
         "ins.p_eps": "ε，加入的噪声",
-        "ins.p_xt": "带噪图像 x_t = {a:.3f}·x₀ + {b:.3f}·ε",
+        "ins.p_xt": "带噪图像 xₜ = {a:.3f}·x₀ + {b:.3f}·ε",
         "ins.p_hat": "ε̂，网络的猜测",
         "ins.p_diff": "ε̂ − ε，猜测的误差",
         "ins.learn_summary": (
-            "在 t = {t}（ᾱ_t = {ab:.4f}）时：‖ε̂ − ε‖² = **{sq:.1f}**（共 {d} 个数），平均每个数 **{mse:.4f}**"
-            "（如果直接猜 ε̂ = 0，大约是 1）。在这个 t 上，64 个测试数字的平均损失：有说明文字时为 {avg:.4f}，"
-            "没有时为 {unc:.4f}。"
+            "在 t = {t}（$\\bar\\alpha_t$ = {ab:.4f}）时："
+            "$\\lVert\\hat\\varepsilon-\\varepsilon\\rVert^2$ = **{sq:.1f}**（共 {d} 个数），"
+            "平均每个数 **{mse:.4f}**（如果直接猜 $\\hat\\varepsilon = 0$，大约是 1）。"
+            "在这个 t 上，64 个测试数字的平均损失：有说明文字时为 {avg:.4f}，没有时为 {unc:.4f}。"
         ),
         "ins.x_t": "步数 t",
         "ins.y_loss": "每个数的损失",
         "ins.s_uncond": "无说明文字（∅）",
         "ins.s_cond": "有说明文字（引导 1）",
         "ins.s_guided": f"有说明文字，引导 {CURVE_GUIDANCE:g}",
+        "ins.s_marker": "所选的 t",
         "ins.series": "预测时的条件",
         "ins.err.no_image": "请上传一张图片，或者改选 MNIST 测试数字。",
-        "ins.step_title": "## 一步一步地反向采样",
+        "ins.step_tab": "一步一步地反向采样",
         "ins.step_intro": (
-            "采样就是用本章的反向算法（DDPM）把“电影”倒着放：从纯噪声 x_T 出发，对 t = T 一直到 1，"
-            "每一步减去网络按比例缩放后的噪声估计，再加上一点新的噪声：\n\n"
-            "x_{t−1} = (1/√α_t)·(x_t − β_t/√(1−ᾱ_t)·ε̂) + σ_t·z\n\n"
-            "**走一步**会从滑块上的 t 走一步；**一直走到底**会继续走到 x₀。图中依次是 x_t、被减去的缩放噪声估计、"
-            "新加入的噪声 σ_t·z、x_{t−1}，以及 ε̂ 所对应的干净图像。中间两幅图按同一倍数放大，否则几乎看不见："
-            "每一步对画面的改变都很小。\n\n"
-            "**试一试**：在 t = 1000 处走几步，再把 t 设为 200 继续走：后期的步骤几乎不再加噪声，数字早已成形。"
+            "采样就是用本章的反向算法（DDPM）把“电影”倒着放：从纯噪声 $x_T$ 出发，对 $t = T$ 一直到 1，"
+            "每一步减去网络按比例缩放后的噪声估计，再加上一点新的噪声 $z$：\n\n"
+            "$$x_{t-1} = \\frac{1}{\\sqrt{\\alpha_t}}\\Big(x_t - \\frac{\\beta_t}{\\sqrt{1-\\bar\\alpha_t}}\\,"
+            "\\hat\\varepsilon\\Big) + \\sigma_t z$$\n\n"
+            "**走一步**会从滑块上的 t 走一步（换成别的 t 时，应用会先沿着种子确定的路径从纯噪声走到那里）；"
+            "**一直走到底**会继续走到 $x_0$。图中依次是 $x_t$、被减去的缩放噪声估计、新加入的噪声 $\\sigma_t z$、"
+            "$x_{t-1}$、这一步的全部变化 $x_{t-1} - x_t$，以及 $\\hat\\varepsilon$ 所对应的干净图像 $\\hat x_0$。"
+            "两部分和全部变化都经过放大（倍数写在图注里）：每一步对画面的改变都很小。\n\n"
+            "**试一试**：在 t = 1000 处走几步：$x_t$ 始终是噪声（图下的文字会解释原因）。"
+            "再把 t 设为 200 继续走：后期的步骤几乎不再加噪声，数字早已成形。"
         ),
         "ins.prompt": "提示词",
         "ins.step_guidance": "引导强度",
@@ -163,25 +190,37 @@ STRINGS = {
         "ins.step_button": "走一步",
         "ins.run_button": "一直走到底",
         "ins.stop": "停止",
-        "ins.steps_view": "x_t · − 减去的部分 · + 加入的部分 · x_{t−1} · x̂₀",
-        "ins.q_xt": "当前的 x_t（t = {t}）",
-        "ins.q_removed": "− (1/√α_t)·β_t/√(1−ᾱ_t)·ε̂（放大 {amp:.0f} 倍）",
-        "ins.q_noise": "+ σ_t·z（放大 {amp:.0f} 倍）",
+        "ins.steps_view": "xₜ · − 减去的部分 · + 加入的部分 · xₜ₋₁ · xₜ₋₁ − xₜ · x̂₀",
+        "ins.q_xt": "当前的 xₜ（t = {t}）",
+        "ins.q_removed": "− (1/√αₜ)·βₜ/√(1−ᾱₜ)·ε̂（×{amp:g}）",
+        "ins.q_noise": "+ σₜ·z（×{amp:g}）",
         "ins.q_noise_none": "+ 无：最后一步不加噪声",
-        "ins.q_prev": "下一步的 x_{{t−1}}（t − 1 = {tp}）",
+        "ins.q_prev": "下一步的 xₜ₋₁（t − 1 = {tp}）",
+        "ins.q_change": "xₜ₋₁ − xₜ，这一步的全部变化（×{amp:g}）",
         "ins.q_x0": "x̂₀，ε̂ 所对应的干净图像",
         "ins.step_text": (
-            "**t = {t} → {tp}。** β_t = {beta:.5f}，α_t = 1 − β_t = {alpha:.5f}，ᾱ_t = {ab:.5f}。\n\n"
-            "x_{{t−1}} = {inv:.5f} · x_t − {inv:.5f} × {coef:.5f} · ε̂ + {sigma:.5f} · z\n\n"
-            "（1/√α_t = {inv:.5f}；β_t/√(1−ᾱ_t) = {coef:.5f}；σ_t = √(β_t·(1−ᾱ_{{t−1}})/(1−ᾱ_t)) = {sigma:.5f}。）"
-            "两部分的大小（均方根）：减去 {rm:.4f}，加入 {rn:.4f}。"
+            "**t = {t} → {tp}。** $\\beta_t$ = {beta:.5f}，$\\alpha_t = 1-\\beta_t$ = {alpha:.5f}，"
+            "$\\bar\\alpha_t$ = {ab:.5f}。\n\n"
+            "$$x_{{t-1}} = {inv:.5f}\\,x_t - {inv:.5f} \\times {coef:.5f}\\,\\hat\\varepsilon + {sigma:.5f}\\,z$$\n\n"
+            "（$1/\\sqrt{{\\alpha_t}}$ = {inv:.5f}；$\\beta_t/\\sqrt{{1-\\bar\\alpha_t}}$ = {coef:.5f}；"
+            "$\\sigma_t = \\sqrt{{\\beta_t(1-\\bar\\alpha_{{t-1}})/(1-\\bar\\alpha_t)}}$ = {sigma:.5f}。）"
+            "两部分的大小（均方根）：减去 {rm:.4f}，加入 {rn:.4f}；全部变化 $x_{{t-1}} - x_t$：{rc:.4f}"
+            "（像素值的范围是 −1 到 1）。"
         ),
         "ins.step_done": "已到达 x₀：这就是生成的数字。再点“走一步”会从纯噪声（t = {T}）重新开始。",
         "ins.step_floor": (
-            "这里几乎不剩信号（ᾱ_t < 10⁻⁶）：除以 √ᾱ_t 会把网络的微小误差无限放大，"
-            "所以采样器把训练图像的平均值当作 x̂₀，减去与它相符的噪声，而不是 ε̂ 本身。"
+            "这里几乎不剩信号（$\\bar\\alpha_t < 10^{-6}$）：除以 $\\sqrt{\\bar\\alpha_t}$ 会把网络的微小误差无限放大，"
+            "所以采样器把训练图像的平均值当作 $\\hat x_0$，减去与它相符的噪声，而不是 $\\hat\\varepsilon$ 本身。"
         ),
         "ins.step_walked": "为了到达 t = {t}，先从纯噪声走了 {k} 步（种子相同，路径相同）。",
+        "ins.step_noise": (
+            "**为什么 $x_{{t-1}}$ 看起来和 $x_t$ 一样**：两者几乎都是纯噪声。$x_{{t-1}}$ 中数字所占的份额是 "
+            "$\\sqrt{{\\bar\\alpha_{{t-1}}}}$ = {share:.4f}，噪声的份额是 $\\sqrt{{1-\\bar\\alpha_{{t-1}}}}$ = "
+            "{noise:.4f}。这一步确实改变了像素（平均 {rc:.2f}，见“全部变化”那幅图），但只是把一片噪声换成了另一片。"
+            "数字的份额要到 t = {half} 附近才超过 0.5；把 t 调低，就能在 $x_t$ 里看到数字。"
+        ),
+        "ins.walking": "正在从纯噪声走到 t = {t}（种子相同，路径相同）",
+        "ins.walk_unit": "步",
     },
 }
 
@@ -217,16 +256,19 @@ def average_loss_curve(dm, enc, test) -> dict[str, list[float]]:
     return loss_curve(dm.net, dm.schedule, x0, emb, guidance=CURVE_GUIDANCE)
 
 
-def _curve_plot(curve, lang):
+def _curve_plot(curve, lang, t: int):
+    """The three loss curves against t, and a vertical line at the chosen t (a series of its own, named the same at
+    every t, so the legend never names a t it does not show)."""
     import pandas as pd
 
     names = {k: tr(f"ins.s_{k}", lang) for k in ("uncond", "cond", "guided")}
     xt, y, s = tr("ins.x_t", lang), tr("ins.y_loss", lang), tr("ins.series", lang)
+    values = np.concatenate([curve[k] for k in names])
     df = pd.DataFrame(
         {
-            xt: np.tile(curve["t"], 3),
-            y: np.concatenate([curve[k] for k in names]),
-            s: np.repeat(list(names.values()), len(curve["t"])),
+            xt: np.concatenate([np.tile(curve["t"], 3), [t, t]]),
+            y: np.concatenate([values, [values.min(), values.max()]]),
+            s: np.concatenate([np.repeat(list(names.values()), len(curve["t"])), [tr("ins.s_marker", lang)] * 2]),
         }
     )
     return gr.LinePlot(value=df, x=xt, y=y, color=s, color_title=s)
@@ -272,32 +314,61 @@ def noise_prediction(source, index, image, caption, t, seed, guidance, request: 
         avg=at("cond"),
         unc=at("uncond"),
     )
-    return panels, "\n\n".join([summary, *notes]), _curve_plot(curve, lang)
+    return panels, "\n\n".join([summary, *notes]), _curve_plot(curve, lang, t)
 
 
 # ---------------------------------------------------------------- one reverse step at a time
 
 
-def _start(dm, emb, seed: int, guidance: float, t: int, state, key):
-    """x_t (in [-1, 1]) and the generator positioned as the DDPM run with this seed has them at step t: taken from the
-    session's state when it holds exactly that, else walked from pure noise (the same seed gives the same path)."""
+WALK_REPORT = 10  # the walk to a chosen t reports its progress every this many steps
+
+
+def _walk(dm, emb, seed: int, guidance: float, t: int, state, key):
+    """A generator that yields (steps walked, steps to walk) as it goes and returns (x_t in [-1, 1], the generator
+    positioned as the DDPM run with this seed has them at step t, steps walked): taken from the session's state when
+    it holds exactly that, else walked from pure noise (the same seed gives the same path)."""
     g = torch.Generator()
     if state and state.get("key") == key and state.get("t") == t:
         g.set_state(state["g"])
         return state["x"].to(dm.device), g, 0
     g.manual_seed(seed)
     x = torch.randn((1, dm.net.cfg.in_channels, 28, 28), generator=g).to(dm.device)  # x_T, as generate() draws it
-    walked = 0
+    total, walked = dm.schedule.T - t, 0
+    if total:
+        yield 0, total
     for st in ddpm_walk(
         dm.net, dm.schedule, x, emb, guidance=guidance, generator=g, t_stop=t, clip=STEP_CLIP, precision="fp32"
     ):
         x, walked = st.x_prev, walked + 1
+        if walked % WALK_REPORT == 0:
+            yield walked, total
     return x, g, walked
+
+
+def _start(dm, emb, seed: int, guidance: float, t: int, state, key, on_walk=None):
+    """_walk to t, calling on_walk(walked, total) at each of its reports; returns what _walk returns."""
+    walk = _walk(dm, emb, seed, guidance, t, state, key)
+    while True:
+        try:
+            k, total = next(walk)
+        except StopIteration as done:
+            return done.value
+        if on_walk:
+            on_walk(k, total)
+
+
+def _amp(v: torch.Tensor) -> float:
+    """The magnification that shows `v` (centred on grey) without clipping its largest value: a whole number; a
+    change too large for that is shown at NOISE_SCALE (±2 fill black to white)."""
+    a = 0.5 / max(v.abs().max().item(), 1e-6)
+    return float(np.floor(a)) if a >= 1 else NOISE_SCALE
 
 
 def _step_view(st, lang):
     amp = 0.5 / max(st.removed.abs().max().item(), st.noise.abs().max().item(), 1e-6)
     amp = max(1.0, float(np.floor(amp)))
+    change = st.x_prev - st.x_t
+    amp_c = _amp(change)
     tp = st.t - 1
     panels = [
         (_tile(to_unit_range(st.x_t)), tr("ins.q_xt", lang, t=st.t)),
@@ -307,15 +378,25 @@ def _step_view(st, lang):
             tr("ins.q_noise", lang, amp=amp) if st.t > 1 else tr("ins.q_noise_none", lang),
         ),
         (_tile(to_unit_range(st.x_prev)), tr("ins.q_prev", lang, tp=tp)),
+        (_tile((0.5 + amp_c * change).clamp(0, 1)), tr("ins.q_change", lang, amp=amp_c)),
         (_tile(to_unit_range(st.x0.clamp(-1, 1))), tr("ins.q_x0", lang)),
     ]
     rms = lambda v: v.pow(2).mean().sqrt().item()
-    return panels, (st.inv_sqrt_alpha, st.eps_coef, st.sigma, rms(st.removed), rms(st.noise))
+    return panels, (st.inv_sqrt_alpha, st.eps_coef, st.sigma, rms(st.removed), rms(st.noise), rms(change))
+
+
+NOISE_ONLY = 0.1  # below this share √ᾱ of the digit in x_{t−1}, a step swaps one field of noise for another
+HALF_SHARE = 0.5  # the share the explanation names as the point where the digit can be seen in x_t
+
+
+def _half_share_t(s) -> int:
+    """The largest t at which the digit's share √ᾱ_t of x_t is still at least HALF_SHARE."""
+    return max(t for t in range(1, s.T + 1) if float(s.alpha_bar(t)) ** 0.5 >= HALF_SHARE)
 
 
 def _step_text(dm, st, parts, lang, extra=()):
     s = dm.schedule
-    inv, coef, sigma, rm, rn = parts
+    inv, coef, sigma, rm, rn, rc = parts
     text = tr(
         "ins.step_text",
         lang,
@@ -329,10 +410,16 @@ def _step_text(dm, st, parts, lang, extra=()):
         sigma=sigma,
         rm=rm,
         rn=rn,
+        rc=rc,
     )
+    notes = []
     if float(s.alpha_bar(st.t)) < ALPHA_BAR_FLOOR:
-        extra = [tr("ins.step_floor", lang), *extra]
-    return "\n\n".join([text, *extra])
+        notes.append(tr("ins.step_floor", lang))  # no arguments: its braces are LaTeX's, written once
+    ab_prev = float(s.alpha_bar(st.t - 1)) if st.t > 1 else 1.0
+    if ab_prev**0.5 < NOISE_ONLY:
+        share, noise = ab_prev**0.5, (1 - ab_prev) ** 0.5
+        notes.append(tr("ins.step_noise", lang, share=share, noise=noise, rc=rc, half=_half_share_t(s)))
+    return "\n\n".join([text, *notes, *extra])
 
 
 def _step_inputs(prompt: dc.Prompt, seed: int, guidance: float, lang: str):
@@ -348,10 +435,14 @@ def _state_after(st, g, key):
 
 
 @STEP.handler
-def reverse_step(prompt, seed, guidance, t, state, request: gr.Request = None):
+def reverse_step(prompt, seed, guidance, t, state, request: gr.Request = None, progress=gr.Progress()):
     lang = lang_of(request)
     dm, emb, notes, key = _step_inputs(prompt, seed, guidance, lang)
-    x, g, walked = _start(dm, emb, seed, guidance, t, state, key)
+
+    def on_walk(k, total):  # a walk of hundreds of steps takes tens of seconds on a CPU: say what it is doing
+        progress((k, total), desc=tr("ins.walking", lang, t=t), unit=tr("ins.walk_unit", lang))
+
+    x, g, walked = _start(dm, emb, seed, guidance, t, state, key, on_walk)
     st = next(
         ddpm_walk(dm.net, dm.schedule, x, emb, guidance=guidance, generator=g, t_start=t, t_stop=t - 1, clip=STEP_CLIP)
     )
@@ -367,14 +458,27 @@ def reverse_step(prompt, seed, guidance, t, state, request: gr.Request = None):
 def reverse_run(
     prompt="a red seven", seed=0, guidance=DEFAULT_GUIDANCE, t=1000, state=None, request: gr.Request = None
 ):
-    """Run to the end (a private event): /reverse_step's inputs, checked by its declaration, walked down to x₀."""
+    """Run to the end (a private event): /reverse_step's inputs, checked by its declaration, walked down to x₀. Its
+    pictures stream in (no progress bar over them), so a walk to a chosen t first says so in the text below them."""
     lang = lang_of(request)
     prompt, seed, guidance, t = (
         STEP.param(name).check(value, lang)
         for name, value in (("prompt", prompt), ("seed", seed), ("guidance", guidance), ("t", t))
     )
     dm, emb, notes, key = _step_inputs(prompt, seed, guidance, lang)
-    x, g, _ = _start(dm, emb, seed, guidance, t, state, key)
+    walk = _walk(dm, emb, seed, guidance, t, state, key)
+    while True:
+        try:
+            k, total = next(walk)
+        except StopIteration as done:
+            x, g, _ = done.value
+            break
+        if k % (10 * WALK_REPORT) == 0:  # the walk's progress as the text under the pictures, every 100 steps
+            yield (
+                gr.skip(),
+                f"{tr('ins.walking', lang, t=t)}: {k}/{total} {tr('ins.walk_unit', lang)} …",
+                *[gr.skip()] * 2,
+            )
     for st in ddpm_walk(dm.net, dm.schedule, x, emb, guidance=guidance, generator=g, t_start=t, clip=STEP_CLIP):
         if st.t == 1 or st.t % RUN_EVERY == 0:
             panels, parts = _step_view(st, lang)
@@ -387,8 +491,16 @@ def reverse_run(
 
 
 def build():
-    gr.Markdown(txt("ins.learn_title"))
-    gr.Markdown(txt("ins.learn_intro"))
+    # two sections, one click apart: the forward algorithm (what training asks of the network) opens first
+    with gr.Tabs(elem_id="ins-sections"):
+        with gr.Tab(txt("ins.learn_tab"), id="learn", elem_id="ins-learn"):
+            _build_learn()
+        with gr.Tab(txt("ins.step_tab"), id="steps", elem_id="ins-steps"):
+            _build_steps()
+
+
+def _build_learn():
+    markdown(txt("ins.learn_intro"))
     with gr.Row():
         with gr.Column(scale=1):
             source = NOISE.widget(
@@ -396,40 +508,43 @@ def build():
                 choices=[(txt("ins.source_test"), "test"), (txt("ins.source_image"), "image")],
                 elem_id="ins-source",
             )
-            index = NOISE.widget("index", elem_id="ins-index")
-            image = ImageInput(
+            with gr.Row():
+                index = NOISE.widget("index", elem_id="ins-index")
+                seed = NOISE.widget("seed", elem_id="ins-seed")
+            image = ImageInput(  # shown when the source is "your own picture"
                 label=txt(NOISE.param("image").label),
                 type="filepath",
                 value=str(EXAMPLES / "digit_7.png"),
                 sources=["upload", "clipboard"],
-                height=160,
+                height=200,
+                visible=False,
                 elem_id="ins-image",
             )
             caption = NOISE.widget("caption", max_lines=2, max_length=dc.MAX_PROMPT_CHARS, elem_id="ins-caption")
             t = NOISE.widget("t", elem_id="ins-t")
-            with gr.Row():
-                seed = NOISE.widget("seed", elem_id="ins-seed")
-                guidance = NOISE.widget("guidance", elem_id="ins-guidance")
+            guidance = NOISE.widget("guidance", elem_id="ins-guidance")
             button = gr.Button(txt("ins.learn_button"), variant="primary", elem_id="ins-button")
         with gr.Column(scale=2):
-            panels = gr.Gallery(
-                label=txt("ins.panels"),
-                columns=5,
-                height="auto",
-                format="png",
-                elem_id="ins-panels",
-                elem_classes=["gd-pixel"],
-            )
-            summary = gr.Markdown(elem_id="ins-summary")
+            panels = pictures("ins-panels", 5, label=txt("ins.panels"))
+            summary = markdown(elem_id="ins-summary")
             # no fixed height: Gradio draws the legend below the x axis and a set height cut it off (as on Noising)
             curve = gr.LinePlot(label=txt("ins.curve"), elem_id="ins-curve")
+    source.change(
+        lambda s: gr.update(visible=s == "image"),  # the upload box, shown for "your own picture"
+        source,
+        image,
+        queue=False,
+        show_progress="hidden",
+        api_visibility="private",
+    )
     inputs = [source, index, image, caption, t, seed, guidance]
     outputs = [panels, summary, curve]
     button.click(noise_prediction, inputs, outputs, **NOISE.event())
     t.release(noise_prediction, inputs, outputs, **NOISE.event(private=True))
 
-    gr.Markdown(txt("ins.step_title"))
-    gr.Markdown(txt("ins.step_intro"))
+
+def _build_steps():
+    markdown(txt("ins.step_intro"))
     state = gr.State(None)
     with gr.Row():
         with gr.Column(scale=1):
@@ -443,15 +558,8 @@ def build():
                 run = gr.Button(txt("ins.run_button"), elem_id="ins-run")
                 stop = gr.Button(txt("ins.stop"), variant="stop", elem_id="ins-stop")
         with gr.Column(scale=2):
-            s_panels = gr.Gallery(
-                label=txt("ins.steps_view"),
-                columns=5,
-                height="auto",
-                format="png",
-                elem_id="ins-step-panels",
-                elem_classes=["gd-pixel"],
-            )
-            s_text = gr.Markdown(elem_id="ins-step-text")
+            s_panels = pictures("ins-step-panels", 6, label=txt("ins.steps_view"))
+            s_text = markdown(elem_id="ins-step-text")
     s_inputs = [prompt, s_seed, s_guid, s_t, state]
     s_outputs = [s_panels, s_text, s_t, state]
     step.click(reverse_step, s_inputs, s_outputs, **STEP.event())

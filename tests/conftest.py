@@ -42,7 +42,7 @@ def tiny_mnist(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def app_client(tmp_path_factory):
+def app_client(request, tmp_path_factory):
     """One in-process launch of the real app shared by all app tests (imports cost seconds per process), with its MCP
     server on as `python app.py --mcp` serves it. Clients download into a folder of their own, not the app's cache."""
     from gradio_client import Client
@@ -59,9 +59,12 @@ def app_client(tmp_path_factory):
         quiet=True,
         **app_module.launch_kwargs(mcp=True),
     )
-    from gendemo.app.ui.common import warm_openers
+    if any(item.get_closest_marker("browser") for item in request.session.items):
+        from gendemo.app.ui.common import warm_openers
 
-    warm_openers()  # as python app.py does after launch: pages then open from kept results
+        # as python app.py does after launch: pages then open from kept results. Only pages use them (a page load's
+        # private event), so a run without browser tests skips the half minute of CPU it costs
+        warm_openers()
     client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=str(tmp_path_factory.mktemp("client")))
     client.base_url = f"http://127.0.0.1:{port}/"
     yield client

@@ -24,6 +24,7 @@ def outputs_of(job, timeout=120):
     return job.outputs()
 
 
+@pytest.mark.train
 def test_gan_live_streams_updates_and_pauses_at_the_budget(live):
     job = live.submit("chapter", 2e-4, 2e-4, 0.5, 128, 10, 1.0, 1, 0, 6, api_name="/gan_live")
     outs = outputs_of(job)
@@ -35,6 +36,7 @@ def test_gan_live_streams_updates_and_pauses_at_the_budget(live):
     assert steps[0] == 0 and steps[-1] > 0 and steps == sorted(steps)
 
 
+@pytest.mark.train
 def test_cancel_stops_the_run_and_frees_the_slot(live):
     job = live.submit("remedy", 2e-4, 2e-4, 0.5, 128, 10, 0.9, 1, 1, 120, api_name="/gan_live")
     t0 = time.time()
@@ -50,6 +52,7 @@ def test_cancel_stops_the_run_and_frees_the_slot(live):
     assert int(table.split("Step ")[1].split("*")[0]) > 1
 
 
+@pytest.mark.train
 def test_one_run_at_a_time_and_the_rest_of_the_app_answers(live):
     first_seen = {}
 

@@ -28,6 +28,7 @@ def small(name="chapter", **kw):
     return recipe(name).with_changes(batch_size=32, **kw)
 
 
+@pytest.mark.train
 def test_same_seed_same_run_and_another_seed_differs():
     data, j = tiny_data(), judge()
     runs = [LiveRun(data, j, small(), seed=s) for s in (3, 3, 4)]
@@ -40,6 +41,7 @@ def test_same_seed_same_run_and_another_seed_differs():
     assert a.samples.shape == (64, 1, 28, 28) and a.samples.min() >= 0 and a.samples.max() <= 1
 
 
+@pytest.mark.train
 def test_report_closes_one_point_of_the_curves():
     r = LiveRun(tiny_data(), judge(), small("remedy", d_steps=2, noise_dim=2), seed=0)
     first = r.report()  # before any training: a picture, no curve point yet

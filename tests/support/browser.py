@@ -80,7 +80,7 @@ _UNCLIPPED_JS = """
 ([sel, words]) => {
   const root = document.querySelector(sel);
   if (!root) return Object.fromEntries(words.map(w => [w, 'no ' + sel]));
-  const texts = [...root.querySelectorAll('text, span, p, div, label, button')];
+  const texts = [...root.querySelectorAll('text, span, p, div, label, button, th, td')];
   const out = {};
   for (const w of words) {
     const el = texts.find(e => e.textContent.trim() === w && e.getBoundingClientRect().width > 0);

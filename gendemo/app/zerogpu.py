@@ -40,6 +40,7 @@ PRIVATE_GPU_SECONDS = {
     "classify_live": QUICK,  # after every stroke on the classifier's sketchpad
     "latent_pick": QUICK,
     "discriminate_if_any": QUICK,
+    "gan_tally": QUICK,  # the classifier's count under the GAN tab's samples (the same digits drawn again)
     "reverse_run": 90,  # up to all 1,000 steps of one digit
 }
 # handler name → seconds (or a function of the handler's arguments, positional or by name)

@@ -93,3 +93,21 @@ def test_bad_knobs_get_the_apps_message(live, args):
     with pytest.raises(Exception) as e:
         live.predict(*args, api_name="/gan_live")
     assert is_own_message(str(e.value)), str(e.value)
+
+
+def test_the_first_update_is_drawn_on_a_step_axis_from_zero():
+    """#33: the first update (one point, at step 5) was drawn on an x axis from 4.8 to 5.2. Each curve's step axis now
+    runs from 0 past the last step, and a short history is drawn as dots that can be seen."""
+    import numpy as np
+    import torch
+
+    from gendemo.app.ui.gan_live_tab import curves_figure
+    from gendemo.gan.live import Report
+
+    history = {"step": [5], "loss_d": [1.2], "loss_g": [0.8], "d_real": [0.6], "d_fake": [0.4], "kl": [2.1]}
+    rep = Report(5, 0.01, 640, 1.0, torch.zeros(64, 1, 28, 28), np.full(10, 0.1), 2.1, history)
+    _, kl, loss, d = curves_figure(rep, "en").axes[:4]
+    for ax in (kl, loss, d):
+        lo, hi = ax.get_xlim()
+        assert lo == 0 and hi >= 10, (ax.get_title(), lo, hi)
+        assert all(line.get_marker() == "o" for line in ax.get_lines()), ax.get_title()

@@ -31,6 +31,7 @@ TAB_KEY = "live.tab"
 # range is the server's cap on one press of Start (endpoints.live_max_seconds).
 TRAIN, STEP = ENDPOINTS["gan_live"], ENDPOINTS["gan_live_step"]
 REPORT_SECONDS = 4.0  # a new picture about this often: frequent enough to watch, rare enough to cost little
+SLICE_SECONDS = 0.5  # training between two looks at the Stop switch: Stop ends a run within about this long
 CURVES_EVERY = 4  # frames between two drawings of the curves
 
 STRINGS = {
@@ -43,18 +44,16 @@ STRINGS = {
             "generator currently draws, and the KL number says how far that is from an even mix (0 is perfectly even, "
             "2.30 means one digit only).\n\n"
             "**Try this:** press Start with the chapter's recipe and watch the first seconds: the generator soon draws "
-            "mostly one kind of blob (a collapse, KL above 1), then spreads out. Then "
-            "switch to the remedy, or make the "
-            "discriminator learn five times faster, and compare the curves."
+            "mostly one kind of blob (a collapse, KL above 1), then spreads out. Then switch to the remedy recipe, or "
+            "open the knobs and make the discriminator learn five times faster, and compare the curves."
         ),
         "live.recipe": "Recipe",
         "live.recipe_info": (
             "The chapter's plain loop (real = 1, fake = 0), or the remedy the shipped GAN used (real = 0.9, dropout in "
             "the discriminator, which also reads how varied each group of four pictures is). Picking one sets the "
-            "knobs below."
+            "knobs."
         ),
-        "live.r_chapter": "the chapter's loop",
-        "live.r_remedy": "the remedy",
+        "live.knobs": "The knobs: learning rates, Adam β1, batch, noise size, real label, discriminator steps",
         "live.lr_g": "Generator learning rate",
         "live.lr_g_info": "How big a step the generator takes after each verdict; too big and it overshoots.",
         "live.lr_d": "Discriminator learning rate",
@@ -91,7 +90,7 @@ STRINGS = {
             "Training runs take turns on this machine. If the machine is busy with someone else's run, yours waits "
             "in the queue: its place in line is shown on the picture until it starts. The other tabs keep working."
         ),
-        "live.step_h": "### The chapter's loop, one minibatch at a time",
+        "live.step_h": "The chapter's loop, one minibatch at a time",
         "live.step_intro": (
             "One step does the nine steps the chapter lists. Press **One step** to run a single minibatch of the "
             "current run (or of a new one with the knobs above) and see each part: the fakes, the verdicts before and "
@@ -121,6 +120,10 @@ STRINGS = {
             "({top_p:.0f} %), KL = {kl:.2f}. Press Continue to train on, or Start for a new run."
         ),
         "live.err.no_run": "There is no run to continue yet: press Start first.",
+        "live.preparing": "**Getting ready:** loading MNIST and building the two networks (a few seconds the first "
+        "time).",
+        "live.stopping": "**Stopping…** the run ends after the minibatches in hand (about a second) and keeps its "
+        "pictures; Continue trains it on.",
         "live.step_md": (
             "**Step {step}** (real digits labelled {rl:g}, fakes 0)\n\n"
             '| chapter step | what happened | D\'s average verdict "real" |\n|---|---|---|\n'
@@ -139,16 +142,15 @@ STRINGS = {
             "所以你看到的是同一个生成器在变化，而不是新的随机抽样。每次更新时，分类器都会判定几百个新生成的数字："
             "柱状图显示生成器此刻画的是哪些数字，KL 值表示它离均匀分布有多远（0 表示完全均匀，"
             "2.30 表示只画一种数字）。\n\n"
-            "**试一试**：用本章的配方按“开始”，留意最初几秒：生成器很快几乎只画一种斑点（坍塌，KL 大于 1），"
-            "随后才逐渐分散开。然后换成改进配方，或者让判别器的学习率提高五倍，再比较曲线。"
+            "**试一试**：用本章配方按“开始”，留意最初几秒：生成器很快几乎只画一种斑点（坍塌，KL 大于 1），"
+            "随后才逐渐分散开。然后换成改良配方，或者展开各项参数、让判别器的学习率提高五倍，再比较曲线。"
         ),
         "live.recipe": "配方",
         "live.recipe_info": (
-            "本章的原始循环（真 = 1，假 = 0），或已发布 GAN 所用的改进配方（真 = 0.9，"
-            "判别器带 dropout，并且会读取每组四张图片彼此差别有多大）。选择后会设置下面的各项参数。"
+            "本章配方即书中的原始循环（真 = 1，假 = 0）；改良配方是已发布 GAN 所用的（真 = 0.9，"
+            "判别器带 dropout，并且会读取每组四张图片彼此差别有多大）。选择后会设置各项参数。"
         ),
-        "live.r_chapter": "本章的循环",
-        "live.r_remedy": "改进配方",
+        "live.knobs": "各项参数：学习率、Adam β1、批大小、噪声维数、真实标签、判别器步数",
         "live.lr_g": "生成器学习率",
         "live.lr_g_info": "每次得到判别结果后生成器迈出的步子有多大；太大就会冲过头。",
         "live.lr_d": "判别器学习率",
@@ -182,7 +184,7 @@ STRINGS = {
             "训练在这台机器上轮流进行。如果机器正忙于别人的训练，你的训练会在队列中等待："
             "开始之前，图片上会显示你的排队位置。其他标签页照常可用。"
         ),
-        "live.step_h": "### 本章的循环，一次一个小批量",
+        "live.step_h": "本章的循环，一次一个小批量",
         "live.step_intro": (
             "一步就是本章列出的九个步骤。按“单步”会让当前训练（若还没有，则用上面的参数新建一个）只运行一个小批量，"
             "并展示每一部分：假样本、判别器学习前后的判断，以及生成器的更新。"
@@ -210,6 +212,8 @@ STRINGS = {
             "（{top_p:.0f} %），KL = {kl:.2f}。按“继续”接着训练，或按“开始”重新训练。"
         ),
         "live.err.no_run": "还没有可以继续的训练：请先按“开始”。",
+        "live.preparing": "**准备中：** 正在载入 MNIST 并搭建两个网络（第一次需要几秒钟）。",
+        "live.stopping": "**正在停止……** 手头的几个小批量做完（约一秒）就结束，图片保留；按“继续”可接着训练。",
         "live.step_md": (
             "**第 {step} 步**（真实数字标为 {rl:g}，假样本标为 0）\n\n"
             "| 本章步骤 | 发生了什么 | 判别器判为“真”的平均值 |\n|---|---|---|\n"
@@ -249,6 +253,11 @@ def _new_run(knobs, seed, lang) -> LiveRun:
 def _curves(rep: Report, lang):
     """One picture with four panels: the shares now, KL over the run, both losses, D's verdicts. Drawn as an image:
     Gradio's native plots lose their lines when a stream updates them (seen with 6.31)."""
+    return figure_image(curves_figure(rep, lang))
+
+
+def curves_figure(rep: Report, lang):
+    """The figure _curves draws (its axes can be read: the step axes start at 0)."""
     import matplotlib
     from matplotlib.figure import Figure
 
@@ -263,23 +272,27 @@ def _curves(rep: Report, lang):
     a_share.bar(range(10), 100 * np.asarray(rep.shares, np.float64), color="#6366f1")
     a_share.set(xticks=range(10), ylim=(0, 100), xlabel=tr("live.x_digit", lang), ylabel=tr("live.y_share", lang))
     a_share.set_title(tr("live.share_plot", lang), fontsize=10)
-    a_kl.plot(x, h["kl"], color="#6366f1", marker="." if len(x) < 30 else None)
+    dots = {"marker": "o", "markersize": 3} if len(x) < 30 else {}  # the first updates: a few points, each seen
+    a_kl.plot(x, h["kl"], color="#6366f1", **dots)
     a_kl.set(ylim=(0, 2.4), xlabel=tr("live.x_step", lang), ylabel=tr("live.y_kl", lang))
     a_kl.set_title(tr("live.kl_plot", lang), fontsize=10)
-    a_loss.plot(x, h["loss_d"], label=tr("live.s_loss_d", lang))
-    a_loss.plot(x, h["loss_g"], label=tr("live.s_loss_g", lang))
+    a_loss.plot(x, h["loss_d"], label=tr("live.s_loss_d", lang), **dots)
+    a_loss.plot(x, h["loss_g"], label=tr("live.s_loss_g", lang), **dots)
     a_loss.set(xlabel=tr("live.x_step", lang), ylabel=tr("live.y_loss", lang))
     a_loss.set_title(tr("live.loss_plot", lang), fontsize=10)
-    a_d.plot(x, h["d_real"], label=tr("live.s_d_real", lang))
-    a_d.plot(x, h["d_fake"], label=tr("live.s_d_fake", lang))
+    a_d.plot(x, h["d_real"], label=tr("live.s_d_real", lang), **dots)
+    a_d.plot(x, h["d_fake"], label=tr("live.s_d_fake", lang), **dots)
     a_d.set(ylim=(0, 1), xlabel=tr("live.x_step", lang), ylabel=tr("live.y_d", lang))
     a_d.set_title(tr("live.d_plot", lang), fontsize=10)
     for a in (a_loss, a_d):
         if len(x):
             a.legend(fontsize=8, loc="best")
+    # the step axis starts at 0 and reaches the last step: one point alone was drawn on an axis from 4.8 to 5.2
+    for a in (a_kl, a_loss, a_d):
+        a.set_xlim(0, 1.05 * max(float(x[-1]) if len(x) else 0.0, 10.0))
     for a in ax.flat:
         a.grid(alpha=0.3)
-    return figure_image(fig)
+    return fig
 
 
 def _frame(run: LiveRun, rep: Report, key: str, lang, left: float = 0.0, curves: bool = True):
@@ -302,28 +315,37 @@ def _frame(run: LiveRun, rep: Report, key: str, lang, left: float = 0.0, curves:
 
 
 def _stream(run: LiveRun, budget: float, lang, control: dict | None):
-    """Train in chunks sized so that a report comes about every REPORT_SECONDS; stop at the budget, or at Stop (which
-    sets control["stop"]: the run ends after the chunk in hand, with its pictures, rather than being cut off)."""
+    """Train in slices of about SLICE_SECONDS, with a report about every REPORT_SECONDS; stop at the budget, or at
+    Stop (which sets control["stop"]: the run ends after the slice in hand, with its pictures, rather than being cut
+    off). While it streams, control["running"] is set, so that Stop can say at once that it is stopping."""
     stopped = lambda: isinstance(control, dict) and control.get("stop")
-    deadline = time.monotonic() + budget
-    if stopped():  # Stop was pressed while this run still waited in the queue
+    if isinstance(control, dict):
+        control["running"] = True
+    try:
+        deadline = time.monotonic() + budget
+        if stopped():  # Stop was pressed while this run still waited in the queue
+            yield _frame(run, run.report(), "live.status_done", lang)
+            return
+        # At once: the starting point (no curves yet: there is no history to draw).
+        yield _frame(run, run.report(), "live.status_run", lang, budget, curves=run.step > 0)
+        chunk, frames = 5, 0
+        while not stopped() and time.monotonic() < deadline:
+            report_at = min(time.monotonic() + REPORT_SECONDS, deadline)
+            while not stopped() and time.monotonic() < report_at:
+                t0 = time.perf_counter()
+                run.train(chunk)
+                per_step = (time.perf_counter() - t0) / chunk
+                left = max(report_at - time.monotonic(), 0.05)
+                chunk = int(np.clip(min(SLICE_SECONDS, left) / max(per_step, 1e-6), 1, 2000))
+            if stopped():
+                break  # no "training, n s left" after Stop: the next words are the pause
+            frames += 1
+            curves = frames % CURVES_EVERY == 1
+            yield _frame(run, run.report(), "live.status_run", lang, deadline - time.monotonic(), curves)
         yield _frame(run, run.report(), "live.status_done", lang)
-        return
-    # At once: the starting point (no curves yet: there is no history to draw).
-    yield _frame(run, run.report(), "live.status_run", lang, budget, curves=run.step > 0)
-    chunk, frames = 5, 0
-    while not stopped():
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        t0 = time.perf_counter()
-        run.train(chunk)
-        per_step = (time.perf_counter() - t0) / chunk
-        chunk = int(np.clip(min(REPORT_SECONDS, max(left, 0.05)) / max(per_step, 1e-6), 1, 2000))
-        frames += 1
-        curves = frames % CURVES_EVERY == 1
-        yield _frame(run, run.report(), "live.status_run", lang, deadline - time.monotonic(), curves)
-    yield _frame(run, run.report(), "live.status_done", lang)
+    finally:
+        if isinstance(control, dict):
+            control["running"] = False
 
 
 @TRAIN.handler
@@ -342,6 +364,7 @@ def gan_live(
     request: gr.Request = None,
 ):
     lang = lang_of(request)
+    yield gr.skip(), gr.skip(), tr("live.preparing", lang), gr.skip()  # at once: what the first seconds are for
     run = _new_run((recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps), seed, lang)
     yield from _stream(run, budget, lang, control)
 
@@ -361,18 +384,34 @@ def arm():
     return {"stop": False}
 
 
-def request_stop(control):
+def request_stop(control, request: gr.Request = None):
+    """Stop: the running stream ends after the slice in hand; the status says so at once (nothing while none runs)."""
     if isinstance(control, dict):
         control["stop"] = True
+        if control.get("running"):
+            return tr("live.stopping", lang_of(request))
+    return gr.skip()
 
 
 @STEP.handler
 def gan_live_step(
-    recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps, seed, run, request: gr.Request = None
+    recipe,
+    lr_g,
+    lr_d,
+    beta1,
+    batch_size,
+    noise_dim,
+    real_label,
+    d_steps,
+    seed,
+    run,
+    request: gr.Request = None,
+    progress=gr.Progress(),
 ):
     # the knobs were checked before this runs: a bad one is reported even though a run in hand keeps its own settings
     lang = lang_of(request)
     if not isinstance(run, LiveRun):
+        progress(0, desc=tr("live.preparing", lang).replace("**", ""))  # a new run loads MNIST first: seconds
         run = _new_run((recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps), seed, lang)
     d = run.step_in_detail(show=8)
     pic = to_pil_grid(torch.cat([d.real, d.fake, d.new_fake]), nrow=8, scale=3)
@@ -403,37 +442,33 @@ def build():
     gr.Markdown(txt("live.intro"))
     # A run's weights live in the session; a session left alone for 30 minutes lets them go.
     run = gr.State(None, time_to_live=1800)
-    control = gr.State(None)  # {"stop": bool}: Stop asks the running stream to end after its current chunk
-    with gr.Row():
-        with gr.Column(scale=1):
-            recipes = [(txt("live.r_chapter"), "chapter"), (txt("live.r_remedy"), "remedy")]
+    control = gr.State(None)  # {"stop": bool, "running": bool}: Stop asks the running stream to end after its slice
+    with gr.Row(elem_id="live-run-section"):
+        # the recipe, the budget and the buttons first, the seven knobs folded under them: Start sat below all of
+        # them, and after Start the picture was off the screen above it
+        with gr.Column(scale=1, min_width=300):
+            recipes = [(txt("gan.r_chapter"), "chapter"), (txt("gan.r_remedy"), "remedy")]
             recipe = TRAIN.widget("recipe", choices=recipes, info=txt("live.recipe_info"), elem_id="live-recipe")
-            lr_g = TRAIN.widget("lr_g", info=txt("live.lr_g_info"))
-            lr_d = TRAIN.widget("lr_d", info=txt("live.lr_d_info"))
-            beta1 = TRAIN.widget("beta1", info=txt("live.beta1_info"))
-            batch = TRAIN.widget("batch_size", info=txt("live.batch_info"))
-            noise = TRAIN.widget("noise_dim", info=txt("live.noise_info"))
-            real_label = TRAIN.widget("real_label", info=txt("live.real_label_info"))
-            d_steps = TRAIN.widget("d_steps", info=txt("live.d_steps_info"))
-            seed = TRAIN.widget("seed", elem_id="live-seed")
             budget = TRAIN.widget("budget", info=txt("live.budget_info"), elem_id="live-budget")
             with gr.Row():
-                start = gr.Button(txt("live.start"), variant="primary", elem_id="live-start")
-                cont = gr.Button(txt("live.continue"), elem_id="live-continue")
-                stop = gr.Button(txt("live.stop"), variant="stop", elem_id="live-stop")
-            gr.Markdown(txt("live.queue_note"))
+                start = gr.Button(txt("live.start"), variant="primary", elem_id="live-start", min_width=80)
+                cont = gr.Button(txt("live.continue"), elem_id="live-continue", min_width=80)
+                stop = gr.Button(txt("live.stop"), variant="stop", elem_id="live-stop", min_width=80)
+            with gr.Accordion(txt("live.knobs"), open=False, elem_id="live-knobs"):
+                lr_g = TRAIN.widget("lr_g", info=txt("live.lr_g_info"))
+                lr_d = TRAIN.widget("lr_d", info=txt("live.lr_d_info"))
+                beta1 = TRAIN.widget("beta1", info=txt("live.beta1_info"))
+                batch = TRAIN.widget("batch_size", info=txt("live.batch_info"))
+                noise = TRAIN.widget("noise_dim", info=txt("live.noise_info"))
+                real_label = TRAIN.widget("real_label", info=txt("live.real_label_info"))
+                d_steps = TRAIN.widget("d_steps", info=txt("live.d_steps_info"))
+                seed = TRAIN.widget("seed", elem_id="live-seed")
         with gr.Column(scale=2):
             gr.Markdown(txt("live.samples_h"))
-            samples = picture(txt("live.samples"), "live-samples", show_label=False, height=420)
+            samples = picture(txt("live.samples"), "live-samples", show_label=False, height=400)
             status = gr.Markdown(elem_id="live-status")
-            curves = gr.Image(
-                label=txt("live.curves"),
-                show_label=False,
-                format="png",
-                interactive=False,
-                elem_id="live-curves",
-                height=480,
-            )
+            curves = picture(txt("live.curves"), "live-curves", "chart", show_label=False, height=480)
+            gr.Markdown(txt("live.queue_note"))
     knobs = [recipe, lr_g, lr_d, beta1, batch, noise, real_label, d_steps]
     outs = [run, samples, status, curves]
     recipe.change(preset, [recipe], knobs[1:], api_visibility="private", queue=False)
@@ -445,15 +480,15 @@ def build():
     )
     # A cooperative stop, not a cancel: the run keeps its pictures and can be continued (a cancelled stream would leave
     # every output marked as failed). A closed page still cancels the stream (Gradio closes the generator).
-    stop.click(request_stop, [control], None, **quick)
+    stop.click(request_stop, [control], [status], **quick)
 
-    gr.Markdown(txt("live.step_h"))
-    gr.Markdown(txt("live.step_intro"))
-    with gr.Row():
-        with gr.Column(scale=1):
-            step = gr.Button(txt("live.step"), elem_id="live-step")
-            step_md = gr.Markdown(elem_id="live-step-table")
-        with gr.Column(scale=1):
-            gr.Markdown(txt("live.step_img_h"))
-            step_img = picture(txt("live.step_img"), "live-step-images", show_label=False, height=260)
+    with gr.Accordion(txt("live.step_h"), open=False, elem_id="live-step-section"):
+        gr.Markdown(txt("live.step_intro"))
+        with gr.Row():
+            with gr.Column(scale=1):
+                step = gr.Button(txt("live.step"), elem_id="live-step")
+                step_md = gr.Markdown(elem_id="live-step-table")
+            with gr.Column(scale=1):
+                gr.Markdown(txt("live.step_img_h"))
+                step_img = picture(txt("live.step_img"), "live-step-images", show_label=False, height=260)
     step.click(gan_live_step, [*knobs, seed, run], [run, step_img, step_md], **STEP.event())

@@ -42,6 +42,7 @@ PRIVATE_GPU_SECONDS = {
     "discriminate_if_any": QUICK,
     "gan_tally": QUICK,  # the classifier's count under the GAN tab's samples (the same digits drawn again)
     "reverse_run": 90,  # up to all 1,000 steps of one digit
+    "img2img_example": 90,  # /img2img behind its examples (the clean-up one walks 350 DDPM steps for 4 digits)
 }
 # handler name → seconds (or a function of the handler's arguments, positional or by name)
 GPU_SECONDS = {

@@ -38,7 +38,7 @@ MAX_VARIANTS = 8
 STRINGS = {
     "en": {
         "pr.tab": "Prompts, seeds & img2img",
-        "pr.exp_title": "## Same seed, different words",
+        "pr.exp_tab": "Same seed, different words",
         "pr.exp_intro": (
             "The chapter's author fixed the random seed in DreamStudio and only reordered the words “ornate green "
             "vase”, then only swapped the colour. Here you can repeat that experiment with our digit model: every "
@@ -68,33 +68,48 @@ STRINGS = {
         ),
         "pr.err.no_colour": "To swap the colour, the prompt needs one of these colour words: {colours}.",
         "pr.err.words": "To reorder words the prompt needs at least two different words.",
-        "pr.i2i_title": "## Start from your own image (img2img) — and clean up a poor one",
+        "pr.i2i_tab": "Start from your own image (img2img)",
         "pr.i2i_intro": (
             "Instead of pure noise, the reverse process can start from *your* picture with some noise added. "
             "**Strength** is the share of the noise schedule applied first: 0 gives your image back untouched, 1 "
             "drowns it completely (the same as generating from scratch), and in between the model keeps the rough "
             "shape and redraws the rest to fit the prompt. DreamStudio's slider in the chapter runs the other way "
-            "round — its percentage is how much of the image is *kept* — so its 33 % corresponds to a "
-            "strength of about 0.67 here.\n\n"
-            "The same trick cleans images. Pick the first example: a blurry, speckled, low-resolution 4, lightly "
-            "noised (strength 0.35) and redrawn by **DDPM** with a matching prompt, comes back as crisp white strokes "
-            "of the same shape — the model does not repair pixels, it re-imagines a clean digit close to the one it "
-            "was given. The last example redraws the same 4 with **DDIM** at 0.5 and keeps more of the blur: DDIM "
-            "follows one fixed path down from the noised picture, while DDPM adds fresh noise at every step and so "
-            "re-decides the fine strokes hundreds of times.\n\n"
-            "**Colour is the last thing noise hides.** Noise drowns fine detail first and the picture's overall colour "
-            "last, so at strength 0.5 the model still sees your colour and keeps it, even when the prompt names "
-            "another. Here a prompt's colour usually wins from a strength of about 0.8, where most of the shape is "
-            "redrawn too.\n\n"
+            "round — its percentage is how much of the image is *kept* — so its 33 % corresponds to a strength of "
+            "about 0.67 here.\n\n"
             "**Try this:** draw a digit, ask for it in red, and move the strength from 0.2 to 0.9."
+        ),
+        "pr.i2i_examples": (
+            "**The same trick cleans images.** The first example takes a blurry, speckled, low-resolution 4, noises "
+            "it lightly (strength 0.35) and has **DDPM** redraw it with a matching prompt. Four 4s of the same shape "
+            "come back with nearly all the speckle gone and sharper edges — though soft and light grey rather than "
+            "pen-white: a low strength keeps some of the blur's dimness. The model does not repair pixels; it "
+            "redraws a digit close to the one it was given. DDPM takes all 350 steps from t = 350 down, one network "
+            "pass each, so this example takes longer than the others (the bar over the pictures counts the steps). "
+            "The last example redraws the same 4 with **DDIM** at 0.5 in 13 steps: more of its strokes come back "
+            "broken, with more loose specks. DDIM follows one fixed path down from the noised picture, while DDPM "
+            "adds fresh noise at every step and so re-decides the fine strokes hundreds of times.\n\n"
+            "**Colour is the last thing noise hides.** Noise drowns fine detail first and the picture's overall "
+            "colour last, so at strength 0.5 the model still sees your colour and keeps it, even when the prompt "
+            "names another. Here a prompt's colour usually wins from a strength of about 0.8, where most of the shape "
+            "is redrawn too."
         ),
         "pr.draw": "Draw a digit",
         "pr.upload": "…or upload an image (any size or format)",
         "pr.i2i_prompt": "Prompt for the redrawing",
         "pr.strength": "Strength (share of the noise schedule applied)",
         "pr.n": "Variations",
-        "pr.sampler": "Sampler (DDPM walks every step from t down, with fresh noise)",
-        "pr.exp_sampler": "Sampler (DDPM: all 1,000 steps, the same fresh noise for every prompt; ≈ 40× slower)",
+        "pr.sampler": "Sampler",
+        "pr.sampler_info": (
+            "DDPM walks every step from t down (strength × 1,000), adding fresh noise; DDIM and DPM-Solver++ take at "
+            "most 25"
+        ),
+        "pr.exp_sampler": "Sampler",
+        "pr.exp_sampler_info": "DDPM walks all 1,000 steps, the same fresh noise for every prompt: 40 times the work",
+        "pr.h_image": "Image",
+        "pr.h_strength": "Strength",
+        "pr.unit": "steps",
+        "pr.exp_progress": "{p} prompts, {sampler}",
+        "pr.i2i_progress": "Redrawing {n} with {sampler}",
         "pr.i2i_button": "Redraw",
         "pr.seen": "Your image as the model takes it (28×28)",
         "pr.start": "After adding noise (where the reverse process starts)",
@@ -116,7 +131,7 @@ STRINGS = {
     },
     "zh-CN": {
         "pr.tab": "提示词、种子与图生图",
-        "pr.exp_title": "## 同一个种子，不同的措辞",
+        "pr.exp_tab": "同一个种子，不同的措辞",
         "pr.exp_intro": (
             "本章作者在 DreamStudio 里固定了随机种子，只调换“华丽的、绿色的、花瓶”这几个词的顺序，然后又只替换颜色词。"
             "你可以在这里用我们的数字模型重做这个实验：下面每张图都从*同一份*噪声出发，所以差别只来自提示词。"
@@ -132,7 +147,7 @@ STRINGS = {
         "pr.exp_gallery": "一个种子，多个提示词",
         "pr.exp_table": "| # | 提示词 | 与 #1 的余弦相似度 | 评判器读到的 |\n|---|---|---|---|\n{rows}",
         "pr.same_order": (
-            "**{n} 种词序画出的数字几乎一模一样，这在这里是预料之中的：**每种词序与第一个提示词的余弦相似度都不低于 "
+            "**{n} 种词序画出的数字几乎一模一样，这在这里是预料之中的**：每种词序与第一个提示词的余弦相似度都不低于 "
             "{min}，评判器在每张图里读到的数字和颜色也都相同。句子编码器把这些词序读成几乎同一句话，"
             "所以从同一份噪声出发，模型画出的也几乎是同一个数字。只有当词序改变了意思（颜色词修饰的是哪个词）时，"
             "词序才会起作用；试试*替换颜色词*，看看编码器确实会注意到的变化。"
@@ -143,29 +158,42 @@ STRINGS = {
         ),
         "pr.err.no_colour": "要替换颜色，提示词里需要包含以下颜色词之一：{colours}。",
         "pr.err.words": "要调换词序，提示词至少需要两个不同的词。",
-        "pr.i2i_title": "## 从你自己的图片出发（图生图）——顺便修复一张差图",
+        "pr.i2i_tab": "从你自己的图片出发（图生图）",
         "pr.i2i_intro": (
             "反向过程不一定从纯噪声开始，也可以从*你的*图片加上一些噪声开始。**强度**表示先施加噪声调度的多大比例："
             "0 原样返回你的图片，1 把它完全淹没（等于从零生成），介于两者之间时，模型保留大致形状，"
-            "再按提示词重画其余部分。本章中 DreamStudio 的滑块方向正好相反——它的百分比表示*保留*多少原图——所以那里的 "
-            "33% 大约相当于这里的强度 0.67。\n\n"
-            "同样的办法还能修复图片。选第一个示例：一个模糊、满是噪点、分辨率很低的 4，稍加噪声（强度 0.35），"
-            "再用 **DDPM** 配上相符的提示词重画，就会变成形状相同、笔画清晰的白色数字——模型并不是在修补像素，"
-            "而是重新想象一个与原图接近的干净数字。最后一个示例用 **DDIM** 在强度 0.5 下重画同一个 4，"
-            "保留的模糊更多：DDIM 从加噪后的图片出发只走一条固定的路径，而 DDPM 每一步都加入新的噪声，"
-            "细小的笔画因此被重新决定了几百次。\n\n"
-            "**颜色是噪声最后才盖住的东西。**噪声先淹没细节，最后才淹没整张图的总体颜色，"
-            "所以在强度 0.5 时模型仍然看得到你的颜色并保留它，即使提示词说的是另一种颜色。"
-            "在这里，提示词中的颜色通常要到强度 0.8 左右才会胜出，而那时大部分形状也被重画了。\n\n"
+            "再按提示词重画其余部分。本章中 DreamStudio 的滑块方向正好相反——它的百分比表示*保留*多少原图——"
+            "所以那里的 33% 大约相当于这里的强度 0.67。\n\n"
             "**试一试**：画一个数字，提示词要求红色，把强度从 0.2 逐步调到 0.9。"
+        ),
+        "pr.i2i_examples": (
+            "**同样的办法还能修复图片**。第一个示例拿一个模糊、满是噪点、分辨率很低的 4，稍加噪声（强度 0.35），"
+            "再用 **DDPM** 配上相符的提示词重画。回来的是四个形状相同的 4：噪点几乎都没有了，边缘也更清楚——"
+            "不过仍然柔和、偏浅灰，而不是纯白的笔迹：强度低时，原图模糊的暗淡会保留一部分。模型并不是在修补像素，"
+            "而是重新画一个与原图接近的数字。DDPM 要从 t = 350 起走完全部 350 步，每步运行一次网络，"
+            "所以这个示例比其他示例慢（图上的进度条会显示走到了第几步）。最后一个示例用 **DDIM** 在强度 0.5 下"
+            "以 13 步重画同一个 4：断开的笔画和零散的噪点都更多。DDIM 从加噪后的图片出发只走一条固定的路径，"
+            "而 DDPM 每一步都加入新的噪声，细小的笔画因此被重新决定了几百次。\n\n"
+            "**颜色是噪声最后才盖住的东西**。噪声先淹没细节，最后才淹没整张图的总体颜色，"
+            "所以在强度 0.5 时模型仍然看得到你的颜色并保留它，即使提示词说的是另一种颜色。"
+            "在这里，提示词中的颜色通常要到强度 0.8 左右才会胜出，而那时大部分形状也被重画了。"
         ),
         "pr.draw": "画一个数字",
         "pr.upload": "……或上传一张图片（任意尺寸和格式）",
         "pr.i2i_prompt": "重画时使用的提示词",
         "pr.strength": "强度（施加噪声调度的比例）",
         "pr.n": "变体数量",
-        "pr.sampler": "采样器（DDPM 从 t 起逐步往回走，每步加入新的噪声）",
-        "pr.exp_sampler": "采样器（DDPM：走完全部 1000 步，每一步给所有提示词加入相同的新噪声；约慢 40 倍）",
+        "pr.sampler": "采样器",
+        "pr.sampler_info": (
+            "DDPM 从 t 起逐步往回走（强度 × 1000 步），每步加入新的噪声；DDIM 和 DPM-Solver++ 最多 25 步"
+        ),
+        "pr.exp_sampler": "采样器",
+        "pr.exp_sampler_info": "DDPM 走完全部 1000 步，每一步给所有提示词加入相同的新噪声：工作量是 40 倍",
+        "pr.h_image": "图片",
+        "pr.h_strength": "强度",
+        "pr.unit": "步",
+        "pr.exp_progress": "{p} 个提示词，{sampler}",
+        "pr.i2i_progress": "正在用 {sampler} 重画 {n} 张",
         "pr.i2i_button": "重画",
         "pr.seen": "模型接收到的图像（28×28）",
         "pr.start": "加噪之后（反向过程的起点）",
@@ -238,14 +266,20 @@ def prompt_variants(prompt: str, mode: str, lang: str = "en") -> list[str]:
 
 
 @EXPERIMENT.handler
-def prompt_experiment(prompt, mode, seed, guidance, sampler, request: gr.Request = None):
+def prompt_experiment(prompt, mode, seed, guidance, sampler, request: gr.Request = None, progress=gr.Progress()):
     lang = lang_of(request)
     text, notes = prompt
     variants = prompt_variants(text, mode, lang)
     dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
     emb, _ = embed_prompts(dm.net, enc, variants, translate=False)  # (P, 384), unit vectors
     sims = (emb @ emb[0]).tolist()
-    imgs = same_noise_batch(dm, emb, seed=seed, guidance=guidance, sampler=sampler)
+    desc, unit = (
+        tr("pr.exp_progress", lang, p=len(variants), sampler=dc.sampler_name(sampler, lang)),
+        tr("pr.unit", lang),
+    )
+    imgs = same_noise_batch(
+        dm, emb, seed=seed, guidance=guidance, sampler=sampler, on_step=lambda k, n: progress((k, n), desc, unit=unit)
+    )
     judged, summary = dc.judge_outputs(imgs, variants, lang)  # each picture against its own prompt
     gallery = [
         (to_pil_grid(imgs[i : i + 1], nrow=1, scale=6, pad=0), f"{v} · cos {sims[i]:.3f} · {judged[i]}")
@@ -281,6 +315,8 @@ def order_note(imgs, sims, lang) -> str:
 @IMG2IMG.handler
 def img2img(image, drawing, prompt, strength, seed, n, sampler, request: gr.Request = None, progress=gr.Progress()):
     lang = lang_of(request)
+    name = dc.sampler_name(sampler, lang)
+    desc, unit = tr("pr.i2i_progress", lang, n=n, sampler=name), tr("pr.unit", lang)
     path = path_of(image) or path_of(drawing)
     if not path:
         raise gr.Error(tr("pr.err.no_image", lang))
@@ -305,7 +341,7 @@ def img2img(image, drawing, prompt, strength, seed, n, sampler, request: gr.Requ
     ):
         if start is None:  # the first frame's x_t: the noised image the reverse process starts from
             start = to_pil_grid(f.x_t[:1], nrow=1, scale=6, pad=0)
-        progress(f.step / max(f.steps, 1))
+        progress((f.step, f.steps), desc, unit=unit)  # DDPM takes up to 1,000 steps: the bar says how far
         k = f.steps
         if f.done:
             final = f.x0
@@ -319,7 +355,7 @@ def img2img(image, drawing, prompt, strength, seed, n, sampler, request: gr.Requ
                 t=int(round(strength * T_)),
                 T=T_,
                 k=k,
-                sampler=sampler.upper(),
+                sampler=name,
                 keep=100 * (1 - strength),
             ),
             *notes,
@@ -328,6 +364,11 @@ def img2img(image, drawing, prompt, strength, seed, n, sampler, request: gr.Requ
         ]
     )
     return seen, start, to_pil_grid(final, nrow=min(4, n), scale=5), status, judged
+
+
+def img2img_example(image, prompt, strength, seed, n, sampler, request: gr.Request = None, progress=gr.Progress()):
+    """/img2img for an example row (the upload and the settings; no drawing): what a cached example runs."""
+    return img2img(image, None, prompt, strength, seed, n, sampler, request=request, progress=progress)
 
 
 def kept_colour_note(x, final, text, strength, lang) -> str:
@@ -349,7 +390,15 @@ def kept_colour_note(x, final, text, strength, lang) -> str:
 
 
 def build():
-    gr.Markdown(txt("pr.exp_title"))
+    # two sections, one click apart: the chapter's fixed-seed experiment opens first
+    with gr.Tabs(elem_id="pr-sections"):
+        with gr.Tab(txt("pr.exp_tab"), id="experiment", elem_id="pr-experiment"):
+            _build_experiment()
+        with gr.Tab(txt("pr.i2i_tab"), id="img2img", elem_id="pr-img2img"):
+            _build_img2img()
+
+
+def _build_experiment():
     gr.Markdown(txt("pr.exp_intro"))
     with gr.Row():
         with gr.Column(scale=1):
@@ -359,12 +408,15 @@ def build():
                 choices=[(txt("pr.mode_permute"), "permute"), (txt("pr.mode_colour"), "colour")],
                 elem_id="pr-mode",
             )
-            e_seed = EXPERIMENT.widget("seed", elem_id="pr-seed")
-            e_guid = EXPERIMENT.widget("guidance", elem_id="pr-guidance")
-            e_sampler = EXPERIMENT.widget("sampler", elem_id="pr-exp-sampler")
+            with gr.Row():
+                e_seed = EXPERIMENT.widget("seed", elem_id="pr-seed")
+                e_guid = EXPERIMENT.widget("guidance", elem_id="pr-guidance")
+            e_sampler = EXPERIMENT.widget(
+                "sampler", choices=dc.sampler_choices(), info=txt("pr.exp_sampler_info"), elem_id="pr-exp-sampler"
+            )
             e_button = gr.Button(txt("pr.exp_button"), variant="primary", elem_id="pr-button")
         with gr.Column(scale=2):
-            e_gallery = pictures("pr-gallery", 4, label=txt("pr.exp_gallery"))
+            e_gallery = pictures("pr-gallery", 4, label=txt("pr.exp_gallery"), fit_columns=False)
             e_table = gr.Markdown(elem_id="pr-table")
     e_inputs, e_outputs = [e_prompt, e_mode, e_seed, e_guid, e_sampler], [e_gallery, e_table]
     e_examples = gr.Examples(
@@ -379,63 +431,83 @@ def build():
         fn=prompt_experiment,
         **example_caching(),
         api_visibility="private",
+        elem_id="pr-examples",
     )
     e_button.click(prompt_experiment, e_inputs, e_outputs, **EXPERIMENT.event())
     # after the button, which keeps its api_name: an example fills the inputs and then runs (run_on_click would
     # add a public-looking event)
     e_examples.load_input_event.then(prompt_experiment, e_inputs, e_outputs, **EXPERIMENT.event(private=True))
 
-    gr.Markdown(txt("pr.i2i_title"))
+
+def _build_img2img():
     gr.Markdown(txt("pr.i2i_intro"))
-    with gr.Row():
-        with gr.Column(scale=1):
-            drawing = SketchInput(
-                label=txt("pr.draw"),
-                type="filepath",
-                image_mode="RGBA",
-                canvas_size=(280, 280),
-                format="png",
-                brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"),
-                elem_id="pr-draw",
-            )
-            image = ImageInput(
-                label=txt("pr.upload"),
-                type="filepath",
-                sources=["upload", "clipboard"],
-                height=180,
-                elem_id="pr-upload",
-            )
+    with gr.Row():  # what to start from and how to redraw it, then (below) what came back
+        drawing = SketchInput(
+            label=txt("pr.draw"),
+            type="filepath",
+            image_mode="RGBA",
+            canvas_size=(280, 280),
+            format="png",
+            brush=gr.Brush(colors=["#000000"], default_size=18, color_mode="fixed"),
+            scale=3,
+            min_width=300,
+            elem_id="pr-draw",
+        )
+        image = ImageInput(
+            label=txt("pr.upload"),
+            type="filepath",
+            sources=["upload", "clipboard"],
+            height=300,
+            scale=2,
+            min_width=240,
+            elem_id="pr-upload",
+        )
+        with gr.Column(scale=4, min_width=300):
             i_prompt = IMG2IMG.widget("prompt", max_lines=2, max_length=dc.MAX_PROMPT_CHARS, elem_id="pr-i2i-prompt")
             strength = IMG2IMG.widget("strength", elem_id="pr-strength")
             with gr.Row():
                 i_seed = IMG2IMG.widget("seed", elem_id="pr-i2i-seed")
                 i_n = IMG2IMG.widget("n", elem_id="pr-n")
-            i_sampler = IMG2IMG.widget("sampler", elem_id="pr-sampler")
+            i_sampler = IMG2IMG.widget(
+                "sampler", choices=dc.sampler_choices(), info=txt("pr.sampler_info"), elem_id="pr-sampler"
+            )
             i_button = gr.Button(txt("pr.i2i_button"), variant="primary", elem_id="pr-i2i-button")
-        with gr.Column(scale=2):
-            with gr.Row():
-                seen = picture(txt("pr.seen"), "pr-seen", height=200)
-                start = picture(txt("pr.start"), "pr-start", height=200)
-            result = picture(txt("pr.i2i_result"), "pr-result")
+    with gr.Row():
+        seen = picture(txt("pr.seen"), "pr-seen", height=240, scale=1, min_width=160)
+        start = picture(txt("pr.start"), "pr-start", height=240, scale=1, min_width=160)
+        result = picture(txt("pr.i2i_result"), "pr-result", height=240, scale=2, min_width=300)
+    with gr.Row():
+        with gr.Column(scale=1):
             i_status = gr.Markdown(elem_id="pr-i2i-status")
-            gr.Markdown(txt("pr.i2i_judged"))  # above, not as a label over the digits
-            i_judged = pictures("pr-i2i-judged", 4)
+            gr.Markdown(txt("pr.i2i_judged"))  # beside the digits, not as a label over them
+        i_judged = pictures("pr-i2i-judged", 4, scale=1, fit_columns=False)  # one digit is not blown up to 4
     latest_input_wins(drawing, image)  # a new drawing replaces an uploaded picture
     i_inputs = [image, drawing, i_prompt, strength, i_seed, i_n, i_sampler]
     i_outputs = [seen, start, result, i_status, i_judged]
+    gr.Markdown(txt("pr.i2i_examples"), elem_id="pr-i2i-examples-text")
+    # the examples fill the upload, not the sketchpad (a column that was always empty); short column titles, so the
+    # table fits its width and the sampler each row uses can be read
     i_examples = gr.Examples(
         [
-            [str(EXAMPLES / "blurry_4.png"), None, "a white four", 0.35, 0, 4, "ddpm"],
-            [str(EXAMPLES / "digit_7.png"), None, "a thick purple seven", 0.8, 1, 4, "ddim"],
-            [str(EXAMPLES / "digit_3_photo.png"), None, "an orange eight", 0.8, 2, 4, "ddim"],
-            [str(EXAMPLES / "blurry_4.png"), None, "a white four", 0.5, 0, 4, "ddim"],
+            [str(EXAMPLES / "blurry_4.png"), "a white four", 0.35, 0, 4, "ddpm"],
+            [str(EXAMPLES / "digit_7.png"), "a thick purple seven", 0.8, 1, 4, "ddim"],
+            [str(EXAMPLES / "digit_3_photo.png"), "an orange eight", 0.8, 2, 4, "ddim"],
+            [str(EXAMPLES / "blurry_4.png"), "a white four", 0.5, 0, 4, "ddim"],
         ],
-        inputs=i_inputs,
+        inputs=[image, i_prompt, strength, i_seed, i_n, i_sampler],
         outputs=i_outputs,
-        fn=img2img,
+        fn=img2img_example,
         **example_caching(),
         api_visibility="private",
         elem_id="pr-i2i-examples",
     )
+    i_examples.dataset.headers = [
+        txt("pr.h_image"),
+        txt("pr.prompt"),
+        txt("pr.h_strength"),
+        txt("common.seed"),
+        txt("pr.n"),
+        txt("pr.sampler"),
+    ]
     i_button.click(img2img, i_inputs, i_outputs, **IMG2IMG.event())
     i_examples.load_input_event.then(img2img, i_inputs, i_outputs, **IMG2IMG.event(private=True))

@@ -11,8 +11,9 @@ import os
 
 import gradio as gr
 
-from gendemo.app import limits, zerogpu
+from gendemo.app import limits, queue_eta, zerogpu
 from gendemo.app.api_docs import DocumentedBlocks, document
+from gendemo.app.endpoints import DIFFUSION
 from gendemo.app.i18n import gradio_i18n
 from gendemo.app.tabs import tab_modules
 from gendemo.app.ui.common import page_js, translate_examples, txt
@@ -105,6 +106,8 @@ def launch_kwargs(mcp: bool | None = None) -> dict:
 
 def queue(demo: gr.Blocks) -> None:
     limits.bound_queue(demo, max_size=QUEUE_SIZE, concurrency=CONCURRENCY)
+    # the diffusion lane's waits, told from each kind's measured length (a DDPM run takes ~40× a DDIM one)
+    queue_eta.install(demo._queue, [DIFFUSION.name])
 
 
 def main(argv=None):

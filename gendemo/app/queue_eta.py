@@ -1,0 +1,185 @@
+"""Queue estimates that do not understate, for a lane whose requests differ in length by tens of times.
+
+In the diffusion lane a 25-step DDIM run takes a second or two and a 1,000-step DDPM run a minute. Gradio estimates a
+queued request's wait from the mean duration of its event — one mean for every run of /diffusion_generate, whatever
+its sampler, so after a few quick DDIM runs three queued DDPM runs were told seconds (the third page said 14.4 s and
+waited 110 s, issue 33); before any run has finished it tells nothing; and it sends an estimate only when a request
+joins the queue or one starts, so the page counts down from a figure made before the running request showed its
+pace. For the lanes given to `install`, this module replaces that:
+
+- each request that finishes (successfully, and to the end: a run stopped half-way is not its kind's length) is timed
+  under its kind: the handler's name, and whether it runs DDPM;
+- a queued request is told: what the running requests still need (from their own progress bar when they report one,
+  else their kind's typical time less what they have run), plus the typical time of each request ahead of it in the
+  lane, plus its own, spread over the lane's places;
+- a kind never measured yet is given the length a running request of that kind is heading for (its time so far over
+  its share of the progress bar); without that either, the request is told no time at all (the page then shows its
+  place in the queue and no time) rather than a guess;
+- the estimates are sent again every TICK seconds while a request of the lane runs, and as soon as one ends;
+- a request that starts is told its kind's typical time (the page shows "elapsed / typical").
+
+The typical time of a kind is the median of its last RECENT runs."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections import defaultdict, deque
+
+RECENT = 5  # runs of a kind the typical time is the median of
+MIN_PROGRESS = 0.05  # below this share of its progress bar a running request's own pace says little yet
+TICK = 5.0  # seconds between the estimates sent while a request of the lane runs
+
+
+def _has_ddpm(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() == "ddpm"
+    if isinstance(value, (list, tuple)):
+        return any(_has_ddpm(v) for v in value)
+    return False
+
+
+def kind_of(event) -> tuple[str, bool]:
+    """(handler name, runs DDPM): requests of one kind take about as long as each other."""
+    fn = event.fn
+    name = getattr(fn, "name", None) or getattr(getattr(fn, "fn", None), "__name__", "?")
+    data = getattr(getattr(event, "data", None), "data", None) or []
+    return name, _has_ddpm(list(data))
+
+
+def progress_of(event) -> float | None:
+    """The share of its progress bar a request has reported (gr.Progress), or None."""
+    units = getattr(getattr(event, "progress", None), "progress_data", None) or []
+    if not units:
+        return None
+    u = units[0]
+    if u.progress is not None:
+        return float(u.progress)
+    if u.index is not None and u.length:
+        return u.index / u.length
+    return None
+
+
+class _Told:
+    """Stands in for Gradio's ProcessTime of a lane's event: the time a starting request is told (its kind's typical
+    time, or None); the durations Gradio adds to it (all kinds in one mean) are ignored."""
+
+    def __init__(self, seconds: float | None):
+        self.avg_time = seconds
+
+    def add(self, seconds: float) -> None:
+        pass
+
+
+class LaneClock:
+    def __init__(self, lanes, clock=time.time):
+        self.lanes = set(lanes)
+        self.clock = clock
+        self.durations: dict[tuple, deque] = defaultdict(lambda: deque(maxlen=RECENT))
+        self.started: dict[str, tuple[float, tuple]] = {}  # event id → (start, kind) of a running request
+
+    def typical(self, kind) -> float | None:
+        runs = self.durations.get(kind)
+        return statistics.median(runs) if runs else None
+
+    def record(self, kind, seconds: float) -> None:
+        self.durations[kind].append(float(seconds))
+
+    def _pace(self, event, now: float) -> float | None:
+        """The whole length a running request is heading for, from its progress bar once that has moved; else None."""
+        start, _ = self.started.get(event._id, (None, None))
+        p = progress_of(event)
+        if start is None or p is None or not MIN_PROGRESS <= p < 1:
+            return None
+        return max(now - start, 0.0) / p
+
+    def remaining(self, event, now: float) -> float | None:
+        """Seconds a running request still needs: from its own pace once its progress bar has moved, else its kind's
+        typical time less what it has run (at least nothing); None when neither is known."""
+        start, kind = self.started.get(event._id, (None, None))
+        if start is None:
+            return None
+        ran = max(now - start, 0.0)
+        whole = self._pace(event, now)
+        if whole is not None:
+            return max(whole - ran, 0.0)
+        typical = self.typical(kind)
+        return None if typical is None else max(typical - ran, 0.0)
+
+    def estimates(self, running: list, queued: list, limit: int | None) -> list[float | None]:
+        """Seconds until each queued request (in queue order) is done: the lane's `limit` places, each free when its
+        running request is, are given to the queued requests in turn."""
+        now = self.clock()
+        places = [self.remaining(e, now) for e in running]
+        places += [0.0] * max(0, (limit or 1) - len(places))
+        heading = {}  # kind → the length a running request of that kind is heading for (a kind not yet measured)
+        for e in running:
+            whole = self._pace(e, now)
+            if whole is not None:
+                heading.setdefault(self.started[e._id][1], whole)
+        out = []
+        for event in queued:
+            kind = kind_of(event)
+            typical = self.typical(kind)
+            typical = heading.get(kind) if typical is None else typical
+            if typical is None or any(p is None for p in places):
+                places = [None]  # everything behind an unknown is unknown too
+                out.append(None)
+                continue
+            places.sort()
+            end = places.pop(0) + typical
+            places.append(end)
+            out.append(end)
+        return out
+
+
+def install(queue, lanes) -> LaneClock:
+    """Gives the Gradio queue `queue` (demo._queue, after demo.queue()) honest estimates for the concurrency ids
+    `lanes`; other lanes keep Gradio's."""
+    from gradio.server_messages import EstimationMessage
+
+    clock = LaneClock(lanes)
+    broadcast, process = queue.broadcast_estimations, queue.process_events
+
+    def broadcast_estimations(concurrency_id, after=None):
+        if concurrency_id not in clock.lanes:
+            return broadcast(concurrency_id, after)
+        lane = queue.event_queue_per_concurrency_id[concurrency_id]
+        queued = list(lane.queue)
+        running = [e for job in queue.active_jobs if job for e in job if e.concurrency_id == concurrency_id]
+        for rank, (event, eta) in enumerate(zip(queued, clock.estimates(running, queued, lane.concurrency_limit))):
+            if after is None or rank >= after:
+                queue.send_message(event, EstimationMessage(rank=rank, rank_eta=eta, queue_size=len(queued)))
+        return None
+
+    async def process_events(events, batch, begin_time, fn):
+        if fn.concurrency_id not in clock.lanes:
+            return await process(events, batch, begin_time, fn)
+        kind = kind_of(events[0])
+        for e in events:
+            clock.started[e._id] = (begin_time, kind)
+        queue.process_time_per_fn[fn] = _Told(clock.typical(kind))  # what the page is told as the run starts
+
+        async def tick():
+            while True:
+                await asyncio.sleep(TICK)
+                broadcast_estimations(fn.concurrency_id)
+
+        ticking = asyncio.ensure_future(tick())
+        try:
+            return await process(events, batch, begin_time, fn)
+        finally:
+            ticking.cancel()
+            for e in events:
+                clock.started.pop(e._id, None)
+            status = (queue.event_analytics.get(events[0]._id) or {}).get("status")
+            p = progress_of(events[0])
+            if status == "success" and (p is None or p >= 0.99):  # whole: not failed, cancelled or stopped half-way
+                clock.record(kind, clock.clock() - begin_time)
+            broadcast_estimations(fn.concurrency_id)  # the requests behind it hear at once what it took
+
+    queue.broadcast_estimations = broadcast_estimations
+    queue.process_events = process_events
+    queue.gendemo_clock = clock
+    return clock

@@ -1,0 +1,111 @@
+"""Issue 33: the diffusion lane's queue estimates do not understate. Three 1,000-step runs finished at 54, 81 and 110 s
+while the third page said 14.4 s: Gradio keeps one mean duration per event, DDIM's seconds and DDPM's minute alike.
+Here the estimator is run on stand-ins for Gradio's queue objects, with a clock the test moves."""
+
+import asyncio
+from types import SimpleNamespace
+
+from gendemo.app.queue_eta import LaneClock, install, kind_of, progress_of
+
+
+class Fn:  # a BlockFunction: hashable, named after its handler, in a lane
+    def __init__(self, name, lane):
+        self.name, self.concurrency_id = name, lane
+
+
+def _event(id_, sampler="ddpm", name="diffusion_generate", progress=None, lane="diffusion"):
+    fn = Fn(name, lane)
+    units = None if progress is None else SimpleNamespace(progress_data=[SimpleNamespace(progress=progress)])
+    return SimpleNamespace(
+        _id=id_, fn=fn, concurrency_id=lane, data=SimpleNamespace(data=["a red seven", sampler, 25]), progress=units
+    )
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_kinds_and_progress():
+    assert kind_of(_event("a")) == ("diffusion_generate", True)
+    assert kind_of(_event("b", sampler="ddim")) == ("diffusion_generate", False)
+    assert kind_of(_event("c", sampler=["ddim", "ddpm"], name="solver_comparison")) == ("solver_comparison", True)
+    assert progress_of(_event("d")) is None and progress_of(_event("e", progress=0.25)) == 0.25
+
+
+def test_three_ddpm_runs_queued():
+    """One DDPM run measured at 30 s (a DDIM run at 1 s); the first of three runs has run 10 s, at a third of its
+    progress bar: the second is told ≈ 20 + 30 s, the third 20 + 30 + 30 s — never less than the work ahead of it."""
+    clock = Clock()
+    lane = LaneClock(["diffusion"], clock=clock)
+    lane.record(("diffusion_generate", True), 30.0)
+    lane.record(("diffusion_generate", False), 1.0)
+    first = _event("1", progress=1 / 3)
+    lane.started["1"] = (clock.now - 10, kind_of(first))
+    etas = lane.estimates([first], [_event("2"), _event("3"), _event("4", sampler="ddim")], limit=1)
+    assert [round(e, 6) for e in etas] == [50.0, 80.0, 81.0]
+    # before its progress bar moves, the running one is given its kind's typical time less what it has run
+    first.progress = None
+    assert lane.estimates([first], [_event("2")], limit=1) == [50.0]
+    clock.now += 40  # it overran its typical time: it is about to end, not owed negative time
+    assert lane.estimates([first], [_event("2")], limit=1) == [30.0]
+
+
+def test_an_unmeasured_kind_gives_no_time_rather_than_a_guess():
+    clock = Clock()
+    lane = LaneClock(["diffusion"], clock=clock)
+    lane.record(("diffusion_generate", False), 1.0)
+    etas = lane.estimates([], [_event("1", sampler="ddim"), _event("2"), _event("3", sampler="ddim")], limit=1)
+    assert etas == [1.0, None, None]  # DDPM never measured: it, and everything behind it, unknown
+    # a first DDPM run under way, a quarter done after 10 s: it is heading for 40 s, and so is the one behind it
+    first = _event("0", progress=0.25)
+    lane.started["0"] = (clock.now - 10, kind_of(first))
+    assert lane.estimates([first], [_event("1"), _event("2", sampler="ddim")], limit=1) == [70.0, 71.0]
+    del lane.started["0"]
+    # the typical time is the median of the last runs, so one stopped or unusual run does not swing it
+    for s in (30, 31, 90, 29, 32):
+        lane.record(("diffusion_generate", True), s)
+    assert lane.typical(("diffusion_generate", True)) == 31
+
+
+def test_installed_on_a_queue():
+    """install() answers the lane's estimates itself (other lanes keep Gradio's), times each whole successful run under
+    its kind, and tells a starting run its kind's typical time instead of the time to its first streamed answer."""
+    sent, gradio_said = [], []
+    lane = SimpleNamespace(queue=[], concurrency_limit=1)
+    queue = SimpleNamespace(
+        event_queue_per_concurrency_id={"diffusion": lane},
+        active_jobs=[None],
+        process_time_per_fn={},
+        event_analytics={},
+        send_message=lambda event, message: sent.append((event._id, message.rank, message.rank_eta)),
+        broadcast_estimations=lambda cid, after=None: gradio_said.append(cid),
+    )
+
+    async def process(events, batch, begin, fn):  # Gradio's: runs the events and marks how they ended
+        for e in events:
+            queue.event_analytics[e._id] = {"status": "success"}
+
+    queue.process_events = process
+    clock = install(queue, ["diffusion"])
+    clock.clock = Clock()
+    queue.broadcast_estimations("default")
+    assert gradio_said == ["default"]
+
+    run = _event("1")
+    asyncio.run(queue.process_events([run], False, clock.clock() - 42.0, run.fn))
+    assert clock.typical(("diffusion_generate", True)) == 42.0
+    assert queue.process_time_per_fn[run.fn].avg_time is None  # the first DDPM run: nothing to tell yet
+    stopped = _event("2", progress=0.3)  # Stop pressed at 30 %: not a DDPM run's length
+    asyncio.run(queue.process_events([stopped], False, clock.clock() - 12.0, stopped.fn))
+    assert clock.typical(("diffusion_generate", True)) == 42.0
+
+    lane.queue = [_event("3"), _event("4")]
+    queue.broadcast_estimations("diffusion")
+    assert sent == [("3", 0, 42.0), ("4", 1, 84.0)]
+    third = _event("5")
+    asyncio.run(queue.process_events([third], False, clock.clock(), third.fn))
+    assert queue.process_time_per_fn[third.fn].avg_time == 42.0

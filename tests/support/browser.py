@@ -58,6 +58,19 @@ def open_tab(page, name: str):
     page.get_by_role("tab", name=name).click()
 
 
+def open_section(page, elem_id: str):
+    """Unfold the gr.Accordion `#elem_id` (a tab's deeper section) by its header, as a learner would; an open one stays
+    open. Returns once its content has a height."""
+    header = page.locator(f"#{elem_id} > button.label-wrap")
+    if "open" not in (header.get_attribute("class") or "").split():
+        header.click()
+    page.wait_for_function(
+        "(id) => { const h = document.querySelector('#' + id + ' > button.label-wrap.open');"
+        " return h && h.nextElementSibling && h.nextElementSibling.getBoundingClientRect().height > 0; }",
+        arg=elem_id,
+    )
+
+
 def image_is_not_blank(png_bytes: bytes, min_std: float = 3.0) -> bool:
     a = np.asarray(Image.open(io.BytesIO(png_bytes)).convert("L"), np.float32)
     return float(a.std()) > min_std

@@ -59,7 +59,8 @@ def test_mode_collapse_both_recipes_side_by_side(app_client):
         "final", 1000, 0, "chapter", api_name="/mode_collapse"
     )
     names = [row[0] for row in table["data"]]
-    assert names[0].endswith("chapter as printed") and any(n.endswith("remedy") for n in names[1:])
+    # each recipe by its one name (gan_common.COMMON_STRINGS)
+    assert names[0].endswith("the chapter's recipe") and any(n.endswith("the remedy recipe") for n in names[1:])
     assert is_png(traj) and "after epoch 1" in traj_text and "0.114" in traj_text
 
 

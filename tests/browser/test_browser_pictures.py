@@ -3,7 +3,7 @@ short, gallery captions are not cut with "…" — checked on the boxes the brow
 
 import pytest
 from support import need
-from support.browser import covered_pictures, open_page, shot
+from support.browser import covered_pictures, open_page, open_section, shot
 
 from gendemo.app.i18n import tr
 from gendemo.core.paths import CHECKPOINT_DIR
@@ -25,6 +25,10 @@ OPENED = {
     "mc.tab": ["#mc-compare", "#mc-trajectory", "#mc-grouped", "#mc-unsure"],
     "gan.tab": ["#gan-samples", "#gan-timeline-samples", "#gan-share-plot"],
     "cgan.tab": ["#cgan-samples"],
+}
+# the sections of a tab that fold away (gr.Accordion elem_ids), unfolded before its pictures are checked
+FOLDED = {
+    "mc.tab": ["mc-trajectory-section", "mc-samples-section"],
 }
 # pictures small enough that "whole" is not enough: the least height (px) at which the digits can be read
 MIN_HEIGHT = {"#dir-strip": 90}
@@ -64,6 +68,8 @@ def test_no_label_or_toolbar_covers_a_picture(browser, app_client, tab_key, loca
     page = open_page(browser, app_client.base_url, locale, viewport=(1440, 1000))
     try:
         page.get_by_role("tab", name=tr(tab_key, lang), exact=True).click()
+        for section in FOLDED.get(tab_key, []):
+            open_section(page, section)
         problems = _check(page, OPENED[tab_key])
         assert not problems, problems
     finally:

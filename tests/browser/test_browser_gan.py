@@ -3,7 +3,7 @@ each main action runs, its picture appears, is not blank, and changes with the s
 
 import pytest
 from support import need
-from support.browser import element_png, image_is_not_blank, in_ci, open_page, open_tab, shot  # noqa: F401
+from support.browser import element_png, image_is_not_blank, in_ci, open_page, open_section, open_tab, shot  # noqa: F401
 
 from gendemo.core.paths import CHECKPOINT_DIR
 
@@ -85,6 +85,7 @@ def test_mode_collapse_in_browser(browser, app_client):
     page = open_page(browser, app_client.base_url)
     try:
         open_tab(page, "Mode collapse")
+        open_section(page, "mc-samples-section")  # the samples, sorted by digit, fold away under the counts
         _, png = run_and_grab(page, "#mc-button", "#mc-grouped")
         assert image_is_not_blank(png)
         page.locator("#mc-summary").get_by_text("KL").first.wait_for()
@@ -236,6 +237,9 @@ def test_gan_family_tabs_open_with_content(browser, app_client, locale):
         }
         for i, name in enumerate(names):
             page.get_by_role("tab", name=name, exact=True).click()
+            if i == 0:  # Mode collapse: the run over 200 epochs and the samples fold away under the counts
+                open_section(page, "mc-trajectory-section")
+                open_section(page, "mc-samples-section")
             for sel in expected[i]:
                 img = page.locator(sel).first
                 img.wait_for(state="visible")
@@ -286,7 +290,14 @@ def test_mode_collapse_bar_chart_follows_the_chosen_generator(browser, app_clien
             )
             page.wait_for_timeout(500)  # any late second update would land now
             want = np.asarray(Image.open(mode_collapse(source, 1000, 0, "remedy")[0]).convert("RGB"))
-            assert np.array_equal(_served_png(page, "#mc-compare img"), want), f"bar chart is stale after {source}"
+            served = _served_png(page, "#mc-compare img")
+            assert np.array_equal(served, want), f"bar chart is stale after {source}"
+        # #33: the chart spans its picture (a second, removed axes had left it a quarter of the width)
+        drawn = (served.min(axis=2) < 200).mean(axis=0) > 0.02  # columns with more than a speck of ink
+        assert drawn[: len(drawn) // 4].any() and drawn[-len(drawn) // 4 :].any(), (
+            "the chart fills only part of its box"
+        )
+        assert drawn.mean() > 0.5, drawn.mean()  # 0.2 before
     finally:
         shot(page, "mode_collapse_switch_en")
 
@@ -339,5 +350,9 @@ def test_mode_collapse_generator_list_reads_on_its_own(browser, app_client, loca
                 else re.search(r"[\u4e00-\u9fff]", t)
             ), texts
         assert sum(word in t for t in texts) == len(texts) - 1, texts  # every epoch named as one (all but "final")
+        # #33: the chosen generator's name fits its box ("final (end of training) →c" was cut off)
+        page.keyboard.press("Escape")
+        value, needed, shown = page.locator("#mc-source input").evaluate("e => [e.value, e.scrollWidth, e.clientWidth]")
+        assert value and needed <= shown + 1, (value, needed, shown)
     finally:
         shot(page, f"mode_collapse_sources_{locale}")

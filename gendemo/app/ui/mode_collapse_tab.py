@@ -18,6 +18,7 @@ from gendemo.app.ui.common import (
     model,
     on_open,
     picture,
+    pictures,
     txt,
 )
 from gendemo.app.ui.gan_common import (
@@ -27,6 +28,7 @@ from gendemo.app.ui.gan_common import (
     figure_image,
     new_figure,
     recipe_choices,
+    recipe_name,
     share_heatmap,
     snapshot_epochs,
     tiles,
@@ -56,26 +58,28 @@ _STRINGS = {  # the fixed text; STRINGS (below) adds one label per epoch the gen
         "mc.intro": (
             "A generator is only rewarded for fooling the discriminator, never for variety. If a few kinds of digit "
             "pass as real, nothing stops it from drawing mostly those: that is **mode collapse**. At its worst every "
-            "noise "
-            "vector gives the same digit; usually it is milder — some digits far too often, others hardly ever — "
-            "because the generator keeps chasing whatever the discriminator believes at the moment, and the "
-            "discriminator keeps moving. The chapter's GAN drew 21 % ones but only 4 % twos and 4 % eights.\n\n"
-            "Two GANs with the chapter's architecture were trained here (the chapter runs 200 epochs). The **chapter "
-            "recipe** is the nine-step loop exactly as printed: real digits labelled 1, fakes 0, nothing added. The "
-            "**remedy** changes how the discriminator learns. It cannot win too easily: real digits are labelled 0.9 "
-            "instead of 1 (one-sided label smoothing) and dropout switches off 30 % of its units at random while it "
-            "learns. And it sees the pictures in groups of four together with how much they differ from each other "
-            "(minibatch standard deviation), so a generator that keeps drawing the same few digits gives itself away. "
-            "Each generator draws N digits, the classifier names every one, and the counts "
-            "are set beside the chapter's table 6-1 and the conditional GAN, which is told which digit to draw. Two "
-            "numbers sum up the unevenness: the KL divergence from an even mix (0 when every digit has 10 %, "
-            "ln 10 ≈ 2.30 nats when only one digit appears) and the entropy (at most log₂ 10 ≈ 3.32 bits).\n\n"
-            "**Try this:** count the chapter recipe's final generator at N = 10,000, then the remedy's; then pick "
-            "epoch 1 of either and see what a freshly started GAN draws."
+            "noise vector gives the same digit; usually it is milder — some digits far too often, others hardly ever "
+            "— because the generator keeps chasing whatever the discriminator believes at the moment, and the "
+            "discriminator keeps moving. The chapter's GAN drew 21 % ones but only 4 % twos and 4 % eights (its "
+            "table 6-1).\n\n"
+            "**Try this:** count the final generator of the chapter's recipe at N = 10,000, then the remedy recipe's; "
+            "then pick epoch 1 of either and see what a freshly started GAN draws."
+        ),
+        "mc.more": "The two recipes, and the two numbers that measure unevenness",
+        "mc.more_text": (
+            "Two GANs with the chapter's architecture were trained here (the chapter runs 200 epochs). **The "
+            "chapter's recipe** is the nine-step loop exactly as printed: real digits labelled 1, fakes 0, nothing "
+            "added. **The remedy recipe** changes how the discriminator learns. It cannot win too easily: real digits "
+            "are labelled 0.9 instead of 1 (one-sided label smoothing) and dropout switches off 30 % of its units at "
+            "random while it learns. And it sees the pictures in groups of four together with how much they differ "
+            "from each other (minibatch standard deviation), so a generator that keeps drawing the same few digits "
+            "gives itself away.\n\n"
+            "Each generator draws N digits, the classifier names every one, and the counts are set beside the "
+            "chapter's table 6-1 and the conditional GAN, which is told which digit to draw. Two numbers sum up the "
+            "unevenness: the KL divergence from an even mix (0 when every digit has 10 %, ln 10 ≈ 2.30 nats when "
+            "only one digit appears) and the entropy (at most log₂ 10 ≈ 3.32 bits)."
         ),
         "mc.recipe": "Training recipe",
-        "mc.r_remedy": "remedy",
-        "mc.r_chapter": "chapter as printed",
         "mc.source": "Generator",
         "mc.source_info": (
             "“drawn now”: that generator's weights were kept, so its digits are drawn for you; the other epochs show "
@@ -95,7 +99,16 @@ _STRINGS = {  # the fixed text; STRINGS (below) adds one label per epoch the gen
             "**Samples sorted by the digit the classifier sees** — row 0 at the top, row 9 at the "
             "bottom; the clearest first."
         ),
-        "mc.traj_h": "### The whole run: collapse over 200 epochs",
+        "mc.traj_h": "The whole run: collapse over 200 epochs",
+        "mc.samples_acc": "The samples themselves, sorted by digit, and the ones the classifier doubts",
+        "mc.ex_remedy": "remedy recipe · final · N = 1,000",
+        "mc.ex_chapter": "chapter's recipe · final · N = 10,000",
+        "mc.ex_chapter_1": "chapter's recipe · epoch 1 · N = 1,000",
+        "mc.p_draw": "drawing {n:,} digits",
+        "mc.p_judge": "the classifier names each one",
+        "mc.p_other": "the other recipe's final generator, the same N and seed",
+        "mc.p_cgan": "the conditional GAN, asked for each digit N/10 times",
+        "mc.p_figures": "drawing the charts",
         "mc.traj": "KL after every epoch (both recipes) and the chosen recipe's shares per epoch",
         # handler text
         "mc.x_digit": "digit",
@@ -138,8 +151,8 @@ _STRINGS = {  # the fixed text; STRINGS (below) adds one label per epoch the gen
         "mc.verdict_mild": "Some digits are clearly favoured over others: a mild case of mode collapse.",
         "mc.verdict_strong": "A few digits dominate: strong mode collapse.",
         "mc.traj_run": (
-            "**{recipe}:** after epoch 1, {top1_p:.0f} % of its samples were {top1}s. After epoch {E} its KL is "
-            "{kl_end:.3f} nats (5-epoch mean); favourites {fav}, rarest {rare}."
+            "**Trained with {recipe}:** after epoch 1, {top1_p:.0f} % of its samples were {top1}s. After epoch {E} its "
+            "KL is {kl_end:.3f} nats (5-epoch mean); favourites {fav}, rarest {rare}."
         ),
         "mc.traj_partial": "This run has had {E} of the chapter's 200 epochs so far.",
         "mc.traj_down": "Its curve first falls below the book's 0.114 at epoch {e}.",
@@ -155,26 +168,24 @@ _STRINGS = {  # the fixed text; STRINGS (below) adds one label per epoch the gen
         "mc.tab": "模式坍塌",
         "mc.intro": (
             "生成器只因骗过判别器而得到奖励，多样性从来不计分。如果某几种数字能蒙混过关，就没有什么能阻止它主要画这"
-            "几种——"
-            "这就是**模式坍塌**。最极端时，任何噪声向量都画出同一个数字；通常要温和一些：某些数字出现得太多，另一些"
-            "几乎不出现，"
-            "因为生成器总在追逐判别器当下的看法，而判别器自己也在不断变化。本章的 GAN 生成了 21% 的 1，"
-            "而 2 和 8 都只有 4%。\n\n"
-            "这里用本章的网络结构训练了两个 GAN（本章训练了 200 轮）。**本章配方**完全按书中的九个步骤："
-            "真实数字标为 1，伪造的标为 0，不加任何改动。**改良配方**改变了判别器的训练方式。一是不让它轻易获胜"
-            "：真实数字标为 0.9 而不是 1（单侧标签平滑），并在它学习时用 dropout 随机关闭 30% 的神经元。"
-            "二是让它每次看四张一组的图片，并告诉它这几张彼此差别有多大（小批量标准差），"
-            "这样总画同样几种数字的生成器就会露出马脚。每个生成器画 "
-            "N 个数字，分类器逐一认出，再与本章的表 6-1 "
-            "以及条件 GAN（告诉它画哪个数字）并排比较。两个数字概括了不均匀的程度：与均匀分布的 KL 散度"
-            "（每个数字都是 10% 时为 0，只出现一个数字时为 ln 10 ≈ 2.30 奈特），以及熵（最大为 log₂ 10 ≈ 3.32 比特）"
-            "。\n\n"
+            "几种——这就是**模式坍塌**。最极端时，任何噪声向量都画出同一个数字；通常要温和一些：某些数字出现得太多，"
+            "另一些几乎不出现，因为生成器总在追逐判别器当下的看法，而判别器自己也在不断变化。本章的 GAN 生成了 "
+            "21% 的 1，而 2 和 8 都只有 4%（见本章表 6-1）。\n\n"
             "**试一试**：先在 N = 10,000 时统计本章配方的最终生成器，再统计改良配方的；然后任选一个配方的第 1 轮，"
             "看看刚开始训练的 GAN 画些什么。"
         ),
+        "mc.more": "两种配方，以及衡量不均匀程度的两个数字",
+        "mc.more_text": (
+            "这里用本章的网络结构训练了两个 GAN（本章训练了 200 轮）。**本章配方**完全按书中的九个步骤："
+            "真实数字标为 1，伪造的标为 0，不加任何改动。**改良配方**改变了判别器的训练方式。一是不让它轻易获胜："
+            "真实数字标为 0.9 而不是 1（单侧标签平滑），并在它学习时用 dropout 随机关闭 30% 的神经元。"
+            "二是让它每次看四张一组的图片，并告诉它这几张彼此差别有多大（小批量标准差），"
+            "这样总画同样几种数字的生成器就会露出马脚。\n\n"
+            "每个生成器画 N 个数字，分类器逐一认出，再与本章的表 6-1 以及条件 GAN（告诉它画哪个数字）并排比较。"
+            "两个数字概括了不均匀的程度：与均匀分布的 KL 散度（每个数字都是 10% 时为 0，只出现一个数字时为 "
+            "ln 10 ≈ 2.30 奈特），以及熵（最大为 log₂ 10 ≈ 3.32 比特）。"
+        ),
         "mc.recipe": "训练配方",
-        "mc.r_remedy": "改良配方",
-        "mc.r_chapter": "本章配方（原样）",
         "mc.source": "生成器",
         "mc.source_info": "“现场生成”：保存了该生成器的权重，数字现场为你生成；其他轮次显示训练时统计的结果",
         "mc.final": "最终（训练结束时）— 现场生成",
@@ -188,7 +199,16 @@ _STRINGS = {  # the fixed text; STRINGS (below) adds one label per epoch the gen
         "mc.grouped": "按分类器认出的数字排列的样本（最上面一行是 0，最下面一行是 9）",
         "mc.unsure": "分类器最没有把握的样本",
         "mc.grouped_h": "**按分类器认出的数字排列的样本**——最上面一行是 0，最下面一行是 9；每行中最清楚的排在前面。",
-        "mc.traj_h": "### 整个训练过程：200 轮中的模式坍塌",
+        "mc.traj_h": "整个训练过程：200 轮中的模式坍塌",
+        "mc.samples_acc": "样本本身：按数字排列，以及分类器没有把握的样本",
+        "mc.ex_remedy": "改良配方 · 最终 · N = 1,000",
+        "mc.ex_chapter": "本章配方 · 最终 · N = 10,000",
+        "mc.ex_chapter_1": "本章配方 · 第 1 轮 · N = 1,000",
+        "mc.p_draw": "正在画 {n:,} 个数字",
+        "mc.p_judge": "分类器正在逐一认出",
+        "mc.p_other": "另一种配方的最终生成器，同样的 N 和随机种子",
+        "mc.p_cgan": "条件 GAN，每个数字各要求 N/10 次",
+        "mc.p_figures": "正在画图表",
         "mc.traj": "每轮之后的 KL 散度（两种配方）以及所选配方每轮各数字的比例",
         "mc.x_digit": "数字",
         "mc.y_share": "比例（%）",
@@ -228,7 +248,7 @@ _STRINGS = {  # the fixed text; STRINGS (below) adds one label per epoch the gen
         "mc.verdict_mild": "某些数字明显更受偏爱：轻度的模式坍塌。",
         "mc.verdict_strong": "少数几个数字占了绝大多数：严重的模式坍塌。",
         "mc.traj_run": (
-            "**{recipe}：** 第 1 轮之后，{top1_p:.0f} % 的样本是 {top1}。第 {E} 轮之后，KL 为 {kl_end:.3f} 奈特"
+            "**用{recipe}训练：** 第 1 轮之后，{top1_p:.0f} % 的样本是 {top1}。第 {E} 轮之后，KL 为 {kl_end:.3f} 奈特"
             "（5 轮平均）；最偏爱 {fav}，最少见 {rare}。"
         ),
         "mc.traj_partial": "这次训练目前完成了本章 200 轮中的 {E} 轮。",
@@ -320,16 +340,17 @@ def _final_counts(g, n: int, seed: int) -> np.ndarray:
 
 
 def _compare_figure(series: dict[str, np.ndarray], lang: str):
-    """Grouped bars, one group per digit, one bar per generator; the even 10 % as a dashed line."""
-    fig, (ax, _) = new_figure((9.6, 3.6))
-    _.remove()
-    ax.set_position([0.07, 0.15, 0.9, 0.75])
+    """Grouped bars, one group per digit, one bar per generator; the even 10 % as a dashed line. One axes across the
+    whole figure, the legend in a row above it: a second, removed axes had left the bars a quarter of the picture, and
+    a legend inside the axes lay over the tallest bar (53 % ones)."""
+    fig, ax = new_figure((12.0, 4.0), panels=1)
     w = 0.8 / len(series)
     for i, (name, p) in enumerate(series.items()):
         ax.bar(np.arange(10) + (i - (len(series) - 1) / 2) * w, p, width=w, label=name)
     ax.axhline(10, color="black", linestyle="--", linewidth=1, label=tr("mc.s_uniform", lang))
-    ax.set(xticks=range(10), xlabel=tr("mc.x_digit", lang), ylabel=tr("mc.y_share", lang))
-    ax.legend(fontsize=8, ncol=3, loc="upper left")
+    top = max(float(np.max(p)) for p in series.values())
+    ax.set(xticks=range(10), xlabel=tr("mc.x_digit", lang), ylabel=tr("mc.y_share", lang), ylim=(0, 1.08 * top))
+    ax.legend(fontsize=8, ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     ax.grid(axis="y", alpha=0.3)
     return figure_image(fig)
 
@@ -349,7 +370,7 @@ def _trajectory(lang: str, recipe: str) -> tuple:
     for r, shares in runs.items():
         kl = kl_per_epoch(shares)
         ep = np.arange(1, len(kl) + 1)
-        line = a_kl.plot(ep, moving_average(kl), label=tr(f"mc.r_{r}", lang))[0]
+        line = a_kl.plot(ep, moving_average(kl), label=recipe_name(r, lang))[0]
         a_kl.plot(ep, kl, color=line.get_color(), alpha=0.25, linewidth=0.8)
     a_kl.axhline(CHAPTER_KL, color="black", linestyle="--", linewidth=1, label=tr("mc.s_book", lang))
     a_kl.set(yscale="log", ylim=(0.003, 2.5), xlabel=tr("mc.x_epoch", lang), ylabel=tr("mc.y_kl", lang))
@@ -357,7 +378,7 @@ def _trajectory(lang: str, recipe: str) -> tuple:
     a_kl.legend(fontsize=8)
     a_kl.grid(alpha=0.3)
     shown = runs.get(recipe, next(iter(runs.values())))
-    title = tr("mc.traj_heat", lang, recipe=tr(f"mc.r_{recipe}", lang))
+    title = tr("mc.traj_heat", lang, recipe=recipe_name(recipe, lang))
     im = share_heatmap(a_heat, shown, title, tr("mc.x_epoch", lang), tr("mc.x_digit", lang))
     fig.colorbar(im, ax=a_heat, label=tr("mc.y_share", lang))
     return figure_image(fig), _trajectory_text(runs, lang)
@@ -377,7 +398,7 @@ def _trajectory_text(runs: dict[str, np.ndarray], lang: str) -> str:
         text = tr(
             "mc.traj_run",
             lang,
-            recipe=tr(f"mc.r_{r}", lang),
+            recipe=recipe_name(r, lang),
             top1=int(first.argmax()),
             top1_p=100 * first.max(),
             E=len(kl),
@@ -412,10 +433,11 @@ def mode_collapse(source, n, seed, recipe, request: gr.Request = None, progress=
     lang = lang_of(request)
     kind, g, name, epoch = _source(source, lang, recipe)
     net = fast_classifier(lang)
+    # 10,000 digits and the comparisons take 10-30 s on a CPU: each part says what it is doing
     if kind == "live":
-        progress(0.1, desc=tr("mc.n", lang))  # 10,000 digits take a few seconds on a CPU: show that work is going on
+        progress(0.05, desc=tr("mc.p_draw", lang, n=n))
         x = sample_gan(g, n, seed).cpu()
-        progress(0.4)
+        progress(0.25, desc=tr("mc.p_judge", lang))
         probs = judge(net, x)
         conf, pred = probs.max(1)
         p = class_shares(pred)
@@ -427,19 +449,19 @@ def mode_collapse(source, n, seed, recipe, request: gr.Request = None, progress=
         p = p / p.sum()
         n = 1000
     kl, h = kl_to_uniform(p), entropy_bits(p)
-    name = f"{name} · {tr(f'mc.r_{recipe}', lang)}"
+    name = f"{name} · {recipe_name(recipe, lang)}"
 
     series = {name: 100 * p}
     other = "chapter" if recipe == "remedy" else "remedy"
-    progress(0.6)
+    progress(0.45, desc=tr("mc.p_other", lang))
     try:  # the other recipe's final generator, same N and seed
         q = REGISTRY.derived(RECIPE_ROWS[other]["gan"], "mc.final_counts", _final_counts, n, seed, keep=16)
-        series[tr("mc.s_other", lang, recipe=tr(f"mc.r_{other}", lang))] = 100 * q
+        series[tr("mc.s_other", lang, recipe=recipe_name(other, lang))] = 100 * q
     except ModelUnavailable:
         pass
     series[tr("mc.s_chapter", lang)] = np.array(CHAPTER_SHARES)
     cg_text = ""
-    progress(0.8)
+    progress(0.65, desc=tr("mc.p_cgan", lang))
     try:
         cg_p, acc = REGISTRY.derived("cgan", "mc.cgan_counts", _cgan_counts, n, keep=16)
         series[tr("mc.s_cgan", lang)] = 100 * cg_p
@@ -475,6 +497,7 @@ def mode_collapse(source, n, seed, recipe, request: gr.Request = None, progress=
         summary += "\n\n" + tr("mc.recorded", lang, e=epoch)
     summary += "\n\n" + cg_text
 
+    progress(0.9, desc=tr("mc.p_figures", lang))
     rows = []
     for d in range(10):
         idx = (pred == d).nonzero().flatten()
@@ -491,43 +514,44 @@ def build():
     listed, epochs = source_epochs()
     choices = [(txt("mc.final"), "final")] + [(txt(_source_key(e, e in epochs)), str(e)) for e in listed]
     gr.Markdown(txt("mc.intro"))
-    with gr.Row():
-        recipe = COUNT.widget("recipe", choices=recipe_choices(), elem_id="mc-recipe")
-        source = COUNT.widget("source", choices=choices, info=txt("mc.source_info"), elem_id="mc-source")
-        n = COUNT.widget("n", elem_id="mc-n")
-        seed = COUNT.widget("seed", elem_id="mc-seed")
-        btn = gr.Button(txt("mc.run"), variant="primary", elem_id="mc-button")
+    with gr.Accordion(txt("mc.more"), open=False, elem_id="mc-more"):
+        gr.Markdown(txt("mc.more_text"))
+    with gr.Row(elem_id="mc-controls"):
+        # two columns, so the generator list has room for its longest choice ("final (end of training) — drawn now")
+        with gr.Column(scale=3):
+            with gr.Row():
+                recipe = COUNT.widget("recipe", choices=recipe_choices(), elem_id="mc-recipe", scale=1, min_width=200)
+                source = COUNT.widget(
+                    "source", choices=choices, info=txt("mc.source_info"), elem_id="mc-source", scale=2, min_width=320
+                )
+        with gr.Column(scale=2):
+            with gr.Row():
+                n = COUNT.widget("n", elem_id="mc-n", scale=2)
+                seed = COUNT.widget("seed", elem_id="mc-seed", scale=1)
+            btn = gr.Button(txt("mc.run"), variant="primary", elem_id="mc-button")
     summary = gr.Markdown(elem_id="mc-summary")
-    compare = picture(txt("mc.compare"), "mc-compare", "chart", height=300)
+    compare = picture(txt("mc.compare"), "mc-compare", "chart", height=340)
     table = gr.Dataframe(label=txt("mc.table"), interactive=False, elem_id="mc-table")
-    gr.Markdown(txt("mc.traj_h"))
-    traj = picture(txt("mc.traj"), "mc-trajectory", "chart", height=300)
-    traj_text = gr.Markdown(elem_id="mc-trajectory-text")
-    with gr.Row():
-        with gr.Column():
-            gr.Markdown(txt("mc.grouped_h"))  # a caption above, not over the picture: the label would hide row 0
-            grouped = picture(txt("mc.grouped"), "mc-grouped", show_label=False)
-        unsure = gr.Gallery(
-            label=txt("mc.unsure"),
-            format="png",
-            columns=4,
-            height=520,
-            elem_id="mc-unsure",
-            elem_classes=["gd-pixel"],
-            allow_preview=False,
-        )
-    outs = [compare, table, summary, grouped, unsure, traj, traj_text]
     ins = [source, n, seed, recipe]
+    with gr.Accordion(txt("mc.traj_h"), open=False, elem_id="mc-trajectory-section"):
+        traj = picture(txt("mc.traj"), "mc-trajectory", "chart", height=300)
+        traj_text = gr.Markdown(elem_id="mc-trajectory-text")
+    with gr.Accordion(txt("mc.samples_acc"), open=False, elem_id="mc-samples-section"):
+        with gr.Row():
+            with gr.Column():
+                gr.Markdown(txt("mc.grouped_h"))  # a caption above, not over the picture: the label would hide row 0
+                grouped = picture(txt("mc.grouped"), "mc-grouped", show_label=False)
+            unsure = pictures("mc-unsure", 4, label=txt("mc.unsure"), allow_preview=False)
+    outs = [compare, table, summary, grouped, unsure, traj, traj_text]
     examples = gr.Examples(
         [["final", 1000, 0, "remedy"], ["final", 10000, 0, "chapter"]]
-        + [[str(e), 1000, 0, "chapter"] for e in epochs[:1]],
+        + ([["1", 1000, 0, "chapter"]] if 1 in epochs else []),
         inputs=ins,
         outputs=outs,
         fn=mode_collapse,
         **example_caching(),
         api_visibility="private",
-        example_labels=["remedy · N = 1,000", "chapter · N = 10,000"]
-        + [f"chapter · {e} · N = 1,000" for e in epochs[:1]],
+        example_labels=[txt("mc.ex_remedy"), txt("mc.ex_chapter")] + ([txt("mc.ex_chapter_1")] if 1 in epochs else []),
         label=txt("gan.examples"),
     )
     btn.click(mode_collapse, ins, outs, **COUNT.event())

@@ -29,12 +29,19 @@ def test_chinese_locale_translates_ui(browser, app_client):
 
 
 def test_footer_offers_the_api_page_and_settings(browser, app_client):
+    """Settings keep the theme but not Gradio's language menu (issue 33: choosing 简体中文 there translated the labels
+    only, so the page came out half in each language; the page follows the browser's language)."""
     page = open_page(browser, app_client.base_url)
     footer = page.locator("footer")
     footer.wait_for(state="visible")
     texts = footer.inner_text()
     assert "API" in texts and "Settings" in texts, texts
     assert "Built with Gradio" not in texts
+    footer.get_by_text("Settings").click()
+    page.get_by_role("heading", name="Display Theme").wait_for(state="visible")
+    page.wait_for_timeout(300)
+    assert not page.locator("input[aria-label=Language]").is_visible()
+    assert not page.get_by_role("heading", name="Language", exact=True).is_visible()
 
 
 def _top_class(page) -> str:

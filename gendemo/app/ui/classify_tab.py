@@ -103,6 +103,8 @@ def build():
                 format="png",
                 elem_id="classify-draw",
             )
+            # under the sketchpad, so that it shows in a laptop's first screen (the reading follows the pen anyway)
+            button = gr.Button(txt("classify.button"), variant="primary", elem_id="classify-button")
             upload = ImageInput(
                 label=txt("classify.upload"),
                 type="filepath",
@@ -110,7 +112,6 @@ def build():
                 height=200,
                 elem_id="classify-upload",
             )
-            button = gr.Button(txt("classify.button"), variant="primary", elem_id="classify-button")
         with gr.Column():
             probs = gr.Label(label=txt("classify.probs"), num_top_classes=3, elem_id="classify-probs")
             seen = picture(txt("classify.seen"), "classify-seen", height=240)

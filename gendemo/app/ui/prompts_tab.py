@@ -99,10 +99,7 @@ STRINGS = {
         "pr.strength": "Strength (share of the noise schedule applied)",
         "pr.n": "Variations",
         "pr.sampler": "Sampler",
-        "pr.sampler_info": (
-            "DDPM walks every step from t down (strength × 1,000), adding fresh noise; DDIM and DPM-Solver++ take at "
-            "most 25"
-        ),
+        "pr.sampler_info": "DDPM walks every step from t = strength × 1,000 down, with fresh noise; the others ≤ 25",
         "pr.exp_sampler": "Sampler",
         "pr.exp_sampler_info": "DDPM walks all 1,000 steps, the same fresh noise for every prompt: 40 times the work",
         "pr.h_image": "Image",
@@ -184,9 +181,7 @@ STRINGS = {
         "pr.strength": "强度（施加噪声调度的比例）",
         "pr.n": "变体数量",
         "pr.sampler": "采样器",
-        "pr.sampler_info": (
-            "DDPM 从 t 起逐步往回走（强度 × 1000 步），每步加入新的噪声；DDIM 和 DPM-Solver++ 最多 25 步"
-        ),
+        "pr.sampler_info": "DDPM 从 t = 强度 × 1000 起逐步往回走，每步加入新的噪声；其他采样器最多 25 步",
         "pr.exp_sampler": "采样器",
         "pr.exp_sampler_info": "DDPM 走完全部 1000 步，每一步给所有提示词加入相同的新噪声：工作量是 40 倍",
         "pr.h_image": "图片",
@@ -463,11 +458,14 @@ def _build_img2img():
             elem_id="pr-upload",
         )
         with gr.Column(scale=4, min_width=300):
-            i_prompt = IMG2IMG.widget("prompt", max_lines=2, max_length=dc.MAX_PROMPT_CHARS, elem_id="pr-i2i-prompt")
-            strength = IMG2IMG.widget("strength", elem_id="pr-strength")
             with gr.Row():
-                i_seed = IMG2IMG.widget("seed", elem_id="pr-i2i-seed")
-                i_n = IMG2IMG.widget("n", elem_id="pr-n")
+                i_prompt = IMG2IMG.widget(
+                    "prompt", max_lines=2, max_length=dc.MAX_PROMPT_CHARS, scale=3, elem_id="pr-i2i-prompt"
+                )
+                i_seed = IMG2IMG.widget("seed", scale=1, elem_id="pr-i2i-seed")
+            with gr.Row():
+                strength = IMG2IMG.widget("strength", scale=3, elem_id="pr-strength")
+                i_n = IMG2IMG.widget("n", scale=2, elem_id="pr-n")
             i_sampler = IMG2IMG.widget(
                 "sampler", choices=dc.sampler_choices(), info=txt("pr.sampler_info"), elem_id="pr-sampler"
             )

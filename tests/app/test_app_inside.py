@@ -130,3 +130,19 @@ def test_img2img_offers_ddpm_and_dpm_solver(app_client):
     with pytest.raises(Exception) as e:
         app_client.predict(blurry, None, "a white four", 0.1, 0, 1, "euler", api_name="/img2img")
     assert is_own_message(str(e.value)), str(e.value)
+
+
+def test_long_runs_say_how_far_they_are(app_client):
+    """Issue 33: waiting is explained. Run to the end from a chosen t first says that it walks there from pure noise
+    (its pictures stream, so no progress bar covers them); the prompt experiment reports its steps to the progress bar
+    with what it is drawing."""
+    from gendemo.app.ui.diffusion_common import Prompt
+    from gendemo.app.ui.inside_tab import reverse_run
+    from gendemo.app.ui.prompts_tab import prompt_experiment
+
+    first = next(reverse_run("a red seven", 0, 3.0, 990, None))
+    assert "Walking from pure noise to t = 990" in first[1], first[1]
+    calls = []
+    record = lambda value, desc=None, unit=None: calls.append((value, desc, unit))
+    prompt_experiment.gendemo_body(Prompt("thin blue two", []), "permute", 2, 3.0, "ddim", progress=record)
+    assert calls[-1] == ((25, 25), "6 prompts, DDIM", "steps"), calls[-1]

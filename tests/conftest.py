@@ -18,15 +18,19 @@ os.environ.setdefault("GENDEMO_CACHE_MAX_BYTES", str(40 * 2**20))
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked slow run only where the -m expression names `slow` (python -m pytest -m slow). Any other run leaves
-    them out: the plain `python -m pytest` as much as `-m "not train and not browser"`, whose -m would otherwise replace
-    a `-m "not slow"` in pytest.ini's addopts."""
-    if re.search(r"\bslow\b", config.getoption("markexpr") or ""):
-        return
-    slow = [item for item in items if item.get_closest_marker("slow")]
-    if slow:
-        config.hook.pytest_deselected(items=slow)
-        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+    """Two markers are left out unless asked for by name in the -m expression:
+    - slow: out of every run (the plain `python -m pytest` as much as a filtered one);
+    - server: out of a filtered run (any -m, e.g. the inner loop's `-m "not train and not browser"`), in the plain
+      `python -m pytest` that CI runs. These tests start a server of their own or flood the shared one, and cost
+      minutes, not seconds: the inner loop leaves them to CI."""
+    expr = config.getoption("markexpr") or ""
+    left_out = [m for m in ("slow", "server") if not re.search(rf"\b{m}\b", expr)]
+    if expr == "" and "server" in left_out:
+        left_out.remove("server")
+    out = [item for item in items if any(item.get_closest_marker(m) for m in left_out)]
+    if out:
+        config.hook.pytest_deselected(items=out)
+        items[:] = [item for item in items if item not in out]
 
 
 @pytest.fixture

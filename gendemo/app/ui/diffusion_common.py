@@ -31,22 +31,29 @@ def encoder(lang):
 
 
 # ---- sampler names: one table for every label and sentence that names a sampler, in both languages (the Diffusion,
-# Inside and Prompts tabs): the learner reads "DPM-Solver++ 2M", never the API's id "dpmpp2m".
+# Inside and Prompts tabs): the learner reads "DPM-Solver++ 2M", never the API's id "dpmpp2m". The algorithms' names
+# are proper names, the same in both languages; the comparison's run on the distilled network is described, so it is
+# translated (diff.sampler.dpmpp2m_distilled).
+SAMPLER_NAMES = {"ddpm": "DDPM", "ddim": "DDIM", "dpmpp2m": "DPM-Solver++ 2M"}
 SAMPLER_IDS = tuple(dict.fromkeys((*SAMPLERS, *SOLVERS)))  # ddim, dpmpp2m, ddpm and the comparison's distilled run
+assert set(SAMPLER_IDS) == {*SAMPLER_NAMES, "dpmpp2m_distilled"}, SAMPLER_IDS  # a new sampler needs its name here
 
 
 def sampler_name(sampler: str, lang: str) -> str:
-    """'dpmpp2m' → 'DPM-Solver++ 2M', in `lang` (the solver comparison's 'dpmpp2m_distilled' too); any other value as
+    """'dpmpp2m' → 'DPM-Solver++ 2M' (the solver comparison's 'dpmpp2m_distilled' too, in `lang`); any other value as
     it came."""
+    if sampler in SAMPLER_NAMES:
+        return SAMPLER_NAMES[sampler]
     return tr(f"diff.sampler.{sampler}", lang) if sampler in SAMPLER_IDS else str(sampler)
 
 
 def sampler_choices(samplers=SAMPLERS) -> list[tuple]:
-    """(label the browser translates, id) for a Radio, Dropdown or CheckboxGroup of samplers."""
-    return [(txt(f"diff.sampler.{s}"), s) for s in samplers]
+    """(label, id) for a Radio, Dropdown or CheckboxGroup of samplers: the name, or a label the browser translates."""
+    return [(SAMPLER_NAMES[s] if s in SAMPLER_NAMES else txt(f"diff.sampler.{s}"), s) for s in samplers]
 
 
 # ---- judged outputs: what the classifier reads in each generated digit, against what the prompt asked
+LINES = "{d} ({p}){dm}\n{colour} ({cos}){cm}"  # a judged digit's caption under it, in numbers and the colour's name
 
 
 def colour_name(index: int, lang: str) -> str:
@@ -67,18 +74,15 @@ def judge_outputs(images, texts, lang, lines: bool = False) -> tuple[list[str], 
     for r, text in zip(readings, texts):
         want_d, want_c = asked_in(text)
         mark = lambda want, got: "" if want is None else gap + ("✓" if want == got else "✗")
-        caps.append(
-            tr(
-                "diff.judge.lines" if lines else "diff.judge.caption",
-                lang,
-                d=r.digit,
-                p=f"{r.digit_p:.0%}",
-                dm=mark(want_d, r.digit),
-                colour=colour_name(r.colour, lang),
-                cos=f"{r.colour_cos:.2f}",
-                cm=mark(want_c, r.colour),
-            )
-        )
+        said = {
+            "d": r.digit,
+            "p": f"{r.digit_p:.0%}",
+            "dm": mark(want_d, r.digit),
+            "colour": colour_name(r.colour, lang),
+            "cos": f"{r.colour_cos:.2f}",
+            "cm": mark(want_c, r.colour),
+        }
+        caps.append(LINES.format(**said) if lines else tr("diff.judge.caption", lang, **said))
         nd, d_ok = nd + (want_d is not None), d_ok + (want_d is not None and want_d == r.digit)
         nc, c_ok = nc + (want_c is not None), c_ok + (want_c is not None and want_c == r.colour)
         ok += (want_d is None or want_d == r.digit) and (want_c is None or want_c == r.colour)
@@ -117,7 +121,6 @@ STRINGS = {
             "{pairs}."
         ),
         "diff.judge.caption": "reads {d} ({p}){dm} · {colour} ({cos}){cm}",
-        "diff.judge.lines": "{d} ({p}){dm}\n{colour} ({cos}){cm}",
         "diff.judge.summary_dc": (
             "Judged: **{ok} of {n}** match the prompt (the digit in {d_ok} of {nd}, the colour in {c_ok} of {nc})."
         ),
@@ -126,9 +129,6 @@ STRINGS = {
         "diff.judge.free": (
             "The prompt names no digit or colour, so there is nothing to match; the classifier reads {digits}."
         ),
-        "diff.sampler.ddpm": "DDPM",
-        "diff.sampler.ddim": "DDIM",
-        "diff.sampler.dpmpp2m": "DPM-Solver++ 2M",
         "diff.sampler.dpmpp2m_distilled": "DPM-Solver++ 2M, distilled network",
         "diff.colour.red": "red",
         "diff.colour.orange": "orange",
@@ -153,16 +153,12 @@ STRINGS = {
         "diff.note.empty": "提示词为空：模型无条件生成（使用学到的“无提示”嵌入）。",
         "diff.note.colour_words": "模型只学过十种颜色的名字，所以日常颜色词按最接近的那一种来理解：{pairs}。",
         "diff.judge.caption": "识别为 {d}（{p}）{dm} · {colour}（{cos}）{cm}",
-        "diff.judge.lines": "{d} ({p}){dm}\n{colour} ({cos}){cm}",
         "diff.judge.summary_dc": (
             "评判：**{n} 张中有 {ok} 张**符合提示词（数字对了 {d_ok}/{nd}，颜色对了 {c_ok}/{nc}）。"
         ),
         "diff.judge.summary_d": "评判：**{n} 张中有 {ok} 张**符合提示词（数字对了 {d_ok}/{nd}）。",
         "diff.judge.summary_c": "评判：**{n} 张中有 {ok} 张**符合提示词（颜色对了 {c_ok}/{nc}）。",
         "diff.judge.free": "提示词没有指定数字或颜色，所以无从比对；分类器读出的数字是 {digits}。",
-        "diff.sampler.ddpm": "DDPM",
-        "diff.sampler.ddim": "DDIM",
-        "diff.sampler.dpmpp2m": "DPM-Solver++ 2M",
         "diff.sampler.dpmpp2m_distilled": "DPM-Solver++ 2M（蒸馏网络）",
         "diff.colour.red": "红色",
         "diff.colour.orange": "橙色",

@@ -142,7 +142,7 @@ STRINGS = {
             "**The digits**, each with what the classifier reads in it: the digit (its confidence) · the stroke "
             "colour (how close to that palette colour, 1 = exactly its hue); ✓/✗ against the prompt"
         ),
-        "gen.ex.red": "“a red seven”",
+        "gen.ex.red": "“a red seven” · DDIM, 25 steps",
         "gen.ex.green": "“a thick green three” · seed 1",
         "gen.ex.ink": "“the number 4 written in blue ink” · 50 steps",
         "gen.ex.chinese": "“红色的七” (Chinese, translated)",
@@ -246,7 +246,7 @@ STRINGS = {
             "**画好的数字**，每个下面是分类器读到的内容：数字（置信度）· 笔画颜色（与该调色板颜色有多接近，"
             "1 表示色相完全一致）；✓/✗ 表示是否符合提示词"
         ),
-        "gen.ex.red": "“a red seven”",
+        "gen.ex.red": "“a red seven” · DDIM，25 步",
         "gen.ex.green": "“a thick green three” · 种子 1",
         "gen.ex.ink": "“the number 4 written in blue ink” · 50 步",
         "gen.ex.chinese": "“红色的七”（中文，会被翻译）",

@@ -40,6 +40,7 @@ PRIVATE_GPU_SECONDS = {
     "classify_live": QUICK,  # after every stroke on the classifier's sketchpad
     "latent_pick": QUICK,
     "discriminate_if_any": QUICK,
+    "per_label_chart": QUICK,  # the conditional discriminator's ten answers as bars, after each verdict
     "gan_tally": QUICK,  # the classifier's count under the GAN tab's samples (the same digits drawn again)
     "reverse_run": 90,  # up to all 1,000 steps of one digit
     "img2img_example": 90,  # /img2img behind its examples (the clean-up one walks 350 DDPM steps for 4 digits)
@@ -58,6 +59,7 @@ ON_CPU = {name for name, ep in ENDPOINTS.items() if ep.gpu is None} | {
     "preset",
     "latent_seed_vector",
     "<lambda>",
+    "drawing_to_picture",  # the Ask-the-discriminator drawing copied into the picture asked about
     "example_tables",  # the example tables' headers and labels in the page's language (common.translate_examples)
     "diffusion_stopped",  # Stop on the Diffusion tab: the last kept frame of the run as the result
     "diffusion_replay",  # the replay slider: a stored frame redrawn, no model call

@@ -22,36 +22,60 @@ def wait_picture(page, elem):
     return element_png(img)
 
 
+WORDS = {  # the line-up's explanation and the conditional GAN's choice, in each language
+    "en-US": ("Why real digits score below 0.5", "Conditional GAN"),
+    "zh-CN": ("为什么真实数字的得分低于 0.5", "条件 GAN"),
+}
+
+
+def _changed(page, sel: str, old: str | None, timeout: int = 15_000):
+    page.wait_for_function(
+        "([sel, old]) => { const i = document.querySelector(sel); return i && i.src && i.src !== old; }",
+        arg=[sel, old],
+        timeout=timeout,
+    )
+
+
 @pytest.mark.parametrize(
     "locale,tab,verdict_word",
     in_ci("zh-CN", [("en-US", "Ask the discriminator", "D(x)"), ("zh-CN", "问问判别器", "判别器")]),
 )
 def test_ask_the_discriminator(browser, app_client, locale, tab, verdict_word):
-    """#33 picture 2: on a freshly opened page, a digit drawn in one stroke reaches the discriminator (it answered
-    "Please draw a digit first": Gradio sent the stroke's event before the drawing had reached the server). Then an
-    uploaded picture is judged, without a click, and the line-up runs."""
-    from support.browser import draw_stroke
+    """The tab opens with a verdict on a real test digit (#33: D(x) showed "0" before anything was asked). On a
+    freshly opened page a digit drawn in one stroke reaches the discriminator (#33 picture 2: it answered "Please draw
+    a digit first", Gradio having sent the stroke's event before the drawing reached the server); an uploaded picture
+    is judged without a click, and shown whole. The line-up shows every picture its averages are over, captions whole,
+    and says why real digits score below 0.5 (#33). The conditional D's ten answers are bars against 0.5, not a
+    distribution that sums past 100 % (#33)."""
+    from support.browser import covered_pictures, draw_stroke
 
     need_files("gan_chapter_discriminator.safetensors", "gan_chapter_snapshots.safetensors")
+    why, cgan = WORDS[locale]
     page = open_page(browser, app_client.base_url, locale=locale)
     try:
         open_tab(page, tab)
+        page.locator("#disc-verdict").get_by_text(verdict_word).first.wait_for()
+        opened = page.locator("#disc-prob input").input_value()
+        assert opened not in ("", "0") and 0 < float(opened) < 1, opened
+        seen = page.locator("#disc-seen img").get_attribute("src")
         page.locator("#disc-draw .pixi-target canvas").wait_for()
         page.wait_for_timeout(1000)  # the page script picks the brush once the editor is up
         draw_stroke(page, "#disc-draw", [(0.5, 0.15), (0.5, 0.85)])  # one stroke: a 1
-        page.locator("#disc-verdict").get_by_text(verdict_word).first.wait_for(timeout=15_000)
-        drawn = wait_picture(page, "#disc-seen")
-        assert image_is_not_blank(drawn)
-        page.locator("#disc-picture input[type=file]").set_input_files(str(ROOT / "examples" / "digit_7.png"))
-        # the verdict follows the picture without a click
-        page.wait_for_function(
-            "old => document.querySelector('#disc-seen img')?.src !== old",
-            arg=page.locator("#disc-seen img").get_attribute("src"),
-        )
+        _changed(page, "#disc-seen img", seen)  # the stroke was judged
         assert image_is_not_blank(wait_picture(page, "#disc-seen"))
+        seen = page.locator("#disc-seen img").get_attribute("src")
+        page.locator("#disc-picture input[type=file]").set_input_files(str(ROOT / "examples" / "digit_7.png"))
+        _changed(page, "#disc-seen img", seen)  # the verdict follows the picture without a click
+        assert image_is_not_blank(wait_picture(page, "#disc-seen"))
+        assert not covered_pictures(page, "#disc-picture")
         page.locator("#disc-lineup-button").click()
-        page.locator("#disc-lineup-summary").get_by_text("D(x)").first.wait_for()
-        assert page.locator("#disc-lineup img").count() >= 8
+        page.locator("#disc-lineup-summary").get_by_text(why).wait_for()
+        page.wait_for_function("() => document.querySelectorAll('#disc-lineup img').length === 24")  # 3 rows of 8
+        assert not covered_pictures(page, "#disc-lineup")
+        page.locator("#disc-which").get_by_text(cgan).click()
+        chart = page.locator("#disc-labels-chart img")
+        chart.wait_for(state="visible")
+        assert image_is_not_blank(element_png(chart)) and not page.locator("#disc-labels").is_visible()
     finally:
         shot(page, f"discriminator_{locale}")
 

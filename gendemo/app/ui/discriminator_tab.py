@@ -12,15 +12,18 @@ from gendemo.app.ui.common import (
     ImageInput,
     SketchInput,
     as_int,
+    guarded,
     model,
     on_open,
     path_of,
+    pictures,
     txt,
 )
-from gendemo.app.ui.gan_common import snapshot_epochs
+from gendemo.app.ui.common import picture as picture_out
+from gendemo.app.ui.gan_common import figure_image, new_figure, recipe_name, snapshot_epochs
 from gendemo.classifier.preprocess import mnist_preprocess
 from gendemo.core.images import ink_of, to_pil
-from gendemo.core.paths import CHECKPOINT_DIR
+from gendemo.core.paths import CHECKPOINT_DIR, EXAMPLES
 from gendemo.gan.discriminate import pure_noise, real_probability, under_every_label
 from gendemo.gan.sampling import sample_cgan, sample_gan
 
@@ -43,17 +46,17 @@ STRINGS = {
             "real handwritten digit (1) rather than one of the generator's forgeries (0). It was trained on exactly "
             "that question and nothing else, so its answers can surprise you: it has never been asked about a "
             "scribble or a photo, and it keeps changing its mind as the generator improves.\n\n"
-            "**Try this:** draw a neat digit and read D(x); then press *Line up* to compare "
-            "real test digits, the generator's digits after epoch 1 and at the end, and pure noise."
+            "**Try this:** draw a neat digit and read D(x) (the tab opens with a real test 7 asked already); then "
+            "press *Line up* to compare real test digits, the generator's digits after epoch 1 and at the end, and "
+            "pure noise."
         ),
+        "disc.cgan_h": "The conditional GAN's discriminator is asked something else",
         "disc.intro_cgan": (
             "The conditional GAN's discriminator is asked a different question: is this a real picture **of this "
             "digit**? During its training every real digit came with its true label, so a perfectly drawn 3 shown "
             "with the label 5 is something it never saw among the real pairs — it should call it fake."
         ),
         "disc.which": "Discriminator",
-        "disc.w_chapter": "GAN (the chapter's loop as printed)",
-        "disc.w_remedy": "GAN (the remedy recipe)",
         "disc.w_cgan": "Conditional GAN (picture + label)",
         "disc.label": "Label shown with the picture (conditional GAN only)",
         "disc.draw": "Draw a digit (white background, black ink)",
@@ -61,6 +64,12 @@ STRINGS = {
         "disc.ask": "Ask",
         "disc.prob": "D(x): probability that the picture is real",
         "disc.labels": "Conditional D under each of the ten labels",
+        "disc.labels_title": "D(x, label) under each label: ten separate answers, each from 0 to 1",
+        "disc.labels_note": "not shares of one whole: they need not add up to 1",
+        "disc.x_label": "label shown with the picture",
+        "disc.y_real": "D(x, label): probability “real”",
+        "disc.asked": "asked: {d}",
+        "disc.toss_up": "0.5: a toss-up",
         "disc.seen": "What the discriminator sees (28×28)",
         "disc.lineup_h": "### Line-up: real, generated, noise",
         "disc.epoch": "Generator after epoch",
@@ -82,9 +91,8 @@ STRINGS = {
             "other (a generator that repeats itself is easy to catch that way), so your picture was shown together "
             "with {k} real test digits, and the number is its own verdict within that group."
         ),
-        "disc.n_chapter": "chapter-recipe GAN's discriminator",
-        "disc.n_remedy": "remedy-recipe GAN's discriminator",
         "disc.n_cgan": "conditional GAN's discriminator",
+        "disc.low_pointer": " A real digit can score low too: under the line-up it says why.",
         "disc.g_real": "real test digit",
         "disc.g_fake": "generated, epoch {e}",
         "disc.g_final": "generated, final",
@@ -94,7 +102,26 @@ STRINGS = {
         "disc.c_fake": "fake",
         "disc.c_noise": "noise",
         "disc.c_wrong": "{d} as {w}",
-        "disc.lineup_summary": "Average D(x) over {n} pictures each — {rows}.",
+        "disc.lineup_summary": "Average D(x) over the {n} pictures of each row — {rows}.",
+        "disc.why_low": (
+            "**Why real digits score below 0.5.** This is the discriminator as training left it, facing a generator "
+            "whose digits look much like real ones. The chapter expects this: once the generator is well trained, the "
+            "discriminator is fooled most of the time and says about 0.5 to every input. This one ended a little on "
+            "the side of “fake” for everything, real test digits included, so a single real digit can easily score "
+            "0.2 and be called a forgery; only the averages over many pictures still put real digits above the final "
+            "generator's. Pictures it learnt to reject outright — the generator's digits after epoch 1, pure noise — "
+            "score about 0."
+        ),
+        "disc.why_low_remedy": (
+            " This one was also trained with real digits labelled 0.9 instead of 1 (label smoothing), so it was never "
+            "pushed to full certainty about a real digit."
+        ),
+        "disc.why_low_cgan": (
+            "**Why real digits score low here too.** The conditional discriminator, as training left it, is fooled "
+            "most of the time by a generator that draws each requested digit well, so its answers sit near or below "
+            "0.5 for real and generated pairs alike (the generated ones can even score higher). What it still knows "
+            "is the label: a real digit shown with a wrong label scores lower, and noise about 0."
+        ),
         "disc.lineup_row": "{group}: **{p:.2f}**",
         "disc.no_epoch": "No generator weights were kept for epoch {e} of this run; choose one of: {choices}.",
     },
@@ -105,17 +132,16 @@ STRINGS = {
             "给出一个数 D(x)：它有多确信这是一张真实的手写数字（1），而不是生成器伪造的（0）。"
             "它只被训练来回答这一个问题，"
             "所以它的回答可能出人意料：它从没被问过涂鸦或照片，而且随着生成器进步，它的看法也一直在变。\n\n"
-            "**试一试**：画一个工整的数字，看看判别器给出的 D(x)；再点击“排成一排”，比较真实的测试数字、"
-            "第 1 轮和训练结束时生成器画的数字，以及纯噪声。"
+            "**试一试**：画一个工整的数字，看看判别器给出的 D(x)（打开本页时已经问过一个真实的测试数字 7）；"
+            "再点击“排成一排”，比较真实的测试数字、第 1 轮和训练结束时生成器画的数字，以及纯噪声。"
         ),
+        "disc.cgan_h": "条件 GAN 的判别器回答的是另一个问题",
         "disc.intro_cgan": (
             "条件 GAN 的判别器回答的是另一个问题：这是不是一张**这个数字**的真实图片？训练时每个真实数字都带着正确的"
             "标签，"
             "所以一个写得很标准的 3 配上标签 5，是它在真实样本中从未见过的组合——它应当判为假。"
         ),
         "disc.which": "判别器",
-        "disc.w_chapter": "GAN（完全按本章配方训练）",
-        "disc.w_remedy": "GAN（改良配方）",
         "disc.w_cgan": "条件 GAN（图片 + 标签）",
         "disc.label": "随图片一起给出的标签（仅条件 GAN）",
         "disc.draw": "画一个数字（白底黑字）",
@@ -123,6 +149,12 @@ STRINGS = {
         "disc.ask": "提问",
         "disc.prob": "D(x)：图片为真实数字的概率",
         "disc.labels": "条件判别器在十个标签下的判断",
+        "disc.labels_title": "每个标签下的 D(x, 标签)：十个各自独立的回答，每个都在 0 到 1 之间",
+        "disc.labels_note": "不是一个整体的各部分：加起来不必等于 1",
+        "disc.x_label": "随图片给出的标签",
+        "disc.y_real": "D(x, 标签)：判为“真”的概率",
+        "disc.asked": "所问标签：{d}",
+        "disc.toss_up": "0.5：真假难辨",
         "disc.seen": "判别器看到的图像（28×28）",
         "disc.lineup_h": "### 排成一排：真实、生成、噪声",
         "disc.epoch": "生成器训练到第几轮",
@@ -142,9 +174,8 @@ STRINGS = {
             "（生成器若总画同一种图，这样就很容易被识破），"
             "所以你的图片是和 {k} 张真实测试数字放在一组里给它看的，上面的数值是它对你这张图片本身的判断。"
         ),
-        "disc.n_chapter": "本章配方 GAN 的判别器",
-        "disc.n_remedy": "改良配方 GAN 的判别器",
         "disc.n_cgan": "条件 GAN 的判别器",
+        "disc.low_pointer": "真实的数字也可能得分很低：排成一排的结果下面解释了原因。",
         "disc.g_real": "真实测试数字",
         "disc.g_fake": "生成，第 {e} 轮",
         "disc.g_final": "生成，最终",
@@ -154,11 +185,38 @@ STRINGS = {
         "disc.c_fake": "伪造",
         "disc.c_noise": "噪声",
         "disc.c_wrong": "{d} 标为 {w}",
-        "disc.lineup_summary": "每组 {n} 张图片的平均 D(x)——{rows}。",
+        "disc.lineup_summary": "每一行 {n} 张图片的平均 D(x)——{rows}。",
+        "disc.why_low": (
+            "**为什么真实数字的得分低于 0.5。** 这是训练结束时的判别器，它面对的生成器画出的数字已经很像真的了。"
+            "本章正是这样预期的：生成器训练得好时，判别器大多数时候会被骗过，对所有输入的输出都接近 0.5。"
+            "这个判别器最后对所有图片都略偏向“假”，真实的测试数字也不例外，所以单独一张真实数字很可能只得 0.2、"
+            "被判为伪造；只有在许多图片的平均值上，真实数字才仍然高于最终生成器画的数字。"
+            "至于它学会了直接否定的图片——第 1 轮之后生成器画的数字、纯噪声——得分约为 0。"
+        ),
+        "disc.why_low_remedy": (
+            "此外，这个判别器训练时真实数字标为 0.9 而不是 1（标签平滑），所以它从未被推向对真实数字完全确信。"
+        ),
+        "disc.why_low_cgan": (
+            "**为什么这里真实数字的得分也很低。** 训练结束时，条件判别器面对的生成器能把每个指定的数字都画得很好，"
+            "它大多数时候会被骗过，所以无论真实的还是生成的图片–标签对，它的回答都在 0.5 附近或更低"
+            "（生成的甚至可能得分更高）。它仍然掌握的是标签：真实数字配上错误的标签得分更低，纯噪声约为 0。"
+        ),
         "disc.lineup_row": "{group}：平均 **{p:.2f}**",
         "disc.no_epoch": "这次训练没有保存第 {e} 轮的生成器权重；请从以下轮次中选择：{choices}。",
     },
 }
+
+
+# The two GAN discriminators are named after their recipe (gan_common names each recipe once, in both languages).
+_NAMED = {
+    "en": {"w": "GAN · {r}", "n": "discriminator of the GAN trained with {r}"},
+    "zh-CN": {"w": "GAN · {r}", "n": "用{r}训练的 GAN 的判别器"},
+}
+for _lang, _table in STRINGS.items():
+    for _recipe in ("chapter", "remedy"):
+        _r = recipe_name(_recipe, _lang)
+        _table[f"disc.w_{_recipe}"] = _NAMED[_lang]["w"].format(r=_r)
+        _table[f"disc.n_{_recipe}"] = _NAMED[_lang]["n"].format(r=_r)
 
 
 def _choices():
@@ -208,8 +266,49 @@ def discriminate(image, which, label, request: gr.Request = None):
             text = tr("disc.in_group", lang, g=d.group, k=d.group - 1)
         p = float(real_probability(d, x, company=company)[0])
         text = tr("disc.verdict", lang, p=p, name=name, word=_word(p, lang), pct=100 * p) + text
+        if p < 0.5:
+            text += tr("disc.low_pointer", lang)
         labels = None
     return round(p, 4), text, labels, to_pil(x[0], scale=8)
+
+
+@guarded
+def drawing_to_picture(drawing=None):
+    """A stroke's drawing becomes the picture asked about; a drawing without ink (the canvas cleared, or opening) leaves
+    the picture as it is, rather than asking about a blank square."""
+    path = path_of(drawing)
+    if not path:
+        return gr.skip()
+    ink = ink_of(path)
+    return path if ink.max() - ink.min() >= 0.05 else gr.skip()
+
+
+@guarded
+def per_label_chart(image=None, which="chapter", label=5, request: gr.Request = None):
+    """The conditional D's ten answers as ten bars against 0.5, the asked label marked: ten separate yes/no answers
+    (D(x, 0) … D(x, 9)), not shares of one whole — gr.Label drew them as a distribution that summed past 100 %. The
+    label scores stay /discriminate's third output for the API (hidden on the page). Hidden for the other
+    discriminators and while there is no picture."""
+    lang = lang_of(request)
+    path = path_of(image)
+    if which != "cgan" or not path:
+        return gr.update(value=None, visible=False)
+    ink = ink_of(path)
+    if ink.max() - ink.min() < 0.05:
+        return gr.update(value=None, visible=False)
+    x = torch.from_numpy(mnist_preprocess(ink))[None, None]
+    p = [float(v) for v in under_every_label(model(JUDGES["cgan"][0], lang), x)]
+    asked = DISC.param("label").check(label, lang)
+    fig, ax = new_figure((6.4, 3.0), panels=1)
+    from matplotlib.patches import Patch
+
+    ax.bar(range(10), p, color=["#f97316" if d == asked else "#6366f1" for d in range(10)])
+    half = ax.axhline(0.5, color="black", linestyle="--", linewidth=1, label=tr("disc.toss_up", lang))
+    ax.set(xticks=range(10), ylim=(0, 1), xlabel=tr("disc.x_label", lang), ylabel=tr("disc.y_real", lang))
+    ax.set_title(tr("disc.labels_title", lang) + "\n(" + tr("disc.labels_note", lang) + ")", fontsize=9)
+    ax.legend(handles=[half, Patch(color="#f97316", label=tr("disc.asked", lang, d=asked))], fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    return gr.update(value=figure_image(fig), visible=True)
 
 
 def discriminate_if_any(image=None, which="chapter", label=3, request: gr.Request = None):
@@ -259,21 +358,25 @@ def discriminate_lineup(which, label, epoch, seed, request: gr.Request = None):
         groups += [(tr("disc.g_real", lang), real_c, real, None), (fake_name, fake_c, fake, None)]
         groups += [(tr("disc.g_noise", lang), noise_c, pure_noise(LINEUP, seed), None)]
     gallery, rows = [], []
-    for name, short, imgs, labs in groups:
+    for name, short, imgs, labs in groups:  # one row of LINEUP pictures a group: all that its average is over
         p = real_probability(d, imgs, labs)
         rows.append(tr("disc.lineup_row", lang, group=name, p=float(p.mean())))
-        for i in range(min(4, len(imgs))):
+        for i in range(len(imgs)):
             tag = short if short is not None else tr("disc.c_wrong", lang, d=label, w=int(labs[i]))
             gallery.append((to_pil(imgs[i], scale=4), f"{tag} · {float(p[i]):.2f}"))
-    return gallery, tr("disc.lineup_summary", lang, n=LINEUP, rows=" · ".join(rows))
+    why = tr("disc.why_low_cgan", lang) if which == "cgan" else tr("disc.why_low", lang)
+    if which == "remedy":
+        why += tr("disc.why_low_remedy", lang)
+    return gallery, tr("disc.lineup_summary", lang, n=LINEUP, rows=" · ".join(rows)) + "\n\n" + why
 
 
 def build():
     gr.Markdown(txt("disc.intro"))
     choices = _choices()
     if any(v == "cgan" for _, v in choices):
-        gr.Markdown(txt("disc.intro_cgan"))
-    with gr.Row():
+        with gr.Accordion(txt("disc.cgan_h"), open=False, elem_id="disc-cgan-note"):
+            gr.Markdown(txt("disc.intro_cgan"))
+    with gr.Row(elem_id="disc-ask-section"):
         with gr.Column():
             drawing = SketchInput(
                 label=txt("disc.draw"),
@@ -284,11 +387,13 @@ def build():
                 format="png",
                 elem_id="disc-draw",
             )
+            # opens asking about a real test digit, so D(x) shows a verdict (it showed "0" before anything was asked)
             picture = ImageInput(
+                value=str(EXAMPLES / "digit_7.png"),
                 label=txt("disc.upload"),
                 type="filepath",
                 sources=["upload", "clipboard"],
-                height=200,
+                height=220,
                 elem_id="disc-picture",
             )
         with gr.Column():
@@ -298,43 +403,36 @@ def build():
             ask = gr.Button(txt("disc.ask"), variant="primary", elem_id="disc-ask")
             prob = gr.Number(label=txt("disc.prob"), interactive=False, elem_id="disc-prob")
             verdict = gr.Markdown(elem_id="disc-verdict")
-            labels = gr.Label(label=txt("disc.labels"), num_top_classes=10, elem_id="disc-labels")
-            seen = gr.Image(
-                label=txt("disc.seen"),
-                format="png",
-                height=200,
-                interactive=False,
-                elem_id="disc-seen",
-                elem_classes=["gd-pixel"],
-            )
+            # the API's per-label scores; the page shows them as ten bars (per_label_chart), not as a distribution
+            labels = gr.Label(label=txt("disc.labels"), num_top_classes=10, visible=False, elem_id="disc-labels")
+            chart = picture_out(txt("disc.labels"), "disc-labels-chart", "chart", show_label=False, visible=False)
+            seen = picture_out(txt("disc.seen"), "disc-seen", height=200)
     outs = [prob, verdict, labels, seen]
     ins = [picture, which, label]
+    quick = {"api_visibility": "private", "queue": False, "show_progress": "hidden"}
+    drawn = {"api_visibility": "private", "show_progress": "hidden"}  # the chart asks the model: it queues
     # One picture is asked about: each stroke copies the drawing into it, an upload replaces it; the latest wins.
     # On the editor's change, not its input (#33 picture 2): the editor fires input at the end of a stroke, before it
     # has handed the drawing to the server, and on a fresh page that first event named an empty hand-over made when
     # the canvas opened, so a one-stroke digit never arrived. Change fires once the stroke's pictures are there.
-    drawing.change(lambda v: path_of(v), [drawing], [picture], api_visibility="private", queue=False)
-    ask.click(discriminate, ins, outs, **DISC.event())
+    drawing.change(drawing_to_picture, [drawing], [picture], **quick)
+    ask.click(discriminate, ins, outs, **DISC.event()).then(per_label_chart, ins, [chart], **drawn)
     # D is tiny: its verdict follows the picture, the chosen discriminator and the label as they change.
     for ev in (picture.change, which.change, label.release):
-        ev(discriminate_if_any, ins, outs, api_visibility="private", trigger_mode="always_last")
+        ev(discriminate_if_any, ins, outs, api_visibility="private", trigger_mode="always_last").then(
+            per_label_chart, ins, [chart], **drawn
+        )
+    on_open(discriminate, ins, outs)
 
-    gr.Markdown(txt("disc.lineup_h"))
-    with gr.Row():
-        epochs = [(str(e), str(e)) for e in snapshot_epochs("chapter")] + [(txt("disc.final"), "final")]
-        epoch = LINEUP_EP.widget("epoch", choices=epochs, value=epochs[0][1], elem_id="disc-epoch")
-        seed = LINEUP_EP.widget("seed", elem_id="disc-seed")
-        line_btn = gr.Button(txt("disc.lineup_btn"), variant="primary", elem_id="disc-lineup-button")
-    line_txt = gr.Markdown(elem_id="disc-lineup-summary")
-    gallery = gr.Gallery(
-        label=txt("disc.gallery"),
-        format="png",
-        columns=8,
-        height=360,
-        allow_preview=False,
-        elem_id="disc-lineup",
-        elem_classes=["gd-pixel"],
-    )
+    with gr.Column(elem_id="disc-lineup-section"):
+        gr.Markdown(txt("disc.lineup_h"))
+        with gr.Row():
+            epochs = [(str(e), str(e)) for e in snapshot_epochs("chapter")] + [(txt("disc.final"), "final")]
+            epoch = LINEUP_EP.widget("epoch", choices=epochs, value=epochs[0][1], elem_id="disc-epoch")
+            seed = LINEUP_EP.widget("seed", elem_id="disc-seed")
+            line_btn = gr.Button(txt("disc.lineup_btn"), variant="primary", elem_id="disc-lineup-button")
+        line_txt = gr.Markdown(elem_id="disc-lineup-summary")
+        gallery = pictures("disc-lineup", LINEUP, label=txt("disc.gallery"), allow_preview=False)
     line_ins = [which, label, epoch, seed]
     line_btn.click(discriminate_lineup, line_ins, [gallery, line_txt], **LINEUP_EP.event())
     on_open(discriminate_lineup, line_ins, [gallery, line_txt])

@@ -492,7 +492,7 @@ def reverse_run(
 
 def build():
     # two sections, one click apart: the forward algorithm (what training asks of the network) opens first
-    with gr.Tabs(elem_id="ins-sections"):
+    with gr.Tabs(overflow_behavior="wrap", elem_id="ins-sections"):  # both names shown on a phone too
         with gr.Tab(txt("ins.learn_tab"), id="learn", elem_id="ins-learn"):
             _build_learn()
         with gr.Tab(txt("ins.step_tab"), id="steps", elem_id="ins-steps"):

@@ -386,7 +386,7 @@ def kept_colour_note(x, final, text, strength, lang) -> str:
 
 def build():
     # two sections, one click apart: the chapter's fixed-seed experiment opens first
-    with gr.Tabs(elem_id="pr-sections"):
+    with gr.Tabs(overflow_behavior="wrap", elem_id="pr-sections"):  # both names shown on a phone too
         with gr.Tab(txt("pr.exp_tab"), id="experiment", elem_id="pr-experiment"):
             _build_experiment()
         with gr.Tab(txt("pr.i2i_tab"), id="img2img", elem_id="pr-img2img"):

@@ -72,6 +72,7 @@ STRINGS = {
         "ins.s_marker": "the chosen t",
         "ins.series": "predicted with",
         "ins.err.no_image": "Please upload a picture, or choose an MNIST test digit.",
+        "ins.curve_wait": "Averaging the loss over {n} test digits at every t of the curve (once, a few seconds)",
         "ins.step_tab": "One reverse step at a time",
         "ins.step_intro": (
             "Sampling runs the film backwards with the chapter's reverse algorithm (DDPM): start from pure noise "
@@ -171,6 +172,7 @@ STRINGS = {
         "ins.s_marker": "所选的 t",
         "ins.series": "预测时的条件",
         "ins.err.no_image": "请上传一张图片，或者改选 MNIST 测试数字。",
+        "ins.curve_wait": "正在计算 {n} 个测试数字在曲线上每个 t 的平均损失（只算一次，需要几秒）",
         "ins.step_tab": "一步一步地反向采样",
         "ins.step_intro": (
             "采样就是用本章的反向算法（DDPM）把“电影”倒着放：从纯噪声 $x_T$ 出发，对 $t = T$ 一直到 1，"
@@ -275,7 +277,9 @@ def _curve_plot(curve, lang, t: int):
 
 
 @NOISE.handler
-def noise_prediction(source, index, image, caption, t, seed, guidance, request: gr.Request = None):
+def noise_prediction(
+    source, index, image, caption, t, seed, guidance, request: gr.Request = None, progress=gr.Progress()
+):
     lang = lang_of(request)
     text, notes = caption
     dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
@@ -301,7 +305,12 @@ def noise_prediction(source, index, image, caption, t, seed, guidance, request: 
         (_tile(_noise_pic(p.eps_hat)), tr("ins.p_hat", lang)),
         (_tile(_noise_pic(p.diff)), tr("ins.p_diff", lang)),
     ]
-    curve = REGISTRY.derived(CURVE_MODELS, "ins.loss_curve", average_loss_curve)
+
+    def first_curve(*models):  # computed once per loaded model, a few seconds on a CPU: say what it is doing
+        progress(None, desc=tr("ins.curve_wait", lang, n=CURVE_DIGITS))
+        return average_loss_curve(*models)
+
+    curve = REGISTRY.derived(CURVE_MODELS, "ins.loss_curve", first_curve)
     at = lambda k: float(np.interp(t, curve["t"], curve[k]))
     summary = tr(
         "ins.learn_summary",

@@ -54,6 +54,7 @@ GPU_SECONDS = {
 # of private events; "<lambda>": the one-line glue between components (a drawing's path to a preview)
 ON_CPU = {name for name, ep in ENDPOINTS.items() if ep.gpu is None} | {
     "gan_live_continue",
+    "live_opening",  # the live tab's starting point: an untrained generator, on the CPU as the live trainer is
     "arm",
     "request_stop",
     "preset",

@@ -13,6 +13,7 @@ STEP = {"en-US": "chapter step", "zh-CN": "本章步骤"}
 STEP_SECTION = {"en-US": "one minibatch at a time", "zh-CN": "一次一个小批量"}
 TRAINING = {"en-US": "Training.", "zh-CN": "训练中。"}
 STOPPING = {"en-US": "Stopping", "zh-CN": "正在停止"}
+NEW = {"en-US": "Not trained yet", "zh-CN": "还没有训练"}
 
 
 def set_slider(page, elem_id, value):
@@ -37,6 +38,7 @@ def test_start_watch_stop_and_step(browser, app_client, locale):
     page = open_page(browser, app_client.base_url, locale=locale, viewport=(1440, 1000))
     try:
         page.get_by_role("tab", name=TAB[locale], exact=True).click()
+        page.locator("#live-status").get_by_text(NEW[locale]).wait_for()  # opens on the untrained starting point
         set_slider(page, "live-budget", 5)
         page.locator("#live-start").click()
         img = page.locator("#live-samples img")

@@ -15,6 +15,7 @@ from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui.common import (
     guarded,
     model,
+    on_open,
     picture,
     txt,
 )
@@ -120,6 +121,10 @@ STRINGS = {
             "({top_p:.0f} %), KL = {kl:.2f}. Press Continue to train on, or Start for a new run."
         ),
         "live.err.no_run": "There is no run to continue yet: press Start first.",
+        "live.status_new": (
+            "**Not trained yet.** Above: the 64 fixed noise vectors through a generator with random weights — grey "
+            "noise. Press Start and watch it learn."
+        ),
         "live.preparing": "**Getting ready:** loading MNIST and building the two networks (a few seconds the first "
         "time).",
         "live.stopping": "**Stopping…** the run ends after the minibatches in hand (about a second) and keeps its "
@@ -212,6 +217,8 @@ STRINGS = {
             "（{top_p:.0f} %），KL = {kl:.2f}。按“继续”接着训练，或按“开始”重新训练。"
         ),
         "live.err.no_run": "还没有可以继续的训练：请先按“开始”。",
+        "live.status_new": "**还没有训练。** 上图是 64 个固定噪声向量经过一个权重随机的生成器得到的结果——灰色的噪声。"
+        "按“开始”，看它如何学习。",
         "live.preparing": "**准备中：** 正在载入 MNIST 并搭建两个网络（第一次需要几秒钟）。",
         "live.stopping": "**正在停止……** 手头的几个小批量做完（约一秒）就结束，图片保留；按“继续”可接着训练。",
         "live.step_md": (
@@ -432,6 +439,20 @@ def gan_live_step(
     return run, pic, md
 
 
+@guarded
+def live_opening(recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps, seed, request=None):
+    """What the tab opens with (common.on_open, kept per language): the starting point of a run of the default knobs —
+    the fixed noise through an untrained generator, and the empty charts that training will fill."""
+    lang = lang_of(request)
+    knobs = [TRAIN.param(name).check(v, lang) for name, v in zip(
+        ("recipe", "lr_g", "lr_d", "beta1", "batch_size", "noise_dim", "real_label", "d_steps"),
+        (recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps),
+    )]  # fmt: skip
+    run = _new_run(knobs, TRAIN.param("seed").check(seed, lang), lang)
+    rep = run.report()
+    return to_pil_grid(rep.samples, nrow=8, scale=3), tr("live.status_new", lang), _curves(rep, lang)
+
+
 def preset(recipe, request: gr.Request = None):
     """Picking a recipe sets every knob to it."""
     r = RECIPES.get(recipe, CHAPTER)
@@ -481,6 +502,7 @@ def build():
     # A cooperative stop, not a cancel: the run keeps its pictures and can be continued (a cancelled stream would leave
     # every output marked as failed). A closed page still cancels the stream (Gradio closes the generator).
     stop.click(request_stop, [control], [status], **quick)
+    on_open(live_opening, [*knobs, seed], [samples, status, curves])
 
     with gr.Accordion(txt("live.step_h"), open=False, elem_id="live-step-section"):
         gr.Markdown(txt("live.step_intro"))

@@ -354,13 +354,8 @@ def build():
             with gr.Column(scale=1):
                 loss_plot = gr.LinePlot(label=txt("gan.loss_plot"), color="series", elem_id="gan-loss-plot")
                 d_plot = gr.LinePlot(label=txt("gan.d_plot"), color="series", elem_id="gan-d-plot")
-        share_plot = gr.Image(
-            label=txt("gan.share_plot"),
-            show_label=False,  # the figure carries its own titles; a label would sit on top of them
-            format="png",
-            interactive=False,
-            elem_id="gan-share-plot",
-        )
+        # the figure carries its own titles; a label would sit on top of them
+        share_plot = picture(txt("gan.share_plot"), "gan-share-plot", "chart", show_label=False)
         outs = [tl_img, loss_plot, d_plot, share_plot, summary]
         ex = sorted({1, min(60, E), E})  # the chapter shows epochs 1, 60 and 200
         examples = gr.Examples(

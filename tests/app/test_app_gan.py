@@ -131,7 +131,12 @@ def test_latent_endpoints_defaults(app_client):
     assert is_png(img) and "spherical" in norms
     one, strip, table, summary = app_client.predict(api_name="/latent_direction")
     assert is_png(one) and is_png(strip) and "stroke thickness" in summary
-    assert len(table["data"]) == 12
+    # the strip's eleven points, the chosen one (0, on the strip) marked once instead of listed twice (issue 33)
+    distances = [row[0] for row in table["data"]]
+    assert distances == [f"{a}" for a in range(-5, 0)] + ["0 ← your point"] + [f"{a}" for a in range(1, 6)], distances
+    _, _, table, _ = app_client.predict(alpha=2.5, api_name="/latent_direction")
+    distances = [row[0] for row in table["data"]]
+    assert len(distances) == 12 and distances[7:9] == ["2", "2.5 ← your point"], distances
 
 
 BAD = [

@@ -240,6 +240,9 @@ def test_gan_family_tabs_open_with_content(browser, app_client, locale):
             if i == 0:  # Mode collapse: the run over 200 epochs and the samples fold away under the counts
                 open_section(page, "mc-trajectory-section")
                 open_section(page, "mc-samples-section")
+            if i == 2:  # Latent space opens on the walk; its other sections fold away under it
+                for section in ("latent-map", "latent-vector", "latent-interp", "latent-directions"):
+                    open_section(page, section)
             for sel in expected[i]:
                 img = page.locator(sel).first
                 img.wait_for(state="visible")
@@ -312,8 +315,9 @@ def test_click_in_the_latent_map_draws_that_digit(browser, app_client, locale, t
     page = open_page(browser, app_client.base_url, locale)
     try:
         open_tab(page, tab)
+        open_section(page, "latent-map")  # the map: a section one click under the walk
         grid = page.locator("#grid-out img")
-        grid.wait_for(state="visible")  # the map is there when the tab opens
+        grid.wait_for(state="visible")  # the map is there when its section opens
         box = grid.bounding_box()
         grid.click(position={"x": box["width"] * 0.7, "y": box["height"] * 0.2})
         page.locator("#grid-pick-text").get_by_text(said).first.wait_for()

@@ -58,8 +58,12 @@ STRINGS = {
         "latent.dim": "Dimension (0–9)",
         "latent.k": "Steps from −3 to +3",
         "latent.walk_btn": "Walk",
-        "latent.walk_out": "One dimension from −3 (left) to +3 (right), the other nine fixed",
-        "latent.grid_h": "### Map two dimensions",
+        "latent.walk_out": "One dimension from −3 (left) to +3 (right), all the others fixed",
+        "latent.more": (
+            "Deeper, one click each: map two dimensions and click the map, hold the ten numbers in your hands, "
+            "interpolate between two seeds, and follow directions that mean something (thickness, slant, a digit)."
+        ),
+        "latent.grid_h": "Map two dimensions (click the map to draw the digit there)",
         "latent.dim_x": "Dimension across (left → right)",
         "latent.dim_y": "Dimension down (top → bottom)",
         "latent.k_grid": "Steps per side",
@@ -69,9 +73,9 @@ STRINGS = {
         "latent.pick_hint": "Click anywhere in the map to draw the digit at that exact point, large.",
         "latent.pick_out": "The digit at the clicked point",
         "latent.picked": (
-            "Clicked point: dimension {dx} = **{x:.2f}**, dimension {dy} = **{y:.2f}** (the other eight as in the "
-            "seed's vector). The classifier reads a **{d}** ({p:.0f} %). Type it as ({x:.2f}, {y:.2f}) below to start "
-            "a move from here."
+            "Clicked point: dimension {dx} = **{x:.2f}**, dimension {dy} = **{y:.2f}** (every other dimension as in "
+            "the seed's vector). The classifier reads a **{d}** ({p:.0f} %). Type it as ({x:.2f}, {y:.2f}) below to "
+            "start a move from here."
         ),
         "latent.path_h": "#### Move from one point of the map to another",
         "latent.path_intro": (
@@ -84,7 +88,7 @@ STRINGS = {
         "latent.k_path": "Steps",
         "latent.path_btn": "Move",
         "latent.path_out": "From the first point (left) to the second (right)",
-        "latent.vec_h": "### The noise vector in hand",
+        "latent.vec_h": "The noise vector in hand: ten sliders",
         "latent.vec_intro": (
             "These are the ten numbers the generator turns into a digit: each one drawn from a standard normal "
             "distribution, so most lie between −3 and 3. Start from a seed, then move any of them; the picture "
@@ -99,7 +103,7 @@ STRINGS = {
             "The classifier reads **{d}** ({p:.0f} %). Length of the vector: {norm:.2f} (typical: about 3.1)."
         ),
         "latent.bad_point": "{name} must be two numbers like (2, 5), each between −{m} and {m}; got {value!r}.",
-        "latent.interp_h": "### Interpolate between two seeds",
+        "latent.interp_h": "Interpolate between two seeds",
         "latent.interp_intro": (
             "A straight line between two noise vectors (linear, top row) cuts through the middle of the space, where "
             "vectors are shorter than almost any the generator saw in training, so the middle digits can look faint or "
@@ -110,7 +114,7 @@ STRINGS = {
         "latent.k_interp": "Steps",
         "latent.interp_btn": "Interpolate",
         "latent.interp_out": "Top: linear · bottom: spherical",
-        "latent.dir_h": "### Semantic directions (InterFaceGAN)",
+        "latent.dir_h": "Semantic directions (InterFaceGAN): thickness, slant, a digit",
         "latent.dir_intro": (
             "Following Shen et al. (2019), thousands of random noise vectors were drawn and every resulting digit was "
             "scored: which digit the classifier sees, how thick its strokes are, how much it leans. For each score a "
@@ -129,7 +133,8 @@ STRINGS = {
         "latent.dir_btn": "Move",
         "latent.dir_out": "The digit at this distance",
         "latent.dir_strip": "From −5 (left) to +5 (right) along the direction",
-        "latent.dir_table": "What changes along the way",
+        "latent.dir_table": "What changes along the way (the strip's points, and yours)",
+        "latent.your_point": "{a} ← your point",
         # handler text
         "latent.reads": "The classifier reads, left to right: {seq}",
         "latent.same_dims": "Choose two different dimensions (both are {d}).",
@@ -163,8 +168,12 @@ STRINGS = {
         "latent.dim": "维度（0–9）",
         "latent.k": "从 −3 到 +3 的步数",
         "latent.walk_btn": "漫步",
-        "latent.walk_out": "一个维度从 −3（左）到 +3（右），其余九个保持不变",
-        "latent.grid_h": "### 两个维度的地图",
+        "latent.walk_out": "一个维度从 −3（左）到 +3（右），其余维度都保持不变",
+        "latent.more": (
+            "更深入的内容各需点一下展开：两个维度的地图（可以点击地图）、亲手调整十个数、在两个随机种子之间插值，"
+            "以及沿着有含义的方向（粗细、倾斜、某个数字）移动。"
+        ),
+        "latent.grid_h": "两个维度的地图（点击地图即可画出那一点上的数字）",
         "latent.dim_x": "横向维度（左 → 右）",
         "latent.dim_y": "纵向维度（上 → 下）",
         "latent.k_grid": "每边的步数",
@@ -174,7 +183,7 @@ STRINGS = {
         "latent.pick_hint": "在地图上任意位置点一下，就能放大画出那个点上的数字。",
         "latent.pick_out": "点中位置上的数字",
         "latent.picked": (
-            "点中的位置：维度 {dx} = **{x:.2f}**，维度 {dy} = **{y:.2f}**（其余八个维度与该种子的向量相同）。"
+            "点中的位置：维度 {dx} = **{x:.2f}**，维度 {dy} = **{y:.2f}**（其余维度都与该种子的向量相同）。"
             "分类器认为它是 **{d}**（{p:.0f} %）。在下方输入 ({x:.2f}, {y:.2f})，就能从这里出发移动。"
         ),
         "latent.path_h": "#### 从地图上的一点移到另一点",
@@ -187,7 +196,7 @@ STRINGS = {
         "latent.k_path": "步数",
         "latent.path_btn": "移动",
         "latent.path_out": "从第一个点（左）到第二个点（右）",
-        "latent.vec_h": "### 亲手调整噪声向量",
+        "latent.vec_h": "亲手调整噪声向量：十个滑块",
         "latent.vec_intro": (
             "生成器把这十个数变成一个数字：每个数都取自标准正态分布，所以大多在 −3 到 3 之间。先从一个随机种子开始，"
             "再拖动其中任何一个；图片会随之变化。直方图把这十个值与它们所来自的钟形曲线放在一起。"
@@ -199,7 +208,7 @@ STRINGS = {
         "latent.vec_hist": "这十个数与标准正态曲线",
         "latent.vec_reads": "分类器认为是 **{d}**（{p:.0f} %）。向量长度：{norm:.2f}（通常约为 3.1）。",
         "latent.bad_point": "{name} 必须是像 (2, 5) 这样的两个数，每个都在 −{m} 到 {m} 之间；收到的是 {value!r}。",
-        "latent.interp_h": "### 在两个随机种子之间插值",
+        "latent.interp_h": "在两个随机种子之间插值",
         "latent.interp_intro": (
             "两个噪声向量之间的直线（线性插值，上排）会穿过空间的中部，那里的向量比训练时生成器见过的几乎所有向量都短，"
             "因此中间的数字可能显得模糊或平庸。球面插值（下排）沿着弧线走，让向量长度保持在常见范围。"
@@ -209,7 +218,7 @@ STRINGS = {
         "latent.k_interp": "步数",
         "latent.interp_btn": "插值",
         "latent.interp_out": "上排：线性 · 下排：球面",
-        "latent.dir_h": "### 语义方向（InterFaceGAN）",
+        "latent.dir_h": "语义方向（InterFaceGAN）：粗细、倾斜、某个数字",
         "latent.dir_intro": (
             "仿照 Shen 等人（2019）的做法：随机抽取数千个噪声向量，并给生成的每个数字打分——分类器认为它是哪个数字、"
             "笔画有多粗、倾斜了多少。对每一种分数，在噪声空间里拟合一个把高分和低分分开的平面边界（逻辑回归）；"
@@ -226,7 +235,8 @@ STRINGS = {
         "latent.dir_btn": "移动",
         "latent.dir_out": "这个距离上的数字",
         "latent.dir_strip": "沿该方向从 −5（左）到 +5（右）",
-        "latent.dir_table": "一路上发生了哪些变化",
+        "latent.dir_table": "一路上发生了哪些变化（色带上的各点，以及你选的点）",
+        "latent.your_point": "{a} ← 你选的点",
         "latent.reads": "分类器从左到右读出：{seq}",
         "latent.same_dims": "请选择两个不同的维度（现在都是 {d}）。",
         "latent.bad_attr": "未知的方向 {value!r}；请从以下选项中选择：{names}。",
@@ -448,13 +458,24 @@ def latent_direction(attribute, seed, alpha, keep, request: gr.Request = None):
 
     import pandas as pd
 
+    # the strip's points in order, the chosen point among them once: marked on its own row, or on the strip's row when
+    # it is one of them (it was listed first and again in the strip, "0" twice)
+    points = [(float(a), 1 + j) for j, a in enumerate(alphas)]
+    on_strip = next((j for a, j in points if abs(a - alpha) < 1e-6), None)
+    if on_strip is None:
+        points = sorted([*points, (alpha, 0)])
+    mine = 0 if on_strip is None else on_strip
+    rows = [j for _, j in points]
     table = pd.DataFrame(
         {
-            tr("latent.col_alpha", lang): [round(alpha, 2)] + [round(float(a), 1) for a in alphas],
-            tr("latent.col_digit", lang): pred.tolist(),
-            tr("latent.col_conf", lang): np.round(100 * conf.double().numpy(), 1),
-            tr("latent.col_thick", lang): np.round(thick.double().numpy(), 2),
-            tr("latent.col_slant", lang): np.round(sl.double().numpy(), 1),
+            tr("latent.col_alpha", lang): [
+                tr("latent.your_point", lang, a=f"{round(a, 2):g}") if j == mine else f"{round(a, 2):g}"
+                for a, j in points
+            ],
+            tr("latent.col_digit", lang): pred[rows].tolist(),
+            tr("latent.col_conf", lang): np.round(100 * conf[rows].double().numpy(), 1),
+            tr("latent.col_thick", lang): np.round(thick[rows].double().numpy(), 2),
+            tr("latent.col_slant", lang): np.round(sl[rows].double().numpy(), 1),
         }
     )
     cos_all = normals @ n
@@ -487,134 +508,137 @@ def _attr_choices():
 def build():
     gr.Markdown(txt("latent.intro"))
 
-    gr.Markdown(txt("latent.walk_h"))
-    with gr.Row():
-        with gr.Column(scale=1):
-            w_seed = WALK.widget("seed", elem_id="walk-seed")
-            w_dim = WALK.widget("dim", elem_id="walk-dim")
-            w_k = WALK.widget("k", elem_id="walk-k")
-            w_btn = gr.Button(txt("latent.walk_btn"), variant="primary", elem_id="walk-button")
-        with gr.Column(scale=3):
-            w_out = picture(txt("latent.walk_out"), "walk-out")
-            w_txt = gr.Markdown(elem_id="walk-reads")
-    walk_examples = gr.Examples(
-        [[WALK_SEED, WALK_DIM, 9], [WALK_SEED, WALK_DIM, 17], [0, WALK_DIM, 9], [5, 0, 9]],
-        inputs=[w_seed, w_dim, w_k],
-        outputs=[w_out, w_txt],
-        fn=latent_walk,
-        **example_caching(),
-        api_visibility="private",
-        example_labels=[
-            f"#{WALK_SEED} · z[{WALK_DIM}]",
-            f"#{WALK_SEED} · z[{WALK_DIM}] × 17",
-            f"#0 · z[{WALK_DIM}]",
-            "#5 · z[0]",
-        ],
-        label=txt("gan.examples"),
-    )
+    # the tab opens on the walk (the chapter's figure 6-6); the other sections are one click away, each with its id
+    with gr.Column(elem_id="latent-walk"):
+        gr.Markdown(txt("latent.walk_h"))
+        with gr.Row():
+            with gr.Column(scale=1):
+                w_seed = WALK.widget("seed", elem_id="walk-seed")
+                w_dim = WALK.widget("dim", elem_id="walk-dim")
+                w_k = WALK.widget("k", elem_id="walk-k")
+                w_btn = gr.Button(txt("latent.walk_btn"), variant="primary", elem_id="walk-button")
+            with gr.Column(scale=3):
+                w_out = picture(txt("latent.walk_out"), "walk-out")
+                w_txt = gr.Markdown(elem_id="walk-reads")
+                walk_examples = gr.Examples(
+                    [[WALK_SEED, WALK_DIM, 9], [WALK_SEED, WALK_DIM, 17], [0, WALK_DIM, 9], [5, 0, 9]],
+                    inputs=[w_seed, w_dim, w_k],
+                    outputs=[w_out, w_txt],
+                    fn=latent_walk,
+                    **example_caching(),
+                    api_visibility="private",
+                    example_labels=[
+                        f"#{WALK_SEED} · z[{WALK_DIM}]",
+                        f"#{WALK_SEED} · z[{WALK_DIM}] × 17",
+                        f"#0 · z[{WALK_DIM}]",
+                        "#5 · z[0]",
+                    ],
+                    label=txt("gan.examples"),
+                )
     w_btn.click(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], **WALK.event())
     w_dim.release(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], **WALK.event(private=True))
     walk_examples.load_input_event.then(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt], **WALK.event(private=True))
     on_open(latent_walk, [w_seed, w_dim, w_k], [w_out, w_txt])
+    gr.Markdown(txt("latent.more"), elem_id="latent-more")
 
-    gr.Markdown(txt("latent.grid_h"))
-    with gr.Row():
-        with gr.Column(scale=1):
-            g_seed = GRID.widget("seed", elem_id="grid-seed")
-            g_dx = GRID.widget("dim_x", elem_id="grid-dx")
-            g_dy = GRID.widget("dim_y", elem_id="grid-dy")
-            g_k = GRID.widget("k", elem_id="grid-k")
-            g_span = GRID.widget("span", elem_id="grid-span")
-            g_btn = gr.Button(txt("latent.grid_btn"), variant="primary", elem_id="grid-button")
-        with gr.Column(scale=2):
-            g_out = picture(txt("latent.grid_out"), "grid-out", height=520)
-    with gr.Row():
-        gr.Markdown(txt("latent.pick_hint"), elem_id="grid-pick-hint")
-    with gr.Row():
-        pick_out = picture(txt("latent.pick_out"), "grid-pick-out", height=260, scale=1)
-        pick_txt = gr.Markdown(elem_id="grid-pick-text")
+    with gr.Accordion(txt("latent.grid_h"), open=False, elem_id="latent-map"):
+        with gr.Row():
+            with gr.Column(scale=1):
+                g_seed = GRID.widget("seed", elem_id="grid-seed")
+                g_dx = GRID.widget("dim_x", elem_id="grid-dx")
+                g_dy = GRID.widget("dim_y", elem_id="grid-dy")
+                g_k = GRID.widget("k", elem_id="grid-k")
+                g_span = GRID.widget("span", elem_id="grid-span")
+                g_btn = gr.Button(txt("latent.grid_btn"), variant="primary", elem_id="grid-button")
+            with gr.Column(scale=2):
+                g_out = picture(txt("latent.grid_out"), "grid-out", height=520)
+        with gr.Row():
+            gr.Markdown(txt("latent.pick_hint"), elem_id="grid-pick-hint")
+        with gr.Row():
+            pick_out = picture(txt("latent.pick_out"), "grid-pick-out", height=260, scale=1)
+            pick_txt = gr.Markdown(elem_id="grid-pick-text")
+
+        gr.Markdown(txt("latent.path_h"))
+        gr.Markdown(txt("latent.path_intro"))
+        with gr.Row():
+            p_from = PATH.widget("start", elem_id="path-from", scale=1)
+            p_to = PATH.widget("end", elem_id="path-to", scale=1)
+            p_k = PATH.widget("k", elem_id="path-k", scale=2)
+            p_btn = gr.Button(txt("latent.path_btn"), variant="primary", elem_id="path-button", scale=1)
+        p_out = picture(txt("latent.path_out"), "path-out")
+        p_txt = gr.Markdown(elem_id="path-reads")
     g_btn.click(latent_grid, [g_seed, g_dx, g_dy, g_k, g_span], [g_out], **GRID.event())
     # a click in the map: the digit at that point, large (SelectData cannot come through the API: private)
     g_out.select(latent_pick, [g_seed, g_dx, g_dy, g_k, g_span], [pick_out, pick_txt], api_visibility="private")
     on_open(latent_grid, [g_seed, g_dx, g_dy, g_k, g_span], [g_out])
-
-    gr.Markdown(txt("latent.path_h"))
-    gr.Markdown(txt("latent.path_intro"))
-    with gr.Row():
-        p_from = PATH.widget("start", elem_id="path-from", scale=1)
-        p_to = PATH.widget("end", elem_id="path-to", scale=1)
-        p_k = PATH.widget("k", elem_id="path-k", scale=2)
-        p_btn = gr.Button(txt("latent.path_btn"), variant="primary", elem_id="path-button", scale=1)
-    p_out = picture(txt("latent.path_out"), "path-out")
-    p_txt = gr.Markdown(elem_id="path-reads")
     p_btn.click(latent_path, [g_seed, g_dx, g_dy, p_from, p_to, p_k], [p_out, p_txt], **PATH.event())
     on_open(latent_path, [g_seed, g_dx, g_dy, p_from, p_to, p_k], [p_out, p_txt])
 
-    gr.Markdown(txt("latent.vec_h"))
-    gr.Markdown(txt("latent.vec_intro"))
-    with gr.Row():
-        with gr.Column(scale=2):
-            with gr.Row():
-                v_seed = Number(value=0, precision=0, label=txt("latent.vec_seed"), elem_id="vec-seed")
-                v_load = gr.Button(txt("latent.vec_load"), elem_id="vec-load")
-            start = latent_seed_vector(0)
-            sliders = [VECTOR.widget(f"z{i}", value=start[i], elem_id=f"vec-z{i}") for i in range(NOISE_DIM)]
-        with gr.Column(scale=1):
-            v_out = picture(txt("latent.vec_out"), "vec-out", height=230)
-            v_hist = picture(txt("latent.vec_hist"), "vec-hist", "chart")
-            v_txt = gr.Markdown(elem_id="vec-reads")
+    with gr.Accordion(txt("latent.vec_h"), open=False, elem_id="latent-vector"):
+        gr.Markdown(txt("latent.vec_intro"))
+        with gr.Row():
+            with gr.Column(scale=2):
+                with gr.Row():
+                    v_seed = Number(value=0, precision=0, label=txt("latent.vec_seed"), elem_id="vec-seed")
+                    v_load = gr.Button(txt("latent.vec_load"), elem_id="vec-load")
+                start = latent_seed_vector(0)
+                sliders = [VECTOR.widget(f"z{i}", value=start[i], elem_id=f"vec-z{i}") for i in range(NOISE_DIM)]
+            with gr.Column(scale=1):
+                v_out = picture(txt("latent.vec_out"), "vec-out", height=230)
+                v_hist = picture(txt("latent.vec_hist"), "vec-hist", "chart")
+                v_txt = gr.Markdown(elem_id="vec-reads")
+        api_btn = gr.Button(txt("common.run"), visible=False)  # the public endpoint first: it gets the plain name
     v_outs = [v_out, v_hist, v_txt]
     # Loading a seed sets the sliders; each slider's change (dragged or loaded) redraws, the latest move winning.
     v_load.click(latent_seed_vector, [v_seed], sliders, api_visibility="private", queue=False)
-    api_btn = gr.Button(txt("common.run"), visible=False)  # the public endpoint first, so that it gets the plain name
     api_btn.click(latent_vector, sliders, v_outs, **VECTOR.event())
     on_open(latent_vector, sliders, v_outs)
     for sl in sliders:
         sl.change(latent_vector, sliders, v_outs, **VECTOR.event(private=True), trigger_mode="always_last")
 
-    gr.Markdown(txt("latent.interp_h"))
-    gr.Markdown(txt("latent.interp_intro"))
-    with gr.Row():
-        with gr.Column(scale=1):
-            i_a = INTERPOLATE.widget("seed_a", elem_id="interp-a")
-            i_b = INTERPOLATE.widget("seed_b", elem_id="interp-b")
-            i_k = INTERPOLATE.widget("k", elem_id="interp-k")
-            i_btn = gr.Button(txt("latent.interp_btn"), variant="primary", elem_id="interp-button")
-        with gr.Column(scale=3):
-            i_out = picture(txt("latent.interp_out"), "interp-out")
-            i_txt = gr.Markdown(elem_id="interp-norms")
+    with gr.Accordion(txt("latent.interp_h"), open=False, elem_id="latent-interp"):
+        gr.Markdown(txt("latent.interp_intro"))
+        with gr.Row():
+            with gr.Column(scale=1):
+                i_a = INTERPOLATE.widget("seed_a", elem_id="interp-a")
+                i_b = INTERPOLATE.widget("seed_b", elem_id="interp-b")
+                i_k = INTERPOLATE.widget("k", elem_id="interp-k")
+                i_btn = gr.Button(txt("latent.interp_btn"), variant="primary", elem_id="interp-button")
+            with gr.Column(scale=3):
+                i_out = picture(txt("latent.interp_out"), "interp-out")
+                i_txt = gr.Markdown(elem_id="interp-norms")
     i_btn.click(latent_interpolate, [i_a, i_b, i_k], [i_out, i_txt], **INTERPOLATE.event())
     on_open(latent_interpolate, [i_a, i_b, i_k], [i_out, i_txt])
 
-    gr.Markdown(txt("latent.dir_h"))
-    gr.Markdown(txt("latent.dir_intro"))
-    with gr.Row():
-        with gr.Column(scale=1):
-            d_attr = DIRECTION.widget("attribute", choices=_attr_choices(), elem_id="dir-attr")
-            keep = [(txt("latent.none"), "none"), *_attr_choices()]
-            d_keep = DIRECTION.widget("keep", choices=keep, elem_id="dir-keep")
-            d_seed = DIRECTION.widget("seed", elem_id="dir-seed")
-            d_alpha = DIRECTION.widget("alpha", elem_id="dir-alpha")
-            d_btn = gr.Button(txt("latent.dir_btn"), variant="primary", elem_id="dir-button")
-        with gr.Column(scale=1):
-            d_out = picture(txt("latent.dir_out"), "dir-out", height=260)
-        with gr.Column(scale=2):
-            d_sum = gr.Markdown(elem_id="dir-summary")
-    # the whole width for the strip: in a third of the page its eleven digits were 50 px wide
-    d_strip = picture(txt("latent.dir_strip"), "dir-strip")
-    d_table = gr.Dataframe(label=txt("latent.dir_table"), interactive=False, elem_id="dir-table")
-    d_outs = [d_out, d_strip, d_table, d_sum]
-    d_ins = [d_attr, d_seed, d_alpha, d_keep]
-    direction_examples = gr.Examples(
-        [["thickness", 0, 3.0, "none"], ["slant", 1, -3.0, "none"], ["digit7", 2, 3.0, "thickness"]],
-        inputs=d_ins,
-        outputs=d_outs,
-        fn=latent_direction,
-        **example_caching(),
-        api_visibility="private",
-        example_labels=["#0 · +3", "#1 · −3", "#2 · +3"],
-        label=txt("gan.examples"),
-    )
+    with gr.Accordion(txt("latent.dir_h"), open=False, elem_id="latent-directions"):
+        gr.Markdown(txt("latent.dir_intro"))
+        with gr.Row():
+            with gr.Column(scale=1):
+                d_attr = DIRECTION.widget("attribute", choices=_attr_choices(), elem_id="dir-attr")
+                keep = [(txt("latent.none"), "none"), *_attr_choices()]
+                d_keep = DIRECTION.widget("keep", choices=keep, elem_id="dir-keep")
+                d_seed = DIRECTION.widget("seed", elem_id="dir-seed")
+                d_alpha = DIRECTION.widget("alpha", elem_id="dir-alpha")
+                d_btn = gr.Button(txt("latent.dir_btn"), variant="primary", elem_id="dir-button")
+            with gr.Column(scale=1):
+                d_out = picture(txt("latent.dir_out"), "dir-out", height=260)
+            with gr.Column(scale=2):
+                d_sum = gr.Markdown(elem_id="dir-summary")
+        # the whole width for the strip: in a third of the page its eleven digits were 50 px wide
+        d_strip = picture(txt("latent.dir_strip"), "dir-strip")
+        d_table = gr.Dataframe(label=txt("latent.dir_table"), interactive=False, elem_id="dir-table")
+        d_outs = [d_out, d_strip, d_table, d_sum]
+        d_ins = [d_attr, d_seed, d_alpha, d_keep]
+        direction_examples = gr.Examples(
+            [["thickness", 0, 3.0, "none"], ["slant", 1, -3.0, "none"], ["digit7", 2, 3.0, "thickness"]],
+            inputs=d_ins,
+            outputs=d_outs,
+            fn=latent_direction,
+            **example_caching(),
+            api_visibility="private",
+            example_labels=["#0 · +3", "#1 · −3", "#2 · +3"],
+            label=txt("gan.examples"),
+        )
     d_btn.click(latent_direction, d_ins, d_outs, **DIRECTION.event())
     d_alpha.release(latent_direction, d_ins, d_outs, **DIRECTION.event(private=True))
     direction_examples.load_input_event.then(latent_direction, d_ins, d_outs, **DIRECTION.event(private=True))

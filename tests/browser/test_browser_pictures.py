@@ -29,6 +29,7 @@ OPENED = {
 # the sections of a tab that fold away (gr.Accordion elem_ids), unfolded before its pictures are checked
 FOLDED = {
     "mc.tab": ["mc-trajectory-section", "mc-samples-section"],
+    "latent.tab": ["latent-map", "latent-vector", "latent-interp", "latent-directions"],
 }
 # pictures small enough that "whole" is not enough: the least height (px) at which the digits can be read
 MIN_HEIGHT = {"#dir-strip": 90}
@@ -76,18 +77,33 @@ def test_no_label_or_toolbar_covers_a_picture(browser, app_client, tab_key, loca
         shot(page, f"pictures_{tab_key.split('.')[0]}_{locale}")
 
 
+# the top and bottom of an element on the page, in px from the page's top
+_BOX = (
+    "(s) => { const r = document.querySelector(s).getBoundingClientRect(); "
+    "return [r.top + scrollY, r.bottom + scrollY]; }"
+)
+# the toolbar buttons over the pictures under a selector, by their accessible names
+_TOOLS = "(s) => [...document.querySelectorAll(s + ' button')].map(b => b.getAttribute('aria-label') || b.title || '')"
+
+
 def test_no_label_or_toolbar_covers_a_diffusion_picture(browser, app_client):
-    """The Diffusion tab's reverse-process picture, its result and the judged gallery (captions whole, under the
-    digits), after a run."""
+    """The Diffusion tab's reverse-process picture and the judged gallery (captions whole, under the digits), after a
+    run. Issue 33: the tab opens with a finished run (not empty boxes), its Generate button, the run's picture and
+    the judged digits above a 1440 × 1000 laptop's fold; no picture offers Gradio's Share button off a Space (it
+    answered "Must be on Spaces to share")."""
     need((CHECKPOINT_DIR / "diffusion.safetensors").exists(), "diffusion checkpoint missing")
     page = open_page(browser, app_client.base_url, viewport=(1440, 1000))
     try:
         page.get_by_role("tab", name=tr("gen.tab", "en"), exact=True).click()
+        page.locator("#gen-judged img").first.wait_for(state="visible")  # opened with a run, before any click
+        for sel in ("#gen-button", "#gen-process img", "#gen-judged img"):
+            top, bottom = page.evaluate(_BOX, sel)
+            assert bottom <= 1000, (sel, top, bottom)
         page.locator("#gen-button").click()
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('#gen-judged img')].some(i => i.naturalWidth > 0)", timeout=180_000
-        )
-        problems = _check(page, ["#gen-process", "#gen-result", "#gen-judged"])
+        page.locator("#gen-replay").wait_for(state="visible", timeout=180_000)  # the run is over: it can be replayed
+        problems = _check(page, ["#gen-process", "#gen-judged"])
         assert not problems, problems
+        tools = page.evaluate(_TOOLS, "#tab-diffusion :is(.gd-pixel, .gd-out)")
+        assert tools and not [t for t in tools if "share" in t.lower()], tools
     finally:
         shot(page, "pictures_diffusion_en-US")

@@ -4,7 +4,16 @@ import re
 
 import pytest
 from support import need
-from support.browser import covered_pictures, element_png, image_is_not_blank, in_ci, open_page, open_tab, shot
+from support.browser import (
+    covered_pictures,
+    element_png,
+    image_is_not_blank,
+    in_ci,
+    open_page,
+    open_section,
+    open_tab,
+    shot,
+)
 
 from gendemo.core.paths import CHECKPOINT_DIR
 
@@ -56,7 +65,8 @@ def test_solvers_side_by_side(browser, app_client, locale):
     try:
         open_tab(page, want["tab"])
         page.locator("#gen-prompt textarea").fill("a blue five")
-        page.locator("#cmp .label-wrap").first.click()
+        open_section(page, "cmp")
+        page.locator("#cmp-solvers label").first.wait_for()
         assert page.locator("#cmp-solvers label").all_inner_texts() == want["solvers"]
         page.locator("#cmp-solvers label", has_text="DDPM").click()
         assert not page.locator("#cmp-solvers input[type=checkbox]").first.is_checked()

@@ -22,9 +22,9 @@ def wait_picture(page, elem):
     return element_png(img)
 
 
-WORDS = {  # the line-up's explanation and the conditional GAN's choice, in each language
-    "en-US": ("Why real digits score below 0.5", "Conditional GAN"),
-    "zh-CN": ("为什么真实数字的得分低于 0.5", "条件 GAN"),
+WORDS = {  # the line-up's explanation, the conditional GAN's choice, the final epoch and its row, in each language
+    "en-US": ("Why real digits score below 0.5", "Conditional GAN", "final", "generated, final"),
+    "zh-CN": ("为什么真实数字的得分低于 0.5", "条件 GAN", "最终", "生成，最终"),
 }
 
 
@@ -50,7 +50,7 @@ def test_ask_the_discriminator(browser, app_client, locale, tab, verdict_word):
     from support.browser import covered_pictures, draw_stroke
 
     need_files("gan_chapter_discriminator.safetensors", "gan_chapter_snapshots.safetensors")
-    why, cgan = WORDS[locale]
+    why, cgan, final, final_row = WORDS[locale]
     page = open_page(browser, app_client.base_url, locale=locale)
     try:
         open_tab(page, tab)
@@ -68,9 +68,15 @@ def test_ask_the_discriminator(browser, app_client, locale, tab, verdict_word):
         _changed(page, "#disc-seen img", seen)  # the verdict follows the picture without a click
         assert image_is_not_blank(wait_picture(page, "#disc-seen"))
         assert not covered_pictures(page, "#disc-picture")
+        # the line-up opened with epoch 1; the final generator's is another row (the opening one had the same words)
+        page.locator("#disc-epoch").get_by_text(final, exact=True).click()
         page.locator("#disc-lineup-button").click()
+        page.locator("#disc-lineup-summary").get_by_text(final_row).wait_for()
         page.locator("#disc-lineup-summary").get_by_text(why).wait_for()
-        page.wait_for_function("() => document.querySelectorAll('#disc-lineup img').length === 24")  # 3 rows of 8
+        page.wait_for_function(  # 3 rows of 8, and the run over (no progress overlay left on them)
+            "() => document.querySelectorAll('#disc-lineup img').length === 24 && "
+            "!document.querySelector('#disc-lineup [data-testid=status-tracker]:not(.hide)')"
+        )
         assert not covered_pictures(page, "#disc-lineup")
         page.locator("#disc-which").get_by_text(cgan).click()
         chart = page.locator("#disc-labels-chart img")
@@ -111,6 +117,8 @@ def test_noise_vector_sliders_and_typed_path(browser, app_client, locale, tab, r
     page = open_page(browser, app_client.base_url, locale=locale)
     try:
         open_tab(page, tab)
+        open_section(page, "latent-vector")  # the ten sliders and the typed path fold away on the Latent tab
+        open_section(page, "latent-map")
         box = page.locator("#vec-z3 input[type=number]")
         box.scroll_into_view_if_needed()
         box.fill("2.5")

@@ -53,6 +53,20 @@ def test_mode_collapse_defaults(app_client):
     assert rows["the chapter's table 6-1"][11] == pytest.approx(0.114, abs=0.002)
 
 
+def test_the_share_heat_map_gives_the_first_epochs_room():
+    """#33: the text points at the first epochs, which the heat map of 200 gave a sliver at its left. Its epoch axis is
+    logarithmic: the first ten epochs take about half its width (GAN and Mode-collapse tabs alike)."""
+    import numpy as np
+
+    from gendemo.app.ui.gan_common import new_figure, share_heatmap
+
+    fig, ax = new_figure(panels=1)
+    share_heatmap(ax, np.full((200, 10), 0.1), "", "", "")
+    lo, hi = ax.get_xlim()
+    assert ax.get_xscale() == "log"
+    assert 0.45 < np.log(10.5 / lo) / np.log(hi / lo) < 0.55
+
+
 def test_mode_collapse_both_recipes_side_by_side(app_client):
     need_models("gan.safetensors", "gan_chapter.safetensors", "gan_chapter_timeline.npz")
     _, table, summary, _, _, traj, traj_text = app_client.predict(

@@ -13,6 +13,7 @@ from gendemo.app.ui import schedule_twins
 from gendemo.app.ui.common import (
     ImageInput,
     example_caching,
+    markdown,
     on_open,
     picture,
     txt,
@@ -31,20 +32,24 @@ STRINGS = {
         **schedule_twins.STRINGS["en"],
         "noise.tab": "Noising: linear vs cosine",
         "noise.intro": (
-            "Training a diffusion model starts by wrecking pictures on purpose. Each column below is one moment t of "
-            "the forward process, from the clean image (t = 0) to t = T = 1000, where nothing but Gaussian noise is "
-            "left: x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε. Both rows use the very same noise ε; they differ only in the "
-            "*schedule*, the rule that says how much signal ᾱ_t survives at each step. The linear schedule (top) "
-            "raises β in equal increments and has destroyed most of the picture a third of the way in; the cosine "
-            "schedule (bottom) lets it fade gradually, so the model sees useful, partly-noisy "
-            "images at many more steps.\n\n"
+            "Training a diffusion model starts by wrecking pictures on purpose. Each column below is one moment $t$ "
+            "of the forward process, from the clean image ($t = 0$) to $t = T = 1000$, where nothing but Gaussian "
+            "noise is left: $x_t = \\sqrt{\\bar\\alpha_t}\\,x_0 + \\sqrt{1-\\bar\\alpha_t}\\,\\varepsilon$. All three "
+            "rows use the very same noise $\\varepsilon$; they differ only in the *schedule*, the rule that says how "
+            "much of the signal, $\\bar\\alpha_t$, survives at each step. The linear schedule (top) has destroyed most "
+            "of the picture a third of the way in; the cosine schedule (bottom) lets it fade gradually, so the model "
+            "sees useful, partly noisy images at many more steps.\n\n"
             "**Try this:** upload a photo of your own, raise the number of columns to 16, and find the first column "
-            "where you can no longer recognise it in each row. The curves show why: the cosine "
-            "ᾱ_t stays high for longer.\n\n"
-            '**Which "linear"?** The chapter describes the linear schedule as adding the same amount of noise at '
-            "every step. DDPM's linear schedule (top row) is linear in β_t, the noise added at step t, which grows "
-            "from 0.0001 to 0.02. The middle row takes the chapter's words literally: β_t = 0.01 at every step, the "
-            "same total as the top row, so both end at the same ᾱ_T, yet the constant row is destroyed far sooner."
+            "where you can no longer recognise it in each row. The curves show why: the cosine $\\bar\\alpha_t$ stays "
+            "high for longer."
+        ),
+        "noise.linear_title": "Which “linear”? The middle row",
+        "noise.linear": (
+            "The chapter describes the linear schedule as adding the same amount of noise at every step. DDPM's "
+            "linear schedule (top row) is linear in $\\beta_t$, the noise added at step $t$, which grows from 0.0001 "
+            "to 0.02. The middle row takes the chapter's words literally: $\\beta_t = 0.01$ at every step, the same "
+            "total as the top row, so both end at the same $\\bar\\alpha_T$, yet the constant row is destroyed far "
+            "sooner."
         ),
         "noise.image": "Image to noise (any size or format)",
         "noise.steps": "Columns (moments t from 0 to T)",
@@ -70,16 +75,20 @@ STRINGS = {
         **schedule_twins.STRINGS["zh-CN"],
         "noise.tab": "加噪：线性与余弦",
         "noise.intro": (
-            "训练扩散模型的第一步，是有意把图片弄坏。下面每一列是前向过程中的一个时刻 t：从干净的图像（t = 0）一直到 "
-            "t = T = 1000，那时只剩下高斯噪声：x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε。两行用的是完全相同的噪声 ε，区别只在于"
-            "*调度*——决定每一步还保留多少信号 ᾱ_t 的规则。线性调度（上行）让 β 等量递增，"
+            "训练扩散模型的第一步，是有意把图片弄坏。下面每一列是前向过程中的一个时刻 $t$：从干净的图像（$t = 0$）"
+            "一直到 $t = T = 1000$，那时只剩下高斯噪声："
+            "$x_t = \\sqrt{\\bar\\alpha_t}\\,x_0 + \\sqrt{1-\\bar\\alpha_t}\\,\\varepsilon$。三行用的是完全相同的噪声 "
+            "$\\varepsilon$，区别只在于*调度*——决定每一步还保留多少信号 $\\bar\\alpha_t$ 的规则。线性调度（上行）"
             "走到三分之一时画面已经所剩无几；余弦调度（下行）让图像慢慢褪去，"
             "因此模型能在更多的步上看到“部分带噪、仍有信息”的图像。\n\n"
-            "**试一试**：上传一张你自己的照片，把列数调到 16，分别找出两行中第一列认不出原图的位置。"
-            "右侧曲线解释了原因：余弦调度的 ᾱ_t 保持在高位的时间更长。\n\n"
-            "**哪一种“线性”？** 本章把线性调度描述为“每一步加同样多的噪声”。而 DDPM 的线性调度（上行）是 β_t "
-            "——第 t 步加入的噪声——呈线性增长，从 0.0001 增加到 0.02。中间一行按本章的字面意思来做：每一步都取 "
-            "β_t = 0.01，总量与上行相同，因此两者最终的 ᾱ_T 一样，但中间一行的图像被破坏得早得多。"
+            "**试一试**：上传一张你自己的照片，把列数调到 16，分别找出每一行中第一列认不出原图的位置。"
+            "曲线解释了原因：余弦调度的 $\\bar\\alpha_t$ 保持在高位的时间更长。"
+        ),
+        "noise.linear_title": "哪一种“线性”？说说中间一行",
+        "noise.linear": (
+            "本章把线性调度描述为“每一步加同样多的噪声”。而 DDPM 的线性调度（上行）是 $\\beta_t$"
+            "——第 $t$ 步加入的噪声——呈线性增长，从 0.0001 增加到 0.02。中间一行按本章的字面意思来做：每一步都取 "
+            "$\\beta_t = 0.01$，总量与上行相同，因此两者最终的 $\\bar\\alpha_T$ 一样，但中间一行的图像被破坏得早得多。"
         ),
         "noise.image": "要加噪的图片（任意尺寸和格式）",
         "noise.steps": "列数（从 0 到 T 的时刻）",
@@ -133,7 +142,8 @@ def _curves(lang):
                 s: np.repeat(list(names.values()), len(t)),
             }
         )
-        return gr.LinePlot(value=frame, x=xt, y=y_name, color=s, color_title=s)
+        colours = schedule_twins.schedule_colours(lang, ROWS)  # one colour per schedule, the twins' charts' too
+        return gr.LinePlot(value=frame, x=xt, y=y_name, color=s, color_title=s, color_map=colours)
 
     beta = plot("beta", tr("noise.y_beta", lang), np.log10)
     alpha = plot("alpha_bar", tr("noise.y_alpha", lang))
@@ -162,16 +172,20 @@ def noising(image, steps, seed, request: gr.Request = None):
 
 
 def build():
-    gr.Markdown(txt("noise.intro"))
-    with gr.Row():
+    markdown(txt("noise.intro"), elem_id="noise-intro")
+    with gr.Accordion(txt("noise.linear_title"), open=False, elem_id="noise-linear"):
+        markdown(txt("noise.linear"))
+    with gr.Row(elem_id="noise-main"):
         with gr.Column(scale=1):
+            # the label a line of its own above the photo (class gd-out, app.py's CSS), not floated over it and cut
             image = ImageInput(
                 label=txt("noise.image"),
                 type="filepath",
                 value=str(DEFAULT_IMAGE),
-                height=220,
+                height=240,
                 sources=["upload", "clipboard"],
                 elem_id="noise-image",
+                elem_classes=["gd-out"],
             )
             steps = NOISING.widget("steps", elem_id="noise-steps")
             seed = NOISING.widget("seed", elem_id="noise-seed")

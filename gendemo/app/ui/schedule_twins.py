@@ -19,12 +19,15 @@ from gendemo.diffusion.twins import EVAL, TWINS, twin_card
 SCHEDULE_TWINS = ENDPOINTS["schedule_twins"]
 N_SAMPLES = 8  # one row of digits per twin
 ORDER = ("linear", "cosine")  # top row, bottom row; legend order
+# One colour per schedule on every chart of the Noising tab, its schedule charts and the twins' alike (orange was
+# constant β above and cosine here).
+COLOURS = {"linear": "#2563eb", "constant": "#f59e0b", "cosine": "#dc2626"}
 # Below this final digit accuracy (chance is 0.1) the twins have not learned digits yet, and the text says so.
 EARLY_DIGIT_ACCURACY = 0.5
 
 STRINGS = {
     "en": {
-        "twin.title": "## Which schedule trains better?",
+        "twin.title": "Which schedule trains better? The schedule twins, trained both ways",
         "twin.intro": (
             "The chapter says the cosine schedule helps the model learn better. Here the claim is tested. Two small "
             "U-Nets, the *twins*, were trained in exactly the same way — the same network, digits, captions, seed, "
@@ -38,6 +41,11 @@ STRINGS = {
             "their pictures differ, and does that match the curves?"
         ),
         "twin.prompt": "Prompt for both twins",
+        "twin.loading": "Loading the twins…",
+        "twin.drawing": "The {which} twin: step {i} of {k}",
+        "twin.which.linear": "linear-β",
+        "twin.which.cosine": "cosine",
+        "twin.judging": "Judging both rows…",
         "twin.button": "Draw with both twins",
         "twin.samples": "Top: linear-β twin · bottom: cosine twin (the same starting noise, column by column)",
         "twin.digit_plot": "Digit accuracy on held-out prompts",
@@ -98,7 +106,7 @@ STRINGS = {
         ),
     },
     "zh-CN": {
-        "twin.title": "## 哪种调度训练得更好？",
+        "twin.title": "哪种调度训练得更好？用两种调度各训练一遍的“双胞胎”",
         "twin.intro": (
             "本章说余弦调度“有助于模型更好地学习”。这里就来检验这句话。两个小 U-Net——我们叫它们“双胞胎”——"
             "训练方式完全一样：相同的网络、数字、说明文字、随机种子、噪声抽样和训练步数，唯一的区别是噪声调度："
@@ -109,6 +117,11 @@ STRINGS = {
             "这与曲线相符吗？"
         ),
         "twin.prompt": "给两个双胞胎的提示词",
+        "twin.loading": "正在载入两个双胞胎……",
+        "twin.drawing": "{which}双胞胎：第 {i} / {k} 步",
+        "twin.which.linear": "线性 β ",
+        "twin.which.cosine": "余弦",
+        "twin.judging": "正在评判两行……",
         "twin.button": "让两个双胞胎都画一遍",
         "twin.samples": "上：线性 β 双胞胎 · 下：余弦双胞胎（每一列的初始噪声相同）",
         "twin.digit_plot": "未见过的提示词上的数字准确率",
@@ -164,6 +177,11 @@ STRINGS = {
         ),
     },
 }
+
+
+def schedule_colours(lang: str, schedules=ORDER) -> dict[str, str]:
+    """A line chart's color_map: each schedule's name in `lang` (noising_tab's strings) → its colour."""
+    return {tr(f"noise.s_{k}", lang): COLOURS[k] for k in schedules}
 
 
 def _where(verdict, who: str, lang: str) -> str:
@@ -233,7 +251,8 @@ def curve_plots(linear: dict, cosine: dict, lang: str) -> list:
             for c in cards[k].get("metrics", {}).get("curve", [])
         ]
         frame = pd.DataFrame(rows, columns=[x, tr(y, lang), s])
-        plots.append(gr.LinePlot(value=frame, x=x, y=tr(y, lang), color=s, color_title=s))
+        colours = schedule_colours(lang)  # the same colour per schedule as the noising charts above
+        plots.append(gr.LinePlot(value=frame, x=x, y=tr(y, lang), color=s, color_title=s, color_map=colours))
     return plots
 
 
@@ -245,16 +264,26 @@ def _cards(lang) -> tuple[dict, dict]:
 
 
 @SCHEDULE_TWINS.handler
-def schedule_twins(prompt, seed, request: gr.Request = None):
+def schedule_twins(prompt, seed, request: gr.Request = None, progress=gr.Progress()):
+    """Draws the prompt with both twins; the progress bar says which twin is at which step (seconds to tens of
+    seconds on a busy CPU)."""
     lang = lang_of(request)
     text, notes = prompt
+    progress(0, desc=tr("twin.loading", lang))
     nets = {k: model(name, lang) for name, k in TWINS.items()}
     linear, cosine = _cards(lang)
     enc = dc.encoder(lang)
+    imgs = {}
     with torch.no_grad():
         # the same seed: the same starting noise x_T for both rows, and the same DDIM sampler as their evaluations
-        imgs = {
-            k: generate(
+        for j, k in enumerate(ORDER):
+            which = tr(f"twin.which.{k}", lang)
+
+            def step(f, j=j, which=which):
+                said = tr("twin.drawing", lang, which=which, i=f.step, k=f.steps)
+                progress((j + f.step / f.steps) / len(ORDER), desc=said)
+
+            imgs[k] = generate(
                 nets[k],
                 enc,
                 text,
@@ -263,9 +292,9 @@ def schedule_twins(prompt, seed, request: gr.Request = None):
                 guidance=EVAL.guidance,
                 seed=seed,
                 sampler=EVAL.sampler,
+                callback=step,
             ).cpu()
-            for k in ORDER
-        }
+    progress(1, desc=tr("twin.judging", lang))
     judged = {k: dc.judge_outputs(imgs[k], text, lang)[1] for k in ORDER}
     grid = to_pil_grid(torch.cat([imgs[k] for k in ORDER]), nrow=N_SAMPLES, scale=3, pad=2, pad_value=1.0)
     rows = "\n\n".join([*notes, tr("twin.rows", lang, lin=judged["linear"], cos=judged["cosine"])])
@@ -273,21 +302,22 @@ def schedule_twins(prompt, seed, request: gr.Request = None):
 
 
 def build():
-    gr.Markdown(txt("twin.title"))
-    gr.Markdown(txt("twin.intro"))
-    with gr.Row():
-        with gr.Column(scale=1):
-            prompt = SCHEDULE_TWINS.widget("prompt", max_lines=1, elem_id="twin-prompt")
-            seed = SCHEDULE_TWINS.widget("seed", elem_id="twin-seed")
-            button = gr.Button(txt("twin.button"), variant="primary", elem_id="twin-button")
-        with gr.Column(scale=3):
-            samples = picture(txt("twin.samples"), "twin-samples")
-            rows = gr.Markdown(elem_id="twin-rows")
-    verdict = gr.Markdown(elem_id="twin-verdict")
-    with gr.Row():
-        digit_plot = gr.LinePlot(label=txt("twin.digit_plot"), elem_id="twin-digit")
-        colour_plot = gr.LinePlot(label=txt("twin.colour_plot"), elem_id="twin-colour")
-        frechet_plot = gr.LinePlot(label=txt("twin.frechet_plot"), elem_id="twin-frechet")
+    """The section, closed under the noising figure (elem_id "twin")."""
+    with gr.Accordion(txt("twin.title"), open=False, elem_id="twin"):
+        gr.Markdown(txt("twin.intro"))
+        with gr.Row():
+            with gr.Column(scale=1):
+                prompt = SCHEDULE_TWINS.widget("prompt", max_lines=1, elem_id="twin-prompt")
+                seed = SCHEDULE_TWINS.widget("seed", elem_id="twin-seed")
+                button = gr.Button(txt("twin.button"), variant="primary", elem_id="twin-button")
+            with gr.Column(scale=3):
+                samples = picture(txt("twin.samples"), "twin-samples")
+                rows = gr.Markdown(elem_id="twin-rows")
+        verdict = gr.Markdown(elem_id="twin-verdict")
+        with gr.Row():
+            digit_plot = gr.LinePlot(label=txt("twin.digit_plot"), elem_id="twin-digit")
+            colour_plot = gr.LinePlot(label=txt("twin.colour_plot"), elem_id="twin-colour")
+            frechet_plot = gr.LinePlot(label=txt("twin.frechet_plot"), elem_id="twin-frechet")
     outputs = [samples, rows, verdict, digit_plot, colour_plot, frechet_plot]
-    button.click(schedule_twins, [prompt, seed], outputs, **SCHEDULE_TWINS.event())
+    button.click(schedule_twins, [prompt, seed], outputs, show_progress_on=[samples], **SCHEDULE_TWINS.event())
     on_open(schedule_twins, [prompt, seed], outputs)

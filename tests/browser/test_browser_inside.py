@@ -24,13 +24,15 @@ _MARKER_X_JS = """
 """
 
 
-def _maths_rendered(page, selector: str) -> int:
-    """How many formulas KaTeX typeset under `selector` (0 if any failed: a failed one would show its source)."""
-    return page.evaluate(
-        "(sel) => document.querySelector(sel).querySelector('.katex-error') ? 0 : "
-        "document.querySelector(sel).querySelectorAll('.katex').length",
-        selector,
+def _maths_rendered(page, selector: str, at_least: int) -> bool:
+    """Whether KaTeX typeset at least `at_least` formulas under `selector` (it renders after the text arrives; waits
+    for them) and none failed (a failed one would show its source)."""
+    page.wait_for_function(
+        "([sel, n]) => document.querySelector(sel)?.querySelectorAll('.katex').length >= n",
+        arg=[selector, at_least],
+        timeout=30_000,
     )
+    return page.locator(f"{selector} .katex-error").count() == 0
 
 
 @pytest.mark.parametrize("locale", in_ci("zh-CN", ["en-US", "zh-CN"]))
@@ -41,14 +43,14 @@ def test_inside_tab_predicts_noise_and_steps(browser, app_client, locale):
     try:
         open_tab(page, TAB[locale])
         # issue 33: the maths is typeset (it was plain text: "x_t = √ᾱ_t·x₀ + …")
-        assert _maths_rendered(page, "#ins-learn") >= 4
+        assert _maths_rendered(page, "#ins-learn", 4)
         page.get_by_role("button", name=PREDICT[locale], exact=True).click()
         first = page.locator("#ins-panels img").first
         first.wait_for(state="visible", timeout=120_000)
         assert page.locator("#ins-panels img").count() == 5
         assert image_is_not_blank(element_png(first))
         page.locator("#ins-curve svg").first.wait_for(state="visible", timeout=60_000)
-        assert "t = 500" in page.locator("#ins-summary").inner_text() and _maths_rendered(page, "#ins-summary") >= 2
+        assert "t = 500" in page.locator("#ins-summary").inner_text() and _maths_rendered(page, "#ins-summary", 2)
         # issue 33: a marker at the chosen t on the loss chart, which follows t
         page.wait_for_function(f"() => typeof ({_MARKER_X_JS})() === 'number'", timeout=30_000)
         at_500 = page.evaluate(_MARKER_X_JS)
@@ -72,7 +74,7 @@ def test_inside_tab_predicts_noise_and_steps(browser, app_client, locale):
         assert page.locator("#ins-step-panels img").count() == 6
         assert image_is_not_blank(element_png(step))
         text = page.locator("#ins-step-text")
-        assert "1000 → 999" in text.inner_text() and _maths_rendered(page, "#ins-step-text") >= 5
+        assert "1000 → 999" in text.inner_text() and _maths_rendered(page, "#ins-step-text", 5)
         # issue 33: at t ≈ 1000 a step changes nothing a person can see: the change is shown, and the text says why
         captions = page.locator("#ins-step-panels .caption-label").all_inner_texts()
         assert len(captions) == 6 and captions[4].startswith("xₜ₋₁ − xₜ"), captions

@@ -14,6 +14,7 @@ STEP_SECTION = {"en-US": "one minibatch at a time", "zh-CN": "一次一个小批
 TRAINING = {"en-US": "Training.", "zh-CN": "训练中。"}
 STOPPING = {"en-US": "Stopping", "zh-CN": "正在停止"}
 NEW = {"en-US": "Not trained yet", "zh-CN": "还没有训练"}
+RECIPES = {"en-US": ("the chapter's recipe", "the remedy recipe"), "zh-CN": ("本章配方", "改良配方")}
 
 
 def set_slider(page, elem_id, value):
@@ -39,6 +40,9 @@ def test_start_watch_stop_and_step(browser, app_client, locale):
     try:
         page.get_by_role("tab", name=TAB[locale], exact=True).click()
         page.locator("#live-status").get_by_text(NEW[locale]).wait_for()  # opens on the untrained starting point
+        # the recipes by the names every GAN tab gives them (#33: this tab said 本章的循环 / 改进配方)
+        for name in RECIPES[locale]:
+            page.locator("#live-recipe").get_by_text(name, exact=True).wait_for()
         set_slider(page, "live-budget", 5)
         page.locator("#live-start").click()
         img = page.locator("#live-samples img")

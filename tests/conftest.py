@@ -20,13 +20,13 @@ os.environ.setdefault("GENDEMO_CACHE_MAX_BYTES", str(40 * 2**20))
 def pytest_collection_modifyitems(config, items):
     """Two markers are left out unless asked for by name in the -m expression:
     - slow: out of every run (the plain `python -m pytest` as much as a filtered one);
-    - server: out of a filtered run (any -m, e.g. the inner loop's `-m "not train and not browser"`), in the plain
-      `python -m pytest` that CI runs. These tests start a server of their own or flood the shared one, and cost
-      minutes, not seconds: the inner loop leaves them to CI."""
+    - heavy: out of a filtered run (any -m, e.g. the inner loop's `-m "not train and not browser"`), in the plain
+      `python -m pytest` that CI runs. These tests start a server of their own, flood the shared one or read the whole
+      test set, and cost tens of seconds each: the inner loop leaves them to CI."""
     expr = config.getoption("markexpr") or ""
-    left_out = [m for m in ("slow", "server") if not re.search(rf"\b{m}\b", expr)]
-    if expr == "" and "server" in left_out:
-        left_out.remove("server")
+    left_out = [m for m in ("slow", "heavy") if not re.search(rf"\b{m}\b", expr)]
+    if expr == "" and "heavy" in left_out:
+        left_out.remove("heavy")
     out = [item for item in items if any(item.get_closest_marker(m) for m in left_out)]
     if out:
         config.hook.pytest_deselected(items=out)

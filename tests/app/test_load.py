@@ -13,7 +13,7 @@ from gradio_client import Client
 from gendemo.app import limits
 from gendemo.app.endpoints import ENDPOINT_CALLS
 
-pytestmark = pytest.mark.server  # eight clients at once on the shared app: CI runs it, the inner loop does not
+pytestmark = pytest.mark.heavy  # eight clients at once on the shared app: CI runs it, the inner loop does not
 
 CLIENTS = 8
 # requests per client: CI sends 3 (24 in all, every endpoint at least once, 8 at a time); 12 (96, about five each)

@@ -8,7 +8,7 @@ from support import ROOT, procs
 
 from gendemo.core.paths import CHECKPOINT_DIR
 
-pytestmark = pytest.mark.server  # the app in a process of its own: CI runs it, the inner loop does not
+pytestmark = pytest.mark.heavy  # the app in a process of its own: CI runs it, the inner loop does not
 
 SCRIPT = r"""
 import gradio as gr

@@ -68,7 +68,7 @@ def test_wrap_reaches_every_event_and_example_of_a_gpu_handler(monkeypatch):
             assert fn.seconds == zerogpu.GPU_SECONDS[fn.__name__]
 
 
-@pytest.mark.server
+@pytest.mark.heavy
 def test_importing_app_elsewhere_loads_no_model_and_leaves_spaces_alone():
     code = (
         "import sys, threading, app\n"
@@ -139,7 +139,7 @@ def _unavailable(log_text: str) -> list[str]:
     return [n.strip() for n in (m.group(2) or "").split(",") if n.strip()]
 
 
-@pytest.mark.server
+@pytest.mark.heavy
 @pytest.mark.parametrize("heavy", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["ci", "heavy"])
 def test_every_endpoint_answers_its_defaults(zerogpu_app, heavy):
     from gendemo.app.registry import REGISTRY
@@ -182,7 +182,7 @@ def test_every_endpoint_answers_its_defaults(zerogpu_app, heavy):
     print("slowest:", sorted(seconds.items(), key=lambda kv: -kv[1])[:8])
 
 
-@pytest.mark.server
+@pytest.mark.heavy
 def test_gpu_handlers_go_through_spaces_and_cpu_ones_do_not(zerogpu_app):
     client, api, _ = zerogpu_app
     assert any(path == "/startup-report" for path, _ in api.calls)

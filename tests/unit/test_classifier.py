@@ -2,6 +2,7 @@ import json
 import sys
 
 import numpy as np
+import pytest
 import torch
 from support import ROOT, need, procs
 
@@ -77,6 +78,7 @@ def test_fast_copy_judges_as_the_plain_classifier():
     assert torch.allclose(got, want, atol=2e-2, rtol=0)  # bf16 autocast where the CPU has it: ~3 significant digits
 
 
+@pytest.mark.heavy  # all 10,000 test digits: CI runs it, the inner loop does not
 def test_committed_classifier_reaches_99_3_percent(real_mnist):
     need((CHECKPOINT_DIR / "classifier.safetensors").exists(), "classifier checkpoint missing")
     r = procs.run(

@@ -44,7 +44,8 @@ FOOTER_LINKS = ["api", "settings"]
 # label ran down five lines of two characters). Gradio's Settings keep the theme but not their language menu: it
 # translated the labels only, while everything the server writes (results, explanations, example tables, tab openers)
 # follows the browser's language, so the page came out half in each. The page follows the browser (app.lang_note).
-# On a phone, Inside diffusion's five and six panels come in rows of three (six across, their captions were cut off).
+# On a phone, Inside diffusion's five and six panels come in rows of three (six across, their captions were cut off),
+# and the Diffusion tab's judged digits in rows of four (eight across, 40 px each, their captions cut).
 CSS = """
 .gd-pixel img { image-rendering: pixelated; }
 :is(.gd-pixel, .gd-out, .gd-in) > label[data-testid="block-label"].float {
@@ -68,6 +69,7 @@ CSS = """
 .banner-wrap:has(input[aria-label="Language"]) { display: none; }
 @media (max-width: 640px) {
   :is(#ins-panels, #ins-step-panels) .grid-container { grid-template-columns: repeat(3, minmax(0, 1fr)); }
+  :is(#gen-judged, #gen-fail-gallery) .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)); }
 }
 """
 

@@ -50,9 +50,9 @@ STRINGS = {
         "gen.intro": (
             "Write what to draw and press **Generate**. The model starts from pure noise and walks back to a clean "
             "picture: at every step the network estimates the noise in the picture, and part of it is taken away. "
-            "On the right you watch the run: the noisy picture $x_t$ at step $t$ (left half) and the network's "
-            "current guess of the finished digits, $\\hat{x}_0$ (right half); under it the finished digits, each "
-            "judged against your prompt.\n\n"
+            "The run plays in the first picture: the noisy picture $x_t$ at step $t$ (left half) and the network's "
+            "current guess of the finished digits, $\\hat{x}_0$ (right half); under it come the finished digits, "
+            "each judged against your prompt.\n\n"
             "**Try this:** keep the seed, change only the colour word of the prompt, and compare; then set guidance "
             "to 0."
         ),
@@ -169,8 +169,8 @@ STRINGS = {
         "gen.tab": "扩散：提示词 → 数字",
         "gen.intro": (
             "写下想画的内容，点击**生成**。模型从纯噪声出发，一步步走回干净的图像：每一步，网络估计图中的噪声，"
-            "再去掉其中一部分。右边可以看到整个过程：左半边是第 $t$ 步带噪的图像 $x_t$，右半边是网络此刻对最终数字的"
-            "猜测 $\\hat{x}_0$；下方是画好的数字，每一个都按你的提示词评判过。\n\n"
+            "再去掉其中一部分。整个过程在第一张图里播放：左半边是第 $t$ 步带噪的图像 $x_t$，"
+            "右半边是网络此刻对最终数字的猜测 $\\hat{x}_0$；它下方是画好的数字，每一个都按你的提示词评判过。\n\n"
             "**试一试**：固定种子，只改提示词里的颜色词，对比结果；再把引导强度调到 0 看看。"
         ),
         "gen.explain_title": "图片和各个控件是什么意思",

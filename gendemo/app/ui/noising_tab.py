@@ -177,7 +177,6 @@ def build():
         markdown(txt("noise.linear"))
     with gr.Row(elem_id="noise-main"):
         with gr.Column(scale=1):
-            # the label a line of its own above the photo (class gd-out, app.py's CSS), not floated over it and cut
             image = ImageInput(
                 label=txt("noise.image"),
                 type="filepath",
@@ -185,7 +184,6 @@ def build():
                 height=240,
                 sources=["upload", "clipboard"],
                 elem_id="noise-image",
-                elem_classes=["gd-out"],
             )
             steps = NOISING.widget("steps", elem_id="noise-steps")
             seed = NOISING.widget("seed", elem_id="noise-seed")

@@ -51,8 +51,10 @@ def run_solver(
     seed: int = 0,
     guidance: float = DEFAULT_GUIDANCE,
     precision: str = "auto",
+    callback=None,
 ) -> SolverRun:
-    """n images for each row of text_emb (P, 384) with `sampler`, from the noise that `seed` gives, timed."""
+    """n images for each row of text_emb (P, 384) with `sampler`, from the noise that `seed` gives, timed.
+    callback(frame) sees every 5th step (a progress bar; its time counts)."""
     taken = steps_taken(sampler, steps, model.schedule.T)
     t0 = time.perf_counter()
     images = generate(
@@ -66,5 +68,6 @@ def run_solver(
         sampler=sampler,
         precision=precision,
         text_emb=text_emb,
+        callback=callback,
     ).cpu()  # on a GPU the copy waits for the work, so the time is the work's
     return SolverRun(sampler, taken, time.perf_counter() - t0, images)

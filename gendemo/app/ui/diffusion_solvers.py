@@ -60,6 +60,7 @@ STRINGS = {
             "a busy one)."
         ),
         "cmp.running_next": "{name} is running…",
+        "cmp.progress": "{name}: step {i} of {k}",
         "cmp.verdict.same": (
             "From the same noise, {fast} at {steps} steps matched the prompt as often as DDPM's 1,000 steps ({ok} of "
             "{n}) and took {a} s against DDPM's {b} s ({speed}): here the shortcut keeps the result and skips most of "
@@ -141,6 +142,7 @@ STRINGS = {
         "cmp.cell.match": "{n} 个中 {ok} 个",
         "cmp.running": "少步数的求解器已经完成；DDPM 还在走它的 1000 步（CPU 空闲时要几秒，繁忙时更久）。",
         "cmp.running_next": "{name} 正在运行……",
+        "cmp.progress": "{name}：第 {i} / {k} 步",
         "cmp.verdict.same": (
             "从同一份噪声出发，{fast} 只走 {steps} 步，符合提示词的数量就和 DDPM 走 1000 步一样（{n} 个中 {ok} 个），"
             "用时 {a} 秒，DDPM 用了 {b} 秒（{speed}）：在这里，捷径保住了结果，又省掉了大部分计算。"
@@ -334,7 +336,7 @@ def _shown(results: dict[str, Result], images: dict, lang: str):
 
 
 @COMPARE.handler
-def solver_comparison(prompt, solvers, steps, seed, n, request: gr.Request = None):
+def solver_comparison(prompt, solvers, steps, seed, n, request: gr.Request = None, progress=gr.Progress()):
     """Streams (gallery, table, text): after each solver its column appears (the few-step ones first, so they show at
     once while DDPM walks its 1,000 steps); the last answer has every column and the sentence on what they show."""
     lang = lang_of(request)
@@ -357,9 +359,23 @@ def solver_comparison(prompt, solvers, steps, seed, n, request: gr.Request = Non
 
     def timed(s: str):
         """A few-step solver runs REPEATS times: its first run warms its own code path, the best of the others is its
-        time (the seed fixes the pictures, so every run draws the same ones). DDPM's 1,000 steps run once."""
+        time (the seed fixes the pictures, so every run draws the same ones). DDPM's 1,000 steps run once, with the
+        progress bar saying how far it is."""
+
+        def step(f):
+            progress(f.step / f.steps, desc=tr("cmp.progress", lang, name=name(s, lang), i=f.step, k=f.steps))
+
         runs = [
-            run_solver(nets[s], emb, sampler_of(s), steps=steps, n=n, seed=seed, guidance=DEFAULT_GUIDANCE)
+            run_solver(
+                nets[s],
+                emb,
+                sampler_of(s),
+                steps=steps,
+                n=n,
+                seed=seed,
+                guidance=DEFAULT_GUIDANCE,
+                callback=step if s == "ddpm" else None,
+            )
             for _ in range(1 if s == "ddpm" else REPEATS)
         ]
         return min(runs[1:] or runs, key=lambda r: r.seconds)

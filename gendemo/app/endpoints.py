@@ -52,6 +52,22 @@ PROMPT = (
     "characters; empty draws without a prompt."
 )
 SCALES = ", ".join(f"{g:g}" for g in GUIDANCE_SIDE_BY_SIDE[:-1]) + f" and {GUIDANCE_SIDE_BY_SIDE[-1]:g}"
+
+
+def _learning_rate(name: str, whose: str) -> Param:
+    """A live run's learning rate (lr_g, lr_d), starting at the chapter recipe's."""
+    return Param(
+        name,
+        "float",
+        Lazy(f"gendemo.gan.recipes:CHAPTER.{name}"),
+        label=f"live.{name}",
+        api=f"{whose} learning rate, 5e-05 to 0.002.",
+        lo=5e-5,
+        hi=2e-3,
+        step=5e-5,
+    )
+
+
 SEED_PARAM = Param("seed", "seed", 0, label="common.seed", api=SEED)
 
 
@@ -100,26 +116,8 @@ LIVE_KNOBS = (
         ),
         choices=("chapter", "remedy"),
     ),
-    Param(
-        "lr_g",
-        "float",
-        Lazy("gendemo.gan.recipes:CHAPTER.lr_g"),
-        label="live.lr_g",
-        api="Generator learning rate, 5e-05 to 0.002.",
-        lo=5e-5,
-        hi=2e-3,
-        step=5e-5,
-    ),
-    Param(
-        "lr_d",
-        "float",
-        Lazy("gendemo.gan.recipes:CHAPTER.lr_d"),
-        label="live.lr_d",
-        api="Discriminator learning rate, 5e-05 to 0.002.",
-        lo=5e-5,
-        hi=2e-3,
-        step=5e-5,
-    ),
+    _learning_rate("lr_g", "Generator"),
+    _learning_rate("lr_d", "Discriminator"),
     Param(
         "beta1",
         "float",

@@ -1,7 +1,6 @@
 """The MCP server (`python app.py --mcp`; the shared fixture launches the app so): one tool per public endpoint, each
 with its description and one for every parameter, and a tool call that draws digits."""
 
-import asyncio
 import base64
 import importlib.util
 import io
@@ -9,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
-from support import need
+from support import need, run_async
 
 from gendemo.app.api_docs import endpoint_docs
 
@@ -24,7 +23,7 @@ def _session(url, work):
                 await session.initialize()
                 return await work(session)
 
-    return asyncio.run(run())
+    return run_async(run())
 
 
 @pytest.fixture(scope="module")

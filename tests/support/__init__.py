@@ -1,10 +1,12 @@
 """Helpers every test layer imports (from support import need, ROOT, …): prerequisites that skip locally and fail
 in CI, a tiny MNIST in IDX format, a free port."""
 
+import asyncio
 import gzip
 import os
 import socket
 import struct
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -59,3 +61,9 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def run_async(coroutine):
+    # a thread of its own: in a full run, Playwright's sync API leaves an event loop running in this one
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

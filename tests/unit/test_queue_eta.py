@@ -2,8 +2,9 @@
 while the third page said 14.4 s: Gradio keeps one mean duration per event, DDIM's seconds and DDPM's minute alike.
 Here the estimator is run on stand-ins for Gradio's queue objects, with a clock the test moves."""
 
-import asyncio
 from types import SimpleNamespace
+
+from support import run_async
 
 from gendemo.app.queue_eta import LaneClock, install, kind_of, progress_of
 
@@ -96,16 +97,16 @@ def test_installed_on_a_queue():
     assert gradio_said == ["default"]
 
     run = _event("1")
-    asyncio.run(queue.process_events([run], False, clock.clock() - 42.0, run.fn))
+    run_async(queue.process_events([run], False, clock.clock() - 42.0, run.fn))
     assert clock.typical(("diffusion_generate", True)) == 42.0
     assert queue.process_time_per_fn[run.fn].avg_time is None  # the first DDPM run: nothing to tell yet
     stopped = _event("2", progress=0.3)  # Stop pressed at 30 %: not a DDPM run's length
-    asyncio.run(queue.process_events([stopped], False, clock.clock() - 12.0, stopped.fn))
+    run_async(queue.process_events([stopped], False, clock.clock() - 12.0, stopped.fn))
     assert clock.typical(("diffusion_generate", True)) == 42.0
 
     lane.queue = [_event("3"), _event("4")]
     queue.broadcast_estimations("diffusion")
     assert sent == [("3", 0, 42.0), ("4", 1, 84.0)]
     third = _event("5")
-    asyncio.run(queue.process_events([third], False, clock.clock(), third.fn))
+    run_async(queue.process_events([third], False, clock.clock(), third.fn))
     assert queue.process_time_per_fn[third.fn].avg_time == 42.0

@@ -2,7 +2,9 @@
 
 Writes docs/BENCHMARKS.md (and prints the same tables). Sections whose model is missing are reported as skipped.
     --quick      fewer repetitions (a smoke run)
-    --only NAME  run one section (data, classifier, gan, cgan, mnist_train (the live engine), diffusion, live, app)
+    --only NAME  run one section (data, classifier, gan, cgan, mnist_train (the live engine), diffusion, live, app,
+                 class: a class of simulated learners at once, gendemo/app/class_bench.py)
+    --learners N the class's size (30); --short: CI's class (6 learners, a short lesson)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import torch
 
 from gendemo.catalog import entry, names_with, resolve
 from gendemo.core.paths import DOCS, ROOT
+from gendemo.core.procstat import peak_rss_mb, wait_until_idle
 from gendemo.core.timing import pct, timeit
 
 ROWS: list[dict] = []
@@ -216,28 +219,50 @@ def bench_live(quick):
     row("live", "training images/s inside the stream", run.step * 128 / run.seconds, "img/s")
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+CLASS = {"learners": 30, "short": False, "out": None}  # the class section's options (--learners, --short)
+CLASS_START, CLASS_END = "<!-- class-bench -->", "<!-- /class-bench -->"
 
 
-def wait_until_idle(pid: int, limit_s: float = 180.0) -> float:
-    """Seconds until the app stops working on its own (models loading, tabs' opening results computed in the
-    background): under 5 % of a core over a second. Latencies are then those of a warmed-up app."""
-    t0 = time.perf_counter()
-    while time.perf_counter() - t0 < limit_s:
-        before = cpu_seconds(pid)
-        time.sleep(1.0)
-        if cpu_seconds(pid) - before < 0.05:
-            break
-    return time.perf_counter() - t0
+def bench_class(quick):
+    """Thirty learners at once (issue 30): per-action latencies, the first live frame, failures, peak server RSS."""
+    from gendemo.app.class_bench import Plan, report_lines, run_class
+
+    short = CLASS["short"] or quick
+    learners = CLASS["learners"] if CLASS["learners"] else (6 if short else 30)
+    plan = Plan(learners=learners, short=short)
+    if short:
+        plan.live_budget, plan.think, plan.ramp_s, plan.lesson_s = 5, (0.5, 1.5), 5.0, 120.0
+    s = run_class(plan)
+    lines = report_lines(s)
+    print("\n".join(lines), flush=True)
+    print(json.dumps({k: v for k, v in s.items() if k != "queue_estimates"} | {"queue": s["queue_estimates"]}))
+    CLASS["summary"] = s
+    command = f"python -m gendemo.bench --only class --learners {learners}" + (" --short" if short else "")
+    section = [
+        CLASS_START,
+        "## A class at once",
+        "",
+        f"Measured by `{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+        f"Machine: {machine()}",
+        "",
+        *lines,
+        CLASS_END,
+    ]
+    write_class_section(Path(CLASS["out"] or DOCS / "BENCHMARKS.md"), section)
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def write_class_section(path: Path, section: list[str]) -> None:
+    """Replaces the class section of the file (or adds it at the end), leaving the rest as it was."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = "\n".join(section)
+    if CLASS_START in text and CLASS_END in text:
+        head, rest = text.split(CLASS_START, 1)
+        text = head + block + rest.split(CLASS_END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
 
 
 def sections() -> dict:
@@ -251,6 +276,7 @@ def sections() -> dict:
         **{n: model_section(n) for n in names_with("bench")},
         "live": bench_live,
         "app": bench_app,
+        "class": bench_class,
     }
 
 
@@ -275,6 +301,9 @@ def write_markdown(path: Path, quick: bool):
         lines.append(
             f"| {r['section']} | {r['what']} | {r['value']:.4g} {r['unit']} | {base} | {ratio} | {r['target'] or ''} |"
         )
+    old = path.read_text() if path.exists() else ""
+    if CLASS_START in old and CLASS_END in old:  # the class section is kept: only --only class rewrites it
+        lines += ["", CLASS_START + old.split(CLASS_START, 1)[1].split(CLASS_END, 1)[0] + CLASS_END]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
 
@@ -288,13 +317,18 @@ def main(argv=None):
     p.add_argument(
         "--endpoints", default=None, help="app section: only these endpoints, e.g. /discriminate,/latent_vector"
     )
+    p.add_argument("--learners", type=int, default=0, help="class section: how many learners (30; --short: 6)")
+    p.add_argument("--short", action="store_true", help="class section: CI's short lesson (6 learners, under a minute)")
     a = p.parse_args(argv)
+    CLASS.update(learners=a.learners, short=a.short, out=a.out)
     global APP_ENDPOINTS
     APP_ENDPOINTS = {e.strip() for e in a.endpoints.split(",") if e.strip()} if a.endpoints else None
     print(machine())
-    for name in a.only or secs:
+    chosen = a.only or [name for name in secs if name != "class"]  # the class runs only when asked for
+    for name in chosen:
         secs[name](a.quick)
-    write_markdown(Path(a.out), a.quick)
+    if chosen != ["class"]:  # the class section writes its own part of the file
+        write_markdown(Path(a.out), a.quick)
     print(json.dumps({r["what"]: round(r["value"], 4) for r in ROWS}))
 
 

@@ -272,6 +272,17 @@ class Endpoint:
             def checked(*args, **kwargs):
                 yield from fn(**checked_args(args, kwargs))
 
+        elif inspect.isasyncgenfunction(fn):  # a stream that waits without holding a thread (the live trainer's)
+
+            @functools.wraps(fn)
+            async def checked(*args, **kwargs):
+                stream = fn(**checked_args(args, kwargs))
+                try:
+                    async for value in stream:
+                        yield value
+                finally:
+                    await stream.aclose()  # a closed request closes the handler's own stream too, at once
+
         else:
 
             @functools.wraps(fn)

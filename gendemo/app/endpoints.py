@@ -16,13 +16,24 @@ from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, GUIDANCE_SIDE_BY_SIDE
 # ---------------------------------------------------------------- lanes: who may wait for whom
 DIFFUSION = Lane("diffusion", limit=1)  # the diffusion views, one at a time, so the quick tabs stay quick
 CLASSIFY = Lane("classify", limit=1)  # readings run in the order they were asked (a click and an upload may race)
-# Live training runs: GENDEMO_LIVE_RUNS at once (two cores: more would only slow each), each ended a minute after its
-# longest budget.
+# Live training: Start, Continue and One step never wait for another learner's run (issue 30). One scheduler in the
+# server (gendemo/gan/scheduler.py) trains up to GENDEMO_LIVE_RUNS runs in turn; the lane only has to let their streams
+# (which wait without holding a thread) and the presses beside them through; each ends a minute after its budget.
 LIVE = Lane(
     "live",
-    limit=max(1, int(os.environ.get("GENDEMO_LIVE_RUNS", "1"))),
+    limit=Lazy("gendemo.app.endpoints:live_lane_limit"),
     time_limit=Lazy("gendemo.app.endpoints:live_time_limit"),
 )
+
+
+def live_runs_cap() -> int:
+    """Live runs the scheduler trains at once (each gets about 1/N of the machine); a Start beyond that is told to try
+    again shortly. The host may set another with GENDEMO_LIVE_RUNS."""
+    return max(1, int(os.environ.get("GENDEMO_LIVE_RUNS", "32")))
+
+
+def live_lane_limit() -> int:
+    return 2 * live_runs_cap() + 8  # every run's stream, a Continue or One step beside each, and the refused ones
 
 
 def live_max_seconds() -> int:

@@ -8,10 +8,19 @@ the judge sees them. It knows nothing of the UI; pictures are made by the tab.
     run.train(100)            # 100 minibatches (each: d_steps D updates, then one G update)
     report = run.report()     # what the tab draws
     detail = run.step_in_detail()   # one minibatch, every step of the chapter's loop visible
+    twin = run.fork()         # an independent copy at this point (a learner leaving a run shared with others)
+
+A run is a function of its recipe, its seed and its step count alone (issue 30: the server computes identical runs once
+and lets a second learner watch the first's): the initial weights, the minibatch order, every noise vector and D's
+dropout masks come from the run's own generators, never from torch's global one, which other requests in the same
+process draw from. With `point_every`, the curves close a point every that many steps (not at each report), so a report
+at step s is the same whenever and however often the run was reported before.
 """
 
 from __future__ import annotations
 
+import copy
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -71,18 +80,66 @@ class _Curves:
     kl: list[float] = field(default_factory=list)
 
 
+class SeededDropout(torch.nn.Module):
+    """nn.Dropout with its masks drawn from the run's own generator (on the CPU, so a run on a GPU draws the same)."""
+
+    def __init__(self, p: float, generator: torch.Generator):
+        super().__init__()
+        self.p, self.generator = float(p), generator
+
+    def forward(self, x):
+        if not self.training or self.p == 0:
+            return x
+        keep = torch.rand(x.shape, generator=self.generator) >= self.p
+        return x * keep.to(x.device, x.dtype) / (1 - self.p)
+
+
+def seeded_init(module: torch.nn.Module, generator: torch.Generator) -> None:
+    """Every Linear layer initialised as nn.Linear.reset_parameters does, in module order, drawing from `generator`:
+    the same weights as torch.manual_seed(seed) before building, without touching torch's global generator."""
+    for m in module.modules():
+        if isinstance(m, torch.nn.Linear):
+            torch.nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
+            if m.bias is not None:
+                bound = 1 / math.sqrt(m.weight.shape[1]) if m.weight.shape[1] > 0 else 0
+                torch.nn.init.uniform_(m.bias, -bound, bound, generator=generator)
+
+
+POINT_EVERY = 25  # the app's runs close a curve point every this many steps (a judged KL each: ≈ 4 % of the time)
+
+
 class LiveRun:
-    def __init__(self, images: torch.Tensor, judge, recipe: Recipe, *, seed: int = 0, device="cpu", precision="fp32"):
-        """images: (N, 1, 28, 28) training digits, uint8 or float in [0, 1] (kept, not copied); judge: a classifier."""
+    def __init__(
+        self,
+        images: torch.Tensor,
+        judge,
+        recipe: Recipe,
+        *,
+        seed: int = 0,
+        device="cpu",
+        precision="fp32",
+        point_every: int | None = None,
+    ):
+        """images: (N, 1, 28, 28) training digits, uint8 or float in [0, 1] (kept, not copied); judge: a classifier.
+        point_every: close a point of the curves every this many steps (None: at each report)."""
         if images.ndim != 4 or images.shape[1:] != (1, 28, 28) or images.shape[0] < recipe.batch_size:
             raise ValueError(f"need at least one batch of (1, 28, 28) images, got {tuple(images.shape)}")
         self.recipe, self.seed, self.judge = recipe, int(seed), judge
         self.images = images
         self.device = torch.device(device)
         self.precision = precision
-        torch.manual_seed(self.seed)  # the initial weights (and D's dropout masks) follow the seed
+        self.point_every = point_every
         cfg = recipe.gan_config()
-        self.G, self.D = Generator(cfg).to(self.device), Discriminator(cfg).to(self.device)
+        with torch.device("cpu"):  # built on the CPU so that the seeded weights are the same on every device
+            G, D = Generator(cfg), Discriminator(cfg)
+        init = torch.Generator().manual_seed(self.seed)  # the initial weights follow the seed
+        seeded_init(G, init)
+        seeded_init(D, init)
+        self.drop_gen = torch.Generator().manual_seed(self.seed + 7919)  # D's dropout masks
+        for i, m in enumerate(D.net):
+            if isinstance(m, torch.nn.Dropout):
+                D.net[i] = SeededDropout(m.p, self.drop_gen)
+        self.G, self.D = G.to(self.device), D.to(self.device)
         # Fused Adam: one kernel per step instead of a dozen passes over the weights (measured +8 % images/s here).
         adam = {"betas": (recipe.beta1, 0.999), "fused": True}
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=recipe.lr_g, **adam)
@@ -95,7 +152,8 @@ class LiveRun:
         # loss_d, loss_g, d_real, d_fake summed since the last report, kept on the device (no per-step sync)
         self._sums = torch.zeros(4, device=self.device)
         self._n = 0
-        self._batches = iter(())  # index batches of the current epoch (core.data.minibatches, as the CLI's loop)
+        self._epoch: list[torch.Tensor] = []  # index batches of the current epoch (core.data.minibatches, as the CLI)
+        self._pos = 0  # the next of them
 
     # ---- the loop ----
 
@@ -103,10 +161,11 @@ class LiveRun:
         return autocast_for(self.device, self.precision)
 
     def _real_batch(self) -> torch.Tensor:
-        idx = next(self._batches, None)
-        if idx is None:  # a new epoch: a fresh permutation from the run's own generator
-            self._batches = minibatches(self.images.shape[0], self.recipe.batch_size, self.gen, self.images.device)
-            idx = next(self._batches)
+        if self._pos >= len(self._epoch):  # a new epoch: a fresh permutation from the run's own generator
+            self._epoch = list(minibatches(self.images.shape[0], self.recipe.batch_size, self.gen, self.images.device))
+            self._pos = 0
+        idx = self._epoch[self._pos]
+        self._pos += 1
         x = self.images[idx].to(self.device)
         if x.dtype == torch.uint8:
             x = x.float().div_(255)
@@ -131,7 +190,37 @@ class LiveRun:
             self._sums += torch.stack([loss_d, loss_g, scores(d_real).mean(), scores(d_fake).mean()]).float()
             self._n += 1
             self.step += 1
+            if self.point_every and self.step % self.point_every == 0:
+                self._close_point(self._judge(self.step)[1])
         self.seconds += time.perf_counter() - t0
+
+    def steps_to_point(self) -> int:
+        """Steps until the next curve point (point_every mode), for a caller that trains in pieces that end on one."""
+        return self.point_every - self.step % self.point_every if self.point_every else 0
+
+    def fork(self) -> LiveRun:
+        """An independent copy of the run at this point: trained on, it follows the same steps as the original would.
+        The training digits and the judge are shared (read only)."""
+        twin = copy.copy(self)
+        twin.G, twin.D = copy.deepcopy(self.G), copy.deepcopy(self.D)
+        twin.gen = torch.Generator().set_state(self.gen.get_state())
+        twin.drop_gen = torch.Generator().set_state(self.drop_gen.get_state())
+        for m in twin.D.modules():
+            if isinstance(m, SeededDropout):
+                m.generator = twin.drop_gen
+        betas = {"betas": (self.recipe.beta1, 0.999), "fused": True}
+        twin.opt_g = torch.optim.Adam(twin.G.parameters(), lr=self.recipe.lr_g, **betas)
+        twin.opt_d = torch.optim.Adam(twin.D.parameters(), lr=self.recipe.lr_d, **betas)
+        twin.opt_g.load_state_dict(copy.deepcopy(self.opt_g.state_dict()))
+        twin.opt_d.load_state_dict(copy.deepcopy(self.opt_d.state_dict()))
+        twin.curves = _Curves(**{k: list(v) for k, v in vars(self.curves).items()})
+        twin._sums = self._sums.clone()
+        twin._epoch = list(self._epoch)  # index tensors are never written: shared
+        return twin
+
+    @property
+    def images_seen(self) -> int:
+        return self.step * self.recipe.d_steps * self.recipe.batch_size
 
     @property
     def epoch(self) -> float:
@@ -145,30 +234,43 @@ class LiveRun:
         return x.cpu()
 
     @torch.no_grad()
-    def report(self) -> Report:
-        """The state of the run now; also closes one point of the curves (means since the last report)."""
+    def _judge(self, step: int) -> tuple[np.ndarray, float]:
+        """The digit shares and KL of JUDGED fresh samples, from noise seeded by the step (the same at each step)."""
         self.G.eval()
-        z = torch.randn(JUDGED, self.recipe.noise_dim, generator=torch.Generator().manual_seed(10_000 + self.step))
+        z = torch.randn(JUDGED, self.recipe.noise_dim, generator=torch.Generator().manual_seed(10_000 + step))
         fresh = (self.G(z.to(self.device)).float() + 1) / 2
         self.G.train()
         # judge: the classifier itself, or a function images → class probabilities (the app passes a faster copy)
         probs = predict(self.judge, fresh)[0] if isinstance(self.judge, torch.nn.Module) else self.judge(fresh)
         shares = class_shares(probs.argmax(1))
-        kl = kl_to_uniform(shares)
+        return shares, kl_to_uniform(shares)
+
+    def _close_point(self, kl: float) -> None:
+        """One point of the curves: the means since the last point, and the KL given."""
+        if not self._n:
+            return
         c = self.curves
-        if self._n:
-            means = (self._sums / self._n).cpu().tolist()
-            c.step.append(float(self.step))
-            for name, v in zip(("loss_d", "loss_g", "d_real", "d_fake"), means):
-                getattr(c, name).append(v)
-            c.kl.append(kl)
-            self._sums.zero_()
-            self._n = 0
+        means = (self._sums / self._n).cpu().tolist()
+        c.step.append(float(self.step))
+        for name, v in zip(("loss_d", "loss_g", "d_real", "d_fake"), means):
+            getattr(c, name).append(v)
+        c.kl.append(kl)
+        self._sums.zero_()
+        self._n = 0
+
+    @torch.no_grad()
+    def report(self) -> Report:
+        """The state of the run now; without point_every it also closes one point of the curves (means since the last
+        report)."""
+        shares, kl = self._judge(self.step)
+        if not self.point_every:
+            self._close_point(kl)
+        c = self.curves
         history = {k: list(getattr(c, k)) for k in ("step", "loss_d", "loss_g", "d_real", "d_fake", "kl")}
         return Report(
             step=self.step,
             epoch=self.epoch,
-            images_seen=self.step * self.recipe.d_steps * self.recipe.batch_size,
+            images_seen=self.images_seen,
             seconds=self.seconds,
             samples=self.samples(),
             shares=shares,

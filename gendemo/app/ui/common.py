@@ -79,6 +79,23 @@ def guarded(fn: Callable) -> Callable:
 
     import inspect
 
+    if inspect.isasyncgenfunction(fn):
+
+        @functools.wraps(fn)
+        async def agen_wrapper(*args, **kwargs):
+            import asyncio
+
+            stream = fn(*args, **kwargs)
+            try:
+                async for value in stream:
+                    yield await asyncio.to_thread(pil_outputs_to_files, value)
+            except Exception as e:
+                raise translate(e, args, kwargs) from None
+            finally:
+                await stream.aclose()
+
+        return agen_wrapper
+
     if inspect.isgeneratorfunction(fn):
 
         @functools.wraps(fn)

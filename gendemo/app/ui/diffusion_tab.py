@@ -150,9 +150,11 @@ STRINGS = {
         "gen.ex.ddpm": "“a yellow two” · DDPM, all 1,000 steps (slow)",
         "gen.ex.cyan": "“a thin cyan nine” · DPM-Solver++ 2M, 15 steps",
         "gen.ex.fast": "“a red seven” · DPM-Solver++ 2M, 10 steps · 16 digits",
-        "gen.fail_title": "Where the model goes wrong (the chapter's figure 6-10, for digits)",
+        "gen.fail_title": "Where the model goes wrong: the wrong digit or colour",
         "gen.fail_intro": (
-            "Generated images can miss the request, as in the chapter's figure 6-10. These are the model's mistakes "
+            "The chapter's figure 6-10 shows malformed renderings: a dog with five legs, a T. rex with extra mouths, "
+            "badly deformed hands. This small model's mistakes are of another kind: a well-formed digit, but not the "
+            "one asked for, or in the wrong colour. These are its mistakes "
             "on held-out prompts it never saw in training: {images} images from {prompts} prompts, of which the judge "
             "found {wrong} wrong ({digit_wrong} with the wrong digit, {colour_wrong} with the wrong colour). Most are "
             "a digit of a similar shape (6 and 9, 3 and 5, 0 and 8, a hooked 1 that reads as 7), and most come from "
@@ -254,9 +256,10 @@ STRINGS = {
         "gen.ex.ddpm": "“a yellow two” · DDPM，走完 1000 步（较慢）",
         "gen.ex.cyan": "“a thin cyan nine” · DPM-Solver++ 2M，15 步",
         "gen.ex.fast": "“a red seven” · DPM-Solver++ 2M，10 步 · 16 个数字",
-        "gen.fail_title": "模型在哪里出错（本章图 6-10 的数字版）",
+        "gen.fail_title": "模型在哪里出错：数字或颜色不对",
         "gen.fail_intro": (
-            "和本章图 6-10 一样，生成的图像也会偏离要求。下面是模型在训练时从未见过的留出提示词上犯的错："
+            "本章图 6-10 展示的是画坏了的图像：五条腿的狗、多张嘴的霸王龙、严重畸形的手。这个小模型的错误是另一种："
+            "数字本身画得好好的，却不是要求的那个，或者颜色不对。下面是模型在训练时从未见过的留出提示词上犯的错："
             "{prompts} 个提示词共生成 {images} 张图，评判器认为其中 {wrong} 张不对（数字错 {digit_wrong} 张，"
             "颜色错 {colour_wrong} 张）。大多是画成了形状相近的数字（6 和 9、3 和 5、0 和 8、带钩的 1 被读成 7），"
             "而且多出自写成表格或长句的提示词（“digit: 8; colour: white”），而不是 “a white 8”。"

@@ -1,16 +1,20 @@
 """Train it yourself: the chapter's GAN trained from scratch in the server while the learner watches (/gan_live), and
-the chapter's loop one minibatch at a time (/gan_live_step). The engine is gendemo/gan/live.py; this module only checks
-the knobs, paces the stream and turns the engine's numbers into pictures and plots."""
+the chapter's loop one minibatch at a time (/gan_live_step). The engine is gendemo/gan/live.py, and one scheduler
+(gendemo/gan/scheduler.py) trains every learner's run in turn; this module only checks the knobs, watches the learner's
+seat for new frames and turns the engine's numbers into pictures and plots."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
+import uuid
 
 import gradio as gr
 import numpy as np
 import torch
 
-from gendemo.app.endpoints import ENDPOINTS
+from gendemo.app.endpoints import ENDPOINTS, live_runs_cap
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui.common import (
     guarded,
@@ -24,16 +28,31 @@ from gendemo.app.zerogpu import live_registry
 from gendemo.classifier.fast import judge
 from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
-from gendemo.gan.live import LiveRun, Report
+from gendemo.gan.live import POINT_EVERY, LiveRun, Report
 from gendemo.gan.recipes import CHAPTER, RECIPES
+from gendemo.gan.scheduler import Busy, Frame, Scheduler, Seat
 
 TAB_KEY = "live.tab"
-# Both queue in the live lane (endpoints.LIVE: apart from every other tab, GENDEMO_LIVE_RUNS runs at once); the budget's
-# range is the server's cap on one press of Start (endpoints.live_max_seconds).
+# Both run in the live lane (endpoints.LIVE), wide enough that no press waits for another learner's run: the training
+# itself is the scheduler's, which trains up to GENDEMO_LIVE_RUNS runs in turn. The budget's range is the server's cap
+# on one press of Start (endpoints.live_max_seconds).
 TRAIN, STEP = ENDPOINTS["gan_live"], ENDPOINTS["gan_live_step"]
-REPORT_SECONDS = 4.0  # a new picture about this often: frequent enough to watch, rare enough to cost little
-SLICE_SECONDS = 0.5  # training between two looks at the Stop switch: Stop ends a run within about this long
+LOOK_SECONDS = 0.2  # how often a stream looks for new frames and at the Stop switch
+BEAT_SECONDS = 2.0  # without a new frame, the status is sent again this often (the countdown; a closed tab is noticed)
 CURVES_EVERY = 4  # frames between two drawings of the curves
+
+_SCHEDULER: Scheduler | None = None
+_SCHEDULER_LOCK = threading.Lock()
+
+
+def live_scheduler() -> Scheduler:
+    """The server's one trainer of live runs, made at the first run."""
+    global _SCHEDULER
+    with _SCHEDULER_LOCK:
+        if _SCHEDULER is None:
+            _SCHEDULER = Scheduler(cap=live_runs_cap())
+        return _SCHEDULER
+
 
 STRINGS = {
     "en": {
@@ -62,11 +81,17 @@ STRINGS = {
         "live.beta1": "Adam β1",
         "live.beta1_info": "How much each step remembers of earlier steps; high values make the tug of war swing more.",
         "live.batch": "Batch size",
-        "live.batch_info": "Real and fake digits per step; the chapter uses 128 (468 steps per pass over MNIST).",
+        "live.batch_info": (
+            "Real and fake digits per step. The chapter gives 468 minibatches an epoch, not their size; for MNIST's "
+            "60,000 digits that means 128 (60,000 / 128 = 468)."
+        ),
         "live.noise": "Noise size",
         "live.noise_info": (
-            "How many random numbers the generator starts from. Two leave too little room; a hundred spread each "
-            "idea over many numbers (the chapter's remark that the dimensions get entangled)."
+            "How many random numbers the generator starts from; the chapter uses ten. It notes that a small noise "
+            "vector "
+            "tends to be entangled (one number changes several features at once) and that a larger one, a hundred say, "
+            "makes it likelier that a feature follows a single direction; the Latent space tab puts that to a test. "
+            "With two, the chapter warns, a generator is hard to train."
         ),
         "live.real_label": "Label for real digits",
         "live.real_label_info": "1 in the chapter; 0.9 (label smoothing) stops the discriminator from being too sure.",
@@ -88,8 +113,10 @@ STRINGS = {
         "live.kl_plot": "Distance from an even mix of digits (KL, nats)",
         "live.curves": "How the run is going: digit shares now, KL, losses, the discriminator's verdicts",
         "live.queue_note": (
-            "Training runs take turns on this machine. If the machine is busy with someone else's run, yours waits "
-            "in the queue: its place in line is shown on the picture until it starts. The other tabs keep working."
+            "Everyone's runs take turns on this server, a tenth of a second each, so yours starts at once; the more "
+            "runs share the server, the fewer digits yours sees per second (the status says how many share it). "
+            "Someone who starts the very same knobs and seed watches the same run with you rather than training a "
+            "second copy. The other tabs keep working."
         ),
         "live.step_h": "The chapter's loop, one minibatch at a time",
         "live.step_intro": (
@@ -112,13 +139,18 @@ STRINGS = {
         "live.s_d_fake": "D(G(z)), generated digits",
         "live.s_kl": "KL to an even mix",
         "live.status_run": (
-            "**Training.** Step {step:,} (epoch {epoch:.2f}), {seen:,} real digits seen in {sec:.0f} s "
-            "({rate:,.0f} digits/s). Most drawn digit now: **{top}** ({top_p:.0f} %), KL = {kl:.2f}. "
-            "{left:.0f} s of this press left."
+            "**Training.** Step {step:,} (epoch {epoch:.2f}), {seen:,} real digits seen. {share} Most drawn digit "
+            "now: **{top}** ({top_p:.0f} %), KL = {kl:.2f}. {left:.0f} s of this press left."
+        ),
+        "live.share_one": "This run has the server to itself: {rate:,.0f} images/s.",
+        "live.share_many": "{runs} runs share the server; this one trains at {rate:,.0f} images/s.",
+        "live.err.busy": (
+            "The server is training {cap} runs already, as many as it can share fairly. Try again in a minute, "
+            "or pick the knobs and seed of a run that is going on to watch it."
         ),
         "live.status_done": (
-            "**Paused after {sec:.0f} s of training** (step {step:,}, epoch {epoch:.2f}). Most drawn digit: **{top}** "
-            "({top_p:.0f} %), KL = {kl:.2f}. Press Continue to train on, or Start for a new run."
+            "**Paused after {sec:.0f} s of training** (step {step:,}, epoch {epoch:.2f}). {share} Most drawn digit: "
+            "**{top}** ({top_p:.0f} %), KL = {kl:.2f}. Press Continue to train on, or Start for a new run."
         ),
         "live.err.no_run": "There is no run to continue yet: press Start first.",
         "live.status_new": (
@@ -163,10 +195,15 @@ STRINGS = {
         "live.beta1": "Adam 的 β1（动量）",
         "live.beta1_info": "每一步保留多少之前各步的记忆；数值越高，双方的拉锯摆动越大。",
         "live.batch": "批大小",
-        "live.batch_info": "每一步使用的真实和生成数字个数；本章用 128（遍历一次 MNIST 需 468 步）。",
+        "live.batch_info": (
+            "每一步使用的真实和生成数字个数。本章只给出每轮 468 个小批量，没说批大小；"
+            "MNIST 有 60,000 个数字，由此推出是 128（60,000 / 128 = 468）。"
+        ),
         "live.noise": "噪声维数",
         "live.noise_info": (
-            "生成器从多少个随机数出发。两个留下的空间太小；一百个会把每个特征分散到很多维上（即本章所说的维度纠缠）。"
+            "生成器从多少个随机数出发；本章用十个。本章指出，噪声向量较小时往往更容易纠缠（一个数同时改变好几个特征），"
+            "而更大的向量（例如一百个）能提高把某个特征分配到单一方向上的机会；“潜在空间”标签页检验了这一说法。"
+            "本章还提醒：只用两个数时，生成器可能很难训练。"
         ),
         "live.real_label": "真实数字的标签",
         "live.real_label_info": "本章用 1；0.9（标签平滑）可以防止判别器过于自信。",
@@ -186,8 +223,9 @@ STRINGS = {
         "live.kl_plot": "与均匀分布的距离（KL，奈特）",
         "live.curves": "训练进展：此刻各数字的比例、KL、损失、判别器的判断",
         "live.queue_note": (
-            "训练在这台机器上轮流进行。如果机器正忙于别人的训练，你的训练会在队列中等待："
-            "开始之前，图片上会显示你的排队位置。其他标签页照常可用。"
+            "所有人的训练在这台服务器上轮流进行，每次十分之一秒，所以你的训练会立刻开始；"
+            "共享服务器的训练越多，你的训练每秒看到的数字就越少（状态栏会写出有几个训练在共享）。"
+            "如果别人选了完全相同的参数和种子，他会和你一起观看同一个训练，而不是再算一份。其他标签页照常可用。"
         ),
         "live.step_h": "本章的循环，一次一个小批量",
         "live.step_intro": (
@@ -208,12 +246,15 @@ STRINGS = {
         "live.s_d_fake": "D(G(z))：生成数字",
         "live.s_kl": "与均匀分布的 KL",
         "live.status_run": (
-            "**训练中。** 第 {step:,} 步（第 {epoch:.2f} 轮），{sec:.0f} 秒内看过 {seen:,} 个真实数字"
-            "（每秒 {rate:,.0f} 个）。此刻画得最多的数字：**{top}**（{top_p:.0f} %），KL = {kl:.2f}。"
-            "本次还剩 {left:.0f} 秒。"
+            "**训练中。** 第 {step:,} 步（第 {epoch:.2f} 轮），已看过 {seen:,} 个真实数字。{share}"
+            "此刻画得最多的数字：**{top}**（{top_p:.0f} %），KL = {kl:.2f}。本次还剩 {left:.0f} 秒。"
         ),
+        "live.share_one": "这个训练独占服务器：每秒 {rate:,.0f} 张图片。",
+        "live.share_many": "{runs} 个训练共享服务器；这个训练每秒 {rate:,.0f} 张图片。",
+        "live.err.busy": "服务器已经在训练 {cap} 个模型，这是能公平分享的上限。请一分钟后再试，"
+        "或者选用一个正在进行的训练的参数和种子来观看它。",
         "live.status_done": (
-            "**已暂停，共训练 {sec:.0f} 秒**（第 {step:,} 步，第 {epoch:.2f} 轮）。画得最多的数字：**{top}**"
+            "**已暂停，共训练 {sec:.0f} 秒**（第 {step:,} 步，第 {epoch:.2f} 轮）。{share}画得最多的数字：**{top}**"
             "（{top_p:.0f} %），KL = {kl:.2f}。按“继续”接着训练，或按“开始”重新训练。"
         ),
         "live.err.no_run": "还没有可以继续的训练：请先按“开始”。",
@@ -254,7 +295,8 @@ def _new_run(knobs, seed, lang) -> LiveRun:
     images, classifier = model("mnist_train", lang, reg), fast_classifier(lang, reg)
     dev = reg.device
     fast_judge = lambda x: judge(classifier, x)  # batch-norm folded into the convolutions: half the time of predict()
-    return LiveRun(images, fast_judge, recipe, seed=seed, device=dev, precision=resolve_precision("auto", dev))
+    precision = resolve_precision("auto", dev)
+    return LiveRun(images, fast_judge, recipe, seed=seed, device=dev, precision=precision, point_every=POINT_EVERY)
 
 
 def _curves(rep: Report, lang):
@@ -302,7 +344,7 @@ def curves_figure(rep: Report, lang):
     return fig
 
 
-def _frame(run: LiveRun, rep: Report, key: str, lang, left: float = 0.0, curves: bool = True):
+def _frame(seat, rep: Report, key: str, lang, left: float = 0.0, curves: bool = True, runs=1, rate=0.0):
     p = np.asarray(rep.shares, np.float64)
     status = tr(
         key,
@@ -311,52 +353,88 @@ def _frame(run: LiveRun, rep: Report, key: str, lang, left: float = 0.0, curves:
         epoch=rep.epoch,
         seen=rep.images_seen,
         sec=rep.seconds,
-        rate=rep.images_seen / max(rep.seconds, 1e-9),
+        share=_share(runs, rate, lang),
         top=int(p.argmax()),
         top_p=100 * p.max(),
         kl=rep.kl,
         left=max(0.0, left),
     )
     # The curves are the costly picture (≈ 0.5 s of matplotlib): drawn on every CURVES_EVERY-th frame and the last.
-    return run, to_pil_grid(rep.samples, nrow=8, scale=3), status, _curves(rep, lang) if curves else gr.skip()
+    return seat, to_pil_grid(rep.samples, nrow=8, scale=3), status, _curves(rep, lang) if curves else gr.skip()
 
 
-def _stream(run: LiveRun, budget: float, lang, control: dict | None):
-    """Train in slices of about SLICE_SECONDS, with a report about every REPORT_SECONDS; stop at the budget, or at
-    Stop (which sets control["stop"]: the run ends after the slice in hand, with its pictures, rather than being cut
-    off). While it streams, control["running"] is set, so that Stop can say at once that it is stopping."""
+def _share(runs: int, rate: float, lang) -> str:
+    """How many runs share the server, and this run's resulting speed (every frame says both)."""
+    return tr("live.share_one" if runs <= 1 else "live.share_many", lang, runs=runs, rate=rate)
+
+
+def _session(request) -> str:
+    """The learner's session (one run each); a call without one (the bench, a test calling the handler) is its own."""
+    return getattr(request, "session_hash", None) or f"anon-{uuid.uuid4().hex}"
+
+
+def _own_seat(run, request) -> Seat | None:
+    """The session's seat, if the state holds one of this session's (a state is never another session's, but a seat
+    carries its owner too)."""
+    if isinstance(run, Seat) and run.session == getattr(request, "session_hash", run.session):
+        return run
+    return None
+
+
+def _busy(e: Busy, lang):
+    return gr.Error(tr("live.err.busy", lang, cap=e.cap))
+
+
+async def _watch(seat: Seat, generation: int, lang, control: dict | None):
+    """Stream the seat's frames as the scheduler makes them, until the budget is spent, Stop is pressed (control
+    ["stop"]: the run keeps its pictures and can be continued), or another press of this session takes the seat
+    over. While it streams, control["running"] is set, so that Stop can say at once that it is stopping. Between
+    frames the status is sent again every BEAT_SECONDS: the countdown moves, and a closed tab ends the stream (Gradio
+    closes a stream when it finds its client gone), which stops the run's training within seconds."""
+    sched = live_scheduler()
     stopped = lambda: isinstance(control, dict) and control.get("stop")
     if isinstance(control, dict):
         control["running"] = True
+    shown, last, drawn = 0, None, None  # frames shown, the last one, the index of the last with curves
+    beat = time.monotonic()
     try:
-        deadline = time.monotonic() + budget
-        if stopped():  # Stop was pressed while this run still waited in the queue
-            yield _frame(run, run.report(), "live.status_done", lang)
-            return
-        # At once: the starting point (no curves yet: there is no history to draw).
-        yield _frame(run, run.report(), "live.status_run", lang, budget, curves=run.step > 0)
-        chunk, frames = 5, 0
-        while not stopped() and time.monotonic() < deadline:
-            report_at = min(time.monotonic() + REPORT_SECONDS, deadline)
-            while not stopped() and time.monotonic() < report_at:
-                t0 = time.perf_counter()
-                run.train(chunk)
-                per_step = (time.perf_counter() - t0) / chunk
-                left = max(report_at - time.monotonic(), 0.05)
-                chunk = int(np.clip(min(SLICE_SECONDS, left) / max(per_step, 1e-6), 1, 2000))
-            if stopped():
-                break  # no "training, n s left" after Stop: the next words are the pause
-            frames += 1
-            curves = frames % CURVES_EVERY == 1
-            yield _frame(run, run.report(), "live.status_run", lang, deadline - time.monotonic(), curves)
-        yield _frame(run, run.report(), "live.status_done", lang)
+        while seat.generation == generation:
+            for f in sched.frames_for(seat):
+                shown, last = shown + 1, f
+                # the curves as soon as there is a point to draw, then on every CURVES_EVERY-th frame
+                curves = bool(f.report.history["step"]) and (drawn is None or shown - drawn >= CURVES_EVERY)
+                drawn = shown if curves else drawn
+                yield await asyncio.to_thread(_frame_of, seat, f, lang, curves)
+                beat = time.monotonic()
+            if seat.generation != generation:
+                return  # a newer press of this session has the seat: its stream shows it
+            if stopped() or time.monotonic() >= seat.deadline or not seat.active or seat.job.error:
+                if seat.job.error:
+                    raise RuntimeError(f"live run failed: {seat.job.error}")
+                rep, rate = await asyncio.to_thread(sched.pause, seat)
+                runs = max(sched.active_runs(), 1)
+                yield await asyncio.to_thread(_frame, seat, rep, "live.status_done", lang, runs=runs, rate=rate)
+                return
+            if last is not None and time.monotonic() - beat >= BEAT_SECONDS:
+                beat = time.monotonic()
+                yield gr.skip(), gr.skip(), _status(seat, last, lang, sched.active_runs()), gr.skip()
+            await asyncio.sleep(LOOK_SECONDS)
     finally:
+        sched.leave(seat, generation)  # a closed stream (tab closed, request cancelled) stops its training
         if isinstance(control, dict):
             control["running"] = False
 
 
+def _frame_of(seat: Seat, f: Frame, lang, curves: bool):
+    return _frame(seat, f.report, "live.status_run", lang, seat.deadline - time.monotonic(), curves, f.runs, f.rate)
+
+
+def _status(seat: Seat, f: Frame, lang, runs: int) -> str:
+    return _frame(seat, f.report, "live.status_run", lang, seat.deadline - time.monotonic(), False, runs, f.rate)[2]
+
+
 @TRAIN.handler
-def gan_live(
+async def gan_live(
     recipe,
     lr_g,
     lr_d,
@@ -372,27 +450,54 @@ def gan_live(
 ):
     lang = lang_of(request)
     yield gr.skip(), gr.skip(), tr("live.preparing", lang), gr.skip()  # at once: what the first seconds are for
-    run = _new_run((recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps), seed, lang)
-    yield from _stream(run, budget, lang, control)
+    knobs = (recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps)
+    # the same knobs and seed are the same computation: a run going on with them is watched, not trained twice
+    key = (_recipe(*knobs), seed)
+    sched = live_scheduler()
+    try:
+        seat = await asyncio.to_thread(sched.start, _session(request), key, lambda: _new_run(knobs, seed, lang), budget)
+    except Busy as e:
+        raise _busy(e, lang) from None
+    async for out in _watch(seat, seat.generation, lang, control):
+        yield out
 
 
 @guarded
-def gan_live_continue(budget=None, run=None, control=None, request: gr.Request = None):
+async def gan_live_continue(budget=None, run=None, control=None, request: gr.Request = None):
     lang = lang_of(request)
     p = TRAIN.param("budget")
     budget = p.check(p.start() if budget is None else budget, lang)
-    if not isinstance(run, LiveRun):
+    seat = _own_seat(run, request)
+    if seat is None:
         raise gr.Error(tr("live.err.no_run", lang))
-    yield from _stream(run, budget, lang, control)
+    sched = live_scheduler()
+    try:
+        generation = await asyncio.to_thread(sched.resume, seat, budget)
+    except Busy as e:
+        raise _busy(e, lang) from None
+    # at once: the state it starts from (the seat's own run, reported between two slices)
+    job = seat.job
+    rep = await asyncio.to_thread(_locked_report, job)
+    yield await asyncio.to_thread(
+        _frame, seat, rep, "live.status_run", lang, budget, rep.step > 0, sched.active_runs(), 0.0
+    )
+    async for out in _watch(seat, generation, lang, control):
+        yield out
+
+
+def _locked_report(job):
+    with job.lock:
+        return job.run.report()
 
 
 def arm():
-    """At the click, before the run queues: a fresh stop switch this run will watch."""
+    """At the click, before the run starts: a fresh stop switch this run will watch."""
     return {"stop": False}
 
 
 def request_stop(control, request: gr.Request = None):
-    """Stop: the running stream ends after the slice in hand; the status says so at once (nothing while none runs)."""
+    """Stop: the running stream ends at its next look (a fifth of a second); the status says so at once (nothing while
+    none runs)."""
     if isinstance(control, dict):
         control["stop"] = True
         if control.get("running"):
@@ -417,10 +522,14 @@ def gan_live_step(
 ):
     # the knobs were checked before this runs: a bad one is reported even though a run in hand keeps its own settings
     lang = lang_of(request)
-    if not isinstance(run, LiveRun):
+    sched = live_scheduler()
+    seat = _own_seat(run, request)
+    if seat is None:
         progress(0, desc=tr("live.preparing", lang).replace("**", ""))  # a new run loads MNIST first: seconds
-        run = _new_run((recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps), seed, lang)
-    d = run.step_in_detail(show=8)
+        knobs = (recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps)
+        seat = sched.adopt(_session(request), _new_run(knobs, seed, lang))
+    # on the learner's own run, between two of the scheduler's slices (a run shared with another learner is copied)
+    d = sched.step_in_detail(seat, show=8)
     pic = to_pil_grid(torch.cat([d.real, d.fake, d.new_fake]), nrow=8, scale=3)
     md = tr(
         "live.step_md",
@@ -436,7 +545,7 @@ def gan_live_step(
         lg=d.loss_g,
         na=d.d_new_after,
     )
-    return run, pic, md
+    return seat, pic, md
 
 
 @guarded

@@ -119,7 +119,7 @@ _STRINGS = {  # the fixed text; STRINGS (below) adds one label per epoch the gen
         "mc.traj_heat": "Share of each digit per epoch — {recipe}",
         "mc.s_other": "final · {recipe}",
         "mc.s_chapter": "the chapter's table 6-1",
-        "mc.s_book": "the chapter's table (0.114)",
+        "mc.s_book": "from the chapter's table 6-1 (0.114)",
         "mc.s_cgan": "conditional GAN",
         "mc.s_uniform": "even split",
         "mc.col_series": "generator",
@@ -132,7 +132,8 @@ _STRINGS = {  # the fixed text; STRINGS (below) adds one label per epoch the gen
             "the final one and those marked “drawn now” in the list."
         ),
         "mc.summary": (
-            "**{name}, N = {n:,}** · KL(p ‖ even) = **{kl:.3f} nats** (chapter: {ckl:.3f}; 0 is perfectly even) · "
+            "**{name}, N = {n:,}** · KL(p ‖ even) = **{kl:.3f} nats** (from the chapter's table 6-1: {ckl:.3f}; 0 is "
+            "perfectly even) · "
             "entropy **{h:.3f} bits** (at most 3.322) · rarest digit **{low}** at {low_p:.1f} %, most common **{top}** "
             "at {top_p:.1f} % · the classifier is unsure (below 60 %) about {unsure:.1f} % of them."
         ),
@@ -155,12 +156,13 @@ _STRINGS = {  # the fixed text; STRINGS (below) adds one label per epoch the gen
             "KL is {kl_end:.3f} nats (5-epoch mean); favourites {fav}, rarest {rare}."
         ),
         "mc.traj_partial": "This run has had {E} of the chapter's 200 epochs so far.",
-        "mc.traj_down": "Its curve first falls below the book's 0.114 at epoch {e}.",
+        "mc.traj_down": "Its curve first falls below the 0.114 of the chapter's table 6-1 at epoch {e}.",
         "mc.traj_up": "It climbs back above the book's level at epoch {e} and ends above it: the collapse deepens.",
         "mc.traj_stays": "It stays below the book's level from then on.",
         "mc.traj_book": (
             "The chapter says its early samples looked like 1s; in these runs the first epoch drew mostly the digits "
-            "named above. The book's table is one point (KL 0.114) on a curve like these — where a run sits depends "
+            "named above. The book's table is one point on a curve like these (the chapter prints no KL: its 0.114 is "
+            "computed here from table 6-1's percentages) — where a run sits depends "
             "on how long it trained and how it was trained."
         ),
     },
@@ -218,7 +220,7 @@ _STRINGS = {  # the fixed text; STRINGS (below) adds one label per epoch the gen
         "mc.traj_heat": "每轮各数字所占比例——{recipe}",
         "mc.s_other": "最终 · {recipe}",
         "mc.s_chapter": "本章表 6-1",
-        "mc.s_book": "本章表格（0.114）",
+        "mc.s_book": "由本章表 6-1 算出（0.114）",
         "mc.s_cgan": "条件 GAN",
         "mc.s_uniform": "均匀分布",
         "mc.col_series": "生成器",
@@ -230,7 +232,7 @@ _STRINGS = {  # the fixed text; STRINGS (below) adds one label per epoch the gen
             "图片是该轮时间轴上的 64 个数字。保存了权重的轮次：最终一轮，以及列表中标有“现场生成”的轮次。"
         ),
         "mc.summary": (
-            "**{name}，N = {n:,}** · KL(p ‖ 均匀) = **{kl:.3f} 奈特**（本章：{ckl:.3f}；0 表示完全均匀）· "
+            "**{name}，N = {n:,}** · KL(p ‖ 均匀) = **{kl:.3f} 奈特**（由本章表 6-1 算出：{ckl:.3f}；0 表示完全均匀）· "
             "熵 **{h:.3f} 比特**（最大 3.322）· 最少见的数字 **{low}** 占 {low_p:.1f} %，"
             "最常见的 **{top}** 占 {top_p:.1f} % · 分类器对其中 {unsure:.1f} % 的样本没有把握（置信度低于 60%）。"
         ),
@@ -252,12 +254,13 @@ _STRINGS = {  # the fixed text; STRINGS (below) adds one label per epoch the gen
             "（5 轮平均）；最偏爱 {fav}，最少见 {rare}。"
         ),
         "mc.traj_partial": "这次训练目前完成了本章 200 轮中的 {E} 轮。",
-        "mc.traj_down": "它的曲线在第 {e} 轮首次降到本章的 0.114 以下。",
+        "mc.traj_down": "它的曲线在第 {e} 轮首次降到由本章表 6-1 算出的 0.114 以下。",
         "mc.traj_up": "它在第 {e} 轮又升回本章的水平之上，并停留在上方：模式坍塌在加深。",
         "mc.traj_stays": "此后一直低于本章的水平。",
         "mc.traj_book": (
             "本章说早期的样本看起来像 1；而在这两次训练中，第 1 轮画的主要是上面列出的数字。"
-            "本章的表格只是这类曲线上的一个点（KL 0.114）——一次训练落在哪里，取决于训练了多久、怎样训练。"
+            "本章的表格只是这类曲线上的一个点（本章没有给出 KL：0.114 是这里由表 6-1 的百分比算出的）"
+            "——一次训练落在哪里，取决于训练了多久、怎样训练。"
         ),
     },
 }

@@ -40,12 +40,14 @@ STRINGS = {
         "pr.tab": "Prompts, seeds & img2img",
         "pr.exp_tab": "Same seed, different words",
         "pr.exp_intro": (
-            "The chapter's author fixed the random seed in DreamStudio and only reordered the words “ornate green "
-            "vase”, then only swapped the colour. Here you can repeat that experiment with our digit model: every "
-            "picture below starts from the *same* noise, so whatever differs comes from the prompt alone. Under each "
-            "picture is the cosine similarity between that prompt's sentence embedding and the first prompt's: prompts "
-            "that land close together in embedding space tend to give similar digits.\n\n"
-            "**Try this:** “a thick slanted red seven” with *reorder the words*, then with *swap the colour*."
+            "The chapter's author fixed the random seed in DreamStudio and only reordered the words “ornate”, “green” "
+            "and “vase” (figure 6-11): three vases came out alike, and the fourth, from the grammatical “ornate green "
+            "vase”, quite different. Then, from that prompt and the same seed, he only swapped the colour word "
+            "(figure 6-12). Here you can repeat both with our digit model: every picture below starts from the *same* "
+            "noise, so whatever differs comes from the prompt alone. Under each picture is the cosine similarity "
+            "between that prompt's sentence embedding and the first prompt's.\n\n"
+            "**Try this:** “ornate green seven” at seed 91 with *reorder the words*: five orders draw much the same 7, "
+            "and the grammatical one draws something else. Then *swap the colour word*, same prompt, same seed."
         ),
         "pr.prompt": "Prompt",
         "pr.mode": "Experiment",
@@ -55,16 +57,25 @@ STRINGS = {
         "pr.exp_gallery": "One seed, several prompts",
         "pr.exp_table": "| # | prompt | cosine similarity to #1 | the judge reads |\n|---|---|---|---|\n{rows}",
         "pr.same_order": (
-            "**All {n} orders give practically the same digit, and that is expected here:** every reordering has a "
-            "cosine of at least {min} to the first prompt, and the judge reads the same digit and colour in each "
-            "picture. The sentence encoder reads these word orders as nearly the same sentence, so from the same "
-            "noise the model draws nearly the same digit. Word order matters only where it changes the meaning "
-            "(which word a colour belongs to); try *swap the colour word* to see a change the encoder does notice."
+            "**All {n} orders give a digit the judge reads alike** (the same digit and colour), each order's cosine to "
+            "the first prompt being at least {min}. That is this prompt and seed, not a rule: in the chapter the "
+            "fourth "
+            "order drew a quite different vase, and our model too draws something else for some orders of other "
+            "prompts and seeds (try “ornate green seven” at seed 91). The judge reads only digit and colour: compare "
+            "the shapes by eye as well."
         ),
         "pr.diff_order": (
-            "Word order changed what the judge reads (digit or colour) in {k} of the other {n} pictures compared with "
-            "#1, although every reordering has a cosine of at least {min} to the first prompt: a small move in "
-            "embedding space can still tip the model into drawing something else."
+            "**Word order changed the picture:** {k} of the {n} orders give what the judge reads differently from the "
+            "rest ({majority}): {which}."
+        ),
+        "pr.odd_item": "#{i} “{prompt}” ({reading}, cosine {cos:.3f})",
+        "pr.cos_note": (
+            "**What the cosines explain, and what they do not.** The chapter explains its odd vase by where the "
+            "prompts land in the text-embedding space. The numbers agree in the large: swapping the colour word moves "
+            "a prompt much further (for “ornate green seven”, cosines 0.73–0.84) than reordering its words "
+            "(0.97–0.99), and it changes the digit's shape more. They do not pick out which order draws something "
+            "else: at seed 91 the odd one is #1 itself, while orders with a lower cosine to it draw the same 7 as the "
+            "rest. One number summing up a 384-dimensional embedding cannot say how the network reacts to a difference."
         ),
         "pr.err.no_colour": "To swap the colour, the prompt needs one of these colour words: {colours}.",
         "pr.err.words": "To reorder words the prompt needs at least two different words.",
@@ -73,9 +84,13 @@ STRINGS = {
             "Instead of pure noise, the reverse process can start from *your* picture with some noise added. "
             "**Strength** is the share of the noise schedule applied first: 0 gives your image back untouched, 1 "
             "drowns it completely (the same as generating from scratch), and in between the model keeps the rough "
-            "shape and redraws the rest to fit the prompt. DreamStudio's slider in the chapter runs the other way "
-            "round — its percentage is how much of the image is *kept* — so its 33 % corresponds to a strength of "
-            "about 0.67 here.\n\n"
+            "shape and redraws the rest to fit the prompt.\n\n"
+            "**The chapter's percentages, read one way throughout.** The chapter gives each run as a share of noise: "
+            "33 % for the Mona Lisa (figure 6-9), 25 % for the enlarged photo (figure 6-13), about 12 % for the bird "
+            "(figure 6-14). Here each is that strength: 0.33, 0.25 and 0.12. The chapter also says DreamStudio's "
+            "slider runs the other way (0 % pure noise, 100 % no noise added); read as that slider's setting, 33 % "
+            "would be a strength of 0.67. We do not read it so: a result “very close” to the original at 25 %, and "
+            "“some noise (about 12 %)”, fit only the share of noise.\n\n"
             "**Try this:** draw a digit, ask for it in red, and move the strength from 0.2 to 0.9."
         ),
         "pr.i2i_examples": (
@@ -115,8 +130,8 @@ STRINGS = {
             "Each redrawing as the judge reads it: digit (confidence) · colour (closeness); ✓/✗ against the prompt"
         ),
         "pr.i2i_status": (
-            "Strength {s:.2f}: noised to step t = {t} of {T}, then {k} {sampler} steps back to t = 0 (DreamStudio "
-            "would call this {keep:.0f} % image)."
+            "Strength {s:.2f}: noised to step t = {t} of {T}, then {k} {sampler} steps back to t = 0 (in the "
+            "chapter's words, {noise:.0f} % noise)."
         ),
         "pr.err.no_image": "Please draw a digit or upload an image for img2img.",
         "pr.kept_colour": (
@@ -130,11 +145,13 @@ STRINGS = {
         "pr.tab": "提示词、种子与图生图",
         "pr.exp_tab": "同一个种子，不同的措辞",
         "pr.exp_intro": (
-            "本章作者在 DreamStudio 里固定了随机种子，只调换“华丽的、绿色的、花瓶”这几个词的顺序，然后又只替换颜色词。"
-            "你可以在这里用我们的数字模型重做这个实验：下面每张图都从*同一份*噪声出发，所以差别只来自提示词。"
-            "每张图下面标出该提示词的句子嵌入与第一个提示词的余弦相似度："
-            "在嵌入空间中靠得近的提示词，往往生成相似的数字。\n\n"
-            "**试一试**：输入 “a thick slanted red seven”，先选*调换词序*，再选*替换颜色*。"
+            "本章作者在 DreamStudio 里固定了随机种子，只调换 ornate（华丽的）、green（绿色的）、vase（花瓶）"
+            "这几个词的顺序"
+            "（图 6-11）：三个花瓶彼此相似，第四个，也就是合乎语法的 ornate green vase，却大不相同。随后他用这个提示词"
+            "和同一个种子，只替换颜色词（图 6-12）。你可以在这里用我们的数字模型重做这两个实验：下面每张图都从*同一份*"
+            "噪声出发，所以差别只来自提示词。每张图下面标出该提示词的句子嵌入与第一个提示词的余弦相似度。\n\n"
+            "**试一试**：输入 “ornate green seven”、种子 91，选*调换词序*：五种词序画出的 7 大体相同，"
+            "合乎语法的那一种却画出了别的东西。再选*替换颜色词*，提示词和种子都不变。"
         ),
         "pr.prompt": "提示词",
         "pr.mode": "实验",
@@ -144,14 +161,20 @@ STRINGS = {
         "pr.exp_gallery": "一个种子，多个提示词",
         "pr.exp_table": "| # | 提示词 | 与 #1 的余弦相似度 | 评判器读到的 |\n|---|---|---|---|\n{rows}",
         "pr.same_order": (
-            "**{n} 种词序画出的数字几乎一模一样，这在这里是预料之中的**：每种词序与第一个提示词的余弦相似度都不低于 "
-            "{min}，评判器在每张图里读到的数字和颜色也都相同。句子编码器把这些词序读成几乎同一句话，"
-            "所以从同一份噪声出发，模型画出的也几乎是同一个数字。只有当词序改变了意思（颜色词修饰的是哪个词）时，"
-            "词序才会起作用；试试*替换颜色词*，看看编码器确实会注意到的变化。"
+            "**{n} 种词序画出的数字，评判器读到的都一样**（数字和颜色都相同），"
+            "每种词序与第一个提示词的余弦相似度都不低于 "
+            "{min}。这只是这个提示词和种子的结果，并不是规律：本章里第四种词序画出的花瓶大不相同，"
+            "我们的模型在别的提示词和种子下，也会因词序不同画出别的东西（试试 “ornate green seven”、种子 91）。"
+            "评判器只读数字和颜色，形状还请用眼睛比较。"
         ),
-        "pr.diff_order": (
-            "调换词序后，其余 {n} 张图中有 {k} 张评判器读到的数字或颜色与 #1 不同，"
-            "尽管每种词序与第一个提示词的余弦相似度都不低于 {min}：嵌入空间里的一小步，也可能让模型画出别的东西。"
+        "pr.diff_order": "**词序改变了图片**：{n} 种词序中有 {k} 种，评判器读到的与其余的（{majority}）不同：{which}。",
+        "pr.odd_item": "#{i} “{prompt}”（{reading}，余弦 {cos:.3f}）",
+        "pr.cos_note": (
+            "**余弦相似度能解释什么，不能解释什么。** 本章用提示词在文本嵌入空间中的位置来解释那个与众不同的花瓶。"
+            "这里的数字在大方向上与此一致：替换颜色词让提示词移得远得多（“ornate green seven” 的余弦为 0.73–0.84），"
+            "调换词序则近得多（0.97–0.99），颜色词也更多地改变了数字的形状。但余弦挑不出哪一种词序会画出别的东西："
+            "在种子 91 下，与众不同的正是 #1 本身，而与它余弦更低的词序却和其余的一样画出了 7。"
+            "用一个数概括 384 维的嵌入，说不出网络会怎样对这种差别作出反应。"
         ),
         "pr.err.no_colour": "要替换颜色，提示词里需要包含以下颜色词之一：{colours}。",
         "pr.err.words": "要调换词序，提示词至少需要两个不同的词。",
@@ -159,8 +182,12 @@ STRINGS = {
         "pr.i2i_intro": (
             "反向过程不一定从纯噪声开始，也可以从*你的*图片加上一些噪声开始。**强度**表示先施加噪声调度的多大比例："
             "0 原样返回你的图片，1 把它完全淹没（等于从零生成），介于两者之间时，模型保留大致形状，"
-            "再按提示词重画其余部分。本章中 DreamStudio 的滑块方向正好相反——它的百分比表示*保留*多少原图——"
-            "所以那里的 33% 大约相当于这里的强度 0.67。\n\n"
+            "再按提示词重画其余部分。\n\n"
+            "**本章的百分比，这里始终按同一种方式理解。** 本章把每次运行写成噪声的比例：蒙娜丽莎 33%（图 6-9），"
+            "放大的照片 25%（图 6-13），西部草地百灵鸟约 12%（图 6-14）。这里把它们都当作强度：0.33、0.25 和 0.12。"
+            "本章也说 DreamStudio 的滑块方向相反（0% 是纯噪声，100% 不加噪声）；若把 33% 当作那个滑块的读数，"
+            "就相当于强度 0.67。我们没有这样理解：25% 时结果与原图“非常接近”，以及“添加了一些噪声（约 12%）”，"
+            "都只符合噪声比例这一种读法。\n\n"
             "**试一试**：画一个数字，提示词要求红色，把强度从 0.2 逐步调到 0.9。"
         ),
         "pr.i2i_examples": (
@@ -195,8 +222,8 @@ STRINGS = {
         "pr.i2i_result": "重画结果",
         "pr.i2i_judged": "评判器对每张重画结果的读数：数字（置信度）· 颜色（接近程度）；✓/✗ 表示是否符合提示词",
         "pr.i2i_status": (
-            "强度 {s:.2f}：先加噪到第 t = {t} 步（共 {T} 步），再用 {k} 步 {sampler} 回到 t = 0（在 DreamStudio "
-            "里相当于保留 {keep:.0f}% 原图）。"
+            "强度 {s:.2f}：先加噪到第 t = {t} 步（共 {T} 步），再用 {k} 步 {sampler} 回到 t = 0"
+            "（用本章的说法，即 {noise:.0f}% 的噪声）。"
         ),
         "pr.err.no_image": "请先画一个数字或上传一张图片，才能进行图生图。",
         "pr.kept_colour": (
@@ -281,27 +308,31 @@ def prompt_experiment(prompt, mode, seed, guidance, sampler, request: gr.Request
         for i, v in enumerate(variants)
     ]
     rows = "\n".join(f"| {i + 1} | {v} | {sims[i]:.3f} | {judged[i]} |" for i, v in enumerate(variants))
-    order = [order_note(imgs, sims, lang)] if mode == "permute" else []
-    return gallery, "\n\n".join([tr("pr.exp_table", lang, rows=rows), *order, summary, *notes])
+    order = [order_note(imgs, sims, lang, variants)] if mode == "permute" else []
+    # figure 6-11's explanation (where prompts land in embedding space), with what the cosines do not explain
+    return gallery, "\n\n".join([tr("pr.exp_table", lang, rows=rows), *order, tr("pr.cos_note", lang), summary, *notes])
 
 
-# reorderings this close to the first prompt read as one sentence to the encoder ("a thick slanted red seven": 0.936)
-SAME_SENTENCE_COS = 0.9
-
-
-def order_note(imgs, sims, lang) -> str:
-    """For "reorder the words": a sentence computed from the result. When every ordering's embedding is within
-    SAME_SENTENCE_COS of the first and the judge reads the same digit and colour in every picture, it says that this
-    is the expected outcome (the encoder reads them as one sentence); when the readings differ, how many."""
+def order_note(imgs, sims, lang, variants=None) -> str:
+    """For "reorder the words": a sentence computed from the result. The orders the judge reads differently from the
+    most common reading (digit and colour) are named with their cosines to #1 — the odd one may be #1 itself, as at
+    "ornate green seven", seed 91; when every order reads alike, it says that this is this prompt and seed, not a rule
+    (figure 6-11's fourth vase differed)."""
     readings = dc.read_images(dc.model("classifier", lang), imgs)
-    first = (readings[0].digit, readings[0].colour)
-    k = sum((r.digit, r.colour) != first for r in readings)
-    low = f"{min(sims):.2f}"
-    if k:
-        return tr("pr.diff_order", lang, k=k, n=len(readings) - 1, min=low)
-    if min(sims) >= SAME_SENTENCE_COS:
-        return tr("pr.same_order", lang, n=len(readings), min=low)
-    return ""
+    keys = [(r.digit, r.colour) for r in readings]
+    majority = max(set(keys), key=lambda k: (keys.count(k), -keys.index(k)))
+    odd = [i for i, k in enumerate(keys) if k != majority]
+    if not odd:
+        return tr("pr.same_order", lang, n=len(readings), min=f"{min(sims):.2f}")
+    variants = variants or [f"#{i + 1}" for i in range(len(readings))]
+
+    def reading(k):
+        return f"{k[0]} · {PALETTE_NAMES[k[1]]}"
+
+    which = "; ".join(
+        tr("pr.odd_item", lang, i=i + 1, prompt=variants[i], reading=reading(keys[i]), cos=sims[i]) for i in odd
+    )
+    return tr("pr.diff_order", lang, k=len(odd), n=len(readings), majority=reading(majority), which=which)
 
 
 # ---------------------------------------------------------------- img2img
@@ -351,7 +382,7 @@ def img2img(image, drawing, prompt, strength, seed, n, sampler, request: gr.Requ
                 T=T_,
                 k=k,
                 sampler=name,
-                keep=100 * (1 - strength),
+                noise=100 * strength,  # the chapter's percentages read as the share of noise (see pr.i2i_intro)
             ),
             *notes,
             summary,
@@ -416,8 +447,9 @@ def _build_experiment():
     e_inputs, e_outputs = [e_prompt, e_mode, e_seed, e_guid, e_sampler], [e_gallery, e_table]
     e_examples = gr.Examples(
         [
-            ["ornate red seven", "permute", 0, DEFAULT_GUIDANCE, "ddim"],
-            ["ornate green seven", "colour", 0, DEFAULT_GUIDANCE, "ddim"],
+            # figure 6-11, then 6-12 from the same prompt and seed: at seed 91 the grammatical order is the odd one
+            ["ornate green seven", "permute", 91, DEFAULT_GUIDANCE, "ddim"],
+            ["ornate green seven", "colour", 91, DEFAULT_GUIDANCE, "ddim"],
             ["a thick slanted red seven", "colour", 5, DEFAULT_GUIDANCE, "dpmpp2m"],
             ["thin blue two", "permute", 2, DEFAULT_GUIDANCE, "ddim"],
         ],

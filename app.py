@@ -16,6 +16,7 @@ from gendemo.app.api_docs import DocumentedBlocks, document
 from gendemo.app.endpoints import DIFFUSION
 from gendemo.app.i18n import gradio_i18n
 from gendemo.app.tabs import tab_modules
+from gendemo.app.ui import lesson_links
 from gendemo.app.ui.common import page_js, translate_examples, txt
 from gendemo.core.paths import EXAMPLES
 
@@ -78,12 +79,16 @@ def build_demo() -> gr.Blocks:
     with DocumentedBlocks(
         title="gendemo — generative AI you can touch", analytics_enabled=False, delete_cache=DELETE_CACHE
     ) as demo:
+        note = lesson_links.note()  # what a lesson link clamped or ignored (issue 32), above everything
         gr.Markdown(txt("app.title"))
         gr.Markdown(txt("app.intro"))
-        with gr.Tabs(overflow_behavior="wrap"):  # every tab visible (a "⋯" menu hid the classifier at 1440 px)
+        # every tab visible (a "⋯" menu hid the classifier at 1440 px)
+        with gr.Tabs(overflow_behavior="wrap") as tabs:
             for name, mod in tab_modules().items():
                 with gr.Tab(txt(mod.TAB_KEY), id=name, elem_id=f"tab-{name}"):
                     mod.build()
+                    lesson_links.add_link_control(name)
+        lesson_links.wire(demo, tabs, note)  # ?tab=…&seed=…&run=1 opens a view with its settings
         gr.Markdown(txt("app.lang_note"))
         translate_examples(demo)  # example tables: headers, choice labels and titles in the page's language
     document(demo)  # descriptions for the API page, view_api() and the MCP tools (gendemo/app/api_docs.py)

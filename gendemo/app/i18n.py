@@ -98,9 +98,9 @@ COMMON = {
 
 def all_strings() -> dict[str, dict[str, str]]:
     merged = {lang: dict(COMMON[lang]) for lang in LANGS}
-    from gendemo.app.tabs import tab_modules
+    from gendemo.app.tabs import string_modules
 
-    for mod in tab_modules().values():
+    for mod in string_modules():
         for lang in LANGS:
             for k, v in getattr(mod, "STRINGS", {}).get(lang, {}).items():
                 if k in merged[lang] and merged[lang][k] != v:

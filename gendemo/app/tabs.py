@@ -21,6 +21,15 @@ TABS = {
 }
 
 
+# Parts of the page around the tabs that have text of their own (STRINGS), merged into i18n with the tabs' strings.
+PAGE_PARTS = ("gendemo.app.ui.lesson_links",)
+
+
 def tab_modules() -> dict[str, ModuleType]:
     """Short name → the imported tab module. Imported when asked for: the tab modules use i18n.tr for their text."""
     return {name: importlib.import_module(module) for name, module in TABS.items()}
+
+
+def string_modules() -> list[ModuleType]:
+    """Every module whose STRINGS the page shows: the tabs and the parts around them."""
+    return [*tab_modules().values(), *(importlib.import_module(m) for m in PAGE_PARTS)]

@@ -100,8 +100,9 @@ class CGANConfig:
     leak: float = 0.2  # leaky ReLU slope in the discriminator
     aux_weight: float = 0.0  # > 0: the discriminator also names the digit (AC-GAN auxiliary head), weight of that loss
     # > 0: D also sees real images under a wrong label as fakes (matching-aware D, Reed et al. 2016), this weight
-    # against the generated fakes. Without it D never learns that a good 3 labelled 5 is wrong (its verdict under the
-    # true label was 0.41, under wrong ones 0.53), so it cannot teach G either: judged accuracy 0.9865 → 0.9966.
+    # against the generated fakes. Without it D never learns that a picture under the wrong label is fake (the
+    # chapter's zero-looking digit labelled 4; its verdict under the true label was 0.41, under wrong ones 0.53), so
+    # it cannot teach G either: judged accuracy 0.9865 → 0.9966.
     mismatch_weight: float = 1.0
     g_ema: float = 0.999  # > 0: ship a moving average of G's weights (this decay per step) instead of the last G
 

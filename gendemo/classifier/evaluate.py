@@ -4,6 +4,7 @@ the real test digits that every generator's Fréchet distance is measured agains
 from __future__ import annotations
 
 import time
+import weakref
 
 import torch
 
@@ -11,16 +12,18 @@ from gendemo.classifier.model import load_classifier, predict
 from gendemo.core.data import load_mnist
 from gendemo.core.metrics import frechet_between
 
-_REAL_FEATS = {}
+# judge → {data folder → features}; weak, so a judge that is dropped takes its features with it (an id() key could be
+# reused by a later judge and hand it the features of another network)
+_REAL_FEATS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def real_test_features(judge, data_dir=None) -> torch.Tensor:
     """(10000, features) of the MNIST test digits, computed once per judge and data folder."""
-    key = (id(judge), str(data_dir))
-    if key not in _REAL_FEATS:
+    per_folder = _REAL_FEATS.setdefault(judge, {})
+    if str(data_dir) not in per_folder:
         test = load_mnist("test", data_dir, next(judge.parameters()).device)
-        _REAL_FEATS[key] = predict(judge, test.images)[1]
-    return _REAL_FEATS[key]
+        per_folder[str(data_dir)] = predict(judge, test.images)[1]
+    return per_folder[str(data_dir)]
 
 
 @torch.no_grad()

@@ -114,3 +114,36 @@ def test_the_conditional_discriminator_calls_a_zero_under_label_4_fake():
     assert f"real test zeros {r0:.2f} and {r4:.2f}" in said, said
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"{under[0].mean():.2f} on average under the label 0 and {under[4].mean():.2f} under 4" in readme
+
+
+def _noise_size_results(sep10: float, sep100: float) -> dict:
+    from gendemo.gan.latent import ATTRIBUTES
+
+    def one(dim, sep):
+        return {
+            "noise_dim": dim,
+            "separability": dict.fromkeys(ATTRIBUTES, sep),
+            "shares_percent": [10.0] * 10,
+            "kl_to_uniform_nats": 0.0,
+            "mean_abs_cos_between_directions": 0.2,
+            "random_directions_mean_abs_cos": 0.25 if dim == 10 else 0.08,
+            "n": 10_000,
+        }
+
+    return {"epochs": 60, "z10": one(10, sep10), "z100": one(100, sep100), "rebuild": "python -m gendemo.gan.x"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+@pytest.mark.parametrize(
+    "sep10, sep100, verdict", [(0.85, 0.9, "more"), (0.9, 0.85, "less"), (0.85, 0.853, "same")], ids=str
+)
+def test_the_noise_size_verdict_is_computed_from_the_figures(lang, sep10, sep100, verdict):
+    """Entanglement, 100 against 10 noise numbers: the Latent tab's verdict follows the measured separabilities (it
+    is not written in advance), and the table shows both columns."""
+    from gendemo.app.ui.latent_tab import noise_size_text
+
+    said = noise_size_text(lang, _noise_size_results(sep10, sep100))
+    expected = tr(f"latent.z100_verdict_{verdict}", lang, m10=100 * sep10, m100=100 * sep100)
+    assert expected in said
+    assert f"{100 * sep10:.1f} %" in said and f"{100 * sep100:.1f} %" in said
+    assert said.count("\n| ") >= 13  # twelve directions and the mean

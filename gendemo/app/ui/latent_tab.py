@@ -152,6 +152,49 @@ STRINGS = {
         ),
         "latent.projected": "The part along **{other}** was removed first (cosine before: {cos:+.2f}).",
         "latent.src_quick": "fitted when the app started, as the shipped file was missing or belonged to another GAN",
+        "latent.z100_h": "Does a bigger noise vector untangle? 100 numbers against 10, measured",
+        "latent.z100_claim": (
+            "**The chapter's claim:** smaller noise vectors tend to be more entangled, so interesting directions are "
+            "hard to find; some training tricks and a larger vector — 100 elements instead of our 10 — raise the "
+            "chance that a feature gets a direction of its own.\n\n"
+            "**The test:** a second GAN was trained here exactly like the shipped one (the remedy recipe, seed 0) but "
+            "from 100 noise numbers, for {E} epochs, and set beside the 10-number GAN after the same {E} epochs. In "
+            "both noise spaces the same directions were fitted on {n:,} samples each, as in the section above. "
+            "*Separability* is how well one straight boundary in the noise space splits the digits that have a "
+            "feature from those that do not, on samples held out from the fit (50 %: no straight-line notion of it "
+            "at all; 100 %: one direction captures it)."
+        ),
+        "latent.z100_table": (
+            "| direction | 10 numbers | 100 numbers |\n|---|---|---|\n{rows}\n"
+            "| **mean of the twelve** | **{m10:.1f} %** | **{m100:.1f} %** |"
+        ),
+        "latent.z100_row": "| {name} | {a:.1f} % | {b:.1f} % |",
+        "latent.z100_more": (
+            "The 100-number space separates {k} of the 12 features better. "
+            "The same samples' digits, as the classifier reads them — 10 numbers: {s10}; 100 numbers: {s100} "
+            "(KL to an even mix {kl10:.4f} and {kl100:.4f} nats). How tangled the fitted directions are with each "
+            "other: their mean |cosine| is {c10:.2f} with 10 numbers and {c100:.2f} with 100, where random directions "
+            "would give {r10:.2f} and {r100:.2f}: in 100 dimensions unrelated directions are nearer to right angles "
+            "whatever the generator learnt, so only the gap to the random figure says something."
+        ),
+        "latent.z100_verdict_more": (
+            "**So here:** the bigger vector made the features easier to reach along single directions, as the "
+            "chapter expects: {m100:.1f} % against {m10:.1f} % on average."
+        ),
+        "latent.z100_verdict_less": (
+            "**So here:** the bigger vector did not make the features easier to reach along single directions "
+            "({m100:.1f} % against {m10:.1f} % on average): in this test the chapter's expectation does not hold."
+        ),
+        "latent.z100_verdict_same": (
+            "**So here:** about the same ({m100:.1f} % against {m10:.1f} % on average): in this test a bigger vector "
+            "alone neither helped nor hurt."
+        ),
+        "latent.z100_limits": (
+            "One seed each, {E} epochs, one way of measuring (logistic boundaries on judged digits, stroke thickness "
+            "and slant). Rebuild: `{cmd}`."
+        ),
+        "latent.z100_none": "The 100-versus-10 comparison has not been measured yet (python -m gendemo.gan.noise_size "
+        "compare).",
     },
     "zh-CN": {
         "latent.tab": "潜在空间",
@@ -253,6 +296,43 @@ STRINGS = {
         ),
         "latent.projected": "已先去掉沿 **{other}** 的分量（去除前的余弦：{cos:+.2f}）。",
         "latent.src_quick": "因随附的文件缺失或属于另一个 GAN，在应用启动时现场拟合",
+        "latent.z100_h": "更大的噪声向量能解开纠缠吗？100 个数对 10 个数的实测",
+        "latent.z100_claim": (
+            "**本章的说法：** 噪声向量较小时往往更容易纠缠，因而很难找到有意义的方向；一些训练技巧和更大的向量"
+            "（例如用 100 个元素而不是我们的 10 个）能提高把某个特征分配到单一方向上的机会。\n\n"
+            "**检验方法：** 这里又训练了一个 GAN，做法与随附的那个完全相同（改良配方，种子 0），只是从 100 "
+            "个噪声数出发，"
+            "训练 {E} 轮，再与同样训练了 {E} 轮的 10 个数的 GAN 比较。在两个噪声空间里，用与上一节相同的方法，"
+            "各在 {n:,} 个样本上拟合同样的方向。*可分性*指噪声空间里的一个平面边界，能在拟合时留出的样本上，"
+            "把具有某特征的数字和不具有的分开到什么程度（50 %：完全没有对应的直线方向；100 %：一个方向就能抓住它）。"
+        ),
+        "latent.z100_table": (
+            "| 方向 | 10 个数 | 100 个数 |\n|---|---|---|\n{rows}\n"
+            "| **十二个的平均** | **{m10:.1f} %** | **{m100:.1f} %** |"
+        ),
+        "latent.z100_row": "| {name} | {a:.1f} % | {b:.1f} % |",
+        "latent.z100_more": (
+            "在 12 个特征中，100 个数的空间有 {k} 个分得更好。"
+            "同一批样本由分类器认出的数字——10 个数：{s10}；100 个数：{s100}"
+            "（与均匀分布的 KL 分别为 {kl10:.4f} 和 {kl100:.4f} 奈特）。拟合出的各方向彼此纠缠的程度："
+            "10 个数时平均 |余弦| 为 {c10:.2f}，100 个数时为 {c100:.2f}，而随机方向会给出 {r10:.2f} 和 {r100:.2f}："
+            "在 100 维中，无关的方向本来就更接近直角，与生成器学到什么无关，所以只有与随机值的差距才说明问题。"
+        ),
+        "latent.z100_verdict_more": (
+            "**结论（这里）：** 更大的向量让特征更容易沿单一方向达到，与本章的预期一致：平均 {m100:.1f} % 对 {m10:.1f} "
+            "%。"
+        ),
+        "latent.z100_verdict_less": (
+            "**结论（这里）：** 更大的向量并没有让特征更容易沿单一方向达到（平均 {m100:.1f} % 对 {m10:.1f} %）："
+            "在这次检验中，本章的预期不成立。"
+        ),
+        "latent.z100_verdict_same": (
+            "**结论（这里）：** 两者差不多（平均 {m100:.1f} % 对 {m10:.1f} %）：在这次检验中，"
+            "单靠更大的向量既没有帮助也没有妨碍。"
+        ),
+        "latent.z100_limits": "每种只有一个种子、{E} 轮训练、一种测量方法（在判定的数字、"
+        "笔画粗细和倾斜上拟合逻辑回归边界）。重建：`{cmd}`。",
+        "latent.z100_none": "尚未测量 100 对 10 的比较（python -m gendemo.gan.noise_size compare）。",
     },
 }
 
@@ -499,6 +579,57 @@ def latent_direction(attribute, seed, alpha, keep, request: gr.Request = None):
     return to_pil(x[0], scale=8), to_pil_grid(x[1:], nrow=STRIP_STEPS, scale=4), table, summary
 
 
+# within this many points of separability (percent) the two noise sizes count as the same
+Z100_SAME = 1.0
+
+
+def noise_size_text(lang: str = "en", results: dict | None = None) -> str:
+    """The chapter's claim about noise size beside the measurement (gendemo/gan/noise_size.py's JSON): the twelve
+    directions' separability for 10 and 100 noise numbers, the shares of the same samples, and a verdict computed from
+    the figures, not written in advance."""
+    from gendemo.gan.noise_size import load_results
+
+    r = results if results is not None else load_results()
+    if not r:
+        return tr("latent.z100_none", lang)
+    a, b = r["z10"], r["z100"]
+    attrs = list(a["separability"])
+    sa = [100 * a["separability"][k] for k in attrs]
+    sb = [100 * b["separability"][k] for k in attrs]
+    rows = "\n".join(tr("latent.z100_row", lang, name=_attr_name(k, lang), a=x, b=y) for k, x, y in zip(attrs, sa, sb))
+    m10, m100 = sum(sa) / len(sa), sum(sb) / len(sb)
+    verdict = "same" if abs(m100 - m10) < Z100_SAME else ("more" if m100 > m10 else "less")
+
+    def shares(s):
+        return " · ".join(f"{d}: {p:.1f} %" for d, p in enumerate(s["shares_percent"]))
+
+    return "\n\n".join(
+        [
+            tr("latent.z100_claim", lang, E=r["epochs"], n=a["n"]),
+            tr("latent.z100_table", lang, rows=rows, m10=m10, m100=m100),
+            tr(f"latent.z100_verdict_{verdict}", lang, m10=m10, m100=m100),
+            tr(
+                "latent.z100_more",
+                lang,
+                k=sum(y > x for x, y in zip(sa, sb)),
+                s10=shares(a),
+                s100=shares(b),
+                kl10=a["kl_to_uniform_nats"],
+                kl100=b["kl_to_uniform_nats"],
+                c10=a["mean_abs_cos_between_directions"],
+                c100=b["mean_abs_cos_between_directions"],
+                r10=a["random_directions_mean_abs_cos"],
+                r100=b["random_directions_mean_abs_cos"],
+            ),
+            tr("latent.z100_limits", lang, E=r["epochs"], cmd=r["rebuild"]),
+        ]
+    )
+
+
+def latent_noise_size(request: gr.Request = None) -> str:
+    return noise_size_text(lang_of(request))
+
+
 def _attr_choices():
     return [(txt("latent.a_thickness"), "thickness"), (txt("latent.a_slant"), "slant")] + [
         (f"→ {d}", f"digit{d}") for d in range(10)
@@ -643,3 +774,8 @@ def build():
     d_alpha.release(latent_direction, d_ins, d_outs, **DIRECTION.event(private=True))
     direction_examples.load_input_event.then(latent_direction, d_ins, d_outs, **DIRECTION.event(private=True))
     on_open(latent_direction, d_ins, d_outs)
+
+    # the chapter's claim about noise size, beside the measurement (issue 31): text only, computed once per language
+    with gr.Accordion(txt("latent.z100_h"), open=False, elem_id="latent-z100"):
+        z_text = gr.Markdown(elem_id="latent-z100-text")
+    on_open(latent_noise_size, [], [z_text])

@@ -30,7 +30,8 @@ STRINGS = {
             "An ordinary GAN draws whatever digit its noise happens to lead to. A conditional GAN is also handed the "
             "digit it should draw, as a one-hot vector of ten numbers appended to the noise. The discriminator is "
             "shown the same label — as ten extra image planes, all zero except the plane of the label, which is all "
-            "ones — so it can reject a well-drawn 3 that was supposed to be a 5. To fool it, the generator has to "
+            "ones — so, as in the chapter, it can reject a digit that looks like a zero when the label says 4. To fool "
+            "it, the generator has to "
             "obey. This one is convolutional (DCGAN-style) rather than the plain fully connected "
             "networks of the first tab.\n\n"
             "**Try this:** choose all digits: every row shares its noise with the rows above and below it in the same "
@@ -50,7 +51,8 @@ STRINGS = {
         "cgan.intro": (
             "普通的 GAN 画出哪个数字，全凭噪声碰巧把它引向哪里。条件 GAN 还会得到要画的数字："
             "一个由十个数组成的独热向量，接在噪声后面。判别器也会看到同一个标签——以十个额外的图像通道的形式，"
-            "除了标签对应的那一层全是 1，其余都是 0——所以它能识破一个画得很好、但本该是 5 的 3。想骗过判别器，"
+            "除了标签对应的那一层全是 1，其余都是 0——所以，正如本章所说，标签是 4 而画出的数字更像 0 时，"
+            "它能识破这种不匹配。想骗过判别器，"
             "生成器就必须听从指令。这个模型是卷积网络（DCGAN 风格），而不是第一个标签页里那种简单的全连接网络。\n\n"
             "**试一试**：选择全部数字：同一列的各行共用同一个噪声，所以请沿着一列往下比较风格（粗细、倾斜）。"
         ),

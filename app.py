@@ -13,10 +13,10 @@ import gradio as gr
 
 from gendemo.app import limits, queue_eta, zerogpu
 from gendemo.app.api_docs import DocumentedBlocks, document
-from gendemo.app.endpoints import DIFFUSION
+from gendemo.app.endpoints import DIFFUSION, HEAVY
 from gendemo.app.i18n import gradio_i18n
 from gendemo.app.tabs import tab_modules
-from gendemo.app.ui import lesson_links
+from gendemo.app.ui import chapter_map, lesson_links
 from gendemo.app.ui.common import page_js, translate_examples, txt
 from gendemo.core.paths import EXAMPLES
 
@@ -80,6 +80,7 @@ def build_demo() -> gr.Blocks:
         title="gendemo — generative AI you can touch", analytics_enabled=False, delete_cache=DELETE_CACHE
     ) as demo:
         note = lesson_links.note()  # what a lesson link clamped or ignored (issue 32), above everything
+        chapter_map.build()  # the chapter's figures, each with a link to its view (closed)
         gr.Markdown(txt("app.title"))
         gr.Markdown(txt("app.intro"))
         # every tab visible (a "⋯" menu hid the classifier at 1440 px)
@@ -118,7 +119,7 @@ def launch_kwargs(mcp: bool | None = None) -> dict:
 def queue(demo: gr.Blocks) -> None:
     limits.bound_queue(demo, max_size=QUEUE_SIZE, concurrency=CONCURRENCY)
     # the diffusion lane's waits, told from each kind's measured length (a DDPM run takes ~40× a DDIM one)
-    queue_eta.install(demo._queue, [DIFFUSION.name])
+    queue_eta.install(demo._queue, [DIFFUSION.name, HEAVY.name])
 
 
 def main(argv=None):

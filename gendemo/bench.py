@@ -4,7 +4,8 @@ Writes docs/BENCHMARKS.md (and prints the same tables). Sections whose model is 
     --quick      fewer repetitions (a smoke run)
     --only NAME  run one section (data, classifier, gan, cgan, mnist_train (the live engine), diffusion, live, app,
                  class: a class of simulated learners at once, gendemo/app/class_bench.py)
-    --learners N the class's size (30); --short: CI's class (6 learners, a short lesson)
+    --learners N the class's size (30); --short: CI's class (6 learners, a short lesson); --sessions N: instead, the
+                 server's RSS growth over N sessions of one request each
 """
 
 from __future__ import annotations
@@ -233,13 +234,17 @@ CLASS_START, CLASS_END = "<!-- class-bench -->", "<!-- /class-bench -->"
 
 def bench_class(quick):
     """Thirty learners at once (issue 30): per-action latencies, the first live frame, failures, peak server RSS."""
-    from gendemo.app.class_bench import Plan, report_lines, run_class
+    from gendemo.app.class_bench import Plan, report_lines, run_class, short_plan
 
     short = CLASS["short"] or quick
     learners = CLASS["learners"] if CLASS["learners"] else (6 if short else 30)
-    plan = Plan(learners=learners, short=short)
-    if short:
-        plan.live_budget, plan.think, plan.ramp_s, plan.lesson_s = 5, (0.5, 1.5), 5.0, 120.0
+    plan = short_plan(learners) if short else Plan(learners=learners)
+    if CLASS.get("sessions"):
+        from gendemo.app.class_bench import sessions_growth
+
+        g = sessions_growth(CLASS["sessions"])
+        print(json.dumps(g))
+        return
     s = run_class(plan)
     lines = report_lines(s)
     print("\n".join(lines), flush=True)
@@ -327,8 +332,9 @@ def main(argv=None):
     )
     p.add_argument("--learners", type=int, default=0, help="class section: how many learners (30; --short: 6)")
     p.add_argument("--short", action="store_true", help="class section: CI's short lesson (6 learners, under a minute)")
+    p.add_argument("--sessions", type=int, default=0, help="class section: RSS growth over N one-request sessions")
     a = p.parse_args(argv)
-    CLASS.update(learners=a.learners, short=a.short, out=a.out)
+    CLASS.update(learners=a.learners, short=a.short, out=a.out, sessions=a.sessions)
     global APP_ENDPOINTS
     APP_ENDPOINTS = {e.strip() for e in a.endpoints.split(",") if e.strip()} if a.endpoints else None
     print(machine())

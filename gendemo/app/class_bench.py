@@ -66,6 +66,12 @@ class Plan:
     short: bool = False  # CI's variant: fewer, cheaper steps, no heavy demonstrations
 
 
+def short_plan(learners: int = 6) -> Plan:
+    """CI's class: a few learners, a cheaper lesson (no heavy demonstration, 4 digits at 10 steps) and live runs of 5 s,
+    quick clicks: under a minute after the app has warmed up."""
+    return Plan(learners=learners, live_budget=5, think=(0.3, 1.0), ramp_s=3.0, lesson_s=120.0, short=True)
+
+
 def lesson(k: int, plan: Plan) -> list[Step]:
     """Learner k's clicks, in order."""
     seed = 0 if k % 2 == 0 else k  # half keep the default seed, half pick their own
@@ -389,3 +395,66 @@ def report_lines(s: dict) -> list[str]:
     ]
     lines += [f"- {f}" for f in s["failures"][:10]]
     return lines
+
+
+# the light endpoints a passing visitor tries (uploads included); each session asks one of them once
+VISITS = ("gan_sample", "latent_vector", "cgan_sample", "noising", "discriminate", "latent_walk", "gan_timeline")
+
+
+def sessions_growth(n: int = 400, warm: int = 20, log=print) -> dict:
+    """Issue 30, part 6: the server's RSS before and after `n` sessions that each make one request (a new visitor
+    each: gradio_client's reset_session), after `warm` such sessions have paid for every first call. Seeds differ from
+    session to session, so the answer cache fills as far as its bounds let it."""
+    from gradio_client import Client
+
+    server = Server()
+    try:
+        pid = server.proc.pid
+        idle = rss_mb(pid)
+        with tempfile.TemporaryDirectory(prefix="gendemo-sessions-") as folder:
+            client = Client(server.url, verbose=False, download_files=folder)
+
+            def visit(i: int):
+                client.reset_session()
+                step = Step("visit", VISITS[i % len(VISITS)])
+                ep = ENDPOINTS[step.api]
+                if any(p.name == "seed" for p in ep.api_params):
+                    step.values["seed"] = 1000 + i
+                if step.api == "gan_timeline":
+                    step.values["epoch"] = 1 + i % 200
+                if step.api == "noising":
+                    step.values["image"] = None
+                client.predict(api_name=f"/{step.api}", **_arguments(step))
+
+            for i in range(warm):
+                visit(i)
+            time.sleep(2)
+            before = rss_mb(pid)
+            t0 = time.perf_counter()
+            for i in range(warm, warm + n):
+                visit(i)
+            wall = time.perf_counter() - t0
+            time.sleep(limits_sweep_s() + 1)
+            after = rss_mb(pid)
+        out = {
+            "sessions": n,
+            "idle_mb": idle,
+            "before_mb": before,
+            "after_mb": after,
+            "growth_mb": after - before,
+            "wall_s": wall,
+            "peak_mb": peak_rss_mb(pid),
+        }
+        log(
+            f"[sessions] RSS idle {idle:.0f} MB, after {warm} warm-up sessions {before:.0f} MB, after {n} more "
+            f"{after:.0f} MB: +{after - before:.0f} MB ({wall:.0f} s; peak {out['peak_mb']:.0f} MB)"
+        )
+        return out
+    finally:
+        server.stop()
+
+
+def limits_sweep_s() -> float:
+    from gendemo.app.limits import SWEEP_EVERY_S
+
+    return SWEEP_EVERY_S

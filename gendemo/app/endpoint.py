@@ -10,6 +10,7 @@ reads them from here instead:
 - the ZeroGPU wrapper: `gpu_seconds(*args, **kwargs)`, by parameter name (gendemo/app/zerogpu.py);
 - the bench's and the load test's call: `canonical_call()` (gendemo/app/endpoints.py: ENDPOINT_CALLS);
 - which requests may queue behind which: `lane`, through `event()`;
+- whether a repeated request is answered from the cache without queueing: `cache` (gendemo/app/answer_cache.py);
 - lesson links: `from_query(query, lang)` turns URL parameters named like the parameters into checked values.
 
 Importing this module imports neither gradio nor torch: the bench and the load test read the table without them.
@@ -188,6 +189,7 @@ class Endpoint:
     call: Mapping[str, Any] = field(default_factory=dict)  # the canonical call's values where not the defaults
     load: bool = True  # the bench and the load test call it (a live run trains for as long as it is asked: no)
     deterministic: bool = True  # the answer is a function of the inputs (seeded), so it may be cached and shared
+    cache: bool = False  # answer a repeated request from the cache, without queueing (gendemo/app/answer_cache.py)
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -291,6 +293,11 @@ class Endpoint:
 
         checked.__signature__ = sig
         checked.gendemo_body = fn
+        if self.cache and self.deterministic:
+            from gendemo.app import answer_cache
+
+            if answer_cache.enabled():  # inside guarded: a hit's pictures are written out as files again
+                checked = answer_cache.cached(self, checked)
         wrapped = guarded(checked)
         wrapped.__signature__ = sig
         wrapped.gendemo_body = fn

@@ -15,6 +15,10 @@ from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, GUIDANCE_SIDE_BY_SIDE
 
 # ---------------------------------------------------------------- lanes: who may wait for whom
 DIFFUSION = Lane("diffusion", limit=1)  # the diffusion views, one at a time, so the quick tabs stay quick
+# The heavy demonstrations (DDPM's 1,000 steps beside the fast solvers, guidance side by side, the schedule twins) take
+# tens of seconds: in the diffusion lane one learner's comparison held every other learner's prompt behind it (issue
+# 30). Their own lane, one at a time: a prompt then waits at most for one other prompt, sharing the cores meanwhile.
+HEAVY = Lane("diffusion_heavy", limit=1)
 CLASSIFY = Lane("classify", limit=1)  # readings run in the order they were asked (a click and an upload may race)
 # Live training: Start, Continue and One step never wait for another learner's run (issue 30). One scheduler in the
 # server (gendemo/gan/scheduler.py) trains up to GENDEMO_LIVE_RUNS runs in turn; the lane only has to let their streams
@@ -202,6 +206,7 @@ _ROWS = (
             ),
         ),
         returns=(("digits", IMAGE_OUT + ", a grid of the n digits"),),
+        cache=True,
     ),
     Endpoint(
         "gan_timeline",
@@ -246,6 +251,7 @@ _ROWS = (
         ),
         gpu=None,
         call={"epoch": 60},
+        cache=True,
     ),
     Endpoint(
         "gan_live",
@@ -332,6 +338,7 @@ _ROWS = (
             ("note", "Markdown: how to read the history"),
         ),
         gpu=40,
+        cache=True,
     ),
     Endpoint(
         "discriminate",
@@ -375,6 +382,7 @@ _ROWS = (
             ("seen", IMAGE_OUT + ": the 28×28 picture the discriminator judged"),
         ),
         call={"image": Example("digit_7.png"), "label": 7},
+        cache=True,
     ),
     Endpoint(
         "discriminate_lineup",
@@ -420,6 +428,7 @@ _ROWS = (
             ("lineup", "gallery: each picture with D's verdict"),
             ("summary", "Markdown: the mean verdict on real and on generated pictures"),
         ),
+        cache=True,
     ),
     Endpoint(
         "cgan_sample",
@@ -450,6 +459,7 @@ _ROWS = (
             ("digits", IMAGE_OUT + ", the grid of generated digits"),
             ("reading", "Markdown: what the classifier reads in them"),
         ),
+        cache=True,
     ),
     Endpoint(
         "latent_walk",
@@ -467,6 +477,7 @@ _ROWS = (
             ("reading", "Markdown: the digit the classifier reads at each step"),
         ),
         call={"seed": 800, "dim": 2},
+        cache=True,
     ),
     Endpoint(
         "latent_grid",
@@ -495,6 +506,7 @@ _ROWS = (
             ),
         ),
         returns=(("map", IMAGE_OUT + ", the k×k grid of digits"),),
+        cache=True,
     ),
     Endpoint(
         "latent_path",
@@ -541,6 +553,7 @@ _ROWS = (
             ("path", IMAGE_OUT + ": one digit per step from start (left) to end (right)"),
             ("reading", "Markdown: the digit the classifier reads at each step"),
         ),
+        cache=True,
     ),
     Endpoint(
         "latent_vector",
@@ -574,6 +587,7 @@ _ROWS = (
             "z8": -0.72,
             "z9": -0.4,
         },
+        cache=True,
     ),
     Endpoint(
         "latent_interpolate",
@@ -587,6 +601,7 @@ _ROWS = (
             ("paths", IMAGE_OUT + ": top row linear, bottom row spherical"),
             ("norms", "Markdown: the length of the noise vector along each path"),
         ),
+        cache=True,
     ),
     Endpoint(
         "latent_direction",
@@ -630,6 +645,7 @@ _ROWS = (
             ("changes", "table: thickness, slant and the classifier's reading along the way"),
             ("summary", "Markdown: what changed"),
         ),
+        cache=True,
     ),
     Endpoint(
         "noising",
@@ -659,6 +675,7 @@ _ROWS = (
         ),
         gpu=None,
         call={"image": Example("digit_7.png")},
+        cache=True,
     ),
     Endpoint(
         "schedule_twins",
@@ -697,7 +714,8 @@ _ROWS = (
             ("frechet", "line plot data: Fréchet distance to real test digits against training step"),
         ),
         gpu=30,
-        lane=DIFFUSION,
+        lane=HEAVY,
+        cache=True,
     ),
     Endpoint(
         "diffusion_generate",
@@ -775,6 +793,7 @@ _ROWS = (
         gpu=_diffusion_seconds,
         lane=DIFFUSION,
         call={"guidance": 3.0, "n": 16, "network": "diffusion"},
+        cache=True,
     ),
     Endpoint(
         "diffusion_guidance",
@@ -797,7 +816,8 @@ _ROWS = (
             ("text", "Markdown: what changes with the guidance scale, with the judged counts"),
         ),
         gpu=40,
-        lane=DIFFUSION,
+        lane=HEAVY,
+        cache=True,
     ),
     Endpoint(
         "solver_comparison",
@@ -860,8 +880,9 @@ _ROWS = (
             ("text", "Markdown: one sentence on what the comparison shows (speed ratio and judged matches)"),
         ),
         gpu=_comparison_seconds,
-        lane=DIFFUSION,
+        lane=HEAVY,
         call={"solvers": ("ddim", "dpmpp2m"), "n": 4},
+        cache=True,
     ),
     Endpoint(
         "noise_prediction",
@@ -946,6 +967,7 @@ _ROWS = (
         gpu=30,
         lane=DIFFUSION,
         call={"t": 500},
+        cache=True,
     ),
     Endpoint(
         "reverse_step",
@@ -1002,6 +1024,7 @@ _ROWS = (
         gpu=60,
         lane=DIFFUSION,
         call={"guidance": 3.0},
+        cache=True,
     ),
     Endpoint(
         "prompt_experiment",
@@ -1124,6 +1147,7 @@ _ROWS = (
         gpu=_img2img_seconds,
         lane=DIFFUSION,
         call={"image": Example("blurry_4.png"), "strength": 0.4, "n": 4},
+        cache=True,
     ),
     Endpoint(
         "classify",

@@ -143,3 +143,35 @@ def test_a_bad_link_still_opens_the_page_with_a_note(browser, app_client, query,
             assert control_value(page, "gan-seed") == "0"
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("locale", in_ci("zh-CN", ["en-US", "zh-CN"]))
+def test_the_chapter_maps_links_each_open_a_view(browser, app_client, locale):
+    """The map is the first thing on the page, closed; opened, each of its links opens the tab it names, with no
+    note (the values it sets are all valid)."""
+    page = open_page(browser, app_client.base_url, locale)
+    try:
+        first = page.evaluate("() => document.querySelector('#chapter-map, #tab-gan').id")
+        assert first == "chapter-map"  # above the tabs
+        assert page.locator("#chapter-map-list").is_hidden()  # closed by default
+        page.locator("#chapter-map > button.label-wrap").click()
+        anchors = page.locator("#chapter-map-list a")
+        anchors.first.wait_for()
+        hrefs = [anchors.nth(i).get_attribute("href") for i in range(anchors.count())]
+        assert len(hrefs) == 18, hrefs
+        words = "图 6-14" if locale == "zh-CN" else "Figure 6-14"
+        assert words in page.locator("#chapter-map-list").inner_text()
+    finally:
+        shot(page, f"chapter_map_{locale}")
+        page.context.close()
+    for href in hrefs:
+        url = urllib.parse.urljoin(app_client.base_url, href)
+        tab = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))["tab"]
+        page = open_page(browser, url, locale)
+        try:
+            page.locator(f"#tab-{tab}").wait_for(state="visible")
+            page.locator(f"#link-btn-{tab}").wait_for(state="visible")
+            page.wait_for_timeout(500)
+            assert page.locator("#lesson-note").is_hidden(), (href, page.locator("#lesson-note").inner_text())
+        finally:
+            page.context.close()

@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable
 
 import gradio as gr
+from gradio.caching import CacheMissError
 
 from gendemo.app.i18n import I18nLabel, lang_of, tr
 from gendemo.app.registry import REGISTRY, ModelUnavailable
@@ -59,6 +60,14 @@ def model(name: str, lang: str, registry=REGISTRY):
         raise gr.Error(tr("common.unavailable", lang, why=str(e))) from None
 
 
+def unmarked(value):
+    """A handler's answer without the answer cache's mark (answer_cache.partial: passed on, not kept), for a handler
+    the cache does not wrap."""
+    from gendemo.app.answer_cache import Partial
+
+    return value.value if isinstance(value, Partial) else value
+
+
 def guarded(fn: Callable) -> Callable:
     """The error boundary of a handler: user mistakes pass through as gr.Error; anything else is logged with its trace
     on the server and the browser gets one plain sentence, never a stack trace. PIL outputs leave as finished PNG
@@ -68,6 +77,8 @@ def guarded(fn: Callable) -> Callable:
         # the request comes by keyword, or (handlers with a built signature, see on_open) as the last positional
         req = kwargs.get("request") or next((a for a in args if isinstance(a, gr.Request)), None)
         lang = lang_of(req)
+        if isinstance(e, CacheMissError):  # Gradio's probe of the answer cache found nothing: the request queues
+            return e
         if isinstance(e, gr.Error):
             if e.title == "Error":  # Gradio's default title (API clients read it; the page, see page_js)
                 e.title = tr("err.title", lang)
@@ -102,7 +113,7 @@ def guarded(fn: Callable) -> Callable:
         def gen_wrapper(*args, **kwargs):
             try:
                 for value in fn(*args, **kwargs):
-                    yield pil_outputs_to_files(value)
+                    yield pil_outputs_to_files(unmarked(value))
             except Exception as e:
                 raise translate(e, args, kwargs) from None
 
@@ -111,7 +122,7 @@ def guarded(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return pil_outputs_to_files(fn(*args, **kwargs))
+            return pil_outputs_to_files(unmarked(fn(*args, **kwargs)))
         except Exception as e:
             raise translate(e, args, kwargs) from None
 

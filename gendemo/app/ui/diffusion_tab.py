@@ -11,6 +11,7 @@ import torch
 from PIL import Image
 
 from gendemo.app import zerogpu
+from gendemo.app.answer_cache import partial
 from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui import diffusion_common as dc
@@ -337,7 +338,7 @@ def diffusion_generate(
     ):
         if run["state"] == "stopped":  # Stop was pressed: the stream ends with the stopped run's answer, last
             result, judged, status = _stopped(run, lang)
-            yield gr.skip(), result, status, judged, run
+            yield partial((gr.skip(), result, status, judged, run))  # passed on, not kept as the inputs' answer
             return
         _keep(run, f)
         where = tr("gen.status_run", lang, i=f.step, k=f.steps, t=f.t, sampler=name)

@@ -238,7 +238,7 @@ def share_figure(shares: np.ndarray, e: int, lang: str):
     bars.set(xticks=range(10), ylim=(0, max(40, float(p.max()) + 5)), xlabel=digit)
     bars.set_title(tr("gan.bars_title", lang, e=e), fontsize=10)
     bars.legend(fontsize=8, loc="upper right")
-    return figure_image(fig)
+    return figure_image(fig, layout=("timeline shares", lang, len(shares)))  # laid out alike at every epoch
 
 
 def timeline_at(tl: dict, e: int, lang: str) -> tuple:

@@ -188,19 +188,19 @@ CATALOG: dict[str, Entry] = {
         Entry(
             "gan_z100",
             "gan",
-            "python -m gendemo.train gan --set noise_dim=100 --epochs 60 --run-dir runs/gan_z100 "
-            "--out runs/gan_z100/gan_z100.safetensors && "
-            "python -m gendemo.gan.noise_size ship runs/gan_z100/gan_z100.safetensors",
+            "python -m gendemo.train gan --set noise_dim=100 --epochs 60 --run-dir runs/gan_z100 --out "
+            "runs/gan_z100/gan_z100.safetensors && python -m gendemo.gan.noise_size ship runs/gan_z100 --epoch 60",
             summary=(
                 "The chapter's GAN trained with the remedy recipe like the shipped one, but from 100 noise numbers "
-                "instead of 10 (100 → 256 → 512 → 1024 → 784), for 60 epochs. It exists to test the chapter's remark "
-                "that a bigger noise vector is less entangled: gendemo/gan/noise_size.py fits the same semantic "
-                "directions in both noise spaces and compares them."
+                "instead of 10 (100 → 256 → 512 → 1024 → 784); the epochs it had are in the card (epochs_completed). "
+                "It exists to test the chapter's remark that a bigger noise vector is less entangled: "
+                "gendemo/gan/noise_size.py fits the same semantic directions in its noise space and in the 10-number "
+                "GAN's after the same epochs, and the Latent space tab shows the comparison."
             ),
             load='from gendemo.gan.model import load_gan; generator, card = load_gan("{path}", name="gan_z100")',
             limits=(
-                "Trained for 60 epochs, not 200, and compared with the 10-number GAN after the same 60 epochs (its "
-                "snapshot); one seed each, so small differences between the two are within what another seed changes."
+                "Trained for fewer epochs than the shipped GAN's 200 (see the card), and compared with the 10-number "
+                "GAN's weights after the same epochs. One seed each: another seed could give other figures."
             ),
             hub_task="unconditional-image-generation",
         ),

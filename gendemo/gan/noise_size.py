@@ -13,6 +13,7 @@ size (the remedy recipe, seed 0, the same number of epochs) are measured the sam
   100 dimensions are closer to orthogonal than in 10 whatever the generator learnt.
 
     python -m gendemo.gan.noise_size ship runs/gan_z100/gan_z100.safetensors   # → checkpoints/gan_z100.*
+    python -m gendemo.gan.noise_size ship runs/gan_z100 --epoch 10             # the weights kept after epoch 10
     python -m gendemo.gan.noise_size compare [--n 10000]                        # → gendemo/gan/noise_size.json
 
 The 10-number generator it compares with is the shipped remedy GAN after the same number of epochs (its snapshot in
@@ -50,6 +51,45 @@ def ship(src: str | Path, out: Path = CHECKPOINT_DIR / f"{NAME}.safetensors") ->
         config=card["config"],
         training={**card.get("training", {}), "noise_dim": 100},
         metrics=card.get("metrics", {}),
+    )
+
+
+def ship_snapshot(run_dir: str | Path, epoch: int, out: Path = CHECKPOINT_DIR / f"{NAME}.safetensors") -> dict:
+    """The shipped generator (the average of G's weights) as the run kept it after `epoch` (one of SNAPSHOT_EPOCHS),
+    taken from the resumable state of a run still under way: the same weights the 10-number run kept then."""
+    from gendemo.core.checkpoints import load_resume_state
+    from gendemo.gan.model import Generator
+    from gendemo.gan.recipes import RECIPES
+
+    st = load_resume_state(Path(run_dir))
+    if st is None:
+        raise SystemExit(f"no resume state in {run_dir}")
+    prefix = f"epoch{epoch}."
+    sub = {k[len(prefix) :]: v.float() for k, v in st["task"]["snapshots"].items() if k.startswith(prefix)}
+    if not sub:
+        raise SystemExit(f"{run_dir}: no weights kept after epoch {epoch}")
+    cfg = RECIPES["remedy"].with_changes(noise_dim=100).gan_config()
+    g = Generator(cfg)
+    g.load_state_dict(sub)  # strict: the snapshot must be a whole 100-number generator
+    r = RECIPES["remedy"]
+    return save_checkpoint(
+        out,
+        g.state_dict(),
+        kind=NAME,
+        config=cfg,
+        training={
+            "epochs_completed": epoch,
+            "steps": epoch * 468,
+            "batch_size": r.batch_size,
+            "seed": 0,
+            "recipe": "remedy",
+            "noise_dim": 100,
+            "real_label": r.real_label,
+            "d_dropout": r.d_dropout,
+            "d_mbstd": r.d_mbstd,
+            "generator_weights": f"moving average, decay {r.g_ema} (as kept after epoch {epoch}, float16)",
+            "source": f"{run_dir}/state.safetensors, snapshot epoch{epoch}",
+        },
     )
 
 
@@ -110,7 +150,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m gendemo.gan.noise_size", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("ship", help="re-seal a trained 100-number GAN as checkpoints/gan_z100.safetensors")
-    s.add_argument("src")
+    s.add_argument("src", help="the trainer's export, or with --epoch its run directory")
+    s.add_argument("--epoch", type=int, default=None, help="ship the weights the run kept after this epoch")
     c = sub.add_parser("compare", help="measure both generators and write gendemo/gan/noise_size.json")
     c.add_argument("--n", type=int, default=10_000)
     c.add_argument("--seed", type=int, default=0)
@@ -118,7 +159,7 @@ def main(argv=None):
     c.add_argument("--out", default=str(RESULTS))
     a = p.parse_args(argv)
     if a.cmd == "ship":
-        card = ship(a.src)
+        card = ship(a.src) if a.epoch is None else ship_snapshot(a.src, a.epoch)
         print(json.dumps({"out": str(CHECKPOINT_DIR / f"{NAME}.safetensors"), "bytes": card["bytes"]}))
         return card
     res = compare(a.n, a.seed, Path(a.gan) if a.gan else None)

@@ -147,3 +147,22 @@ def test_the_noise_size_verdict_is_computed_from_the_figures(lang, sep10, sep100
     assert expected in said
     assert f"{100 * sep10:.1f} %" in said and f"{100 * sep100:.1f} %" in said
     assert said.count("\n| ") >= 13  # twelve directions and the mean
+
+
+def test_the_shipped_noise_size_figures_belong_to_the_shipped_generators():
+    """The Latent tab's 100-against-10 table is measured on the shipped gan_z100 and on the 10-number GAN's weights
+    after the same epochs, 10,000 samples each, and the tab shows those very figures."""
+    import json
+
+    from gendemo.app.ui.latent_tab import noise_size_text
+    from gendemo.gan.artifacts import SNAPSHOT_EPOCHS
+    from gendemo.gan.noise_size import RESULTS
+
+    r = json.loads(RESULTS.read_text(encoding="utf-8"))
+    card = json.loads((ROOT / "checkpoints" / "gan_z100.json").read_text(encoding="utf-8"))
+    assert r["z100"]["sha256"] == card["sha256"] and card["config"]["noise_dim"] == 100
+    assert r["epochs"] == card["training"]["epochs_completed"] and r["epochs"] in SNAPSHOT_EPOCHS
+    assert r["z10"]["noise_dim"] == 10 and r["z10"]["n"] == r["z100"]["n"] == 10_000
+    said = noise_size_text("en")
+    for k in ("z10", "z100"):
+        assert all(f"{100 * v:.1f} %" in said for v in r[k]["separability"].values())

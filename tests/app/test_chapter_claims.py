@@ -166,3 +166,21 @@ def test_the_shipped_noise_size_figures_belong_to_the_shipped_generators():
     said = noise_size_text("en")
     for k in ("z10", "z100"):
         assert all(f"{100 * v:.1f} %" in said for v in r[k]["separability"].values())
+
+
+@pytest.mark.parametrize("recipe", ["remedy", "chapter"])
+def test_figure_6_4_side_by_side(recipe):
+    """Figure 6-4 as the chapter lays it out: epochs 1, 60 and 200 of the chosen recipe in one picture, with what the
+    classifier read at each epoch (from the shipped timeline)."""
+    from PIL import Image
+
+    from gendemo.app.ui.gan_tab import gan_figure_6_4
+    from gendemo.core.metrics import kl_to_uniform
+
+    image, said = gan_figure_6_4(recipe)  # the page gets a PNG file
+    assert Image.open(image).size[0] > 3 * Image.open(image).size[1]  # three 8×8 grids in a row
+    shares = _timeline("gan_timeline" if recipe == "remedy" else "gan_chapter_timeline")["shares"]
+    for e in (1, 60, 200):
+        p = shares[e - 1] / shares[e - 1].sum()
+        assert f"epoch {e}: most common {int(p.argmax())} ({100 * p.max():.0f} %" in said
+        assert f"KL {kl_to_uniform(p):.2f}" in said

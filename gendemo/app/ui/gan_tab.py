@@ -97,6 +97,13 @@ STRINGS = {
         "gan.heat_title": "Every epoch: share of each digit (%)",
         "gan.bars_title": "Epoch {e}: share of each digit",
         "gan.even": "even mix (10 %)",
+        "gan.fig64_h": "#### Figure 6-4 side by side: epochs 1, 60 and 200",
+        "gan.fig64_alt": "The same 64 noise vectors after epochs 1, 60 and 200, left to right",
+        "gan.fig64_cols": (
+            "**Left to right, {recipe}:** {cols}. The chapter's figure shows mostly ones after epoch 1, a variety of "
+            "digits at 60, and mostly clear digits at 200."
+        ),
+        "gan.fig64_col": "epoch {e}: most common {top} ({top_p:.0f} % of 1,000 samples), KL {kl:.2f}",
         # handler text
         "gan.x_epoch": "epoch",
         "gan.y_loss": "mean loss",
@@ -169,6 +176,13 @@ STRINGS = {
         "gan.heat_title": "每一轮：各数字所占比例（%）",
         "gan.bars_title": "第 {e} 轮：各数字所占比例",
         "gan.even": "均匀分布（10 %）",
+        "gan.fig64_h": "#### 图 6-4 并排：第 1、60 和 200 轮",
+        "gan.fig64_alt": "同样 64 个噪声向量在第 1、60 和 200 轮之后，从左到右",
+        "gan.fig64_cols": (
+            "**从左到右，{recipe}：** {cols}。本章的图中，第 1 轮之后大多是 1，第 60 轮有各种各样的数字，"
+            "第 200 轮大多数数字已经清晰。"
+        ),
+        "gan.fig64_col": "第 {e} 轮：最常见 {top}（1,000 个样本中占 {top_p:.0f} %），KL {kl:.2f}",
         "gan.x_epoch": "轮次",
         "gan.y_loss": "平均损失",
         "gan.y_d": "判别器平均输出",
@@ -291,6 +305,40 @@ def gan_timeline(epoch, recipe, request: gr.Request = None):
     return timeline_at(tl, min(epoch, E), lang)  # the declaration's range is the card's count of epochs
 
 
+FIGURE_6_4 = (1, 60, 200)  # the epochs the chapter's figure 6-4 shows
+
+
+@guarded
+def gan_figure_6_4(recipe="remedy", request: gr.Request = None):
+    """Figure 6-4 as the chapter lays it out: the same 64 noise vectors after epochs 1, 60 and 200 side by side (the
+    run's last epoch if it had fewer), with what the classifier read among 1,000 fresh samples at each."""
+    from gendemo.app.ui.gan_common import recipe_name
+
+    lang = lang_of(request)
+    recipe = TIMELINE.param("recipe").check(recipe, lang)
+    tl = model(RECIPE_ROWS[recipe]["timeline"], lang)
+    E = int(tl["samples"].shape[0])
+    eps = sorted({min(e, E) for e in FIGURE_6_4})
+    grids = [torch.from_numpy(tl["samples"][e - 1]).float().div(255).unsqueeze(1) for e in eps]
+    # one row of three 8×8 grids, a column of dark tiles between them
+    gap = torch.zeros(8, 1, 28, 28)
+    rows = []
+    for r in range(8):
+        parts = []
+        for i, g in enumerate(grids):
+            parts.append(g[r * 8 : (r + 1) * 8])
+            if i < len(grids) - 1:
+                parts.append(gap[:1])
+        rows.append(torch.cat(parts))
+    image = to_pil_grid(torch.cat(rows), nrow=8 * len(grids) + len(grids) - 1, scale=2)
+    cols = []
+    for e in eps:
+        p = tl["shares"][e - 1].astype(np.float64)
+        cols.append(tr("gan.fig64_col", lang, e=e, top=int(p.argmax()), top_p=100 * p.max(), kl=kl_to_uniform(p)))
+    sep = "；" if lang == "zh-CN" else "; "
+    return image, tr("gan.fig64_cols", lang, recipe=recipe_name(recipe, lang), cols=sep.join(cols))
+
+
 PLAY_FRAMES = 40  # epochs shown by Play: 1, then evenly to the last (every 5th of 200)
 PLAY_PAUSE_S = 0.15  # between frames, so the eye can follow the marker
 
@@ -379,6 +427,11 @@ def build():
             example_labels=[str(e) for e in ex],
             label=txt("gan.ex_epoch"),
         )
+        gr.Markdown(txt("gan.fig64_h"))  # the run's last epoch stands in for 200 if it had fewer (a test run)
+        fig64 = picture(txt("gan.fig64_alt"), "gan-figure-6-4", show_label=False)
+        fig64_text = gr.Markdown(elem_id="gan-figure-6-4-text")
+    tl_recipe.change(gan_figure_6_4, [tl_recipe], [fig64, fig64_text], api_visibility="private")
+    on_open(gan_figure_6_4, [tl_recipe], [fig64, fig64_text])
     show.click(gan_timeline, [epoch, tl_recipe], outs, **TIMELINE.event())
     epoch.release(gan_timeline, [epoch, tl_recipe], outs, **TIMELINE.event(private=True))
     tl_recipe.change(gan_timeline, [epoch, tl_recipe], outs, **TIMELINE.event(private=True))

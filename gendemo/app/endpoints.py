@@ -58,6 +58,7 @@ RECIPES = ("remedy", "chapter")  # the two trained GANs (gendemo/gan/recipes.py)
 JUDGES = ("chapter", "remedy", "cgan")  # the three discriminators
 SAMPLERS = ("ddim", "dpmpp2m", "ddpm")
 NETWORKS = ("diffusion", "diffusion_distilled", "handover")
+TRAINING_STEP_RATES = ("0.001", "0.01", "0.1", "1")  # /training_step: from a nudge to a leap
 SOLVERS = ("ddpm", "ddim", "dpmpp2m", "dpmpp2m_distilled")  # the chapter's algorithm first
 ATTRIBUTES = ("thickness", "slant", *(f"digit{d}" for d in range(10)))
 SEED = "Seed of the random noise; the same seed and settings give the same pictures."
@@ -187,6 +188,65 @@ LIVE_KNOBS = (
         api="Seed of the initial weights, the minibatch order and every noise vector.",
     ),
 )
+
+# The forward algorithm's inputs (steps 1–4: a digit, its caption, a step t, the noise's seed), as /noise_prediction
+# and /training_step take them.
+FORWARD_INPUTS = (
+    Param(
+        "source",
+        "choice",
+        "test",
+        label="ins.source",
+        api="'test' (an MNIST test digit, painted in the caption's colour) or 'image' (the given picture).",
+        choices=("test", "image"),
+    ),
+    Param(
+        "index",
+        "int",
+        0,
+        label="ins.index",
+        api="Which MNIST test digit, 0 to 9999.",
+        lo=0,
+        hi=9999,
+        widget="number",
+    ),
+    Param(
+        "image",
+        "file",
+        None,
+        label="ins.image",
+        api=(
+            "A picture of a digit (any size or format), used when source is 'image'; prepared like the training images."
+        ),
+    ),
+    Param(
+        "caption",
+        "prompt",
+        "a red seven",
+        label="ins.caption",
+        api=(
+            "The caption the network is given, in English (Chinese digit and colour words are translated); "
+            "empty gives the unconditional estimate. At most 300 characters."
+        ),
+    ),
+    Param(
+        "t",
+        "int",
+        500,
+        label="ins.t",
+        api="The step of the forward process, 1 to 1000 (1: almost clean, 1000: pure noise).",
+        lo=1,
+        hi=1000,
+    ),
+    Param(
+        "seed",
+        "seed",
+        0,
+        label="common.seed",
+        api="Seed of the noise ε; the same seed and settings give the same noise.",
+    ),
+)
+
 
 _ROWS = (
     Endpoint(
@@ -892,60 +952,7 @@ _ROWS = (
             "beside the trained model's average loss against t over 64 test digits."
         ),
         params=(
-            Param(
-                "source",
-                "choice",
-                "test",
-                label="ins.source",
-                api="'test' (an MNIST test digit, painted in the caption's colour) or 'image' (the given picture).",
-                choices=("test", "image"),
-            ),
-            Param(
-                "index",
-                "int",
-                0,
-                label="ins.index",
-                api="Which MNIST test digit, 0 to 9999.",
-                lo=0,
-                hi=9999,
-                widget="number",
-            ),
-            Param(
-                "image",
-                "file",
-                None,
-                label="ins.image",
-                api=(
-                    "A picture of a digit (any size or format), used when source is 'image'; prepared like the "
-                    "training images."
-                ),
-            ),
-            Param(
-                "caption",
-                "prompt",
-                "a red seven",
-                label="ins.caption",
-                api=(
-                    "The caption the network is given, in English (Chinese digit and colour words are translated); "
-                    "empty gives the unconditional estimate. At most 300 characters."
-                ),
-            ),
-            Param(
-                "t",
-                "int",
-                500,
-                label="ins.t",
-                api="The step of the forward process, 1 to 1000 (1: almost clean, 1000: pure noise).",
-                lo=1,
-                hi=1000,
-            ),
-            Param(
-                "seed",
-                "seed",
-                0,
-                label="common.seed",
-                api="Seed of the noise ε; the same seed and settings give the same noise.",
-            ),
+            *FORWARD_INPUTS,
             guidance(
                 label="ins.guidance",
                 default=1.0,
@@ -962,6 +969,39 @@ _ROWS = (
                 "curve",
                 "line plot data: mean loss per number against t, without caption, with it, and guided "
                 f"({DEFAULT_GUIDANCE:g}), and the chosen t as a fourth series (two points: a vertical line)",
+            ),
+        ),
+        gpu=30,
+        lane=DIFFUSION,
+        call={"t": 500},
+        cache=True,
+    ),
+    Endpoint(
+        "training_step",
+        (
+            "Takes step 6 of the chapter's forward algorithm for real, once: backpropagates the loss ‖ε̂ − ε‖² of "
+            "one digit at step t and moves every weight of a copy of the diffusion network against its gradient "
+            "(w ← w − lr·∇L), then shows ε̂ and the loss before and after, and the loss of 16 other test digits "
+            "before and after. The app's own network is never changed."
+        ),
+        params=(
+            *FORWARD_INPUTS,
+            Param(
+                "lr",
+                "choice",
+                "0.01",
+                label="ins.lr",
+                api="The learning rate of the one gradient-descent step: '0.001', '0.01', '0.1' or '1'.",
+                choices=TRAINING_STEP_RATES,
+                widget="radio",
+            ),
+        ),
+        returns=(
+            ("panels", "gallery: x_t, ε, ε̂ before the update, ε̂ after it, and the change of ε̂ (magnified)"),
+            (
+                "summary",
+                "Markdown: the loss before and after, the gradient's size, how far the weights moved, and "
+                "the other digits' loss before and after",
             ),
         ),
         gpu=30,

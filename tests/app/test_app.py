@@ -35,6 +35,7 @@ API = {
     "prompt_experiment",
     "img2img",
     "noise_prediction",
+    "training_step",
     "reverse_step",
     "gan_live",
     "gan_live_step",

@@ -1,6 +1,8 @@
 """The "Inside diffusion" tab through gradio_client: /noise_prediction and /reverse_step, with bad input answered in the
 request's language."""
 
+import re
+
 import httpx
 import pytest
 from gradio_client import Client, handle_file
@@ -34,6 +36,23 @@ def test_noise_prediction_shows_the_pieces_and_the_curve(app_client):
     img = handle_file(str(ROOT / "examples" / "digit_7.png"))
     panels, summary, _ = app_client.predict("image", 0, img, "", 900, 1, 0.0, api_name="/noise_prediction")
     assert len(panels) == 5 and "unconditionally" in summary
+
+
+def test_training_step_takes_step_6_on_a_copy(app_client):
+    """Step 6 for real: a small learning rate lowers this digit's loss, a large one overshoots; the app's own network
+    is not changed by either (the noise prediction before and after is the same); the rate must be one offered."""
+    before = app_client.predict(api_name="/noise_prediction")[1]
+    losses = {}
+    for lr in ("0.01", "1"):
+        panels, text = app_client.predict("test", 0, None, "a red seven", 500, 0, lr, api_name="/training_step")
+        assert len(panels) == 5 and "Loss of this digit" in text and "16 other test digits" in text
+        first, second = (float(v) for v in re.search(r"([\d.]+) → \*\*([\d.]+)\*\*", text).groups())
+        losses[lr] = (first, second)
+    assert losses["0.01"][1] < losses["0.01"][0] and losses["1"][1] > 10 * losses["1"][0]
+    assert losses["0.01"][0] == losses["1"][0]  # the same digit, noise and starting weights
+    assert app_client.predict(api_name="/noise_prediction")[1] == before  # the shipped network is untouched
+    with pytest.raises(Exception, match="Learning rate"):
+        app_client.predict("test", 0, None, "a red seven", 500, 0, "0.5", api_name="/training_step")
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,13 @@
 """One reverse step taken apart (DDPM), DPM-Solver++ 2M, and the noise-prediction objective: closed forms and
 diffusers' schedulers as references."""
 
+import copy
 import math
 
 import pytest
 import torch
 
-from gendemo.diffusion.objective import loss_curve, noise_prediction
+from gendemo.diffusion.objective import gradient_step, loss_curve, noise_prediction
 from gendemo.diffusion.sampling import DATA_MEAN, ddim_timesteps, ddpm_step, ddpm_walk, reverse_process
 from gendemo.diffusion.schedules import make_schedule
 
@@ -238,3 +239,58 @@ def test_loss_curve_shapes_and_closed_form():
         assert c[k] == pytest.approx([want] * 3, rel=1e-5)
     perfect = loss_curve(Perfect(x0, s), s, x0, torch.zeros(4, 4), ts=(10, 900))
     assert max(perfect["cond"]) < 1e-8
+
+
+class Scale(Fake):
+    """ε̂ = a·x_t with one weight a: the loss and its gradient in closed form."""
+
+    def __init__(self, a):
+        super().__init__()
+        self.a = torch.nn.Parameter(torch.tensor(float(a)))
+
+    def forward(self, x, t, text):
+        return self.a * x
+
+
+def test_gradient_step_is_one_step_of_gradient_descent_in_closed_form():
+    """Step 6 on ε̂ = a·x_t: L(a) = mean((a·x_t − ε)²), dL/da = 2·mean((a·x_t − ε)·x_t), a' = a − lr·dL/da. The
+    network handed in keeps its weight; the unused null embedding gets no gradient (and no change)."""
+    s = make_schedule("cosine", T)
+    x0 = torch.rand(1, 3, 8, 8)
+    eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(0))
+    model = Scale(0.3)
+    x_t = math.sqrt(float(s.alpha_bar(400))) * (2 * x0 - 1) + math.sqrt(1 - float(s.alpha_bar(400))) * eps
+    loss = lambda a: ((a * x_t - eps) ** 2).mean().item()
+    grad = 2 * ((0.3 * x_t - eps) * x_t).mean().item()
+    r = gradient_step(model, s, x0, 400, torch.zeros(1, 4), lr=0.05, noise=eps)
+    assert r.loss_before == pytest.approx(loss(0.3), rel=1e-5)
+    assert r.loss_after == pytest.approx(loss(0.3 - 0.05 * grad), rel=1e-5)
+    assert r.grad_norm == pytest.approx(abs(grad), rel=1e-5)
+    assert r.loss_after < r.loss_before and model.a.item() == pytest.approx(0.3)  # the original is untouched
+    assert math.isnan(r.others_before)  # no other digits given
+    with pytest.raises(ValueError, match="learning rate"):
+        gradient_step(model, s, x0, 400, torch.zeros(1, 4), lr=0.0, noise=eps)
+
+
+def test_gradient_step_on_a_unet_matches_torch_sgd():
+    """On a real (tiny) U-Net the update is torch.optim.SGD's, step for step, and a small step lowers the loss."""
+    from support.unets import tiny_net
+
+    s = make_schedule("cosine", T)
+    net = tiny_net()
+    x0 = torch.rand(1, 3, 28, 28)
+    text = torch.randn(1, net.cfg.text_dim)
+    eps = torch.randn(x0.shape, generator=torch.Generator().manual_seed(3))
+    others = (torch.rand(4, 3, 28, 28), torch.randn(4, net.cfg.text_dim), torch.randn(4, 3, 28, 28))
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    r = gradient_step(net, s, x0, 250, text, lr=1e-3, noise=eps, others=others)
+    assert all(torch.equal(v, net.state_dict()[k]) for k, v in before.items())
+    ref = copy.deepcopy(net).requires_grad_(True)
+    opt = torch.optim.SGD(ref.parameters(), lr=1e-3)
+    x_t = math.sqrt(float(s.alpha_bar(250))) * (2 * x0 - 1) + math.sqrt(1 - float(s.alpha_bar(250))) * eps
+    tt = torch.full((1,), 250)
+    torch.nn.functional.mse_loss(ref(x_t, tt, text), eps).backward()
+    opt.step()
+    with torch.no_grad():
+        assert r.loss_after == pytest.approx(torch.nn.functional.mse_loss(ref(x_t, tt, text), eps).item(), rel=1e-4)
+    assert r.loss_after < r.loss_before and r.others_before > 0 and r.others_after > 0

@@ -16,12 +16,20 @@ from gendemo.core.images import to_pil_grid
 from gendemo.core.paths import EXAMPLES
 from gendemo.diffusion.captions import DIGIT_WORDS, PALETTE, PALETTE_NAMES, colourize
 from gendemo.diffusion.init_image import prepare_init
-from gendemo.diffusion.objective import loss_curve
+from gendemo.diffusion.objective import gradient_step, loss_curve
 from gendemo.diffusion.objective import noise_prediction as predict_noise
-from gendemo.diffusion.sampling import ALPHA_BAR_FLOOR, DEFAULT_GUIDANCE, ddpm_walk, embed_prompts, to_unit_range
+from gendemo.diffusion.sampling import (
+    ALPHA_BAR_FLOOR,
+    DEFAULT_GUIDANCE,
+    ddpm_walk,
+    embed_prompts,
+    q_sample,
+    to_model_range,
+    to_unit_range,
+)
 
 TAB_KEY = "ins.tab"
-NOISE, STEP = ENDPOINTS["noise_prediction"], ENDPOINTS["reverse_step"]
+NOISE, STEP, TRAIN = ENDPOINTS["noise_prediction"], ENDPOINTS["reverse_step"], ENDPOINTS["training_step"]
 CURVE_DIGITS = 64  # the first 64 MNIST test digits, each in a palette colour with a caption that names both
 CURVE_GUIDANCE = DEFAULT_GUIDANCE  # the app's default guidance scale
 STEP_CLIP = "never"  # the step view runs the chapter's formula as written (no clipping of x̂0)
@@ -71,6 +79,46 @@ STRINGS = {
         "ins.s_guided": f"caption, guidance {CURVE_GUIDANCE:g}",
         "ins.s_marker": "the chosen t",
         "ins.series": "predicted with",
+        "ins.train_title": "Step 6: update the weights once",
+        "ins.train_intro": (
+            "The chapter's forward algorithm ends with step 6: backpropagation and gradient descent change the "
+            "network's weights so that its guess $\\hat\\varepsilon$ moves toward the noise $\\varepsilon$ that was "
+            "really added. Here that step is taken for real, once, for the digit, caption, $t$ and seed set above: "
+            "every weight $w$ moves to $w - \\text{lr}\\cdot\\nabla_w L$, with $L$ the per-pixel loss "
+            "$\\lVert\\hat\\varepsilon-\\varepsilon\\rVert^2/d$ (caption given). It changes a copy of the network; "
+            "the app's own model stays as it is.\n\n"
+            "**Try this:** take the step at each learning rate and compare the two losses of each answer."
+        ),
+        "ins.lr": "Learning rate (lr)",
+        "ins.train_button": "Take one gradient step",
+        "ins.train_panels": "xₜ · ε · ε̂ before · ε̂ after · the change",
+        "ins.g_before": "ε̂ before the step",
+        "ins.g_after": "ε̂ after the step",
+        "ins.g_change": "ε̂ after − before, ×{amp:g}",
+        "ins.train_summary": (
+            "**Loss of this digit:** {before:.5f} → **{after:.5f}** ({change:+.1%}).  \n"
+            "The gradient's length was {g:.3g}; the step moved the weights by {wc:.1e} of their size.  \n"
+            "**{n} other test digits** at the same $t$ (each with its own noise, not used for the step): "
+            "{ob:.5f} → {oa:.5f} ({ochange:+.1%})."
+        ),
+        "ins.train_down": (
+            "A small step went downhill: this digit's loss fell and the other digits barely moved. One step "
+            "teaches one example a little; training repeats it many thousands of times, each step on a minibatch "
+            "of many digits."
+        ),
+        "ins.train_others": (
+            "This digit's loss fell, but the other digits' loss rose by more than a tenth: a step taken for one "
+            "example pulls the weights toward that example. Averaging the gradient over a minibatch of many "
+            "digits keeps a single one from dragging the network along."
+        ),
+        "ins.train_up": (
+            "The step was too long: it overshot the bottom of the loss, so even the loss of the digit it was taken "
+            "for went up. This is why training takes small steps."
+        ),
+        "ins.train_adamw": (
+            "The network itself was trained with AdamW, a form of gradient descent that adapts each weight's "
+            "step size; this panel uses the plain rule the chapter names."
+        ),
         "ins.err.no_image": "Please upload a picture, or choose an MNIST test digit.",
         "ins.curve_wait": "Averaging the loss over {n} test digits at every t of the curve (once, a few seconds)",
         "ins.step_tab": "One reverse step at a time",
@@ -171,6 +219,42 @@ STRINGS = {
         "ins.s_guided": f"有说明文字，引导 {CURVE_GUIDANCE:g}",
         "ins.s_marker": "所选的 t",
         "ins.series": "预测时的条件",
+        "ins.train_title": "第 6 步：把权重更新一次",
+        "ins.train_intro": (
+            "本章的前向算法以第 6 步结束：用反向传播和梯度下降修改网络的权重，让它的猜测 $\\hat\\varepsilon$ "
+            "更接近真正加入的噪声 $\\varepsilon$。这里真的走一次这一步，用的是上面选定的数字、描述、$t$ 和种子："
+            "每个权重 $w$ 变成 $w - \\text{lr}\\cdot\\nabla_w L$，其中 $L$ 是每个像素的损失 "
+            "$\\lVert\\hat\\varepsilon-\\varepsilon\\rVert^2/d$（给出描述时）。改动的是网络的一个副本，"
+            "应用自己的模型保持不变。\n\n"
+            "**试一试：** 用每个学习率各走一步，比较每次结果里的两个损失。"
+        ),
+        "ins.lr": "学习率（lr）",
+        "ins.train_button": "走一步梯度下降",
+        "ins.train_panels": "xₜ · ε · 更新前的 ε̂ · 更新后的 ε̂ · 变化",
+        "ins.g_before": "更新前的 ε̂",
+        "ins.g_after": "更新后的 ε̂",
+        "ins.g_change": "ε̂ 的变化（更新后 − 更新前），×{amp:g}",
+        "ins.train_summary": (
+            "**这个数字的损失：** {before:.5f} → **{after:.5f}**（{change:+.1%}）。  \n"
+            "梯度的长度是 {g:.3g}；这一步让权重移动了自身大小的 {wc:.1e}。  \n"
+            "**另外 {n} 个测试数字**在同一个 $t$（各用自己的噪声，没有参与这一步）："
+            "{ob:.5f} → {oa:.5f}（{ochange:+.1%}）。"
+        ),
+        "ins.train_down": (
+            "小小的一步走向了下坡：这个数字的损失下降了，其他数字几乎不变。一步只让网络从一个例子学到一点；"
+            "训练要把这一步重复成千上万次，每一步用一个包含许多数字的小批量。"
+        ),
+        "ins.train_others": (
+            "这个数字的损失下降了，但其他数字的损失上升了一成以上：为一个例子走的一步会把权重拉向这个例子。"
+            "把梯度在包含许多数字的小批量上取平均，就不会让单个数字拖着整个网络走。"
+        ),
+        "ins.train_up": (
+            "这一步走得太远：越过了损失的谷底，连这一步所针对的数字的损失都上升了。这就是训练只走小步的原因。"
+        ),
+        "ins.train_adamw": (
+            "这个网络本身是用 AdamW 训练的，它是梯度下降的一种变体，会为每个权重调整步长；"
+            "这里用的是本章所说的最朴素的规则。"
+        ),
         "ins.err.no_image": "请上传一张图片，或者改选 MNIST 测试数字。",
         "ins.curve_wait": "正在计算 {n} 个测试数字在曲线上每个 t 的平均损失（只算一次，需要几秒）",
         "ins.step_tab": "一步一步地反向采样",
@@ -243,6 +327,18 @@ def _tile(x: torch.Tensor, scale: int = 6):
     return to_pil_grid(x[:1], nrow=1, scale=scale, pad=0)
 
 
+def _digit(source: str, index: int, image, text: str, lang: str) -> torch.Tensor:
+    """The forward algorithm's step 1: the clean image x0, (1, 3, 28, 28) in [0, 1] — a test digit painted in the
+    caption's colour, or the learner's picture prepared like the training images."""
+    if source == "image":
+        if not image:
+            raise gr.Error(tr("ins.err.no_image", lang))
+        return prepare_init(image)[None]
+    test = model("mnist_test", lang)
+    index = min(index, len(test["labels"]) - 1)
+    return colourize(test["images"][index : index + 1].float() / 255, torch.tensor([_colour_of(text)]))
+
+
 CURVE_MODELS = ("diffusion", "text_encoder", "mnist_test")  # what average_loss_curve is made from, by registry name
 
 
@@ -283,14 +379,7 @@ def noise_prediction(
     lang = lang_of(request)
     text, notes = caption
     dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
-    test = model("mnist_test", lang)
-    if source == "image":
-        if not image:
-            raise gr.Error(tr("ins.err.no_image", lang))
-        x0 = prepare_init(image)[None]
-    else:
-        index = min(index, len(test["labels"]) - 1)
-        x0 = colourize(test["images"][index : index + 1].float() / 255, torch.tensor([_colour_of(text)]))
+    x0 = _digit(source, index, image, text, lang)
     net, dev = dm.net, dm.device
     emb, _ = embed_prompts(net, enc, [text], translate=False)
     null = net.null_embedding(1).to(dev, torch.float32)
@@ -324,6 +413,63 @@ def noise_prediction(
         unc=at("uncond"),
     )
     return panels, "\n\n".join([summary, *notes]), _curve_plot(curve, lang, t)
+
+
+# ---------------------------------------------------------------- step 6: one real gradient update
+
+OTHER_DIGITS = 16  # test digits scored before and after the update (not part of it): what one example does to the rest
+OTHERS_WORSE = 1.1  # the others' loss rising by more than a tenth is called out
+
+
+@TRAIN.handler
+def training_step(source, index, image, caption, t, seed, lr, request: gr.Request = None):
+    lang = lang_of(request)
+    text, _ = caption
+    dm, enc = dc.diffusion_model(lang), dc.encoder(lang)
+    x0 = _digit(source, index, image, text, lang).to(dm.device)
+    emb, _ = embed_prompts(dm.net, enc, [text], translate=False)
+    noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(seed))  # the ε of the panels above
+    test = model("mnist_test", lang)
+    pick = torch.arange(OTHER_DIGITS) + (index + 1 if source == "test" else 0)  # the digits after this one
+    pick = pick % len(test["labels"])
+    colours = torch.arange(OTHER_DIGITS) % len(PALETTE_NAMES)
+    captions = [
+        f"a {PALETTE_NAMES[c]} {DIGIT_WORDS[d]}" for c, d in zip(colours.tolist(), test["labels"][pick].tolist())
+    ]
+    rows, _ = embed_prompts(dm.net, enc, captions, translate=False)
+    others = colourize(test["images"][pick].float() / 255, colours).to(dm.device)
+    others_eps = torch.randn(others.shape, generator=torch.Generator().manual_seed(seed + 1))
+    r = gradient_step(dm.net, dm.schedule, x0, t, emb, lr=float(lr), noise=noise, others=(others, rows, others_eps))
+    x_t = q_sample(dm.schedule, to_model_range(x0), torch.full((1,), t), noise.to(dm.device))
+    change = r.eps_after - r.eps_before
+    amp = _amp(change)
+    panels = [
+        (_tile(to_unit_range(x_t)), tr("ins.q_xt", lang, t=t)),
+        (_tile(_noise_pic(noise)), tr("ins.p_eps", lang)),
+        (_tile(_noise_pic(r.eps_before)), tr("ins.g_before", lang)),
+        (_tile(_noise_pic(r.eps_after)), tr("ins.g_after", lang)),
+        (_tile((0.5 + amp * change).clamp(0, 1)), tr("ins.g_change", lang, amp=amp)),
+    ]
+    summary = tr(
+        "ins.train_summary",
+        lang,
+        before=r.loss_before,
+        after=r.loss_after,
+        change=r.loss_after / r.loss_before - 1,
+        g=r.grad_norm,
+        wc=r.weight_change,
+        n=OTHER_DIGITS,
+        ob=r.others_before,
+        oa=r.others_after,
+        ochange=r.others_after / r.others_before - 1,
+    )
+    if r.loss_after >= r.loss_before:
+        verdict = "ins.train_up"
+    elif r.others_after > OTHERS_WORSE * r.others_before:
+        verdict = "ins.train_others"
+    else:
+        verdict = "ins.train_down"
+    return panels, "\n\n".join([summary, tr(verdict, lang), tr("ins.train_adamw", lang)])
 
 
 # ---------------------------------------------------------------- one reverse step at a time
@@ -550,6 +696,18 @@ def _build_learn():
     outputs = [panels, summary, curve]
     button.click(noise_prediction, inputs, outputs, **NOISE.event())
     t.release(noise_prediction, inputs, outputs, **NOISE.event(private=True))
+    with gr.Accordion(txt("ins.train_title"), open=False, elem_id="ins-train"):
+        markdown(txt("ins.train_intro"))
+        with gr.Row():
+            with gr.Column(scale=1):
+                lr = TRAIN.widget("lr", elem_id="ins-lr")
+                train = gr.Button(txt("ins.train_button"), variant="primary", elem_id="ins-train-button")
+            with gr.Column(scale=2):
+                train_panels = pictures("ins-train-panels", 5, label=txt("ins.train_panels"))
+                train_text = markdown(elem_id="ins-train-text")
+    train.click(
+        training_step, [source, index, image, caption, t, seed, lr], [train_panels, train_text], **TRAIN.event()
+    )
 
 
 def _build_steps():

@@ -437,7 +437,7 @@ _ROWS = (
         ),
         returns=(
             ("d_of_x", "number: D(x), the probability the discriminator gives to 'real'"),
-            ("verdict", "Markdown: the verdict in words"),
+            ("verdict", "Markdown: the verdict in words, beside the average D of real test digits and final fakes"),
             ("per_label", "label scores: the conditional discriminator's D(x) under each label (empty for the others)"),
             ("seen", IMAGE_OUT + ": the 28×28 picture the discriminator judged"),
         ),

@@ -184,3 +184,20 @@ def test_figure_6_4_side_by_side(recipe):
         p = shares[e - 1] / shares[e - 1].sum()
         assert f"epoch {e}: most common {int(p.argmax())} ({100 * p.max():.0f} %" in said
         assert f"KL {kl_to_uniform(p):.2f}" in said
+
+
+@pytest.mark.heavy  # 1,000 real and 1,000 generated digits through each of three discriminators
+@pytest.mark.parametrize("which", ["chapter", "remedy", "cgan"])
+def test_every_verdict_has_the_real_digits_average_beside_it(which):
+    """D ≈ 0.5: beside every verdict, the average D of real test digits and of the final generator's digits (the
+    yardstick the chapter's 0.5 needs), and why this discriminator does not sit at 0.5."""
+    from gendemo.app.ui import discriminator_tab as dt
+
+    _, said, _, _ = dt.discriminate(str(ROOT / "examples" / "digit_7.png"), which, 7)
+    real, fake = dt.reference_means(which, "en")
+    assert f"real test digits **{real:.2f}** on average and its final generator's digits **{fake:.2f}**" in said
+    assert tr(f"disc.why_half_{which}", "en", dr=0, df=0).split("(")[0][:60] in said
+    if which == "chapter":
+        assert real - fake > 0.3  # "this one is not fooled"
+    if which == "remedy":
+        assert abs(real - fake) < 0.1 and max(real, fake) < 0.5  # "can hardly tell … its level sits low"

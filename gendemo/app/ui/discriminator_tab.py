@@ -96,6 +96,24 @@ STRINGS = {
         ),
         "disc.n_cgan": "conditional GAN's discriminator",
         "disc.low_pointer": " A real digit can score low too: under the line-up it says why.",
+        "disc.reference": (
+            "\n\nFor comparison, this discriminator gives real test digits **{real:.2f}** on average and its final "
+            "generator's digits **{fake:.2f}** ({n:,} each, judged the same way). "
+        ),
+        "disc.why_half_chapter": (
+            "The chapter expects a well-trained generator to leave D at about 0.5 for every input. This one is not "
+            "fooled: the chapter's recipe ended drawing mostly ones, and D still tells its digits from real ones."
+        ),
+        "disc.why_half_remedy": (
+            "The chapter expects a well-trained generator to leave D at about 0.5 for every input. This one can hardly "
+            "tell the two apart — that small gap is what the chapter's 0.5 is about — but its level sits low: nothing "
+            "in training holds it at 0.5 (real digits were labelled 0.9, dropout was on, and the generator kept "
+            "moving; in its last epoch of training it averaged {dr:.2f} on real and {df:.2f} on generated digits)."
+        ),
+        "disc.why_half_cgan": (
+            "The chapter's 0.5 is about the unconditional GAN. This discriminator also judges whether the label fits, "
+            "so it does not answer 0.5 to everything: a picture under a wrong label scores far lower."
+        ),
         "disc.g_real": "real test digit",
         "disc.g_fake": "generated, epoch {e}",
         "disc.g_final": "generated, final",
@@ -181,6 +199,24 @@ STRINGS = {
         ),
         "disc.n_cgan": "条件 GAN 的判别器",
         "disc.low_pointer": "真实的数字也可能得分很低：排成一排的结果下面解释了原因。",
+        "disc.reference": (
+            "\n\n作为对照，这个判别器给真实测试数字的平均分是 **{real:.2f}**，给它最终生成器画的数字是 **{fake:.2f}**"
+            "（各 {n:,} 个，判断方式相同）。"
+        ),
+        "disc.why_half_chapter": (
+            "本章预期生成器训练好之后，判别器对所有输入的输出都接近 0.5。这个判别器并没有被骗过："
+            "本章配方最后主要画 1，判别器仍能把它画的数字和真实数字区分开。"
+        ),
+        "disc.why_half_remedy": (
+            "本章预期生成器训练好之后，判别器对所有输入的输出都接近 0.5。这个判别器几乎分不清两者——"
+            "这个很小的差距才是本章所说的 0.5 的含义——但它的整体水平偏低：训练中没有什么把它固定在 0.5"
+            "（真实数字标为 0.9、开着 dropout、生成器也一直在变；训练的最后一轮里，它对真实数字平均 {dr:.2f}，"
+            "对生成数字平均 {df:.2f}）。"
+        ),
+        "disc.why_half_cgan": (
+            "本章的 0.5 说的是无条件 GAN。这个判别器还要判断标签是否相符，所以不会对一切都回答 0.5："
+            "配错标签的图片得分要低得多。"
+        ),
         "disc.g_real": "真实测试数字",
         "disc.g_fake": "生成，第 {e} 轮",
         "disc.g_final": "生成，最终",
@@ -235,6 +271,39 @@ def _word(p: float, lang: str) -> str:
     return tr("disc.word_real" if p >= 0.6 else "disc.word_fake" if p <= 0.4 else "disc.word_unsure", lang)
 
 
+REFERENCE_N = 1000  # real test digits and final-generator digits averaged beside every verdict
+_reference: dict[str, tuple[float, float]] = {}
+
+
+def reference_means(which: str, lang: str) -> tuple[float, float]:
+    """The average D of REFERENCE_N real test digits and of as many digits of the final generator, judged as a
+    learner's picture is (the conditional D under each digit's own label; a D that reads its group's spread among the
+    same real companions), computed once per discriminator: the yardstick the chapter's "about 0.5" needs."""
+    if which not in _reference:
+        d = model(JUDGES[which][0], lang)
+        test = model("mnist_test", lang)
+        x, y = test["images"][:REFERENCE_N].float() / 255, test["labels"][:REFERENCE_N]
+        if which == "cgan":
+            real = real_probability(d, x, y)
+            fake = real_probability(d, sample_cgan(model(JUDGES[which][1], lang), y, 0).cpu(), y)
+        else:
+            company = test["images"][: d.group - 1].float() / 255 if d.group else None
+            real = real_probability(d, x, company=company)
+            fake = real_probability(d, sample_gan(model(JUDGES[which][1], lang), REFERENCE_N, 0).cpu(), company=company)
+        _reference[which] = (float(real.mean()), float(fake.mean()))
+    return _reference[which]
+
+
+def reference_text(which: str, lang: str) -> str:
+    real, fake = reference_means(which, lang)
+    extra = {}
+    if which == "remedy":  # what the training run itself recorded in its last epoch (dropout on, labels 0.9)
+        tl = model("gan_timeline", lang)
+        extra = {"dr": float(tl["d_real"][-1]), "df": float(tl["d_fake"][-1])}
+    ref = tr("disc.reference", lang, real=real, fake=fake, n=REFERENCE_N)
+    return ref + tr(f"disc.why_half_{which}", lang, **extra)
+
+
 @DISC.handler
 def discriminate(image, which, label, request: gr.Request = None):
     lang = lang_of(request)
@@ -274,6 +343,7 @@ def discriminate(image, which, label, request: gr.Request = None):
         if p < 0.5:
             text += tr("disc.low_pointer", lang)
         labels = None
+    text += reference_text(which, lang)  # real digits' average beside every verdict, and why it is not 0.5
     return round(p, 4), text, labels, to_pil(x[0], scale=8)
 
 

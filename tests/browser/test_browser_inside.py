@@ -1,6 +1,15 @@
 import pytest
 from support import need
-from support.browser import covered_pictures, element_png, image_is_not_blank, in_ci, open_page, open_tab, shot
+from support.browser import (
+    covered_pictures,
+    element_png,
+    image_is_not_blank,
+    in_ci,
+    open_page,
+    open_section,
+    open_tab,
+    shot,
+)
 
 from gendemo.app.i18n import tr
 from gendemo.core.paths import CHECKPOINT_DIR
@@ -135,3 +144,27 @@ def test_loss_curve_has_a_readable_legend(browser, app_client, locale, words):
         assert all(v == "ok" for v in seen.values()), seen
     finally:
         shot(page, f"inside_curve_legend_{locale}")
+
+
+@pytest.mark.parametrize("locale", in_ci("zh-CN", ["en-US", "zh-CN"]))
+def test_step_6_updates_a_copy_and_shows_both_losses(browser, app_client, locale):
+    """Issue 31: the forward algorithm's step 6 taken for real — the section opens from the learn view, the step at a
+    large learning rate overshoots (the verdict says so) and the loss before and after are typeset in the answer."""
+    need((CHECKPOINT_DIR / "diffusion.safetensors").exists(), "diffusion checkpoint missing")
+    lang = LANG[locale]
+    page = open_page(browser, app_client.base_url, locale=locale)
+    try:
+        open_tab(page, TAB[locale])
+        open_section(page, "ins-train")
+        assert _maths_rendered(page, "#ins-train", 3)  # the update rule and the loss are typeset
+        page.locator("#ins-lr").get_by_label("1", exact=True).check()
+        page.get_by_role("button", name=tr("ins.train_button", lang), exact=True).click()
+        first = page.locator("#ins-train-panels img").first
+        first.wait_for(state="visible", timeout=120_000)
+        assert page.locator("#ins-train-panels img").count() == 5 and image_is_not_blank(element_png(first))
+        text = page.locator("#ins-train-text")
+        text.get_by_text(tr("ins.train_up", lang)[:12]).wait_for(timeout=60_000)
+        assert "→" in text.inner_text() and "**" not in text.inner_text()
+        shot(page, f"inside_step6_{locale}")
+    finally:
+        page.close()

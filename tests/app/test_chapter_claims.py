@@ -201,3 +201,37 @@ def test_every_verdict_has_the_real_digits_average_beside_it(which):
         assert real - fake > 0.3  # "this one is not fooled"
     if which == "remedy":
         assert abs(real - fake) < 0.1 and max(real, fake) < 0.5  # "can hardly tell … its level sits low"
+
+
+def test_conventional_fixes_are_what_they_say():
+    """Figures 6-13 / 6-14's conventional side: the bicubic enlargement of a third-resolution copy, and a median
+    filter that removes isolated specks, followed by an unsharp mask that steepens an edge."""
+    import torch
+
+    from gendemo.diffusion import conventional as cv
+
+    x = torch.zeros(3, 28, 28)
+    x[:, 8:20, 12:16] = 1.0  # a bar
+    low = cv.low_resolution(x)
+    assert low.shape == (3, 10, 10) and cv.bicubic_upscale(low).shape == (3, 28, 28)
+    speckled = x.clone()
+    speckled[:, 3, 3] = 1.0  # one isolated speck
+    assert cv.median3(speckled)[0, 3, 3] == 0 and cv.median3(speckled)[0, 14, 13] == 1
+    soft = torch.nn.functional.avg_pool2d(x[None], 3, 1, 1)[0]
+    edge = lambda y: float((y[0, 14, 12] - y[0, 14, 11]).abs())  # noqa: E731
+    assert edge(cv.unsharp(soft)) > edge(soft)
+
+
+@pytest.mark.heavy  # two DDIM redraws
+def test_the_conventional_fix_beside_the_redraw():
+    from PIL import Image
+
+    from gendemo.app.ui.prompts_tab import FIGURE_6_13_STRENGTH, FIGURE_6_14_STRENGTH, conventional_fix
+
+    assert (FIGURE_6_13_STRENGTH, FIGURE_6_14_STRENGTH) == (0.25, 0.12)  # the chapter's 25 % and about 12 %
+    image, said = conventional_fix(str(ROOT / "examples" / "blurry_4.png"), None, "a white four", 0)
+    w, h = Image.open(image).size
+    assert abs(w / h - 1.5) < 0.1  # three columns, two rows
+    assert said.startswith("The judge reads — top: bicubic") and "median + unsharp 4" in said
+    with pytest.raises(Exception, match="draw a digit or upload"):
+        conventional_fix(None, None, "a white four", 0)

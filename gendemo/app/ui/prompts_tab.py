@@ -12,8 +12,8 @@ from gendemo.app.ui.common import (
     ImageInput,
     SketchInput,
     example_caching,
-    latest_input_wins,
     guarded,
+    latest_input_wins,
     path_of,
     picture,
     pictures,
@@ -109,7 +109,6 @@ STRINGS = {
             "names another. Here a prompt's colour usually wins from a strength of about 0.8, where most of the shape "
             "is redrawn too."
         ),
-        "pr.draw": "Draw a digit",
         "pr.fix_h": "The conventional fix beside the redraw (figures 6-13 and 6-14)",
         "pr.fix_intro": (
             "The chapter compares the diffusion redraw with what ordinary image processing does. Figure 6-13: a "
@@ -132,6 +131,7 @@ STRINGS = {
             "may be too little) it guesses."
         ),
         "pr.fix_item": "{d} ({p:.0f} %)",
+        "pr.draw": "Draw a digit",
         "pr.upload": "…or upload an image (any size or format)",
         "pr.i2i_prompt": "Prompt for the redrawing",
         "pr.strength": "Strength (share of the noise schedule applied)",
@@ -225,7 +225,6 @@ STRINGS = {
             "所以在强度 0.5 时模型仍然看得到你的颜色并保留它，即使提示词说的是另一种颜色。"
             "在这里，提示词中的颜色通常要到强度 0.8 左右才会胜出，而那时大部分形状也被重画了。"
         ),
-        "pr.draw": "画一个数字",
         "pr.fix_h": "常规修图与扩散重画并排（图 6-13 和 6-14）",
         "pr.fix_intro": (
             "本章把扩散重画和普通图像处理的效果作了比较。图 6-13：把一张小照片用立方插值放大三倍，旁边是把小照片加入 "
@@ -246,6 +245,7 @@ STRINGS = {
             "它只能去猜。"
         ),
         "pr.fix_item": "{d}（{p:.0f} %）",
+        "pr.draw": "画一个数字",
         "pr.upload": "……或上传一张图片（任意尺寸和格式）",
         "pr.i2i_prompt": "重画时使用的提示词",
         "pr.strength": "强度（施加噪声调度的比例）",
@@ -440,7 +440,6 @@ def img2img_example(image, prompt, strength, seed, n, sampler, request: gr.Reque
     return img2img(image, None, prompt, strength, seed, n, sampler, request=request, progress=progress)
 
 
-def kept_colour_note(x, final, text, strength, lang) -> str:
 # the chapter's noise shares for figures 6-13 and 6-14, read as strength (pr.i2i_intro states the reading)
 FIGURE_6_13_STRENGTH, FIGURE_6_14_STRENGTH = 0.25, 0.12
 
@@ -480,6 +479,7 @@ def conventional_fix(image=None, drawing=None, prompt="a white four", seed=0, re
     return to_pil_grid(grid, nrow=3, scale=6), said
 
 
+def kept_colour_note(x, final, text, strength, lang) -> str:
     """A sentence when redrawings missed the colour the prompt names while the starting picture has another: its
     colour showed through the noise (#12 item 13: a white 3 asked for in red came back pink); empty otherwise."""
     want = asked_in(text)[1]
@@ -621,8 +621,6 @@ def _build_img2img():
         txt("pr.n"),
         txt("pr.sampler"),
     ]
-    i_button.click(img2img, i_inputs, i_outputs, **IMG2IMG.event())
-    i_examples.load_input_event.then(img2img, i_inputs, i_outputs, **IMG2IMG.event(private=True))
     with gr.Accordion(txt("pr.fix_h"), open=False, elem_id="pr-fix"):
         gr.Markdown(txt("pr.fix_intro"))
         fix_button = gr.Button(txt("pr.fix_button"), elem_id="pr-fix-button")
@@ -630,3 +628,5 @@ def _build_img2img():
         fix_text = gr.Markdown(elem_id="pr-fix-text")
     fix_ins, fix_outs = [image, drawing, i_prompt, i_seed], [fix_out, fix_text]
     fix_button.click(conventional_fix, fix_ins, fix_outs, api_visibility="private")
+    i_button.click(img2img, i_inputs, i_outputs, **IMG2IMG.event())
+    i_examples.load_input_event.then(img2img, i_inputs, i_outputs, **IMG2IMG.event(private=True))

@@ -74,6 +74,7 @@ class Job:
         self.last_frame = 0.0
         self.mark = (0.0, 0)  # (time, images seen) at the last frame: its successor's speed
         self.error: str | None = None
+        self.turned = -1  # when the worker last trained it (a count of turns): the longest waiting goes next
 
     def watching(self, but=None) -> list[Seat]:
         return [s for s in self.seats if s.active and s is not but]
@@ -122,7 +123,7 @@ class Scheduler:
         self.cond = threading.Condition()  # guards jobs, sessions and every seat's fields
         self.jobs: list[Job] = []  # the active jobs, in turn order
         self.sessions: dict[str, Seat] = {}  # each session's active seat (one run per session)
-        self._next = 0
+        self._turns = itertools.count()
         self._batched = batched
         self._thread: threading.Thread | None = None
         self._use_thread = thread
@@ -273,14 +274,11 @@ class Scheduler:
                 if now - s.last_look > self.abandon_seconds or now >= s.deadline + self.abandon_seconds:
                     self._deactivate(s)  # no stream has asked for it: a closed tab (or a stream stuck elsewhere)
         live = [j for j in self.jobs if any(s.deadline > now for s in j.watching()) and j.error is None]
-        if not live:
-            return []
-        self._next %= len(live)
-        order = live[self._next :] + live[: self._next]
-        self._next += 1
-        return order
+        # the longest waiting first (a new run before all): round robin, also when a turn trains several runs at once
+        return sorted(live, key=lambda j: j.turned)
 
     def _slice(self, job: Job) -> None:
+        job.turned = next(self._turns)
         run = job.run
         t0 = time.perf_counter()
         try:

@@ -235,3 +235,20 @@ def test_the_conventional_fix_beside_the_redraw():
     assert said.startswith("The judge reads — top: bicubic") and "median + unsharp 4" in said
     with pytest.raises(Exception, match="draw a digit or upload"):
         conventional_fix(None, None, "a white four", 0)
+
+
+@pytest.mark.parametrize("recipe", ["remedy", "chapter"])
+def test_figures_6_1_and_6_3_are_drawn_from_the_model(recipe):
+    """The layer sizes the drawing shows are read from the loaded networks, and they are the chapter's."""
+    from gendemo.app.registry import REGISTRY
+    from gendemo.app.ui.gan_diagram import layer_widths
+    from gendemo.app.ui.gan_tab import gan_architecture
+
+    g = REGISTRY.get("gan" if recipe == "remedy" else "gan_chapter")
+    d = REGISTRY.get("gan_discriminator" if recipe == "remedy" else "gan_chapter_discriminator")
+    assert [w for w, _ in layer_widths(g)] == [10, 256, 512, 1024, 784]
+    assert [a for _, a in layer_widths(g)][1:] == ["leaky ReLU"] * 3 + ["tanh"]
+    assert [w for w, _ in layer_widths(d)] == [784, 1024, 512, 256, 1]
+    image, said = gan_architecture(recipe)
+    assert "10 → 256 (leaky ReLU) → 512 (leaky ReLU) → 1,024 (leaky ReLU) → 784 (tanh)" in said
+    assert ("how varied each group of four pictures is" in said) == (recipe == "remedy")

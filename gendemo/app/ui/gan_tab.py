@@ -97,6 +97,26 @@ STRINGS = {
         "gan.heat_title": "Every epoch: share of each digit (%)",
         "gan.bars_title": "Epoch {e}: share of each digit",
         "gan.even": "even mix (10 %)",
+        "gan.arch_h": "Figures 6-1 and 6-3: the data flow and the two networks, drawn from the model",
+        "gan.arch_alt": "The GAN's data flow (left) and its generator above its mirrored discriminator (right)",
+        "gan.arch_text": (
+            "Every width and activation in the drawing is read from the loaded networks of {recipe}: generator "
+            "{g}; discriminator {d}. The discriminator's last layer gives a number that a sigmoid turns into D(x) "
+            "between 0 and 1.{extra}"
+        ),
+        "gan.arch_spread": (
+            " This recipe's discriminator also reads, in its last layer, how varied each group of four pictures is "
+            "(one more input), which the chapter's does not."
+        ),
+        "gan.w_noise": "noise vector",
+        "gan.w_fake": "fake image",
+        "gan.w_real": "real images",
+        "gan.w_image": "image",
+        "gan.w_verdict": "real or fake",
+        "gan.w_g": "generator",
+        "gan.w_d": "discriminator",
+        "gan.w_flow": "Figure 6-1: the data flow",
+        "gan.w_nets": "Figure 6-3: generator (top), discriminator (bottom)",
         "gan.fig64_h": "#### Figure 6-4 side by side: epochs 1, 60 and 200",
         "gan.fig64_alt": "The same 64 noise vectors after epochs 1, 60 and 200, left to right",
         "gan.fig64_cols": (
@@ -176,6 +196,23 @@ STRINGS = {
         "gan.heat_title": "每一轮：各数字所占比例（%）",
         "gan.bars_title": "第 {e} 轮：各数字所占比例",
         "gan.even": "均匀分布（10 %）",
+        "gan.arch_h": "图 6-1 和 6-3：数据流与两个网络，按模型本身画出",
+        "gan.arch_alt": "GAN 的数据流（左），以及生成器和与之镜像对称的判别器（右）",
+        "gan.arch_text": (
+            "图中每一层的宽度和激活函数都读自{recipe}已载入的网络：生成器 {g}；判别器 {d}。"
+            "判别器最后一层给出一个数，再经 sigmoid 变成 0 到 1 之间的 D(x)。{extra}"
+        ),
+        "gan.arch_spread": "这个配方的判别器在最后一层还会读取每组四张图片彼此差别有多大（多一个输入），"
+        "本章的判别器没有这一项。",
+        "gan.w_noise": "噪声向量",
+        "gan.w_fake": "伪造图像",
+        "gan.w_real": "真实图像",
+        "gan.w_image": "图像",
+        "gan.w_verdict": "真或假",
+        "gan.w_g": "生成器",
+        "gan.w_d": "判别器",
+        "gan.w_flow": "图 6-1：数据流",
+        "gan.w_nets": "图 6-3：生成器（上）与判别器（下）",
         "gan.fig64_h": "#### 图 6-4 并排：第 1、60 和 200 轮",
         "gan.fig64_alt": "同样 64 个噪声向量在第 1、60 和 200 轮之后，从左到右",
         "gan.fig64_cols": (
@@ -305,6 +342,29 @@ def gan_timeline(epoch, recipe, request: gr.Request = None):
     return timeline_at(tl, min(epoch, E), lang)  # the declaration's range is the card's count of epochs
 
 
+@guarded
+def gan_architecture(recipe="remedy", request: gr.Request = None):
+    """Figures 6-1 and 6-3 drawn from the chosen recipe's loaded generator and discriminator (gan_diagram.py)."""
+    from gendemo.app.ui.gan_common import recipe_name
+    from gendemo.app.ui.gan_diagram import architecture_figure, layer_widths
+
+    lang = lang_of(request)
+    recipe = SAMPLE.param("recipe").check(recipe, lang)
+    g = model(RECIPE_ROWS[recipe]["gan"], lang)
+    d = model("gan_discriminator" if recipe == "remedy" else "gan_chapter_discriminator", lang)
+    keys = ("noise", "fake", "real", "image", "verdict", "g", "d", "flow", "nets")
+    w = {k: tr(f"gan.w_{k}", lang) for k in keys}
+    words = {**w, "flow_title": w["flow"], "nets_title": w["nets"]}
+
+    def chain(widths):
+        return " → ".join(f"{n:,}" + (f" ({a})" if a else "") for n, a in widths)
+
+    extra = tr("gan.arch_spread", lang) if getattr(d, "group", 0) else ""
+    gs, ds = chain(layer_widths(g)), chain(layer_widths(d))
+    text = tr("gan.arch_text", lang, recipe=recipe_name(recipe, lang), g=gs, d=ds, extra=extra)
+    return architecture_figure(g, d, words), text
+
+
 FIGURE_6_4 = (1, 60, 200)  # the epochs the chapter's figure 6-4 shows
 
 
@@ -393,6 +453,12 @@ def build():
     )
     on_open(gan_sample, [n, seed, recipe], [out])
     on_open(gan_tally, [n, seed, recipe], [tally])
+
+    with gr.Accordion(txt("gan.arch_h"), open=False, elem_id="gan-architecture"):
+        arch = picture(txt("gan.arch_alt"), "gan-architecture-figure", show_label=False)
+        arch_text = gr.Markdown(elem_id="gan-architecture-text")
+    recipe.change(gan_architecture, [recipe], [arch, arch_text], api_visibility="private")
+    on_open(gan_architecture, [recipe], [arch, arch_text])
 
     with gr.Column(elem_id="gan-timeline-section"):
         gr.Markdown(txt("gan.timeline_h"))

@@ -252,3 +252,20 @@ def test_figures_6_1_and_6_3_are_drawn_from_the_model(recipe):
     image, said = gan_architecture(recipe)
     assert "10 → 256 (leaky ReLU) → 512 (leaky ReLU) → 1,024 (leaky ReLU) → 784 (tanh)" in said
     assert ("how varied each group of four pictures is" in said) == (recipe == "remedy")
+
+
+def test_figure_6_2_and_the_dice():
+    """The sampling panel beside the noise vector: 25,000 throws of two dice (7 likelier than 2, near 6/36 and 1/36),
+    25,000 normal draws in 30 bins (the tallest bin holds about a tenth, as the chapter's did), a fresh draw each
+    press and the same picture for the same press."""
+    import re
+
+    from gendemo.app.ui.latent_tab import dice_and_normal
+
+    _, said, nxt = dice_and_normal(0, 0)
+    assert nxt == 1
+    p7, p2 = (float(v) for v in re.findall(r"came up ([\d.]+) %.*?a 2 only ([\d.]+) %", said)[0])
+    assert abs(p7 - 100 * 6 / 36) < 1.0 and abs(p2 - 100 / 36) < 0.6 and p7 > 5 * p2
+    top = float(re.search(r"holds ([\d.]+) % of them", said).group(1))
+    assert 9 < top < 15
+    assert dice_and_normal(0, 0)[1] == said and dice_and_normal(0, 1)[1] != said

@@ -152,6 +152,26 @@ STRINGS = {
         ),
         "latent.projected": "The part along **{other}** was removed first (cosine before: {cos:+.2f}).",
         "latent.src_quick": "fitted when the app started, as the shipped file was missing or belonged to another GAN",
+        "latent.dice_h": "Figure 6-2 and the dice: what drawing from a distribution means",
+        "latent.dice_intro": (
+            "The chapter explains sampling with two dice: a sum of 7 is likelier than a 2, because more throws add up "
+            "to 7 and only one (snake eyes) to 2. Its figure 6-2 is 25,000 people's heights in 30 bins: a bell curve, "
+            "the normal distribution, the most common values near the mean. The noise vector is drawn the same way, "
+            "from a normal distribution with mean 0. Press the button to throw and draw afresh (the seed changes "
+            "every throw); the right panel puts the ten numbers of the seed in hand on the same curve."
+        ),
+        "latent.dice_btn": "Throw the dice and draw 25,000 numbers",
+        "latent.dice_out": "Two dice summed · 25,000 normal draws in 30 bins · the ten noise numbers",
+        "latent.dice_read": (
+            "**{n:,} throws of two dice:** a sum of 7 came up {p7:.1f} % of the time (exactly 6 of 36 ways, "
+            "16.7 %), a 2 only {p2:.1f} % (1 of 36, 2.8 %). **{n:,} normal draws:** the tallest of the 30 bins, "
+            "around {mode:+.2f}, holds {top:.1f} % of them (the chapter's most common height bin held over 10 %); "
+            "{in3:.1f} % lie between −3 and 3. **The noise vector of seed {seed}:** its ten numbers are ten such draws."
+        ),
+        "latent.dice_t1": "sum of two dice ({n:,} throws)",
+        "latent.dice_t2": "{n:,} normal draws, 30 bins",
+        "latent.dice_t3": "the ten noise numbers of seed {seed}",
+        "latent.dice_exact": "exact",
         "latent.z100_h": "Does a bigger noise vector untangle? 100 numbers against 10, measured",
         "latent.z100_claim": (
             "**The chapter's claim:** smaller noise vectors tend to be more entangled, so interesting directions are "
@@ -296,6 +316,25 @@ STRINGS = {
         ),
         "latent.projected": "已先去掉沿 **{other}** 的分量（去除前的余弦：{cos:+.2f}）。",
         "latent.src_quick": "因随附的文件缺失或属于另一个 GAN，在应用启动时现场拟合",
+        "latent.dice_h": "图 6-2 与骰子：从分布中抽样是什么意思",
+        "latent.dice_intro": (
+            "本章用两个骰子解释抽样：点数和为 7 比为 2 更可能，因为有更多种掷法加起来是 7，而得到 2 只有一种（蛇眼）。"
+            "图 6-2 是 25,000 个人的身高放进 30 个区间：一条钟形曲线，即正态分布，最常见的值靠近平均值。"
+            "噪声向量也是这样抽出来的，来自均值为 0 的正态分布。按下按钮重新掷骰子、重新抽数（每掷一次种子都会变）；"
+            "右图把手头这个种子的十个数放在同一条曲线上。"
+        ),
+        "latent.dice_btn": "掷骰子并抽取 25,000 个数",
+        "latent.dice_out": "两个骰子之和 · 25,000 个正态抽样分成 30 个区间 · 十个噪声数",
+        "latent.dice_read": (
+            "**掷两个骰子 {n:,} 次：** 和为 7 的次数占 {p7:.1f} %（36 种掷法中恰有 6 种，16.7 %），"
+            "和为 2 只占 {p2:.1f} %（36 种中 1 种，2.8 %）。**{n:,} 个正态抽样：** 30 个区间中最高的一个在 {mode:+.2f} "
+            "附近，占 {top:.1f} %（本章最常见的身高区间占 10% 以上）；{in3:.1f} % 落在 −3 到 3 之间。"
+            "**种子 {seed} 的噪声向量：** 它的十个数就是十次这样的抽样。"
+        ),
+        "latent.dice_t1": "两个骰子之和（{n:,} 次）",
+        "latent.dice_t2": "{n:,} 个正态抽样，30 个区间",
+        "latent.dice_t3": "种子 {seed} 的十个噪声数",
+        "latent.dice_exact": "精确值",
         "latent.z100_h": "更大的噪声向量能解开纠缠吗？100 个数对 10 个数的实测",
         "latent.z100_claim": (
             "**本章的说法：** 噪声向量较小时往往更容易纠缠，因而很难找到有意义的方向；一些训练技巧和更大的向量"
@@ -626,6 +665,58 @@ def noise_size_text(lang: str = "en", results: dict | None = None) -> str:
     )
 
 
+DICE_N = 25_000  # the chapter's figure 6-2: 25,000 heights in 30 bins
+DICE_BINS = 30
+
+
+@guarded
+def dice_and_normal(seed=0, throw=0, request: gr.Request = None):
+    """Figure 6-2 and the dice beside the noise vector in hand: DICE_N sums of two dice against the exact 1/36 … 6/36,
+    DICE_N standard-normal draws in DICE_BINS bins with the curve, and the ten noise numbers of `seed` on it. `throw`
+    counts presses, so every press draws afresh and the same press gives the same picture."""
+    from gendemo.app.ui.gan_common import figure_image, new_figure
+
+    lang = lang_of(request)
+    seed, throw = as_seed(seed, lang), int(throw)
+    rng = np.random.default_rng([throw, 62])
+    sums = rng.integers(1, 7, DICE_N) + rng.integers(1, 7, DICE_N)
+    draws = rng.standard_normal(DICE_N)
+    z = noise(1, NOISE_DIM, seed)[0].numpy()
+    fig, (a, b, c) = new_figure((12.0, 3.2), panels=3)
+    share = np.bincount(sums, minlength=13)[2:] / DICE_N
+    exact = np.array([6 - abs(k - 7) for k in range(2, 13)]) / 36
+    a.bar(range(2, 13), 100 * share, color="#6366f1")
+    a.plot(range(2, 13), 100 * exact, "o", color="#dc2626", label=tr("latent.dice_exact", lang))
+    a.set(xticks=range(2, 13), ylabel="%")
+    a.set_title(tr("latent.dice_t1", lang, n=DICE_N), fontsize=10)
+    a.legend(fontsize=8)
+    counts, edges = np.histogram(draws, bins=DICE_BINS)
+    width = edges[1] - edges[0]
+    b.bar(edges[:-1], 100 * counts / DICE_N, width=width, align="edge", color="#a5b4fc", edgecolor="white")
+    xs = np.linspace(-4, 4, 200)
+    pdf = np.exp(-(xs**2) / 2) / np.sqrt(2 * np.pi)
+    b.plot(xs, 100 * pdf * width, color="#dc2626")
+    b.set(xlim=(-4.2, 4.2), ylabel="%")
+    b.set_title(tr("latent.dice_t2", lang, n=DICE_N), fontsize=10)
+    c.plot(xs, pdf, color="#dc2626")
+    c.plot(z, np.zeros_like(z), "|", markersize=30, color="#312e81", markeredgewidth=2)
+    c.set(xlim=(-4.2, 4.2), ylim=(-0.05, 0.45))
+    c.set_title(tr("latent.dice_t3", lang, seed=seed), fontsize=10)
+    top = int(counts.argmax())
+    said = tr(
+        "latent.dice_read",
+        lang,
+        n=DICE_N,
+        p7=100 * share[5],
+        p2=100 * share[0],
+        mode=float((edges[top] + edges[top + 1]) / 2),
+        top=100 * counts[top] / DICE_N,
+        in3=100 * float((np.abs(draws) <= 3).mean()),
+        seed=seed,
+    )
+    return figure_image(fig), said, throw + 1
+
+
 def latent_noise_size(request: gr.Request = None) -> str:
     return noise_size_text(lang_of(request))
 
@@ -726,6 +817,15 @@ def build():
     on_open(latent_vector, sliders, v_outs)
     for sl in sliders:
         sl.change(latent_vector, sliders, v_outs, **VECTOR.event(private=True), trigger_mode="always_last")
+
+    with gr.Accordion(txt("latent.dice_h"), open=False, elem_id="latent-dice"):
+        gr.Markdown(txt("latent.dice_intro"))
+        dice_btn = gr.Button(txt("latent.dice_btn"), elem_id="dice-button")
+        dice_out = picture(txt("latent.dice_out"), "dice-out", show_label=False)
+        dice_text = gr.Markdown(elem_id="dice-text")
+        throws = gr.State(0)
+    dice_btn.click(dice_and_normal, [v_seed, throws], [dice_out, dice_text, throws], api_visibility="private")
+    on_open(dice_and_normal, [v_seed, throws], [dice_out, dice_text, throws])
 
     with gr.Accordion(txt("latent.interp_h"), open=False, elem_id="latent-interp"):
         gr.Markdown(txt("latent.interp_intro"))

@@ -229,7 +229,7 @@ def group_turn(sched, jobs):
     try:
         runs = [j.run for j in group]
         per_step = max(j.per_step or 0.0 for j in group)
-        steps = 1 if not per_step else int(max(1, sched.slice_seconds / per_step))
+        steps = 1 if not per_step else max(1, round(sched.slice_seconds / per_step))
         steps = min([steps] + [r.steps_to_point() for r in runs if r.point_every])
         t0 = time.perf_counter()
         try:
@@ -245,7 +245,7 @@ def group_turn(sched, jobs):
             j.turned = turned
             j.per_step = dt / steps if j.per_step is None else 0.7 * j.per_step + 0.3 * dt / steps
             j.turn_seconds += dt / len(group)
-            if now - j.last_frame >= sched.frame_seconds():
+            if sched.frame_due(j, now):
                 rep = j.run.report()
                 with sched.cond:
                     sched._add_frame(j, rep, now, runs=len(sched.jobs))

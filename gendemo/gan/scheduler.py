@@ -113,13 +113,14 @@ class Scheduler:
         thread: bool = True,
         batched: bool | None = None,
         clock=time.monotonic,
+        timer=time.perf_counter,
     ):
         """cap: runs trained at once (more Starts get Busy). thread: False leaves the turns to the caller (turn(); the
         tests' deterministic mode). batched: train runs of one shape as one computation (None: runs on CUDA)."""
         self.cap = max(1, int(cap))
         self.slice_seconds, self.report_seconds = slice_seconds, report_seconds
         self.frames_per_second, self.abandon_seconds = frames_per_second, abandon_seconds
-        self.clock = clock
+        self.clock, self.timer = clock, timer  # timer: what a slice's length is measured with
         self.cond = threading.Condition()  # guards jobs, sessions and every seat's fields
         self.jobs: list[Job] = []  # the active jobs, in turn order
         self.sessions: dict[str, Seat] = {}  # each session's active seat (one run per session)
@@ -280,22 +281,28 @@ class Scheduler:
     def _slice(self, job: Job) -> None:
         job.turned = next(self._turns)
         run = job.run
-        t0 = time.perf_counter()
+        t0 = self.timer()
         try:
-            steps = 1 if job.per_step is None else int(min(MAX_STEPS, max(1, self.slice_seconds / job.per_step)))
+            steps = 1 if job.per_step is None else min(MAX_STEPS, max(1, round(self.slice_seconds / job.per_step)))
             run.train(steps)
-            dt = time.perf_counter() - t0
+            dt = self.timer() - t0
             # a running estimate: the first slice of one step includes warm-up, later ones correct it
             job.per_step = dt / steps if job.per_step is None else 0.7 * job.per_step + 0.3 * dt / steps
             now = self.clock()
-            if now - job.last_frame >= self.frame_seconds():
+            if self.frame_due(job, now):
                 rep = run.report()
                 with self.cond:
                     self._add_frame(job, rep, now, runs=len(self.jobs))
         except Exception as e:  # one run's failure ends that run, never the worker
             log.exception("live run %s failed", job.id)
             job.error = str(e) or type(e).__name__
-        job.turn_seconds += time.perf_counter() - t0
+        job.turn_seconds += self.timer() - t0
+
+    def frame_due(self, job: Job, now: float) -> bool:
+        """A new run's first trained frame comes REPORT_SECONDS after its start whatever the load (the learner sees it
+        learn within seconds); later ones every frame_seconds()."""
+        wait = self.report_seconds if job.made <= 1 else self.frame_seconds()
+        return now - job.last_frame >= wait
 
     def frame_seconds(self) -> float:
         """Time between two frames of one run: REPORT_SECONDS, longer once many runs share the server."""

@@ -47,6 +47,8 @@ FOOTER_LINKS = ["api", "settings"]
 # follows the browser's language, so the page came out half in each. The page follows the browser (app.lang_note).
 # On a phone, Inside diffusion's five and six panels come in rows of three (six across, their captions were cut off),
 # and the Diffusion tab's judged digits in rows of four (eight across, 40 px each, their captions cut).
+# The chapter map (#32) is the page's first block; closed, on a wide window, it sits beside the title instead of above
+# it, so it costs the tabs no height (each tab's button and first result stay above a laptop's fold).
 CSS = """
 .gd-pixel img { image-rendering: pixelated; }
 :is(.gd-pixel, .gd-out, .gd-in) > label[data-testid="block-label"].float {
@@ -68,6 +70,12 @@ CSS = """
 }
 .block .head:has(> .tab-like-container) > label { flex: 1 1 auto; }
 .banner-wrap:has(input[aria-label="Language"]) { display: none; }
+@media (min-width: 900px) {
+  :has(> #chapter-map) { position: relative; }
+  #chapter-map:has(> button.label-wrap:not(.open)) {
+    position: absolute; top: 0; right: 0; width: min(34rem, 42%); z-index: 5;
+  }
+}
 @media (max-width: 640px) {
   :is(#ins-panels, #ins-step-panels) .grid-container { grid-template-columns: repeat(3, minmax(0, 1fr)); }
   :is(#gen-judged, #gen-fail-gallery) .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)); }

@@ -175,3 +175,28 @@ def test_the_chapter_maps_links_each_open_a_view(browser, app_client, locale):
             assert page.locator("#lesson-note").is_hidden(), (href, page.locator("#lesson-note").inner_text())
         finally:
             page.context.close()
+
+
+@pytest.mark.parametrize("locale", in_ci("en-US", ["en-US", "zh-CN"]))
+def test_predict_then_look_reveals_after_one_click_and_runs_the_view(browser, app_client, locale):
+    """Mode collapse: nothing is said before the click; one click shows the verdict and why, switches to the chapter's
+    recipe and counts its digits."""
+    page = open_page(browser, app_client.base_url + "?tab=mode_collapse", locale)
+    try:
+        page.locator("#ask-mc").wait_for(state="visible")
+        assert page.locator("#ask-mc-reveal").is_hidden()
+        page.locator("#ask-mc label").filter(has_text="7").first.click()
+        reveal = page.locator("#ask-mc-reveal")
+        reveal.wait_for(state="visible")
+        words = ("Not this time", "mode collapse") if locale == "en-US" else ("这次不对", "模式崩溃")
+        assert all(w in reveal.inner_text() for w in words), reveal.inner_text()
+        checked = page.locator("#mc-recipe input[value=chapter]")
+        page.wait_for_function("() => document.querySelector('#mc-recipe input[value=chapter]')?.checked")
+        assert checked.is_checked()
+        # the count ran, on the chapter's recipe: its most common digit is the one the verdict named
+        top = "most common 1 at" if locale == "en-US" else "最常见的 1 占"
+        page.wait_for_function(
+            "(w) => (document.querySelector('#mc-summary')?.innerText || '').includes(w)", arg=top, timeout=120_000
+        )
+    finally:
+        shot(page, f"predict_mc_{locale}")

@@ -15,7 +15,7 @@ from gendemo.app.answer_cache import partial
 from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui import diffusion_common as dc
-from gendemo.app.ui import diffusion_solvers
+from gendemo.app.ui import diffusion_solvers, predict
 from gendemo.app.ui.common import (
     Slider,
     example_caching,
@@ -557,6 +557,10 @@ def build():
             result = picture(txt("gen.result"), "gen-result", visible=False)
     with gr.Accordion(txt("gen.guide_title"), open=False, elem_id="gen-guide-section"):
         gr.Markdown(txt("gen.guide_intro"))
+        # predict, then look (#32): what does guidance 0 do? The click draws the four scales
+        predict.ask(
+            "g", [("ask.g.same", "same"), ("ask.g.any", "any"), ("ask.g.noise", "noise")], predict.guidance_answer
+        )("gen-guide-button")
         guide_button = gr.Button(txt("gen.guide_button"), elem_id="gen-guide-button")
         guide_text = gr.Markdown(elem_id="gen-guide-text")
         guide = pictures("gen-guide", 4)

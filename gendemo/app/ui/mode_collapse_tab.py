@@ -13,6 +13,7 @@ import torch
 from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.registry import REGISTRY, ModelUnavailable
+from gendemo.app.ui import predict
 from gendemo.app.ui.common import (
     example_caching,
     model,
@@ -519,6 +520,8 @@ def build():
     gr.Markdown(txt("mc.intro"))
     with gr.Accordion(txt("mc.more"), open=False, elem_id="mc-more"):
         gr.Markdown(txt("mc.more_text"))
+    # predict, then look (#32): which digit dominates? The click counts the chapter recipe's final generator
+    predicted = predict.ask("mc", [(str(d), str(d)) for d in range(10)], predict.mode_collapse_answer)
     with gr.Row(elem_id="mc-controls"):
         # two columns, so the generator list has room for its longest choice ("final (end of training) — drawn now")
         with gr.Column(scale=3):
@@ -532,6 +535,7 @@ def build():
                 n = COUNT.widget("n", elem_id="mc-n", scale=2)
                 seed = COUNT.widget("seed", elem_id="mc-seed", scale=1)
             btn = gr.Button(txt("mc.run"), variant="primary", elem_id="mc-button")
+    predicted("mc-button", sets=((recipe, "chapter"), (source, "final")))
     summary = gr.Markdown(elem_id="mc-summary")
     compare = picture(txt("mc.compare"), "mc-compare", "chart", height=340)
     table = gr.Dataframe(label=txt("mc.table"), interactive=False, elem_id="mc-table")

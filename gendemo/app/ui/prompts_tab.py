@@ -8,6 +8,7 @@ import gradio as gr
 from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui import diffusion_common as dc
+from gendemo.app.ui import predict
 from gendemo.app.ui.common import (
     ImageInput,
     SketchInput,
@@ -524,6 +525,13 @@ def _build_experiment():
             )
             e_button = gr.Button(txt("pr.exp_button"), variant="primary", elem_id="pr-button")
         with gr.Column(scale=2):
+            # predict, then look (#32): what does word order do? The click runs the chapter's reordering at its seed
+            # (beside the controls, above the pictures: the button stays above a laptop's fold)
+            choices = [("ask.wo.same", "same"), ("ask.wo.some", "some"), ("ask.wo.all", "all")]
+            start = {p.name: p.start() for p in EXPERIMENT.params}
+            predict.ask("wo", choices, predict.word_order_answer)(
+                "pr-button", sets=((e_prompt, start["prompt"]), (e_mode, "permute"), (e_seed, start["seed"]))
+            )
             e_gallery = pictures("pr-gallery", 4, label=txt("pr.exp_gallery"), fit_columns=False)
             e_table = gr.Markdown(elem_id="pr-table")
     e_inputs, e_outputs = [e_prompt, e_mode, e_seed, e_guid, e_sampler], [e_gallery, e_table]

@@ -9,6 +9,7 @@ import torch
 from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui import diffusion_common as dc
+from gendemo.app.ui import predict
 from gendemo.app.ui.common import model, on_open, picture, txt
 from gendemo.core.checkpoints import CheckpointError
 from gendemo.core.images import to_pil_grid
@@ -305,6 +306,9 @@ def build():
     """The section, closed under the noising figure (elem_id "twin")."""
     with gr.Accordion(txt("twin.title"), open=False, elem_id="twin"):
         gr.Markdown(txt("twin.intro"))
+        # predict, then look (#32): which twin ends ahead? The click draws with both
+        choices = [("ask.tw.cosine", "cosine"), ("ask.tw.linear", "linear"), ("ask.tw.neither", "neither")]
+        predict.ask("tw", choices, predict.twins_answer)("twin-button")
         with gr.Row():
             with gr.Column(scale=1):
                 prompt = SCHEDULE_TWINS.widget("prompt", max_lines=1, elem_id="twin-prompt")

@@ -32,7 +32,9 @@ STRINGS = {
             "shown the same label — as ten extra image planes, all zero except the plane of the label, which is all "
             "ones — so, as in the chapter, it can reject a digit that looks like a zero when the label says 4. To fool "
             "it, the generator has to "
-            "obey. This one is convolutional (DCGAN-style) rather than the plain fully connected "
+            "obey. The chapter likens a conditional GAN to a set of unconditional GANs, one trained on each digit's "
+            "pictures, in a single network. This one is convolutional (DCGAN-style) rather than the plain fully "
+            "connected "
             "networks of the first tab.\n\n"
             "**Try this:** choose all digits: every row shares its noise with the rows above and below it in the same "
             "column, so compare the style (thickness, slant) down a column."
@@ -53,7 +55,8 @@ STRINGS = {
             "一个由十个数组成的独热向量，接在噪声后面。判别器也会看到同一个标签——以十个额外的图像通道的形式，"
             "除了标签对应的那一层全是 1，其余都是 0——所以，正如本章所说，标签是 4 而画出的数字更像 0 时，"
             "它能识破这种不匹配。想骗过判别器，"
-            "生成器就必须听从指令。这个模型是卷积网络（DCGAN 风格），而不是第一个标签页里那种简单的全连接网络。\n\n"
+            "生成器就必须听从指令。本章把条件 GAN 比作多个无条件 GAN 的集合，每个只在一类数字的图片上训练，"
+            "只是装在一个网络里。这个模型是卷积网络（DCGAN 风格），而不是第一个标签页里那种简单的全连接网络。\n\n"
             "**试一试**：选择全部数字：同一列的各行共用同一个噪声，所以请沿着一列往下比较风格（粗细、倾斜）。"
         ),
         "cgan.digit": "数字",

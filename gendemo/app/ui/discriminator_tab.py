@@ -41,7 +41,9 @@ STRINGS = {
     "en": {
         "disc.tab": "Ask the discriminator",
         "disc.intro": (
-            "A GAN is two networks, and the app's other tabs only ever show the generator. Here is its opponent. The "
+            "A GAN is two networks, and the app's other tabs only ever show the generator. Here is its opponent. Once "
+            "training is done the discriminator is usually thrown away, the chapter says, and only the generator is "
+            "used; here it is kept so that you can question it. The "
             "discriminator looks at a 28×28 picture and gives one number, D(x): how sure it is that the picture is a "
             "real handwritten digit (1) rather than one of the generator's forgeries (0). It was trained on exactly "
             "that question and nothing else, so its answers can surprise you: it has never been asked about a "
@@ -149,7 +151,9 @@ STRINGS = {
     "zh-CN": {
         "disc.tab": "问问判别器",
         "disc.intro": (
-            "GAN 由两个网络组成，而应用的其他标签页只展示了生成器。这里是它的对手。判别器看一张 28×28 的图片，"
+            "GAN 由两个网络组成，而应用的其他标签页只展示了生成器。这里是它的对手。本章说，"
+            "训练完成后判别器通常会被丢弃，"
+            "只留下生成器；这里把它留了下来，好让你向它提问。判别器看一张 28×28 的图片，"
             "给出一个数 D(x)：它有多确信这是一张真实的手写数字（1），而不是生成器伪造的（0）。"
             "它只被训练来回答这一个问题，"
             "所以它的回答可能出人意料：它从没被问过涂鸦或照片，而且随着生成器进步，它的看法也一直在变。\n\n"

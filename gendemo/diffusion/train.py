@@ -297,7 +297,7 @@ class DiffusionTask:
             [p.prompt for p in prompts],
             n=1,
             steps=steps,
-            guidance=3.0,
+            guidance=3.0,  # not the app's 4: the guidance every logged run's quick check used, so their logs compare
             seed=123,
             text_emb=emb,
             precision=self.trainer.precision,

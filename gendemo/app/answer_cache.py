@@ -15,8 +15,8 @@ it, this module adds what the app needs:
 - a hit is a deep copy: a session may change what it was given (Stop marks its diffusion run), and must not change
   another session's;
 - an answer the handler marks `partial(...)` (a run stopped half-way) is passed on but not kept;
-- the handler's own value is cached before guarded turns its pictures into PNG files, so a hit writes them again
-  (content-addressed) and never points at a file the file cleanup has deleted.
+- pictures are kept as PNG bytes (a 64-digit grid: ~20 KB instead of 1.4 MB of pixels) and written out as files for
+  each answer (content-addressed: only when the cleanup removed the file), so a hit never points at a deleted file.
 
 Switched on per endpoint by `cache=True` in its declaration (gendemo/app/endpoints.py); off on ZeroGPU, where a probe
 would pass through the spaces.GPU wrapper and ask for a GPU to read a dictionary.
@@ -32,10 +32,12 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-# Per endpoint: the shared cache holds at most ENTRIES answers and SHARED_MB of them (Gradio's size estimate: pixels
-# of pictures, bytes of arrays); the uploads' per-session cache, over all sessions together, ENTRIES and SESSION_MB.
+# Per endpoint: the shared cache holds at most ENTRIES answers and SHARED_MB of them (Gradio's size estimate: the PNG
+# bytes of pictures, bytes of arrays); the uploads' per-session cache, over all sessions together, ENTRIES and
+# SESSION_MB. With 21 endpoints that bounds the whole at 21 × 6 MB; the 400 one-request sessions of issue 30 filled
+# seven endpoints' caches with ~30 KB answers.
 ENTRIES = max(1, int(os.environ.get("GENDEMO_ANSWER_CACHE_ENTRIES", "64")))
-SHARED_MB = max(1, int(os.environ.get("GENDEMO_ANSWER_CACHE_MB", "16")))
+SHARED_MB = max(1, int(os.environ.get("GENDEMO_ANSWER_CACHE_MB", "4")))
 SESSION_MB = max(1, SHARED_MB // 2)
 MAX_FILE_BYTES = 64 * 1024 * 1024  # an upload larger than this is keyed by its name and size (the limits refuse it)
 
@@ -63,6 +65,48 @@ class _Call:
 
     fresh = False
     value = None
+
+
+class Png(bytes):
+    """A picture of an answer as kept: its PNG bytes (a 64-digit grid is ~20 KB as PNG, 1.4 MB as pixels). gr.cache
+    counts bytes by their length."""
+
+
+def _packed(value):
+    """The answer with every PIL picture as Png bytes; containers rebuilt only where something changed, so an object
+    the session keeps (a diffusion run's record) stays the very object the handler made."""
+    from PIL import Image
+
+    from gendemo.core.images import png_bytes
+
+    if isinstance(value, Image.Image):
+        return Png(png_bytes(value))
+    if isinstance(value, (tuple, list)):
+        items = [_packed(v) for v in value]
+        if all(a is b for a, b in zip(items, value)):
+            return value
+        return type(value)(items) if not hasattr(value, "_fields") else type(value)(*items)
+    if isinstance(value, dict):
+        items = {k: _packed(v) for k, v in value.items()}
+        return value if all(items[k] is v for k, v in value.items()) else items
+    return value
+
+
+def _unpacked(value):
+    """The kept answer with each Png as a file (content-addressed: written again only if the cleanup removed it)."""
+    from gendemo.core.images import png_file
+
+    if isinstance(value, Png):
+        return png_file(bytes(value))
+    if isinstance(value, (tuple, list)):
+        items = [_unpacked(v) for v in value]
+        if all(a is b for a, b in zip(items, value)):
+            return value
+        return type(value)(items) if not hasattr(value, "_fields") else type(value)(*items)
+    if isinstance(value, dict):
+        items = {k: _unpacked(v) for k, v in value.items()}
+        return value if all(items[k] is v for k, v in value.items()) else items
+    return value
 
 
 def enabled() -> bool:
@@ -166,7 +210,7 @@ def cached(endpoint, fn: Callable) -> Callable:
             for value in fn(*args, **kwargs):
                 if isinstance(value, Partial):
                     stopped, value = True, value.value
-                yield value
+                yield _packed(value)
             if stopped:
                 raise _NotKept()
 
@@ -176,7 +220,8 @@ def cached(endpoint, fn: Callable) -> Callable:
             value = fn(*args, **kwargs)
             if isinstance(value, Partial):
                 raise _NotKept(value.value)
-            if _gd_call is not None:  # the caller gets the handler's own value, the cache a copy of it
+            value = _packed(value)
+            if _gd_call is not None:  # the caller gets the handler's own objects, the cache a copy of them
                 _gd_call.fresh, _gd_call.value = True, value
             return copy.deepcopy(value)
 
@@ -196,7 +241,7 @@ def cached(endpoint, fn: Callable) -> Callable:
             call = _Call()
             try:
                 for value in pick(args, kwargs)(*args, _gd_call=call, **kwargs):
-                    yield value if call.fresh else copy.deepcopy(value)
+                    yield _unpacked(value if call.fresh else copy.deepcopy(value))
             except _NotKept:
                 return
 
@@ -209,7 +254,7 @@ def cached(endpoint, fn: Callable) -> Callable:
                 value = pick(args, kwargs)(*args, _gd_call=call, **kwargs)
             except _NotKept as e:
                 return e.value
-            return call.value if call.fresh else copy.deepcopy(value)
+            return _unpacked(call.value if call.fresh else copy.deepcopy(value))
 
     answer.__signature__ = sig
     answer.cache = shared.cache  # Gradio probes a handler that has this attribute

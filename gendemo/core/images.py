@@ -129,31 +129,57 @@ def output_dir() -> Path:
     return _OUT_DIR
 
 
-def png_path(img: Image.Image) -> str:
-    """Write an output image as PNG, atomically, under a content-addressed name, and return the path.
-
-    Handing gradio a finished file (rather than a PIL image it encodes itself) matters under load: gradio writes PIL
-    outputs to its cache non-atomically, so two requests producing the same picture can serve a half-written file.
-    """
-    import hashlib
+def png_bytes(img: Image.Image) -> bytes:
+    """An output image encoded as PNG."""
     import io
+
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+_written = 0  # new files since the output folder was last pruned
+_PRUNE_EVERY = 50  # pruning lists the whole folder: once per this many new files, not for every one
+
+
+def _mtime(p) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:  # another request's prune deleted it meanwhile
+        return 0.0
+
+
+def png_file(data: bytes) -> str:
+    """Write PNG bytes, atomically, under a content-addressed name (unless that file is there already), and return
+    its path. The folder keeps about the newest _OUT_KEEP files."""
+    import hashlib
     import os
     import tempfile
 
+    global _written
     out = output_dir()
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    data = buf.getvalue()
     path = out / f"{hashlib.sha256(data).hexdigest()[:32]}.png"
     if not path.exists():
         fd, tmp = tempfile.mkstemp(dir=out, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
-        files = sorted(out.glob("*.png"), key=lambda p: p.stat().st_mtime)
-        for old in files[: max(0, len(files) - _OUT_KEEP)]:
-            old.unlink(missing_ok=True)
+        _written += 1
+        if _written >= _PRUNE_EVERY:
+            _written = 0
+            files = sorted(out.glob("*.png"), key=_mtime)
+            for old in files[: max(0, len(files) - _OUT_KEEP)]:
+                old.unlink(missing_ok=True)
     return str(path)
+
+
+def png_path(img: Image.Image) -> str:
+    """Write an output image as PNG, atomically, under a content-addressed name, and return the path.
+
+    Handing gradio a finished file (rather than a PIL image it encodes itself) matters under load: gradio writes PIL
+    outputs to its cache non-atomically, so two requests producing the same picture can serve a half-written file.
+    """
+    return png_file(png_bytes(img))
 
 
 def pil_outputs_to_files(value):

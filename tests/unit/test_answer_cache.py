@@ -153,3 +153,23 @@ def test_the_apps_own_example_pictures_are_shared(tmp_path):
     shared, own = f.caches
     f(1, str(copy_of_example), None, request=_Req())
     assert len(shared) == 1 and len(own) == 0
+
+
+def test_pictures_are_kept_as_png_and_written_again_when_the_cleanup_took_them():
+    import os
+
+    from PIL import Image
+
+    def fn(n, image, state, request=None):
+        RAN.append(n)
+        return Image.new("L", (200, 200), 40 * n), {"kept": n}
+
+    f = answer_cache.cached(_endpoint("t_png"), fn)
+    path, extra = f(2, None, None, request=_Req())
+    assert isinstance(path, str) and path.endswith(".png") and extra == {"kept": 2}
+    (entry,) = f.cache._exact.values()
+    assert isinstance(entry["value"][0], answer_cache.Png) and len(entry["value"][0]) < 2000  # not 40,000 pixels
+    os.remove(path)
+    again, _ = f(2, None, None, request=_Req())
+    assert again == path and os.path.exists(path) and RAN == [2]
+    assert Image.open(path).getpixel((0, 0)) == 80

@@ -417,6 +417,21 @@ class _Lang:
         self.headers = {"accept-language": lang}
 
 
+def _lost_files(value) -> bool:
+    """Whether the value names an output PNG that is no longer there."""
+    import os
+
+    from gendemo.core.images import output_dir
+
+    if isinstance(value, str):
+        return value.endswith(".png") and value.startswith(str(output_dir())) and not os.path.exists(value)
+    if isinstance(value, (list, tuple)):
+        return any(_lost_files(v) for v in value)
+    if isinstance(value, dict):
+        return any(_lost_files(v) for v in value.values())
+    return False
+
+
 def on_open(handler: Callable, inputs: list, outputs: list) -> None:
     """When a page opens, fill `outputs` with what `handler` gives for the inputs' default values, so a tab never opens
     blank. The result is computed once per language and kept (a few keys at most, oldest forgotten): a page load then
@@ -428,7 +443,8 @@ def on_open(handler: Callable, inputs: list, outputs: list) -> None:
 
     kept: collections.OrderedDict = collections.OrderedDict()
     lock = threading.Lock()
-    raw = getattr(handler, "__wrapped__", handler)  # the handler's body, returning PIL images (guarded converts)
+    # the handler's body, returning PIL images (guarded converts); through the answer cache, PNG files
+    raw = getattr(handler, "__wrapped__", handler)
     n = len(inputs)
 
     def opening(*args):
@@ -438,6 +454,8 @@ def on_open(handler: Callable, inputs: list, outputs: list) -> None:
         key = (lang, repr(values))
         with lock:
             hit = kept.get(key)
+        if hit is not None and _lost_files(hit):  # an answer-cache handler gives files: the cleanup may have taken one
+            hit = None
         if hit is None:
             fn = GPU_HANDLERS.get(handler.__name__)
             if fn is not None:  # ZeroGPU: the GPU is lent only inside the handler's spaces.GPU wrapper

@@ -254,6 +254,7 @@ def test_figures_6_1_and_6_3_are_drawn_from_the_model(recipe):
     assert ("how varied each group of four pictures is" in said) == (recipe == "remedy")
 
 
+@pytest.mark.heavy  # 50,000 draws and a three-panel figure: over a second on a busy CPU
 def test_figure_6_2_and_the_dice():
     """The sampling panel beside the noise vector: 25,000 throws of two dice (7 likelier than 2, near 6/36 and 1/36),
     25,000 normal draws in 30 bins (the tallest bin holds about a tenth, as the chapter's did), a fresh draw each

@@ -270,3 +270,19 @@ def test_figure_6_2_and_the_dice():
     top = float(re.search(r"holds ([\d.]+) % of them", said).group(1))
     assert 9 < top < 15
     assert dice_and_normal(0, 0)[1] == said and dice_and_normal(0, 1)[1] != said
+
+
+def test_one_pixel_as_in_the_chapter():
+    """The chapter's pixel that should be 127 and becomes 124 or 129: the Noising tab follows the picture's pixel
+    nearest mid-grey through small steps of the top row's noise; a small t moves it a little, later ones more."""
+    import re
+
+    from gendemo.app.ui.noising_tab import DEFAULT_IMAGE, load_for_noising, pixel_sentence
+    from gendemo.diffusion.figures import noising_rows
+
+    x = load_for_noising(DEFAULT_IMAGE)
+    said = pixel_sentence(x, noising_rows(x, steps=9, seed=0, schedules=("linear",)), 0, "en")
+    v0 = int(re.search(r"is (\d+) of 255", said).group(1))
+    values = [int(v) for v in re.findall(r"(\d+) at t = ", said)]
+    assert abs(v0 - 127) <= 2 and abs(values[0] - v0) <= 5  # t = 1: a small amount, as in the chapter
+    assert abs(values[-1] - v0) >= abs(values[0] - v0)  # more noise, a bigger move

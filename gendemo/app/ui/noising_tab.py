@@ -62,6 +62,12 @@ STRINGS = {
             "Columns at t = {ts}. Half-way (t = 500) linear keeps ᾱ = {lin_mid:.3f} of the signal, constant β "
             "{const_mid:.4f} and cosine {cos_mid:.3f}."
         ),
+        "noise.pixel": (
+            "**One pixel, as in the chapter's example** (a pixel that should be 127 becomes 124 or 129): the pixel at "
+            "row {r}, column {c} is {v0} of 255 in the picture; with the top row's noise it is {seq}. A little noise "
+            "moves a pixel a little; by the later columns the noise outweighs the picture."
+        ),
+        "noise.pixel_at": "{v} at t = {t}",
         "noise.x_t": "step t",
         "noise.y_alpha": "ᾱ_t",
         "noise.y_beta": "log₁₀ β_t",
@@ -101,6 +107,11 @@ STRINGS = {
             "各列对应 t = {ts}。走到一半（t = 500）时，线性调度保留 ᾱ = {lin_mid:.3f} 的信号，"
             "恒定 β 保留 {const_mid:.4f}，余弦调度保留 {cos_mid:.3f}。"
         ),
+        "noise.pixel": (
+            "**一个像素，就像本章的例子**（本应是 127 的像素值变成 124 或 129）：第 {r} 行第 {c} 列的像素在原图中是 "
+            "{v0}（满分 255）；加上顶行的噪声后，{seq}。少量噪声只让像素值变一点；到后面几列，噪声就盖过了图片。"
+        ),
+        "noise.pixel_at": "t = {t} 时为 {v}",
         "noise.x_t": "步数 t",
         "noise.y_alpha": "ᾱ_t",
         "noise.y_beta": "log₁₀ β_t（每步噪声）",
@@ -151,6 +162,31 @@ def _curves(lang):
     return beta, alpha, snr, c
 
 
+PIXEL_TS = (1, 10, 50)  # small steps first: the chapter's "a small amount" (127 → 124 or 129)
+
+
+def pixel_sentence(x: torch.Tensor, rows: dict, seed: int, lang: str) -> str:
+    """The chapter's one-pixel example on the picture itself: the pixel nearest mid-grey (127), its value at a few
+    small t under the linear schedule (the top row's noise, the same ε), then in the first noised column."""
+    from gendemo.diffusion.sampling import q_sample, to_model_range, to_unit_range
+    from gendemo.diffusion.schedules import make_schedule
+
+    grey = x[0]
+    i = int((grey - 127 / 255).abs().flatten().argmin())
+    r, c = divmod(i, grey.shape[-1])
+    eps = torch.randn(x.shape, generator=torch.Generator().manual_seed(int(seed)))  # noising_rows' one draw
+    sched, x0 = make_schedule("linear", 1000), to_model_range(x.clamp(0, 1))
+    seq = [
+        (t, round(255 * float(to_unit_range(q_sample(sched, x0[None], torch.tensor([t]), eps[None])[0])[0, r, c])))
+        for t in PIXEL_TS
+    ]
+    if len(rows["t"]) > 1:
+        seq.append((rows["t"][1], round(255 * float(rows["linear"][1, 0, r, c]))))
+    sep = "，" if lang == "zh-CN" else ", "
+    said = sep.join(tr("noise.pixel_at", lang, v=v, t=t) for t, v in seq)
+    return tr("noise.pixel", lang, r=r, c=c, v0=round(255 * float(grey[r, c])), seq=said)
+
+
 @NOISING.handler
 def noising(image, steps, seed, request: gr.Request = None):
     lang = lang_of(request)
@@ -167,6 +203,7 @@ def noising(image, steps, seed, request: gr.Request = None):
         const_mid=c["constant"]["alpha_bar"][499],
         cos_mid=c["cosine"]["alpha_bar"][499],
     )
+    caption += "\n\n" + pixel_sentence(x, rows, seed, lang)
     grid_img = to_pil_grid(grid, nrow=steps, scale=scale, pad=2, pad_value=1.0)
     return grid_img, caption, alpha_plot, snr_plot, beta_plot
 

@@ -97,7 +97,7 @@ def _time_batches(make, args) -> dict:
 
 
 def _network(model, args) -> str:
-    """Which forward pass the timed batches ran: FastUNet (bf16 on a CPU with native bf16), or the module itself."""
+    """Which forward pass the timed batches ran: FastUNet (bf16 on a CPU with native bf16, else fp32), or the module."""
     from gendemo.core.device import resolve_precision
     from gendemo.diffusion import fast_unet
     from gendemo.diffusion.handover import HandoverNet
@@ -108,8 +108,9 @@ def _network(model, args) -> str:
     with torch.no_grad():
         if not args.reference and fast_unet.usable(net, model.device, precision):
             if handover:
-                return f"FastUNet bf16, two passes a step for t ≥ {model.net.handover_t}, then guidance-distilled"
-            return "FastUNet bf16" + (", guidance-distilled (one pass a step)" if net.cfg.guidance_input else "")
+                return f"FastUNet {precision}, two passes a step for t ≥ {model.net.handover_t}, then distilled"
+            distilled = ", guidance-distilled (one pass a step)" if net.cfg.guidance_input else ""
+            return f"FastUNet {precision}{distilled}"
     return f"UNet {'under autocast ' if precision != 'fp32' else ''}{precision}"
 
 

@@ -95,19 +95,19 @@ def predict_eps(
 ) -> torch.Tensor:
     """ε̂ = ε̂(x, ∅) + g·(ε̂(x, text) − ε̂(x, ∅)). Conditional and unconditional inputs go through the network as ONE
     doubled batch. g = 1 is the conditional prediction exactly (no second pass); g = 0 the unconditional one.
-    fast: bf16 on the CPU runs through fast_unet.FastUNet (the same function, ≈ 1.5× faster); False keeps the plain
-    module under autocast (the reference it is tested against, and the benchmark's baseline)."""
+    fast: bf16 or fp32 on the CPU runs through fast_unet.FastUNet (the same function, ≈ 1.5× faster); False keeps the
+    plain module (under autocast for bf16): the reference it is tested against, and the benchmark's baseline."""
     b = x.shape[0]
     if isinstance(model, HandoverNet):  # two networks on one path, chosen by the step
         model = model.at(t)
     if getattr(getattr(model, "cfg", None), "guidance_input", False):  # distilled: one pass with w gives the guided ε̂
         if fast and fast_unet.usable(model, x.device, precision):
-            return fast_unet.for_net(model).eps(x, t, text, null, guidance)
+            return fast_unet.for_net(model, precision).eps(x, t, text, null, guidance)
         tt = torch.full((b,), int(t), device=x.device, dtype=torch.long)
         with autocast(x.device, precision):
             return model(x, tt, text, guidance=torch.full((b,), float(guidance), device=x.device)).float()
     if fast and fast_unet.usable(model, x.device, precision):
-        net = fast_unet.for_net(model)
+        net = fast_unet.for_net(model, precision)
         if guidance in (0, 1):
             tt = torch.full((b,), int(t), dtype=torch.long)
             return net(x, tt, text if guidance == 1 else null)

@@ -41,6 +41,10 @@ ABANDON_SECONDS = 10.0  # a seat whose stream has not looked for frames this lon
 MAX_STEPS = 2000  # steps in one slice at most (a tiny run measured as free)
 
 
+class Superseded(Exception):
+    """A newer Start of the same session came while this one was being built: that one is the session's run."""
+
+
 class Busy(Exception):
     """The server trains as many runs as it may (the cap); the learner is told to try again shortly."""
 
@@ -124,6 +128,7 @@ class Scheduler:
         self.cond = threading.Condition()  # guards jobs, sessions and every seat's fields
         self.jobs: list[Job] = []  # the active jobs, in turn order
         self.sessions: dict[str, Seat] = {}  # each session's active seat (one run per session)
+        self._presses: dict[str, int] = {}  # Starts of a session being built now (the newest one wins)
         self._turns = itertools.count()
         self._batched = batched
         self._thread: threading.Thread | None = None
@@ -139,29 +144,43 @@ class Scheduler:
     def start(self, session: str, key, make_run, budget: float) -> Seat:
         """Start: a seat at the active run with this key (a twin of an identical request: its recent frames are
         replayed first), or at a new run made by make_run() with its starting point as frame 0. The session's earlier
-        seat, if still active, is let go: one run per session however often Start is pressed."""
+        seat, if still active, is let go: one run per session however often Start is pressed (a press overtaken by a
+        newer one of its session while its run was being built raises Superseded)."""
         with self.cond:
             self._let_go_of(session)
-            job = self._joinable(key)
-            if job is None and len(self.jobs) >= self.cap:
+            ticket = self._presses[session] = self._presses.get(session, 0) + 1
+            joined = self._joinable(key)
+            if joined is None and len(self.jobs) >= self.cap:
+                self._presses.pop(session, None)
                 raise Busy(self.cap)
-        if job is None:
-            run = make_run()  # outside the lock: two networks built (≈ 50 ms), then judged once
-            first = run.report()
-            now = self.clock()
-            with self.cond:
-                job = self._joinable(key)  # an identical Start may have won the race: join it, drop ours
-                if job is None:
-                    if len(self.jobs) >= self.cap:
-                        raise Busy(self.cap)
-                    job = Job(run, key)
-                    self._add_frame(job, first, now, runs=len(self.jobs) + 1)
-                    self.jobs.append(job)
+        run = first = None
+        if joined is None:
+            try:
+                run = make_run()  # outside the lock: two networks built (≈ 50 ms), then judged once
+                first = run.report()
+            except BaseException:
+                with self.cond:
+                    if self._presses.get(session) == ticket:
+                        del self._presses[session]
+                raise
         now = self.clock()  # the budget counts from here: building the run is not the learner's training time
         with self.cond:
-            seat = Seat(session, job, now + budget, job.made - len(job.frames), now)
-            if job not in self.jobs:  # the job we joined has just ended: it starts again for this seat
+            if self._presses.get(session) != ticket:  # pressed again meanwhile: the newest press is the session's run
+                raise Superseded(session)
+            del self._presses[session]
+            # an identical Start may have won the race: join it (ours is dropped); the run we were to join may have
+            # ended meanwhile: it trains again, for this seat
+            job = self._joinable(key) or joined
+            if job is None:
+                if len(self.jobs) >= self.cap:
+                    raise Busy(self.cap)
+                job = Job(run, key)
+                self._add_frame(job, first, now, runs=len(self.jobs) + 1)
                 self.jobs.append(job)
+            elif job not in self.jobs:
+                self.jobs.append(job)
+            self._let_go_of(session)
+            seat = Seat(session, job, now + budget, job.made - len(job.frames), now)
             job.seats.add(seat)
             self.sessions[session] = seat
             self.cond.notify_all()
@@ -347,6 +366,10 @@ class Scheduler:
         if old is not None and old is not keep:
             old.generation += 1  # its stream ends at its next look
             self._deactivate(old)
+
+    def _forget(self, job: Job) -> None:
+        if job in self.jobs:
+            self.jobs.remove(job)
 
     def _deactivate(self, seat: Seat) -> None:
         seat.active = False

@@ -116,6 +116,37 @@ def test_an_identical_run_is_watched_not_trained_twice(live):
         assert Path(pic).read_bytes() == Path(a_by_step[s]).read_bytes(), s
 
 
+@pytest.mark.train
+def test_a_flood_of_starts_gives_one_run_and_a_cancelled_stream_stops_training(live):
+    """Issue 30: one session pressing Start six times at once trains one run (each press lets the one before go), and
+    a stream whose request is cancelled (as a closed tab's) stops its run's training within a few seconds."""
+    from gendemo.app.ui.gan_live_tab import live_scheduler
+
+    client = Client(live.base_url, verbose=False)  # one session
+    jobs = [
+        client.submit("chapter", 2e-4, 2e-4, 0.5, 64, 10, 1.0, 1, 500 + i, 60, api_name="/gan_live") for i in range(6)
+    ]
+    sched = live_scheduler()
+    t0 = time.time()
+    while time.time() - t0 < 60 and not any(step_of(o[1]) for j in jobs for o in j.outputs()):
+        time.sleep(0.2)
+    time.sleep(2.0)  # every press has reached the scheduler
+    mine = lambda: [seat for job in list(sched.jobs) for seat in job.watching() if seat.session == client.session_hash]
+    seats = mine()
+    assert len(seats) == 1, seats  # one run trains for this session
+    run = seats[0].job.run
+    for job in jobs:
+        job.cancel()
+    t1 = time.time()
+    while mine() and time.time() - t1 < 10:
+        time.sleep(0.1)
+    assert not mine() and time.time() - t1 < 5  # the seat was let go at once …
+    time.sleep(0.5)
+    step = run.step
+    time.sleep(1.0)
+    assert run.step == step  # … and its run trains no more
+
+
 @pytest.mark.parametrize(
     "args",
     [

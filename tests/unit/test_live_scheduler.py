@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from gendemo.gan.live import LiveRun
-from gendemo.gan.scheduler import Busy, Scheduler
+from gendemo.gan.scheduler import Busy, Scheduler, Superseded
 
 
 class Clock:
@@ -114,6 +114,21 @@ def test_a_flood_of_starts_from_one_session_gives_it_one_run():
     seats = [s.start("same", ("k", i), FakeRun, budget=60) for i in range(20)]
     assert s.active_runs() == 1 and s.sessions["same"] is seats[-1]
     assert not any(seat.active for seat in seats[:-1]) and all(seat.generation == 1 for seat in seats[:-1])
+
+
+def test_a_start_overtaken_while_its_run_is_built_gives_way():
+    """Presses that arrive together: the newest one is the session's run, whichever finishes building first."""
+    s = manual()
+    newer = []
+
+    def slow_build():  # while this press builds its run, the same session presses Start again (and that one wins)
+        newer.append(s.start("same", ("k", 2), FakeRun, budget=60))
+        return FakeRun()
+
+    with pytest.raises(Superseded):
+        s.start("same", ("k", 1), slow_build, budget=60)
+    assert s.active_runs() == 1 and s.sessions["same"] is newer[0] and newer[0].active
+    assert not s._presses  # nothing kept per session once its presses are done
 
 
 def test_an_abandoned_run_stops_training():

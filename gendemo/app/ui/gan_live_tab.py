@@ -14,6 +14,7 @@ import gradio as gr
 import numpy as np
 import torch
 
+from gendemo.app import class_board
 from gendemo.app.endpoints import ENDPOINTS, live_runs_cap
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.ui.common import (
@@ -30,7 +31,7 @@ from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
 from gendemo.gan.live import POINT_EVERY, LiveRun, Report
 from gendemo.gan.recipes import CHAPTER, RECIPES
-from gendemo.gan.scheduler import Busy, Frame, Scheduler, Seat
+from gendemo.gan.scheduler import Busy, Frame, Scheduler, Seat, Superseded
 
 TAB_KEY = "live.tab"
 # Both run in the live lane (endpoints.LIVE), wide enough that no press waits for another learner's run: the training
@@ -412,6 +413,7 @@ async def _watch(seat: Seat, generation: int, lang, control: dict | None):
                 if seat.job.error:
                     raise RuntimeError(f"live run failed: {seat.job.error}")
                 rep, rate = await asyncio.to_thread(sched.pause, seat)
+                class_board.post_run(seat.session, seat.job.id, seat.job.run, rep)  # the class board, if on (#32)
                 runs = max(sched.active_runs(), 1)
                 yield await asyncio.to_thread(_frame, seat, rep, "live.status_done", lang, runs=runs, rate=rate)
                 return
@@ -458,6 +460,8 @@ async def gan_live(
         seat = await asyncio.to_thread(sched.start, _session(request), key, lambda: _new_run(knobs, seed, lang), budget)
     except Busy as e:
         raise _busy(e, lang) from None
+    except Superseded:
+        return  # the session pressed Start again meanwhile: that press's stream shows its run
     async for out in _watch(seat, seat.generation, lang, control):
         yield out
 

@@ -144,6 +144,10 @@ def main(argv=None):
 
     if not zerogpu.active():  # on ZeroGPU the models were loaded at import
         REGISTRY.configure(resolve_device(a.device))
+    from gendemo.core import memory
+
+    memory.bound_arenas()  # before the server's threads exist: two malloc arenas, not eight per core (issue 30)
+    memory.start_trimmer()  # and freed temporaries go back to the system
     queue(demo)
     demo.launch(
         server_name=a.host,

@@ -18,3 +18,12 @@ def test_a_short_class_has_no_failures_and_every_live_run_streams():
     live = s["live"]
     assert live["runs"] == 6 and live["with_frame"] == 6 and live["finished"] == 6, live
     assert all(a["ok"] == a["n"] == 6 for a in s["actions"].values()), s["actions"]
+
+
+@pytest.mark.slow  # a server of its own and 420 sessions: several minutes
+def test_four_hundred_one_request_sessions_grow_the_server_little():
+    """Issue 30, part 6: 400 sessions that each make one request grow the server's RSS by at most 60 MB."""
+    from gendemo.app.class_bench import sessions_growth
+
+    g = sessions_growth(400, log=print)
+    assert g["growth_mb"] <= 60, g

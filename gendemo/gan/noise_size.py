@@ -139,6 +139,40 @@ def compare(n: int = 10_000, seed: int = 0, z100: Path | None = None) -> dict:
     return out
 
 
+def later_points(run_dir: Path, n: int = 10_000, seed: int = 0) -> list[dict]:
+    """Beyond the matched pair: the 10-number GAN after epoch 60 (its last kept snapshot before 200) and the 100-number
+    run's averaged generator as its resumable state holds it now, measured alike. Not shipped weights: the second can
+    only be measured again from the run (python -m gendemo.gan.noise_size later runs/gan_z100)."""
+    from gendemo.classifier.model import load_classifier
+    from gendemo.core.checkpoints import load_resume_state
+    from gendemo.gan.artifacts import load_snapshots
+    from gendemo.gan.model import Generator
+    from gendemo.gan.recipes import RECIPES
+
+    judge, _ = load_classifier()
+    st = load_resume_state(Path(run_dir))
+    if st is None:
+        raise SystemExit(f"no resume state in {run_dir}")
+    g = Generator(RECIPES["remedy"].with_changes(noise_dim=100).gan_config())
+    g.load_state_dict(st["task"]["G_ema"])
+    points = [(10, 60, load_snapshots()[60]), (100, int(st["epoch"]), g.eval())]
+    out = []
+    for dim, epoch, gen in points:
+        r = separation(gen, judge, n, seed)
+        sep = r["separability"]
+        out.append(
+            {
+                "noise_dim": dim,
+                "epoch": epoch,
+                "mean_separability": round(sum(sep.values()) / len(sep), 4),
+                "kl_to_uniform_nats": r["kl_to_uniform_nats"],
+                "mean_abs_cos_between_directions": r["mean_abs_cos_between_directions"],
+                "n": n,
+            }
+        )
+    return out
+
+
 def load_results(path: Path = RESULTS) -> dict | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -157,7 +191,16 @@ def main(argv=None):
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--gan", default=None, help="the 100-number generator (default checkpoints/gan_z100.safetensors)")
     c.add_argument("--out", default=str(RESULTS))
+    later = sub.add_parser("later", help="add later points (10 numbers at epoch 60, the 100-number run now)")
+    later.add_argument("run_dir")
+    later.add_argument("--n", type=int, default=10_000)
     a = p.parse_args(argv)
+    if a.cmd == "later":
+        res = load_results() or {}
+        res["later"] = later_points(Path(a.run_dir), a.n)
+        RESULTS.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(json.dumps(res["later"], indent=2))
+        return res
     if a.cmd == "ship":
         card = ship(a.src) if a.epoch is None else ship_snapshot(a.src, a.epoch)
         print(json.dumps({"out": str(CHECKPOINT_DIR / f"{NAME}.safetensors"), "bytes": card["bytes"]}))

@@ -166,6 +166,8 @@ def test_the_shipped_noise_size_figures_belong_to_the_shipped_generators():
     said = noise_size_text("en")
     for k in ("z10", "z100"):
         assert all(f"{100 * v:.1f} %" in said for v in r[k]["separability"].values())
+    for p in r.get("later", []):  # the later, unmatched points are shown as such
+        assert f"{p['noise_dim']} numbers after epoch {p['epoch']}: {100 * p['mean_separability']:.1f} %" in said
 
 
 @pytest.mark.parametrize("recipe", ["remedy", "chapter"])

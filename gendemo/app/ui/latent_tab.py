@@ -209,6 +209,11 @@ STRINGS = {
             "**So here:** about the same ({m100:.1f} % against {m10:.1f} % on average): in this test a bigger vector "
             "alone neither helped nor hurt."
         ),
+        "latent.z100_later": (
+            "**Later in training, measured alike:** {items}. These later points are not both at the same epoch, "
+            "so they only say whether more training changed the picture."
+        ),
+        "latent.z100_later_item": "{dim} numbers after epoch {epoch}: {sep:.1f} % (KL {kl:.3f})",
         "latent.z100_limits": (
             "One seed each, {E} epochs, one way of measuring (logistic boundaries on judged digits, stroke thickness "
             "and slant). Rebuild: `{cmd}`."
@@ -369,6 +374,9 @@ STRINGS = {
             "**结论（这里）：** 两者差不多（平均 {m100:.1f} % 对 {m10:.1f} %）：在这次检验中，"
             "单靠更大的向量既没有帮助也没有妨碍。"
         ),
+        "latent.z100_later": "**训练更久之后，用同样的方法测量：** {items}。这几个点不在同一轮，"
+        "只能说明更多的训练是否改变了结论。",
+        "latent.z100_later_item": "{dim} 个数、第 {epoch} 轮之后：{sep:.1f} %（KL {kl:.3f}）",
         "latent.z100_limits": "每种只有一个种子、{E} 轮训练、一种测量方法（在判定的数字、"
         "笔画粗细和倾斜上拟合逻辑回归边界）。重建：`{cmd}`。",
         "latent.z100_none": "尚未测量 100 对 10 的比较（python -m gendemo.gan.noise_size compare）。",
@@ -660,9 +668,26 @@ def noise_size_text(lang: str = "en", results: dict | None = None) -> str:
                 r10=a["random_directions_mean_abs_cos"],
                 r100=b["random_directions_mean_abs_cos"],
             ),
+            *([later_text(r["later"], lang)] if r.get("later") else []),
             tr("latent.z100_limits", lang, E=r["epochs"], cmd=r["rebuild"]),
         ]
     )
+
+
+def later_text(points: list[dict], lang: str) -> str:
+    sep = "；" if lang == "zh-CN" else "; "
+    items = sep.join(
+        tr(
+            "latent.z100_later_item",
+            lang,
+            dim=p["noise_dim"],
+            epoch=p["epoch"],
+            sep=100 * p["mean_separability"],
+            kl=p["kl_to_uniform_nats"],
+        )
+        for p in points
+    )
+    return tr("latent.z100_later", lang, items=items)
 
 
 DICE_N = 25_000  # the chapter's figure 6-2: 25,000 heights in 30 bins

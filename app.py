@@ -1,7 +1,7 @@
 """gendemo — the Gradio app. Importing this module builds `demo` and nothing else; `python app.py` serves it.
 On a ZeroGPU Space (SPACES_ZERO_GPU set) importing it also loads the models onto the GPU, as ZeroGPU requires.
 
-python app.py [--host 127.0.0.1] [--port 7860] [--share] [--device auto|cpu|cuda] [--mcp]
+python app.py [--host 127.0.0.1] [--port 7860] [--share] [--device auto|cpu|cuda] [--mcp] [--class-board]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from gendemo.app.api_docs import DocumentedBlocks, document
 from gendemo.app.endpoints import DIFFUSION, HEAVY
 from gendemo.app.i18n import gradio_i18n
 from gendemo.app.tabs import tab_modules
-from gendemo.app.ui import chapter_map, lesson_links
+from gendemo.app.ui import chapter_map, class_board_tab, lesson_links
 from gendemo.app.ui.common import page_js, translate_examples, txt
 from gendemo.core.paths import EXAMPLES
 
@@ -97,6 +97,7 @@ def build_demo() -> gr.Blocks:
                 with gr.Tab(txt(mod.TAB_KEY), id=name, elem_id=f"tab-{name}"):
                     mod.build()
                     lesson_links.add_link_control(name)
+            class_board_tab.build_tab()  # hidden unless python app.py --class-board (issue 32)
         lesson_links.wire(demo, tabs, note)  # ?tab=…&seed=…&run=1 opens a view with its settings
         gr.Markdown(txt("app.lang_note"))
         translate_examples(demo)  # example tables: headers, choice labels and titles in the page's language
@@ -137,6 +138,11 @@ def main(argv=None):
     p.add_argument("--share", action="store_true", help="also serve through a temporary public gradio.live link")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda (ignored on ZeroGPU, where it is cuda)")
     p.add_argument("--mcp", action="store_true", help="also serve the endpoints as MCP tools at /gradio_api/mcp/")
+    p.add_argument(
+        "--class-board",
+        action="store_true",
+        help="collect every finished live run on a Board tab (in memory); prints the teacher's token to clear it",
+    )
     a = p.parse_args(argv)
 
     from gendemo.app.registry import REGISTRY
@@ -144,6 +150,11 @@ def main(argv=None):
 
     if not zerogpu.active():  # on ZeroGPU the models were loaded at import
         REGISTRY.configure(resolve_device(a.device))
+    if a.class_board:
+        from gendemo.app import class_board
+
+        board = class_board.enable()
+        print(f"Class board on: the Board tab collects finished live runs; the teacher clears it with {board.token}")
     from gendemo.core import memory
 
     memory.bound_arenas()  # before the server's threads exist: two malloc arenas, not eight per core (issue 30)

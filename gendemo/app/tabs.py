@@ -22,7 +22,12 @@ TABS = {
 
 
 # Parts of the page around the tabs that have text of their own (STRINGS), merged into i18n with the tabs' strings.
-PAGE_PARTS = ("gendemo.app.ui.lesson_links", "gendemo.app.ui.chapter_map", "gendemo.app.ui.predict")
+PAGE_PARTS = (
+    "gendemo.app.ui.lesson_links",
+    "gendemo.app.ui.chapter_map",
+    "gendemo.app.ui.predict",
+    "gendemo.app.ui.class_board_tab",
+)
 
 
 def tab_modules() -> dict[str, ModuleType]:

@@ -37,6 +37,7 @@ def test_word_orders_really_diverge_at_the_default():
     assert len(gallery) == 6
     assert "Word order changed the picture" in table and "#1 “ornate green seven”" in table, table
     assert "What the cosines explain" in table
+    assert "384 numbers, for #1" in table  # the chapter's "a big vector", a few of its numbers shown
 
 
 @pytest.mark.heavy

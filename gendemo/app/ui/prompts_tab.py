@@ -71,6 +71,10 @@ STRINGS = {
             "rest ({majority}): {which}."
         ),
         "pr.odd_item": "#{i} “{prompt}” ({reading}, cosine {cos:.3f})",
+        "pr.emb_note": (
+            "Each prompt reaches the model as a text embedding, a point in a space of meaning: {n} numbers, for #1 "
+            "{first}, … The cosine measures the angle between two of them."
+        ),
         "pr.cos_note": (
             "**What the cosines explain, and what they do not.** The chapter explains its odd vase by where the "
             "prompts land in the text-embedding space. The numbers agree in the large: swapping the colour word moves "
@@ -193,6 +197,8 @@ STRINGS = {
         ),
         "pr.diff_order": "**词序改变了图片**：{n} 种词序中有 {k} 种，评判器读到的与其余的（{majority}）不同：{which}。",
         "pr.odd_item": "#{i} “{prompt}”（{reading}，余弦 {cos:.3f}）",
+        "pr.emb_note": "每个提示词以文本嵌入的形式进入模型，是意义空间中的一个点：{n} 个数，#1 的是 {first}，…… "
+        "余弦衡量的是其中两个向量之间的夹角。",
         "pr.cos_note": (
             "**余弦相似度能解释什么，不能解释什么。** 本章用提示词在文本嵌入空间中的位置来解释那个与众不同的花瓶。"
             "这里的数字在大方向上与此一致：替换颜色词让提示词移得远得多（“ornate green seven” 的余弦为 0.73–0.84），"
@@ -354,7 +360,10 @@ def prompt_experiment(prompt, mode, seed, guidance, sampler, request: gr.Request
     rows = "\n".join(f"| {i + 1} | {v} | {sims[i]:.3f} | {judged[i]} |" for i, v in enumerate(variants))
     order = [order_note(imgs, sims, lang, variants)] if mode == "permute" else []
     # figure 6-11's explanation (where prompts land in embedding space), with what the cosines do not explain
-    return gallery, "\n\n".join([tr("pr.exp_table", lang, rows=rows), *order, tr("pr.cos_note", lang), summary, *notes])
+    first = ", ".join(f"{v:+.3f}" for v in emb[0, :5].tolist())
+    emb_note = tr("pr.emb_note", lang, n=int(emb.shape[1]), first=first)  # the chapter's "a big vector"
+    parts = [tr("pr.exp_table", lang, rows=rows), *order, tr("pr.cos_note", lang), emb_note, summary, *notes]
+    return gallery, "\n\n".join(parts)
 
 
 def order_note(imgs, sims, lang, variants=None) -> str:

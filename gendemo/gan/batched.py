@@ -212,7 +212,7 @@ def train_together(runs: list[LiveRun], steps: int) -> None:
     stack.write_back()
     for r in runs:
         if r.point_every and r.step % r.point_every == 0:
-            r._close_point(r._judge(r.step)[1])
+            r._close_point(r._judge(r.step)[1] if r.step % r.kl_every == 0 else None)
 
 
 def group_turn(sched, jobs):
@@ -246,7 +246,7 @@ def group_turn(sched, jobs):
             j.per_step = dt / steps if j.per_step is None else 0.7 * j.per_step + 0.3 * dt / steps
             j.turn_seconds += dt / len(group)
             if sched.frame_due(j, now):
-                rep = j.run.report()
+                rep = sched.timed_report(j.run)
                 with sched.cond:
                     sched._add_frame(j, rep, now, runs=len(sched.jobs))
         return group[0]

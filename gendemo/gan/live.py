@@ -48,7 +48,7 @@ class Report:
     samples: torch.Tensor  # (64, 1, 28, 28) in [0, 1]: G's digits for the fixed noise vectors
     shares: np.ndarray  # (10,) share of each digit among JUDGED fresh samples
     kl: float  # KL(shares ‖ uniform) in nats: 0 is every digit equally often, ln 10 ≈ 2.30 is one digit only
-    history: dict[str, list[float]]  # per report: step, loss_d, loss_g, d_real, d_fake, kl
+    history: dict[str, list[float]]  # per point: step, loss_d, loss_g, d_real, d_fake; kl at kl_step
 
 
 @dataclass
@@ -78,6 +78,7 @@ class _Curves:
     d_real: list[float] = field(default_factory=list)
     d_fake: list[float] = field(default_factory=list)
     kl: list[float] = field(default_factory=list)
+    kl_step: list[float] = field(default_factory=list)  # the steps of the KL points (at every point, or fewer)
 
 
 class SeededDropout(torch.nn.Module):
@@ -105,7 +106,10 @@ def seeded_init(module: torch.nn.Module, generator: torch.Generator) -> None:
                 torch.nn.init.uniform_(m.bias, -bound, bound, generator=generator)
 
 
-POINT_EVERY = 25  # the app's runs close a curve point every this many steps (a judged KL each: ≈ 4 % of the time)
+# The app's runs close a point of the loss curves every POINT_EVERY steps (cheap: the means kept so far) and judge a KL
+# point every KL_EVERY steps (200 samples through G and the classifier, about a step's time: ≈ 2 % of the training).
+POINT_EVERY = 5
+KL_EVERY = 50
 
 
 class LiveRun:
@@ -119,9 +123,11 @@ class LiveRun:
         device="cpu",
         precision="fp32",
         point_every: int | None = None,
+        kl_every: int | None = None,
     ):
         """images: (N, 1, 28, 28) training digits, uint8 or float in [0, 1] (kept, not copied); judge: a classifier.
-        point_every: close a point of the curves every this many steps (None: at each report)."""
+        point_every: close a point of the loss curves every this many steps, with a judged KL point every kl_every
+        steps (a multiple of it; None: at every point); None: a point of every curve at each report."""
         if images.ndim != 4 or images.shape[1:] != (1, 28, 28) or images.shape[0] < recipe.batch_size:
             raise ValueError(f"need at least one batch of (1, 28, 28) images, got {tuple(images.shape)}")
         self.recipe, self.seed, self.judge = recipe, int(seed), judge
@@ -129,6 +135,7 @@ class LiveRun:
         self.device = torch.device(device)
         self.precision = precision
         self.point_every = point_every
+        self.kl_every = kl_every or point_every
         cfg = recipe.gan_config()
         with torch.device("cpu"):  # built on the CPU so that the seeded weights are the same on every device
             G, D = Generator(cfg), Discriminator(cfg)
@@ -191,7 +198,7 @@ class LiveRun:
             self._n += 1
             self.step += 1
             if self.point_every and self.step % self.point_every == 0:
-                self._close_point(self._judge(self.step)[1])
+                self._close_point(self._judge(self.step)[1] if self.step % self.kl_every == 0 else None)
         self.seconds += time.perf_counter() - t0
 
     def steps_to_point(self) -> int:
@@ -245,8 +252,8 @@ class LiveRun:
         shares = class_shares(probs.argmax(1))
         return shares, kl_to_uniform(shares)
 
-    def _close_point(self, kl: float) -> None:
-        """One point of the curves: the means since the last point, and the KL given."""
+    def _close_point(self, kl: float | None) -> None:
+        """One point of the curves: the means since the last point, and the KL given (None: no KL point here)."""
         if not self._n:
             return
         c = self.curves
@@ -254,7 +261,9 @@ class LiveRun:
         c.step.append(float(self.step))
         for name, v in zip(("loss_d", "loss_g", "d_real", "d_fake"), means):
             getattr(c, name).append(v)
-        c.kl.append(kl)
+        if kl is not None:
+            c.kl_step.append(float(self.step))
+            c.kl.append(kl)
         self._sums.zero_()
         self._n = 0
 
@@ -266,7 +275,7 @@ class LiveRun:
         if not self.point_every:
             self._close_point(kl)
         c = self.curves
-        history = {k: list(getattr(c, k)) for k in ("step", "loss_d", "loss_g", "d_real", "d_fake", "kl")}
+        history = {k: list(getattr(c, k)) for k in ("step", "loss_d", "loss_g", "d_real", "d_fake", "kl", "kl_step")}
         return Report(
             step=self.step,
             epoch=self.epoch,

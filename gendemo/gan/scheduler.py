@@ -35,8 +35,9 @@ log = logging.getLogger("gendemo")
 
 SLICE_SECONDS = 0.1  # training per turn: with N runs each gets a turn every N × 0.1 s (a new run within one round)
 REPORT_SECONDS = 4.0  # a frame about this often while few runs share the server …
-FRAMES_PER_SECOND = 2.0  # … and no more frames than this per second for all runs together (judging costs a few steps)
-REPLAY = 16  # frames a learner who joins an identical run is shown from before it joined
+FRAMES_PER_SECOND = 2.0  # … and no more frames than this per second for all runs together …
+FRAME_SHARE = 0.1  # … nor more of the worker's time than this (a frame judges 200 digits: about a step's time or more)
+REPLAY = 8  # frames a learner who joins an identical run is shown from before it joined (≈ 0.2 MB each)
 ABANDON_SECONDS = 10.0  # a seat whose stream has not looked for frames this long has gone (a closed tab): not trained
 MAX_STEPS = 2000  # steps in one slice at most (a tiny run measured as free)
 
@@ -113,6 +114,7 @@ class Scheduler:
         slice_seconds: float = SLICE_SECONDS,
         report_seconds: float = REPORT_SECONDS,
         frames_per_second: float = FRAMES_PER_SECOND,
+        frame_share: float = FRAME_SHARE,
         abandon_seconds: float = ABANDON_SECONDS,
         thread: bool = True,
         batched: bool | None = None,
@@ -124,11 +126,13 @@ class Scheduler:
         self.cap = max(1, int(cap))
         self.slice_seconds, self.report_seconds = slice_seconds, report_seconds
         self.frames_per_second, self.abandon_seconds = frames_per_second, abandon_seconds
+        self.frame_share = frame_share
         self.clock, self.timer = clock, timer  # timer: what a slice's length is measured with
         self.cond = threading.Condition()  # guards jobs, sessions and every seat's fields
         self.jobs: list[Job] = []  # the active jobs, in turn order
         self.sessions: dict[str, Seat] = {}  # each session's active seat (one run per session)
         self._presses: dict[str, int] = {}  # Starts of a session being built now (the newest one wins)
+        self.report_cost: float | None = None  # seconds a frame's report takes (a running estimate)
         self._turns = itertools.count()
         self._batched = batched
         self._thread: threading.Thread | None = None
@@ -309,7 +313,7 @@ class Scheduler:
             job.per_step = dt / steps if job.per_step is None else 0.7 * job.per_step + 0.3 * dt / steps
             now = self.clock()
             if self.frame_due(job, now):
-                rep = run.report()
+                rep = self.timed_report(run)
                 with self.cond:
                     self._add_frame(job, rep, now, runs=len(self.jobs))
         except Exception as e:  # one run's failure ends that run, never the worker
@@ -323,9 +327,19 @@ class Scheduler:
         wait = self.report_seconds if job.made <= 1 else self.frame_seconds()
         return now - job.last_frame >= wait
 
+    def timed_report(self, run):
+        """run.report(), its cost kept (a running estimate) so that frames never take more than FRAME_SHARE."""
+        t0 = self.timer()
+        rep = run.report()
+        dt = self.timer() - t0
+        self.report_cost = dt if self.report_cost is None else 0.8 * self.report_cost + 0.2 * dt
+        return rep
+
     def frame_seconds(self) -> float:
-        """Time between two frames of one run: REPORT_SECONDS, longer once many runs share the server."""
-        return max(self.report_seconds, len(self.jobs) / self.frames_per_second)
+        """Time between two frames of one run: REPORT_SECONDS, longer once many runs share the server (at most
+        FRAMES_PER_SECOND frames in all, judging at most FRAME_SHARE of the worker's time)."""
+        n = len(self.jobs)
+        return max(self.report_seconds, n / self.frames_per_second, n * (self.report_cost or 0.0) / self.frame_share)
 
     def _loop(self) -> None:
         while True:
@@ -376,6 +390,7 @@ class Scheduler:
         job = seat.job
         if not job.watching() and job in self.jobs:
             self.jobs.remove(job)
+            job.frames.clear()  # nobody can join a run that is not training: its replay would only hold memory
         if self.sessions.get(seat.session) is seat:
             del self.sessions[seat.session]
 

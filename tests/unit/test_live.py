@@ -91,3 +91,15 @@ def test_the_live_step_is_the_training_step():
         src = inspect.getsource(mod)
         assert "discriminator_step(" in src and "generator_step(" in src
         assert "binary_cross_entropy" not in src
+
+
+@pytest.mark.train
+def test_points_every_few_steps_and_kl_at_fewer():
+    """The app's runs (issue 30): the loss curves get a point every point_every steps whenever the run is reported,
+    and a judged KL point every kl_every steps, so a report at a step is the same however often it was asked."""
+    r = LiveRun(tiny_data(), judge(), small(), seed=0, point_every=2, kl_every=4)
+    r.train(3)
+    r.report()  # a report between points closes none
+    r.train(5)
+    h = r.report().history
+    assert h["step"] == [2.0, 4.0, 6.0, 8.0] and h["kl_step"] == [4.0, 8.0] and len(h["kl"]) == 2

@@ -212,7 +212,7 @@ def test_a_joined_learner_sees_the_frames_of_a_run_made_alone():
     dropout and minibatch spread included."""
     make = tiny_runs()
     clock = Clock()
-    s = manual(clock, report_seconds=1.0, slice_seconds=0.02)
+    s = manual(clock, report_seconds=1.0, slice_seconds=0.02, frame_share=1e9)  # frames on the fake clock only
     other = s.start("other", ("k", 5), lambda: make(5), budget=600)  # another learner's run takes turns between
     a = s.start("A", ("k", 0), lambda: make(0), budget=600)
     for _ in range(6):

@@ -29,7 +29,7 @@ from gendemo.app.zerogpu import live_registry
 from gendemo.classifier.fast import judge
 from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
-from gendemo.gan.live import POINT_EVERY, LiveRun, Report
+from gendemo.gan.live import KL_EVERY, POINT_EVERY, LiveRun, Report
 from gendemo.gan.recipes import CHAPTER, RECIPES
 from gendemo.gan.scheduler import Busy, Frame, Scheduler, Seat, Superseded
 
@@ -297,7 +297,8 @@ def _new_run(knobs, seed, lang) -> LiveRun:
     dev = reg.device
     fast_judge = lambda x: judge(classifier, x)  # batch-norm folded into the convolutions: half the time of predict()
     precision = resolve_precision("auto", dev)
-    return LiveRun(images, fast_judge, recipe, seed=seed, device=dev, precision=precision, point_every=POINT_EVERY)
+    every = {"point_every": POINT_EVERY, "kl_every": KL_EVERY}
+    return LiveRun(images, fast_judge, recipe, seed=seed, device=dev, precision=precision, **every)
 
 
 def _curves(rep: Report, lang):
@@ -323,7 +324,7 @@ def curves_figure(rep: Report, lang):
     a_share.set(xticks=range(10), ylim=(0, 100), xlabel=tr("live.x_digit", lang), ylabel=tr("live.y_share", lang))
     a_share.set_title(tr("live.share_plot", lang), fontsize=10)
     dots = {"marker": "o", "markersize": 3} if len(x) < 30 else {}  # the first updates: a few points, each seen
-    a_kl.plot(x, h["kl"], color="#6366f1", **dots)
+    a_kl.plot(np.asarray(h.get("kl_step", h["step"]), np.float64), h["kl"], color="#6366f1", **dots)
     a_kl.set(ylim=(0, 2.4), xlabel=tr("live.x_step", lang), ylabel=tr("live.y_kl", lang))
     a_kl.set_title(tr("live.kl_plot", lang), fontsize=10)
     a_loss.plot(x, h["loss_d"], label=tr("live.s_loss_d", lang), **dots)

@@ -78,7 +78,16 @@ def main(argv=None):
         help="diffusion: the Diffusion tab's handover network — the diffusion model for the noisy steps, its "
         "guidance-distilled copy after them (gendemo/diffusion/handover.py)",
     )
+    p.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16"),
+        default="auto",
+        help="diffusion: the sampling precision (auto: bf16 where the CPU has it natively, else fp32), e.g. fp32 to "
+        "check that a CPU without bf16 draws digits judged as well",
+    )
     args = p.parse_args(argv)
+    if args.precision != "auto" and (args.model not in SOLVER_MODELS or args.update_card or args.failures):
+        p.error("--precision is for the diffusion model and its distilled copy; its figures do not go into the card")
     if args.enhancement and (args.model != "diffusion" or args.update_card or args.failures):
         p.error("--enhancement is for the diffusion model, and it writes no card figures")
     if (args.solver or args.steps) and (args.model not in SOLVER_MODELS or args.update_card or args.failures):

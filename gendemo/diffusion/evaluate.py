@@ -41,6 +41,7 @@ def evaluate_diffusion_model(
     data_dir=None,
     batch: int = 16,
     frechet: bool = True,
+    precision: str = "auto",
 ) -> dict:
     prompts = prompts or load_eval_prompts()
     texts = [p.prompt for p in prompts]
@@ -63,6 +64,7 @@ def evaluate_diffusion_model(
                 seed=seed + i,
                 sampler=sampler,
                 text_emb=emb[i : i + batch],
+                precision=precision,
             ).cpu()
         )
         if imgs[-1].shape[0] == batch:  # a short last batch is not a batch of 16
@@ -213,11 +215,16 @@ def evaluate_diffusion(args, device) -> dict:
         sampler=sampler,
         steps=steps,
         guidance=guidance,
+        precision=getattr(args, "precision", "auto"),
     )
     # with --solver, the enhancement uses that sampler alone (at the img2img default strength)
     methods = ((sampler, ENHANCE_METHODS[0][1]),) if getattr(args, "solver", None) else ENHANCE_METHODS
     enh = evaluate_enhancement(model, encoder, judge, args.data_dir, seed=args.seed, methods=methods, steps=steps)
-    return {"model": kind, "schedule": card.get("schedule"), "prompt_file": prompt_file.name, **res, **enh}
+    from gendemo.core.device import resolve_precision
+
+    precision = resolve_precision(getattr(args, "precision", "auto"), device)
+    out = {"model": kind, "schedule": card.get("schedule"), "prompt_file": prompt_file.name, "precision": precision}
+    return {**out, **res, **enh}
 
 
 def write_failures(model, card, encoder, judge, args) -> dict:

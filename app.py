@@ -96,9 +96,11 @@ def build_demo() -> gr.Blocks:
             for name, mod in tab_modules().items():
                 with gr.Tab(txt(mod.TAB_KEY), id=name, elem_id=f"tab-{name}"):
                     mod.build()
+                    chapter_map.add_caption(name)  # "In the chapter: figure 6-…", each a link to its view
                     lesson_links.add_link_control(name)
             class_board_tab.build_tab()  # hidden unless python app.py --class-board (issue 32)
         lesson_links.wire(demo, tabs, note)  # ?tab=…&seed=…&run=1 opens a view with its settings
+        chapter_map.wire()  # the map's and the tabs' figure lines in the page's language
         gr.Markdown(txt("app.lang_note"))
         translate_examples(demo)  # example tables: headers, choice labels and titles in the page's language
     document(demo)  # descriptions for the API page, view_api() and the MCP tools (gendemo/app/api_docs.py)

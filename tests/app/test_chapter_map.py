@@ -51,3 +51,27 @@ def test_every_link_opens_a_view_without_a_note():
         for href in links:
             p = plan(dict(urllib.parse.parse_qsl(href[1:])), lang)
             assert p.tab and not p.notes, (href, p.notes)
+
+
+def test_each_view_names_its_figures_under_its_tab():
+    from gendemo.app.ui.chapter_map import caption
+    from gendemo.app.ui.lesson_links import VIEWS
+
+    named = ""
+    for tab in VIEWS:
+        for lang in ("en", "zh-CN"):
+            line = caption(tab, lang)
+            named += line
+            for href in re.findall(r"\]\((\?[^)]*)\)", line):  # each figure links to its own view of this tab
+                assert dict(urllib.parse.parse_qsl(href[1:]))["tab"] == tab
+    assert "Figure 6-4: The generator's output after epochs 1, 60 and 200" in caption("gan", "en")
+    assert "图 6-8：将图像转化为噪声的两种方式：线性（上）和余弦（下）" in caption("noising", "zh-CN")
+    for n in range(1, 15):  # every figure is named under some tab, in both languages
+        assert f"Figure 6-{n}:" in named and f"图 6-{n}：" in named, n
+    assert "Table 6-1" in named and "前向算法" in named and "反向算法" in named
+    if CHAPTER.exists():  # the Chinese captions are the chapter's own where it gives one (6-14 is shortened)
+        chapter = CHAPTER.read_text(encoding="utf-8")
+        for n in (1, 2, 4, 5, 6, 7, 8, 10, 11, 12, 13):
+            line = next(x for x in named.split(" · ") if f"图 6-{n}：" in x)
+            words = line.split(f"图 6-{n}：", 1)[1].split("]")[0]
+            assert words in chapter, (n, words)

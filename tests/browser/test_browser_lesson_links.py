@@ -161,6 +161,10 @@ def test_the_chapter_maps_links_each_open_a_view(browser, app_client, locale):
         assert len(hrefs) == 18, hrefs
         words = "图 6-14" if locale == "zh-CN" else "Figure 6-14"
         assert words in page.locator("#chapter-map-list").inner_text()
+        # each tab names its figures under its views, in the page's language
+        page.locator("#tab-gan-button").click()
+        fig = "图 6-4：" if locale == "zh-CN" else "Figure 6-4:"
+        page.locator("#figures-gan").get_by_text(fig).wait_for()
     finally:
         shot(page, f"chapter_map_{locale}")
         page.context.close()

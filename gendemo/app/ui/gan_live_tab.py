@@ -6,6 +6,7 @@ seat for new frames and turns the engine's numbers into pictures and plots."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 import uuid
@@ -390,13 +391,11 @@ def _busy(e: Busy, lang):
 async def _watch(seat: Seat, generation: int, lang, control: dict | None):
     """Stream the seat's frames as the scheduler makes them, until the budget is spent, Stop is pressed (control
     ["stop"]: the run keeps its pictures and can be continued), or another press of this session takes the seat
-    over. While it streams, control["running"] is set, so that Stop can say at once that it is stopping. Between
+    over. Between
     frames the status is sent again every BEAT_SECONDS: the countdown moves, and a closed tab ends the stream (Gradio
     closes a stream when it finds its client gone), which stops the run's training within seconds."""
     sched = live_scheduler()
     stopped = lambda: isinstance(control, dict) and control.get("stop")
-    if isinstance(control, dict):
-        control["running"] = True
     shown, last, drawn = 0, None, None  # frames shown, the last one, the index of the last with curves
     beat = time.monotonic()
     try:
@@ -424,8 +423,6 @@ async def _watch(seat: Seat, generation: int, lang, control: dict | None):
             await asyncio.sleep(LOOK_SECONDS)
     finally:
         sched.leave(seat, generation)  # a closed stream (tab closed, request cancelled) stops its training
-        if isinstance(control, dict):
-            control["running"] = False
 
 
 def _frame_of(seat: Seat, f: Frame, lang, curves: bool):
@@ -452,19 +449,34 @@ async def gan_live(
     request: gr.Request = None,
 ):
     lang = lang_of(request)
-    yield gr.skip(), gr.skip(), tr("live.preparing", lang), gr.skip()  # at once: what the first seconds are for
-    knobs = (recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps)
-    # the same knobs and seed are the same computation: a run going on with them is watched, not trained twice
-    key = (_recipe(*knobs), seed)
-    sched = live_scheduler()
+    with _running(control):
+        yield gr.skip(), gr.skip(), tr("live.preparing", lang), gr.skip()  # at once: what the first seconds are for
+        knobs = (recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps)
+        # the same knobs and seed are the same computation: a run going on with them is watched, not trained twice
+        key = (_recipe(*knobs), seed)
+        sched = live_scheduler()
+        make = lambda: _new_run(knobs, seed, lang)
+        try:
+            seat = await asyncio.to_thread(sched.start, _session(request), key, make, budget)
+        except Busy as e:
+            raise _busy(e, lang) from None
+        except Superseded:
+            return  # the session pressed Start again meanwhile: that press's stream shows its run
+        async for out in _watch(seat, seat.generation, lang, control):
+            yield out
+
+
+@contextlib.contextmanager
+def _running(control):
+    """control["running"] while a press's stream lasts, from its first output on: Stop can then say at once that it
+    is stopping (the stream itself sees the switch at its next look)."""
+    if isinstance(control, dict):
+        control["running"] = True
     try:
-        seat = await asyncio.to_thread(sched.start, _session(request), key, lambda: _new_run(knobs, seed, lang), budget)
-    except Busy as e:
-        raise _busy(e, lang) from None
-    except Superseded:
-        return  # the session pressed Start again meanwhile: that press's stream shows its run
-    async for out in _watch(seat, seat.generation, lang, control):
-        yield out
+        yield
+    finally:
+        if isinstance(control, dict):
+            control["running"] = False
 
 
 @guarded
@@ -476,18 +488,19 @@ async def gan_live_continue(budget=None, run=None, control=None, request: gr.Req
     if seat is None:
         raise gr.Error(tr("live.err.no_run", lang))
     sched = live_scheduler()
-    try:
-        generation = await asyncio.to_thread(sched.resume, seat, budget)
-    except Busy as e:
-        raise _busy(e, lang) from None
-    # at once: the state it starts from (the seat's own run, reported between two slices)
-    job = seat.job
-    rep = await asyncio.to_thread(_locked_report, job)
-    yield await asyncio.to_thread(
-        _frame, seat, rep, "live.status_run", lang, budget, rep.step > 0, sched.active_runs(), 0.0
-    )
-    async for out in _watch(seat, generation, lang, control):
-        yield out
+    with _running(control):
+        try:
+            generation = await asyncio.to_thread(sched.resume, seat, budget)
+        except Busy as e:
+            raise _busy(e, lang) from None
+        # at once: the state it starts from (the seat's own run, reported between two slices)
+        job = seat.job
+        rep = await asyncio.to_thread(_locked_report, job)
+        yield await asyncio.to_thread(
+            _frame, seat, rep, "live.status_run", lang, budget, rep.step > 0, sched.active_runs(), 0.0
+        )
+        async for out in _watch(seat, generation, lang, control):
+            yield out
 
 
 def _locked_report(job):

@@ -72,9 +72,10 @@ def ship_snapshot(run_dir: str | Path, epoch: int, out: Path = CHECKPOINT_DIR / 
     g = Generator(cfg)
     g.load_state_dict(sub)  # strict: the snapshot must be a whole 100-number generator
     r = RECIPES["remedy"]
+    # stored as the float16 the run kept (exactly those values: the file is half the size, the samples the same)
     return save_checkpoint(
         out,
-        g.state_dict(),
+        {k: v.half() for k, v in g.state_dict().items()},
         kind=NAME,
         config=cfg,
         training={

@@ -135,7 +135,7 @@ STRINGS = {
             "changed: three alike, the fourth different. Here, the words of “ornate green seven” reordered."
         ),
         "map.f6_12": (
-            "**Figure 6-12**, the same prompt and noise with only the colour word changed (red, mauve, yellow, "
+            "**Figure 6-12**, the same prompt and noise with only the colour word changed (red, lavender, yellow, "
             "blue). Here, the colour word swapped."
         ),
         "map.f6_13": (

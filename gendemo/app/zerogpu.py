@@ -44,6 +44,7 @@ PRIVATE_GPU_SECONDS = {
     "gan_tally": QUICK,  # the classifier's count under the GAN tab's samples (the same digits drawn again)
     "reverse_run": 90,  # up to all 1,000 steps of one digit
     "img2img_example": 90,  # /img2img behind its examples (the clean-up one walks 350 DDPM steps for 4 digits)
+    "conventional_fix": 40,  # figures 6-13/6-14: two img2img redraws of one picture (DDIM) beside the classic filters
 }
 # handler name → seconds (or a function of the handler's arguments, positional or by name)
 GPU_SECONDS = {
@@ -67,6 +68,9 @@ ON_CPU = {name for name, ep in ENDPOINTS.items() if ep.gpu is None} | {
     "diffusion_replay_ready",
     "opening",  # a tab's opening result: kept, or computed through its handler's spaces.GPU wrapper (common.on_open)
     "gan_timeline_play",
+    "gan_figure_6_4",  # figure 6-4: three grids of the recorded timeline (a stored array)
+    "gan_architecture",  # figures 6-1/6-3: the networks' layer sizes read off the loaded modules, no forward pass
+    "dice_and_normal",  # figure 6-2: dice and normal draws from a seeded generator
 }
 
 HOST = Registry("cpu")  # CPU copies for the live trainer on ZeroGPU

@@ -29,6 +29,7 @@ import functools
 import hashlib
 import inspect
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,6 +41,33 @@ ENTRIES = max(1, int(os.environ.get("GENDEMO_ANSWER_CACHE_ENTRIES", "64")))
 SHARED_MB = max(1, int(os.environ.get("GENDEMO_ANSWER_CACHE_MB", "4")))
 SESSION_MB = max(1, SHARED_MB // 2)
 MAX_FILE_BYTES = 64 * 1024 * 1024  # an upload larger than this is keyed by its name and size (the limits refuse it)
+
+
+_SERVED: dict[str, None] = {}  # ids of queued events that found their answer kept when they ran (newest last)
+_SERVED_MAX = 1000
+_served_lock = threading.Lock()
+
+
+def _note_served() -> None:
+    """Remember that the running event was answered from the cache (queue_eta then does not take its time for the
+    time such a request takes: a request queued behind an identical one finds the answer made meanwhile)."""
+    try:
+        from gradio.context import LocalContext
+
+        event_id = LocalContext.event_id.get(None)
+    except Exception:  # noqa: BLE001
+        event_id = None
+    if event_id:
+        with _served_lock:
+            _SERVED[event_id] = None
+            while len(_SERVED) > _SERVED_MAX:
+                _SERVED.pop(next(iter(_SERVED)))
+
+
+def served(event_id) -> bool:
+    """Whether the event was answered from the cache (asked once, when it has finished)."""
+    with _served_lock:
+        return _SERVED.pop(event_id, 0) is None
 
 
 class Partial:
@@ -242,6 +270,8 @@ def cached(endpoint, fn: Callable) -> Callable:
             try:
                 for value in pick(args, kwargs)(*args, _gd_call=call, **kwargs):
                     yield _unpacked(value if call.fresh else copy.deepcopy(value))
+                if not call.fresh:
+                    _note_served()
             except _NotKept:
                 return
 
@@ -254,6 +284,8 @@ def cached(endpoint, fn: Callable) -> Callable:
                 value = pick(args, kwargs)(*args, _gd_call=call, **kwargs)
             except _NotKept as e:
                 return e.value
+            if not call.fresh:
+                _note_served()
             return _unpacked(call.value if call.fresh else copy.deepcopy(value))
 
     answer.__signature__ = sig

@@ -173,3 +173,18 @@ def test_pictures_are_kept_as_png_and_written_again_when_the_cleanup_took_them()
     again, _ = f(2, None, None, request=_Req())
     assert again == path and os.path.exists(path) and RAN == [2]
     assert Image.open(path).getpixel((0, 0)) == 80
+
+
+def test_an_event_answered_from_the_cache_is_remembered_once():
+    """queue_eta leaves out of its typical times a queued request that found its answer kept when it ran."""
+    from gradio.context import LocalContext
+
+    f = _answer("t_served")
+    token = LocalContext.event_id.set("event-1")
+    try:
+        f(1, None, None, request=_Req())  # computed: not served
+        assert not answer_cache.served("event-1")
+        f(1, None, None, request=_Req())  # kept: served
+    finally:
+        LocalContext.event_id.reset(token)
+    assert answer_cache.served("event-1") and not answer_cache.served("event-1")

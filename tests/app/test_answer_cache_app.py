@@ -40,6 +40,7 @@ def test_an_upload_is_kept_for_its_session_only(app_client, tmp_path):
     assert len(shared) == before_shared and len(own) == before_own + 2
 
 
+@pytest.mark.heavy  # a few seconds: a diffusion run, then its replay
 def test_a_stream_is_replayed_frame_by_frame(app_client):
     args = {"prompt": "a green two", "sampler": "ddim", "steps": 10, "guidance": 3.0, "seed": 777, "n": 1}
     first = app_client.submit(**args, network="diffusion_distilled", api_name="/diffusion_generate")

@@ -102,3 +102,12 @@ def test_every_views_link_reads_back_as_the_same_values(tab):
         assert (back.tab, back.endpoint, back.notes) == (tab, ep_name, []), url
         got = {k: getattr(v, "text", v) for k, v in back.values.items()}
         assert got == {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}, url
+
+
+def test_what_a_link_echoes_back_is_shown_letter_for_letter():
+    from gendemo.app.ui.lesson_links import plain
+
+    note = plan({"tab": "[click](http://evil.example) <img src=x onerror=alert(1)>"}).notes[0]
+    shown = plain(note)
+    assert "](" not in shown and "<img" not in shown and "http://" not in shown
+    assert shown.replace("\\", "").replace("&lt;", "<") == note  # only escapes added

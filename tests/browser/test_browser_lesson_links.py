@@ -129,8 +129,9 @@ def test_link_to_this_view_round_trips_every_tab(browser, app_client):
         ("tab=gan&recipe=%7B%22a%22%3A%5B1%2C2%5D%7D", "must be one of"),
         ("tab=diffusion&prompt=" + "x" * 10_000, "characters"),
         ("tab=cgan&zzz=1", "ignored: zzz"),
+        ("tab=%5Bclick%20here%5D(http%3A%2F%2Fevil.example)%3Cimg%20src%3Dx%3E", "[click here](http://evil.example)"),
     ],
-    ids=["unknown-tab", "path", "negative-seed", "json", "10kB", "unknown-name"],
+    ids=["unknown-tab", "path", "negative-seed", "json", "10kB", "unknown-name", "markdown"],
 )
 def test_a_bad_link_still_opens_the_page_with_a_note(browser, app_client, query, words):
     page = open_page(browser, app_client.base_url + "?" + query, "en-US")
@@ -138,6 +139,7 @@ def test_a_bad_link_still_opens_the_page_with_a_note(browser, app_client, query,
         note = page.locator("#lesson-note")
         note.wait_for(state="visible")
         assert words in note.inner_text()
+        assert note.locator("a, img").count() == 0  # what a link echoes back is shown as text, never as markup
         page.locator("#gan-samples img").wait_for(state="attached")  # the page itself opened as usual
         if "seed=-5" in query:
             assert control_value(page, "gan-seed") == "0"

@@ -89,6 +89,15 @@ def _short(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~>:/=&"} | {"<": "&lt;"})
+
+
+def plain(note: str) -> str:
+    """A note as Markdown that shows it letter for letter: a link's words (echoed back from its query) never become
+    a link, a picture or markup on the page."""
+    return note.translate(_MARKDOWN)
+
+
 @dataclass
 class Plan:
     """What a lesson link asks for, checked: which view, the values it sets, what to hide, whether to run."""
@@ -322,7 +331,7 @@ def wire(root: gr.Blocks, tabs: gr.Tabs, note_md: gr.Markdown) -> None:
         query = dict(request.query_params) if request is not None else {}
         p = plan(query, lang)
         if p.tab is None:
-            text = " ".join(p.notes)
+            text = " ".join(map(plain, p.notes))
             skip = [gr.skip()] * (len(controls) + len(layouts))
             return [gr.skip(), gr.Markdown(value=text, visible=bool(text)), "", {}, *skip]
         view = views[(p.tab, p.endpoint)]
@@ -353,7 +362,7 @@ def wire(root: gr.Blocks, tabs: gr.Tabs, note_md: gr.Markdown) -> None:
                 run = view.button or ""
             else:
                 p.notes.append(tr("lesson.no_run", lang))
-        text = (tr("lesson.head", lang) + " " + " ".join(p.notes)) if p.notes else ""
+        text = (tr("lesson.head", lang) + " " + " ".join(map(plain, p.notes))) if p.notes else ""
         return [gr.Tabs(selected=p.tab), gr.Markdown(value=text, visible=bool(text)), run, later, *updates]
 
     def apply_again(values):

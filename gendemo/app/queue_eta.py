@@ -18,7 +18,9 @@ pace. For the lanes given to `install`, this module replaces that:
 - the estimates are sent again every TICK seconds while a request of the lane runs, and as soon as one ends;
 - a request that starts is told its kind's typical time (the page shows "elapsed / typical").
 
-The typical time of a kind is the median of its last RECENT runs. A request the answer cache served when it ran (it
+The typical time of a kind is the median of its last RECENT runs; while a running request goes slower than its
+kind's typical time (the cores are shared with other lanes and the live trainer), the requests behind it are expected
+to go as much slower. A request the answer cache served when it ran (it
 queued behind an identical one, whose answer was kept meanwhile) is not a run of its kind: it took a moment.
 Measured in the class benchmark before that rule, such moments made 26 of 39 estimates understate, half by more
 than 2.4×."""
@@ -119,10 +121,15 @@ class LaneClock:
         places = [self.remaining(e, now) for e in running]
         places += [0.0] * max(0, (limit or 1) - len(places))
         heading = {}  # kind → the length a running request of that kind is heading for (a kind not yet measured)
+        slower = 1.0  # how much slower than its kind's typical time a running request is going now (never below 1)
         for e in running:
             whole = self._pace(e, now)
             if whole is not None:
-                heading.setdefault(self.started[e._id][1], whole)
+                kind = self.started[e._id][1]
+                heading.setdefault(kind, whole)
+                typical = self.typical(kind)
+                if typical:
+                    slower = max(slower, whole / typical)
         out = []
         for event in queued:
             kind = kind_of(event)
@@ -133,7 +140,9 @@ class LaneClock:
                 out.append(None)
                 continue
             places.sort()
-            end = places.pop(0) + typical
+            # the cores are shared with the other lanes: when the running request goes slower than usual, so will the
+            # ones behind it (the class benchmark: typical times from a quieter minute told a third of the wait)
+            end = places.pop(0) + typical * slower
             places.append(end)
             out.append(end)
         return out

@@ -55,6 +55,22 @@ def test_three_ddpm_runs_queued():
     assert lane.estimates([first], [_event("2")], limit=1) == [30.0]
 
 
+def test_a_running_request_going_slower_than_usual_slows_the_estimates_behind_it():
+    """Issue 30's class: the cores are shared with other lanes, so typical times from a quieter minute understated the
+    waits threefold. A DDPM run measured at 30 s has run 20 s and is a third done (heading for 60 s, twice its typical
+    time): the requests behind it are expected to go twice as slowly too, never faster than usual."""
+    clock = Clock()
+    lane = LaneClock(["diffusion"], clock=clock)
+    lane.record(("diffusion_generate", True), 30.0)
+    lane.record(("diffusion_generate", False), 1.0)
+    first = _event("1", progress=1 / 3)
+    lane.started["1"] = (clock.now - 20, kind_of(first))
+    etas = lane.estimates([first], [_event("2"), _event("3", sampler="ddim")], limit=1)
+    assert [round(e, 6) for e in etas] == [100.0, 102.0]  # 40 s left, then 2 × 30 s, then 2 × 1 s
+    lane.started["1"] = (clock.now - 5, kind_of(first))  # faster than usual: the others keep their typical times
+    assert [round(e, 6) for e in lane.estimates([first], [_event("2")], limit=1)] == [40.0]
+
+
 def test_an_unmeasured_kind_gives_no_time_rather_than_a_guess():
     clock = Clock()
     lane = LaneClock(["diffusion"], clock=clock)

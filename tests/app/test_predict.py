@@ -43,3 +43,19 @@ def test_each_question_stands_on_the_page_before_its_view_and_keeps_nothing():
         ):
             assert not any(isinstance(c, gr.State) for c in [*fn.inputs, *fn.outputs])
             assert fn.api_visibility == "private"
+
+
+def test_a_guess_is_answered_with_the_verdict_and_why():
+    import app
+
+    def answer_of(elem_id, guess):
+        for fn in app.demo.fns.values():
+            if any(getattr(app.demo.blocks.get(t), "elem_id", "") == elem_id for t, _ in fn.targets) and fn.fn:
+                return fn.fn(guess, None)
+        raise LookupError(elem_id)
+
+    said = answer_of("ask-g", "any")  # one output (the reveal): its value alone, not a list of one
+    assert isinstance(said, gr.Markdown) and said.visible and "That is what happens" in said.value
+    reveal, recipe, source = answer_of("ask-mc", "7")  # the reveal, then the recipe and source it switches to
+    assert "Not this time" in reveal.value and (recipe, source) == ("chapter", "final")
+    assert "You said: the cosine twin" in answer_of("ask-tw", "cosine").value

@@ -206,3 +206,20 @@ def test_predict_then_look_reveals_after_one_click_and_runs_the_view(browser, ap
         )
     finally:
         shot(page, f"predict_mc_{locale}")
+
+
+def test_predicting_guidance_zero_draws_the_four_scales(browser, app_client):
+    """Guidance 0 vs 7: a section link opens the guidance section; the right guess says so and why, and the click
+    draws the four guidance scales (their judged text appears)."""
+    page = open_page(browser, app_client.base_url + "?tab=diffusion&section=diffusion_guidance", "zh-CN")
+    try:
+        page.locator("#ask-g").wait_for(state="visible")
+        page.locator("#ask-g label").filter(has_text="任何数字").first.click()
+        reveal = page.locator("#ask-g-reveal")
+        reveal.wait_for(state="visible")
+        assert "结果正是如此" in reveal.inner_text() and "不带提示词" in reveal.inner_text()
+        page.wait_for_function(
+            "() => (document.querySelector('#gen-guide-text')?.innerText || '').includes('7')", timeout=180_000
+        )
+    finally:
+        shot(page, "predict_guidance_zh-CN")

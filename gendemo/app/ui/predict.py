@@ -134,6 +134,10 @@ def ask(key: str, choices: list[tuple[str, str]], answer: Callable[[str], tuple[
 
     def connect(run_button: str | None = None, sets: tuple = ()) -> None:
         def revealed(guess, request: gr.Request = None):
+            out = _revealed(guess, request)
+            return out if len(out) > 1 else out[0]  # one output takes its value alone, not in a list
+
+        def _revealed(guess, request):
             lang = lang_of(request)
             rest = [value for _, value in sets]
             if guess is None:

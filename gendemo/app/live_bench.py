@@ -1,6 +1,6 @@
-"""python -m gendemo.gan.live_bench — the live scheduler's fair shares and first frames, in one process (issue 30).
+"""python -m gendemo.app.live_bench — the live scheduler's fair shares and first frames, in one process (issue 30).
 
-    python -m gendemo.gan.live_bench --runs 1,4,10,30 --seconds 30
+    python -m gendemo.app.live_bench --runs 1,4,10,30 --seconds 30
 
 For each N, N runs of the chapter's recipe (batch 128, seeds 0…N-1) train together under one Scheduler, as N learners'
 runs would in the server: each run's images per second of wall time over the window, against a run alone measured in

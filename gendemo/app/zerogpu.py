@@ -71,6 +71,15 @@ ON_CPU = {name for name, ep in ENDPOINTS.items() if ep.gpu is None} | {
     "gan_figure_6_4",  # figure 6-4: three grids of the recorded timeline (a stored array)
     "gan_architecture",  # figures 6-1/6-3: the networks' layer sizes read off the loaded modules, no forward pass
     "dice_and_normal",  # figure 6-2: dice and normal draws from a seeded generator
+    # a lesson link's values into the controls, the map's links, "Link to this view" (lesson_links, chapter_map)
+    "apply",
+    "apply_again",
+    "fill",
+    "make_link",
+    "revealed",  # predict, then look: the verdict from a card or a rule; the view's own button does the work
+    "show",  # the class board (class_board_tab): a plot and a table of in-memory numbers
+    "opened",
+    "clear_board",
 }
 
 HOST = Registry("cpu")  # CPU copies for the live trainer on ZeroGPU

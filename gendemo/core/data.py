@@ -46,32 +46,44 @@ class Digits:
         return Digits(self.images.to(device), self.labels.to(device))
 
 
-def load_mnist(
-    split: str = "train", root=None, device="cpu", download: bool = True, limit: int | None = None
-) -> Digits:
-    """The whole split as one tensor: training slices minibatches from it instead of a per-sample DataLoader."""
+def _mnist(split: str, root, download: bool):
+    """torchvision's MNIST split (its .data is uint8 (N, 28, 28), .targets the labels), found or fetched."""
     if split not in ("train", "test"):
         raise ValueError(f"unknown split {split!r}")
     from torchvision.datasets import MNIST
 
     root = data_root(root)
     try:
-        ds = MNIST(str(root), train=split == "train", download=False)
+        return MNIST(str(root), train=split == "train", download=False)
     except RuntimeError:
         if not download:
             raise DataMissingError(f"MNIST not found under {root}/MNIST/raw. Prepare it with: {PREPARE_HINT}") from None
         try:
-            ds = MNIST(str(root), train=split == "train", download=True)
+            return MNIST(str(root), train=split == "train", download=True)
         except Exception as e:  # offline, blocked, disk full: say how to fix it instead of a urllib trace
             raise DataMissingError(
                 f"MNIST not found under {root}/MNIST/raw and the download failed ({type(e).__name__}). "
                 f"Prepare it with: {PREPARE_HINT}"
             ) from None
+
+
+def load_mnist(
+    split: str = "train", root=None, device="cpu", download: bool = True, limit: int | None = None
+) -> Digits:
+    """The whole split as one tensor: training slices minibatches from it instead of a per-sample DataLoader."""
+    ds = _mnist(split, root, download)
     images, labels = ds.data, ds.targets
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
     x = images.to(device=device, dtype=torch.float32).div_(255.0).unsqueeze(1)
     return Digits(x, labels.to(device=device, dtype=torch.long))
+
+
+def load_mnist_bytes(split: str = "train", root=None, download: bool = True) -> Digits:
+    """The whole split as the file stores it: (N, 1, 28, 28) uint8 on the CPU, 47 MB for the training digits. A server
+    that holds the digits for a long time keeps these, not float32's 188 MB (and never makes that copy on the way)."""
+    ds = _mnist(split, root, download)
+    return Digits(ds.data.unsqueeze(1), ds.targets.to(torch.long))
 
 
 def find_idx(src: Path, name: str) -> Path | None:

@@ -64,7 +64,7 @@ def pure_noise(n: int, seed: int) -> torch.Tensor:
 
 def app_load_test_images(device) -> dict:
     """The 10,000 MNIST test digits (never seen by any discriminator) as uint8 (N, 1, 28, 28) with their labels."""
-    from gendemo.core.data import load_mnist
+    from gendemo.core.data import load_mnist_bytes
 
-    d = load_mnist("test", device="cpu")
-    return {"images": (d.images * 255).round().to(torch.uint8), "labels": d.labels.cpu()}
+    d = load_mnist_bytes("test")
+    return {"images": d.images, "labels": d.labels}

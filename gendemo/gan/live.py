@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from gendemo.classifier.model import predict
-from gendemo.core.data import load_mnist, minibatches
+from gendemo.core.data import load_mnist_bytes, minibatches
 from gendemo.core.device import autocast as autocast_for
 from gendemo.core.metrics import class_shares, kl_to_uniform
 from gendemo.gan.model import Discriminator, Generator
@@ -335,4 +335,4 @@ class LiveRun:
 def app_load_images(device) -> torch.Tensor:
     """The 60,000 MNIST training digits as (N, 1, 28, 28) uint8 on the CPU: 47 MB held once per process and shared by
     every live run (each minibatch is converted to float as it is drawn)."""
-    return (load_mnist("train", device="cpu").images * 255).round().to(torch.uint8)
+    return load_mnist_bytes("train").images

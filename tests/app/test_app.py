@@ -5,6 +5,7 @@ from gradio_client import handle_file
 from support import ROOT, procs
 
 
+@pytest.mark.heavy  # a fresh Python process imports gradio, torch and the whole app
 def test_import_builds_demo_without_launching():
     code = (
         "import app, gradio as gr; assert isinstance(app.demo, gr.Blocks); assert not app.demo.is_running; print('ok')"

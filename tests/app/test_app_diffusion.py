@@ -294,6 +294,7 @@ def _pieces_of_ink(ink) -> int:
     return n
 
 
+@pytest.mark.heavy  # 350 DDPM steps for 4 digits: seconds
 def test_the_clean_up_example_comes_back_as_its_text_says():
     """#12 item 6, issue 33: the Prompts tab's first img2img example (the blurry 4, DDPM, strength 0.35) must show what
     its text (pr.i2i_examples) says — four 4s of the same shape, sharper-edged (half_lit_share, the dim part of the ink,

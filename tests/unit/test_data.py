@@ -62,3 +62,13 @@ def test_prepare_from_names_what_is_missing(tmp_path):
         assert "train-images-idx3-ubyte" in str(e) and "t10k-labels-idx1-ubyte" in str(e)
     else:
         raise AssertionError("expected DataMissingError")
+
+
+def test_the_bytes_are_the_float_digits_as_stored(tiny_mnist):
+    """load_mnist_bytes: the file's uint8 pixels, (N, 1, 28, 28), the same digits load_mnist gives as floats in [0, 1]
+    (the live trainer and the discriminator tab hold these: a quarter of float32's memory, and no float copy made)."""
+    from gendemo.core.data import load_mnist_bytes
+
+    b, f = load_mnist_bytes("test", tiny_mnist), load_mnist("test", tiny_mnist)
+    assert b.images.dtype == torch.uint8 and b.images.shape == f.images.shape and b.images.shape[1:] == (1, 28, 28)
+    assert torch.equal(b.images.float() / 255, f.images) and torch.equal(b.labels, f.labels)

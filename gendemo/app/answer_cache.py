@@ -100,41 +100,34 @@ class Png(bytes):
     counts bytes by their length."""
 
 
-def _packed(value):
-    """The answer with every PIL picture as Png bytes; containers rebuilt only where something changed, so an object
-    the session keeps (a diffusion run's record) stays the very object the handler made."""
-    from PIL import Image
-
-    from gendemo.core.images import png_bytes
-
-    if isinstance(value, Image.Image):
-        return Png(png_bytes(value))
+def _leaves(value, leaf):
+    """value with leaf() applied to everything inside its tuples, lists and dicts; a container in which nothing changed
+    stays the very object it was (so an object the session keeps, a diffusion run's record, is the handler's own)."""
     if isinstance(value, (tuple, list)):
-        items = [_packed(v) for v in value]
+        items = [_leaves(v, leaf) for v in value]
         if all(a is b for a, b in zip(items, value)):
             return value
         return type(value)(items) if not hasattr(value, "_fields") else type(value)(*items)
     if isinstance(value, dict):
-        items = {k: _packed(v) for k, v in value.items()}
+        items = {k: _leaves(v, leaf) for k, v in value.items()}
         return value if all(items[k] is v for k, v in value.items()) else items
-    return value
+    return leaf(value)
+
+
+def _packed(value):
+    """The answer with every PIL picture as Png bytes."""
+    from PIL import Image
+
+    from gendemo.core.images import png_bytes
+
+    return _leaves(value, lambda v: Png(png_bytes(v)) if isinstance(v, Image.Image) else v)
 
 
 def _unpacked(value):
     """The kept answer with each Png as a file (content-addressed: written again only if the cleanup removed it)."""
     from gendemo.core.images import png_file
 
-    if isinstance(value, Png):
-        return png_file(bytes(value))
-    if isinstance(value, (tuple, list)):
-        items = [_unpacked(v) for v in value]
-        if all(a is b for a, b in zip(items, value)):
-            return value
-        return type(value)(items) if not hasattr(value, "_fields") else type(value)(*items)
-    if isinstance(value, dict):
-        items = {k: _unpacked(v) for k, v in value.items()}
-        return value if all(items[k] is v for k, v in value.items()) else items
-    return value
+    return _leaves(value, lambda v: png_file(bytes(v)) if isinstance(v, Png) else v)
 
 
 def enabled() -> bool:

@@ -26,6 +26,9 @@ def update(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()
+    # the gradients are spent: let them go now, not at the next step (a live run waiting for its turn holds no
+    # gradient buffers, 11.7 MB for the chapter's G and D; thirty runs share one server)
+    opt.zero_grad(set_to_none=True)
 
 
 def discriminator_step(G, D, opt_d, real, z, *, real_label: float = 1.0, autocast: Callable = contextlib.nullcontext):

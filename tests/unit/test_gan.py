@@ -197,3 +197,24 @@ def test_label_matching_of_a_conditional_discriminator():
     sig = lambda v: 1 / (1 + math.exp(-v))  # noqa: E731
     assert got["d_under_true_label"] == round(sig(5), 4) and got["d_under_wrong_labels"] == round(sig(-5), 4)
     assert got["true_label_scored_highest"] == 1.0 and got["n_real"] == 5
+
+
+def test_one_pass_of_the_loop_moves_only_its_network_and_keeps_no_gradients():
+    """Steps 1-8 on a tiny G and D: step 5 moves D only, step 8 moves G only, and afterwards neither network holds a
+    gradient buffer (a live run waiting for its turn keeps none; thirty share one server)."""
+    from gendemo.gan.step import discriminator_step, generator_step
+
+    torch.manual_seed(0)
+    G = nn.Sequential(nn.Linear(4, 784), nn.Tanh(), nn.Unflatten(1, (1, 28, 28)))
+    D = nn.Sequential(nn.Flatten(), nn.Linear(784, 1))
+    opt_g, opt_d = torch.optim.Adam(G.parameters(), 1e-3), torch.optim.Adam(D.parameters(), 1e-3)
+    g0, d0 = [p.clone() for p in G.parameters()], [p.clone() for p in D.parameters()]
+    real, z = torch.rand(8, 1, 28, 28) * 2 - 1, torch.randn(8, 4)
+    discriminator_step(G, D, opt_d, real, z)
+    assert all(torch.equal(a, b) for a, b in zip(g0, G.parameters()))
+    assert not any(torch.equal(a, b) for a, b in zip(d0, D.parameters()))
+    d1 = [p.clone() for p in D.parameters()]
+    generator_step(G, D, opt_g, torch.randn(8, 4))
+    assert all(torch.equal(a, b) for a, b in zip(d1, D.parameters()))
+    assert not any(torch.equal(a, b) for a, b in zip(g0, G.parameters()))
+    assert all(p.grad is None for p in [*G.parameters(), *D.parameters()])

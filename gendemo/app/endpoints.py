@@ -947,7 +947,7 @@ _ROWS = (
     Endpoint(
         "noise_prediction",
         (
-            "Shows what the diffusion network is trained to do (the forward algorithm's steps 3 to 6 on one "
+            "Shows what the diffusion network is trained to do (the forward algorithm's steps 3 to 5 on one "
             "digit): the noise ε added to reach step t, the network's estimate ε̂ and the loss ‖ε̂ − ε‖², "
             "beside the trained model's average loss against t over 64 test digits."
         ),

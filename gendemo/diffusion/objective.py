@@ -2,7 +2,8 @@
 trained model's average loss against t.
 
 Step 3 draws noise ε, step 4 jumps straight to x_t = √ᾱ_t·x0 + √(1−ᾱ_t)·ε, step 5 asks the network for its estimate
-ε̂(x_t, t, text), and step 6 backpropagates ‖ε̂ − ε‖² and moves the weights down its gradient. noise_prediction returns
+ε̂(x_t, t, text) and compares it with ε (‖ε̂ − ε‖²), and step 6 backpropagates that and moves the weights down its
+gradient. noise_prediction returns
 the pieces of steps 3–5 so a learner can look at them; gradient_step takes step 6 for real, on a copy of the network,
 so the shipped model never changes. Images in [0, 1] outside, [-1, 1] inside, as in sampling.py.
 """
@@ -27,7 +28,7 @@ class NoisePrediction:
     eps: torch.Tensor  # the noise ε that was added (step 3)
     x_t: torch.Tensor  # the noisy image the network sees (step 4)
     eps_hat: torch.Tensor  # the network's estimate ε̂ (step 5)
-    sq_error: torch.Tensor  # (B,) ‖ε̂ − ε‖², summed over pixels (step 6)
+    sq_error: torch.Tensor  # (B,) ‖ε̂ − ε‖², summed over pixels (step 5's comparison)
     mse: torch.Tensor  # (B,) the same per pixel: the figure the training loss (F.mse_loss) averages
 
     @property
@@ -49,7 +50,7 @@ def noise_prediction(
     noise: torch.Tensor | None = None,
     precision: str = "fp32",
 ) -> NoisePrediction:
-    """The forward algorithm's steps 3–6 for images x0 ((B, C, H, W) in [0, 1]) at one chapter step t (1..T).
+    """The forward algorithm's steps 3–5 for images x0 ((B, C, H, W) in [0, 1]) at one chapter step t (1..T).
     ε comes from `noise` if given, else from `generator` (one CPU generator: the same seed, the same ε on any device).
     guidance 1 is the plain conditional estimate the training asked for; 0 the unconditional one (text = ∅)."""
     t = int(t)

@@ -29,6 +29,16 @@ from gendemo.gan.model import GANConfig, Generator
 
 TIMELINE_SEED = 1234  # the 64 fixed noise vectors whose digits the timeline shows after every epoch
 SNAPSHOT_EPOCHS = (1, 10, 60)  # generators kept (fp16) besides the final one, for the mode-collapse tab
+# The chapter recipe's run also keeps its discriminators, at more epochs: a learner forks the recorded run from one of
+# these (issue 32 part 3); 200 is the final pair, gan_chapter(_discriminator).safetensors.
+FORK_EPOCHS = (1, 10, 20, 60, 100, 150, 200)
+
+
+def kept_epochs(recipe_name: str) -> tuple[int, ...]:
+    """The epochs after which a run keeps its networks besides the final ones."""
+    return FORK_EPOCHS[:-1] if recipe_name == "chapter" else SNAPSHOT_EPOCHS
+
+
 TIMELINE_KEYS = ("samples", "shares", "loss_d", "loss_g", "d_real", "d_fake")
 
 

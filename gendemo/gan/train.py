@@ -19,7 +19,7 @@ from gendemo.classifier.model import load_classifier, predict
 from gendemo.core.checkpoints import save_checkpoint
 from gendemo.core.config import apply_overrides
 from gendemo.core.metrics import class_shares, share_table
-from gendemo.gan.artifacts import SNAPSHOT_EPOCHS, TIMELINE_SEED, save_timeline
+from gendemo.gan.artifacts import TIMELINE_SEED, kept_epochs, save_timeline
 from gendemo.gan.model import CGANConfig, CondDiscriminator, CondGenerator, Discriminator, Generator
 from gendemo.gan.recipes import DEFAULT, RECIPES, artifact, recipe
 from gendemo.gan.step import bce, discriminator_step, generator_step, update
@@ -111,7 +111,8 @@ class GANTask(_AdversarialTask):
         self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if self.recipe.g_ema > 0 else None
         self.fixed_z = torch.randn(64, self.cfg.noise_dim, generator=torch.Generator().manual_seed(TIMELINE_SEED))
         self.timeline = {"samples": [], "shares": [], "loss_d": [], "loss_g": [], "d_real": [], "d_fake": []}
-        self.snapshots: dict[str, torch.Tensor] = {}
+        self.snapshots: dict[str, torch.Tensor] = {}  # G after kept_epochs, fp16, keys 'epochN.<param>'
+        self.d_snapshots: dict[str, torch.Tensor] = {}  # D then too (the chapter run: what a fork starts from)
         self.judge = None
         if self.trainer.dist.main:
             self.judge, _ = load_classifier(device=self.trainer.device)
@@ -162,9 +163,12 @@ class GANTask(_AdversarialTask):
         tl["shares"].append(torch.tensor(shares, dtype=torch.float32))
         for k in ("loss_d", "loss_g", "d_real", "d_fake"):
             tl[k].append(float(means.get(k, float("nan"))))
-        if epoch + 1 in SNAPSHOT_EPOCHS:
+        if epoch + 1 in kept_epochs(self.recipe_name):
             for k, v in G.state_dict().items():
                 self.snapshots[f"epoch{epoch + 1}.{k}"] = v.detach().half().cpu()
+            if self.recipe_name == "chapter":
+                for k, v in self.D.state_dict().items():
+                    self.d_snapshots[f"epoch{epoch + 1}.{k}"] = v.detach().half().cpu()
         st = share_table(shares)
         return {"kl_1000": st["kl_to_uniform_nats"], "min_share": st["min_share_percent"]}
 
@@ -173,7 +177,12 @@ class GANTask(_AdversarialTask):
             k: (torch.stack(v) if v and isinstance(v[0], torch.Tensor) else torch.tensor(v, dtype=torch.float64))
             for k, v in self.timeline.items()
         }
-        return {**super().state(), "timeline": tl, "snapshots": dict(self.snapshots)}
+        return {
+            **super().state(),
+            "timeline": tl,
+            "snapshots": dict(self.snapshots),
+            "d_snapshots": dict(self.d_snapshots),
+        }
 
     def load_state(self, st):
         super().load_state(st)
@@ -181,6 +190,7 @@ class GANTask(_AdversarialTask):
             k: (list(v.unbind(0)) if v.dtype != torch.float64 else v.tolist()) for k, v in st["timeline"].items()
         }
         self.snapshots = dict(st["snapshots"])
+        self.d_snapshots = dict(st.get("d_snapshots", {}))  # absent from states saved before D was kept
 
     def export(self, out, training):
         out = Path(out)

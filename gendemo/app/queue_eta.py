@@ -20,7 +20,10 @@ pace. For the lanes given to `install`, this module replaces that:
 
 The typical time of a kind is the median of its last RECENT runs; while a running request goes slower than its
 kind's typical time (the cores are shared with other lanes and the live trainer), the requests behind it are expected
-to go as much slower. A request the answer cache served when it ran (it
+to go as much slower. What is left after both rules is measured against itself: each request remembers the first
+estimate it was told, and when it ends, its real wait over that estimate is kept (the last CHECKED); the estimates
+are then raised by a high quantile of those ratios (never lowered), so a server whose load grows faster than its
+typical times follow stops understating within a few requests. A request the answer cache served when it ran (it
 queued behind an identical one, whose answer was kept meanwhile) is not a run of its kind: it took a moment.
 Measured in the class benchmark before that rule, such moments made 26 of 39 estimates understate, half by more
 than 2.4×."""
@@ -37,6 +40,10 @@ from gendemo.app import answer_cache
 RECENT = 5  # runs of a kind the typical time is the median of
 MIN_PROGRESS = 0.05  # below this share of its progress bar a running request's own pace says little yet
 TICK = 5.0  # seconds between the estimates sent while a request of the lane runs
+CHECKED = 12  # finished requests whose real wait over their first estimate sets the correction
+MIN_CHECKED = 3  # the correction starts with this many
+QUANTILE = 0.8  # the correction covers this share of the recent misses (the median left half of them understated)
+MAX_CORRECTION = 4.0  # one outlier (a request held up by a stall) does not make every estimate absurd
 
 
 def _has_ddpm(value) -> bool:
@@ -85,6 +92,31 @@ class LaneClock:
         self.clock = clock
         self.durations: dict[tuple, deque] = defaultdict(lambda: deque(maxlen=RECENT))
         self.started: dict[str, tuple[float, tuple]] = {}  # event id → (start, kind) of a running request
+        self.told: dict[str, tuple[float, float]] = {}  # event id → (when, seconds): its first estimate, uncorrected
+        self.misses: deque = deque(maxlen=CHECKED)  # real wait / first estimate of the last requests that ended
+
+    def correction(self) -> float:
+        """The factor the estimates are raised by: the QUANTILE of the recent real-over-told ratios, 1 to
+        MAX_CORRECTION (1 until MIN_CHECKED requests have been checked)."""
+        if len(self.misses) < MIN_CHECKED:
+            return 1.0
+        ranked = sorted(self.misses)
+        q = ranked[min(len(ranked) - 1, int(QUANTILE * len(ranked)))]
+        return min(max(q, 1.0), MAX_CORRECTION)
+
+    def remember(self, event_id: str, seconds: float | None) -> None:
+        """The first (uncorrected) estimate a queued request was told."""
+        if seconds is not None and event_id not in self.told:
+            self.told[event_id] = (self.clock(), float(seconds))
+            if len(self.told) > 10_000:  # requests that never ran (closed pages): the oldest are forgotten
+                self.told.pop(next(iter(self.told)))
+
+    def check(self, event_id: str, ok: bool) -> None:
+        """A request ended: its real wait against its first estimate (kept only when it ran to the end)."""
+        told = self.told.pop(event_id, None)
+        if ok and told is not None:
+            when, seconds = told
+            self.misses.append((self.clock() - when) / max(seconds, 0.5))
 
     def typical(self, kind) -> float | None:
         runs = self.durations.get(kind)
@@ -115,8 +147,13 @@ class LaneClock:
         return None if typical is None else max(typical - ran, 0.0)
 
     def estimates(self, running: list, queued: list, limit: int | None) -> list[float | None]:
-        """Seconds until each queued request (in queue order) is done: the lane's `limit` places, each free when its
-        running request is, are given to the queued requests in turn."""
+        """Seconds until each queued request (in queue order) is done, raised by the correction."""
+        k = self.correction()
+        return [None if e is None else e * k for e in self.plain(running, queued, limit)]
+
+    def plain(self, running: list, queued: list, limit: int | None) -> list[float | None]:
+        """The estimates before the correction: the lane's `limit` places, each free when its running request is, are
+        given to the queued requests in turn."""
         now = self.clock()
         places = [self.remaining(e, now) for e in running]
         places += [0.0] * max(0, (limit or 1) - len(places))
@@ -162,7 +199,11 @@ def install(queue, lanes) -> LaneClock:
         lane = queue.event_queue_per_concurrency_id[concurrency_id]
         queued = list(lane.queue)
         running = [e for job in queue.active_jobs if job for e in job if e.concurrency_id == concurrency_id]
-        for rank, (event, eta) in enumerate(zip(queued, clock.estimates(running, queued, lane.concurrency_limit))):
+        plain = clock.plain(running, queued, lane.concurrency_limit)
+        k = clock.correction()
+        for rank, (event, eta) in enumerate(zip(queued, plain)):
+            clock.remember(event._id, eta)  # the first estimate, uncorrected: what the correction is measured on
+            eta = None if eta is None else eta * k
             if after is None or rank >= after:
                 queue.send_message(event, EstimationMessage(rank=rank, rank_eta=eta, queue_size=len(queued)))
         return None
@@ -192,8 +233,11 @@ def install(queue, lanes) -> LaneClock:
             # a request queued behind an identical one finds the answer kept meanwhile: its moment is not its kind's
             served = [answer_cache.served(e._id) for e in events]  # each asked once: it forgets as it answers
             hit = any(served)
-            if status == "success" and (p is None or p >= 0.99) and not hit:  # whole: not failed, stopped half-way
+            whole = status == "success" and (p is None or p >= 0.99)  # not failed, not stopped half-way
+            if whole and not hit:
                 clock.record(kind, clock.clock() - begin_time)
+            for e in events:
+                clock.check(e._id, whole)
             broadcast_estimations(fn.concurrency_id)  # the requests behind it hear at once what it took
 
     queue.broadcast_estimations = broadcast_estimations

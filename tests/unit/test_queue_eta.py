@@ -126,3 +126,43 @@ def test_installed_on_a_queue():
     third = _event("5")
     run_async(queue.process_events([third], False, clock.clock(), third.fn))
     assert queue.process_time_per_fn[third.fn].avg_time == 42.0
+
+
+def test_estimates_are_raised_by_how_much_the_last_ones_understated():
+    """What the rules above still miss (a class arriving: the load grows faster than typical times follow) is measured
+    on the requests themselves: each remembers its first estimate, and the real waits over those raise the next."""
+    from gendemo.app.queue_eta import MAX_CORRECTION, MIN_CHECKED
+
+    clock = Clock()
+    lane = LaneClock(["diffusion"], clock=clock)
+    lane.record(("diffusion_generate", False), 10.0)
+    queued = [_event("q", sampler="ddim")]
+    assert lane.estimates([], queued, limit=1) == [10.0] and lane.correction() == 1.0
+    ratios = [2.0, 1.5, 3.0, 1.0, 2.5]
+    for i, r in enumerate(ratios):
+        lane.remember(f"r{i}", 10.0)
+        lane.remember(f"r{i}", 99.0)  # only the first estimate counts
+        clock.now += 10.0 * r
+        lane.check(f"r{i}", ok=True)
+        if i + 1 < MIN_CHECKED:
+            assert lane.correction() == 1.0  # too few to say
+    # the 80th percentile of [1, 1.5, 2, 2.5, 3] → 3.0: the next request is told 30 s, not 10
+    assert lane.correction() == 3.0 and lane.estimates([], queued, limit=1) == [30.0]
+    assert lane.plain([], queued, limit=1) == [10.0]
+    # a failed or stopped request says nothing about the estimate; an unknown one is ignored
+    lane.remember("x", 10.0)
+    clock.now += 1000
+    lane.check("x", ok=False)
+    lane.check("never-told", ok=True)
+    assert lane.correction() == 3.0
+    # estimates that overstated never lower them below the plain figure, and one stall does not make them absurd
+    for i in range(12):
+        lane.remember(f"s{i}", 10.0)
+        clock.now += 1.0
+        lane.check(f"s{i}", ok=True)
+    assert lane.correction() == 1.0
+    for i in range(12):
+        lane.remember(f"t{i}", 1.0)
+        clock.now += 100.0
+        lane.check(f"t{i}", ok=True)
+    assert lane.correction() == MAX_CORRECTION

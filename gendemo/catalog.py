@@ -124,8 +124,9 @@ CATALOG: dict[str, Entry] = {
             "python -m gendemo.train gan",
             loader="gendemo.gan.artifacts:app_load_snapshots",
             summary=(
-                "Early generators from the GAN's training run (float16 weights after the epochs listed in the card), "
-                "kept to show mode collapse: the mode-collapse tab samples them next to the final generator."
+                "Early generators from the GAN's training run (8-bit weights, a scale per row, after the epochs listed "
+                "in the card), kept to show mode collapse: the mode-collapse tab samples them next to the final "
+                "generator."
             ),
             # load_snapshots returns {epoch: Generator}
             load='from gendemo.gan.artifacts import load_snapshots; generators = load_snapshots("{path}")',
@@ -174,14 +175,31 @@ CATALOG: dict[str, Entry] = {
             "python -m gendemo.train gan --recipe chapter",
             loader="gendemo.gan.artifacts:app_load_chapter_snapshots",
             summary=(
-                "Early generators of the chapter-recipe run (float16 weights after the epochs listed in the card), "
-                "sampled by the mode-collapse tab and shown to the discriminator."
+                "Earlier generators of the chapter-recipe run (8-bit weights, a scale per row, after the epochs listed "
+                "in the card), sampled by the mode-collapse tab, shown to the discriminator, and forked on the "
+                "Train-it-yourself tab."
             ),
             load=(
                 "from gendemo.gan.artifacts import load_snapshots; "
                 'generators = load_snapshots("{path}", name="gan_chapter_snapshots")'
             ),
             limits="The early generators are poor on purpose; they show a stage of training, not a usable model.",
+        ),
+        Entry(
+            "gan_chapter_discriminator_snapshots",
+            "gan",
+            "python -m gendemo.train gan --recipe chapter",
+            loader="gendemo.gan.artifacts:app_load_chapter_disc_snapshots",
+            summary=(
+                "The chapter-recipe run's discriminators after the same epochs as its kept generators (8-bit weights, "
+                "a scale per row): with them a learner forks the recorded run at one of those epochs and trains on "
+                "with other knobs."
+            ),
+            load=(
+                "from gendemo.gan.artifacts import load_snapshots; discriminators = load_snapshots("
+                '"{path}", name="gan_chapter_discriminator_snapshots", net="discriminator")'
+            ),
+            limits="A discriminator only scores images; these are stages of one training run (seed 0).",
         ),
         # The chapter's claim that a bigger noise vector untangles (issue 31): the remedy GAN with 100 noise numbers,
         # measured against the 10-number one by gendemo/gan/noise_size.py (the Latent space tab shows the figures).

@@ -45,6 +45,7 @@ class Entry:
     epochs: float
     kl: float
     shares: tuple[float, ...]  # percent of each digit among the run's last judged samples
+    from_epoch: int = 0  # > 0: a fork of the recorded chapter run from this epoch (epochs then counts from it)
 
 
 class Board:
@@ -55,7 +56,10 @@ class Board:
         self._count = 0
         self._lock = threading.Lock()
 
-    def post(self, session: str, run_id: int, recipe: str, knobs: dict, seed: int, epochs: float, kl: float, shares):
+    def post(
+        self, session: str, run_id: int, recipe: str, knobs: dict, seed: int, epochs: float, kl: float, shares,
+        from_epoch: int = 0,
+    ):  # fmt: skip
         """Record a finished run (or update its entry when the same run went on). Returns the entry, or None when the
         run is too short to be a result."""
         if not (epochs >= MIN_EPOCHS and np.isfinite(kl)):
@@ -76,6 +80,7 @@ class Board:
                 round(float(epochs), 3),
                 round(float(kl), 4),
                 shares,
+                int(from_epoch),
             )
             self._runs[key] = entry
             mine = [k for k in self._runs if k[0] == key[0]]
@@ -137,4 +142,6 @@ def post_run(session: str, run_id: int, run, report) -> None:
         "other",
     )
     knobs = {k: getattr(r, k) for k in KNOBS}
-    board.post(session, run_id, base, knobs, run.seed, report.epoch, report.kl, report.shares)
+    board.post(
+        session, run_id, base, knobs, run.seed, report.epoch, report.kl, report.shares, getattr(run, "start_epoch", 0)
+    )

@@ -330,6 +330,18 @@ _ROWS = (
                 lo=1,
                 hi=Lazy("gendemo.app.endpoints:live_max_seconds"),
             ),
+            Param(
+                "from_epoch",
+                "choice",
+                0,
+                label="live.from",
+                api=(
+                    "0: start from random weights. An epoch of the recorded chapter-recipe run (1, 10, 20, 60, 100, "
+                    "150 or 200): fork it there, from its G and D as they were then (8-bit copies) with a fresh Adam "
+                    "optimiser, and train on with the knobs above; the noise size must stay 10."
+                ),
+                choices=Lazy("gendemo.gan.artifacts:FORK_CHOICES"),
+            ),
             Param("control", "state", None),
         ),
         returns=(

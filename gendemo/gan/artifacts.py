@@ -25,13 +25,15 @@ from gendemo.core.checkpoints import (
 )
 from gendemo.core.config import config_from_card
 from gendemo.core.paths import CHECKPOINT_DIR
-from gendemo.gan.model import GANConfig, Generator
+from gendemo.core.quantize import dequantize_state
+from gendemo.gan.model import Discriminator, GANConfig, Generator
 
 TIMELINE_SEED = 1234  # the 64 fixed noise vectors whose digits the timeline shows after every epoch
 SNAPSHOT_EPOCHS = (1, 10, 60)  # generators kept (fp16) besides the final one, for the mode-collapse tab
 # The chapter recipe's run also keeps its discriminators, at more epochs: a learner forks the recorded run from one of
 # these (issue 32 part 3); 200 is the final pair, gan_chapter(_discriminator).safetensors.
 FORK_EPOCHS = (1, 10, 20, 60, 100, 150, 200)
+FORK_CHOICES = (0, *FORK_EPOCHS)  # the live tab's "start from": 0 is random weights
 
 
 def kept_epochs(recipe_name: str) -> tuple[int, ...]:
@@ -90,18 +92,36 @@ def load_timeline(path=None, name: str = "gan_timeline") -> dict:
     return tl
 
 
-def load_snapshots(path=None, device="cpu", name: str = "gan_snapshots") -> dict:
-    """gan_snapshots.safetensors (or gan_chapter_snapshots) → {epoch: Generator} (fp16 weights restored to fp32)."""
+def _per_epoch(state: dict) -> dict[int, dict]:
+    """{'epochN.<param>': tensor} (float16, or int8 with per-row scales) → {N: float32 state dict}."""
+    out: dict[int, dict] = {}
+    for k, v in state.items():
+        head, rest = k.split(".", 1)
+        out.setdefault(int(head[5:]), {})[rest] = v
+    return {ep: dequantize_state(sub) for ep, sub in sorted(out.items())}
+
+
+def load_snapshots(path=None, device="cpu", name: str = "gan_snapshots", net: str = "generator") -> dict:
+    """gan_snapshots.safetensors (or gan_chapter_snapshots, or with net="discriminator" the chapter run's
+    gan_chapter_discriminator_snapshots) → {epoch: network} in float32."""
     path = path or CHECKPOINT_DIR / f"{name}.safetensors"
     state, card = load_checkpoint(path, name)
     cfg = config_from_card(GANConfig, card["config"])
-    out = {}
-    epochs = sorted({int(k.split(".", 1)[0][5:]) for k in state})
-    for ep in epochs:
-        prefix = f"epoch{ep}."
-        sub = {k[len(prefix) :]: v.float() for k, v in state.items() if k.startswith(prefix)}
-        out[ep] = build_checked(lambda: Generator(cfg), sub, path, name).to(device).eval()
-    return out
+    make = {"generator": lambda: Generator(cfg), "discriminator": lambda: Discriminator(cfg)}[net]
+    return {ep: build_checked(make, sub, path, name).to(device).eval() for ep, sub in _per_epoch(state).items()}
+
+
+def load_fork_points(device="cpu") -> dict[int, tuple]:
+    """The chapter run's {epoch: (G, D)} that a learner can fork: the kept epochs and the final pair (FORK_EPOCHS)."""
+    from gendemo.gan.model import load_discriminator, load_gan
+
+    gens = load_snapshots(device=device, name="gan_chapter_snapshots")
+    discs = load_snapshots(device=device, name="gan_chapter_discriminator_snapshots", net="discriminator")
+    final_g, card = load_gan(name="gan_chapter", device=device)
+    final_d, _ = load_discriminator(name="gan_chapter_discriminator", device=device)
+    points = {ep: (gens[ep], discs[ep]) for ep in sorted(set(gens) & set(discs))}
+    points[int(card["training"]["epochs_completed"])] = (final_g, final_d)
+    return points
 
 
 def app_load_timeline(device) -> dict:
@@ -118,3 +138,7 @@ def app_load_chapter_timeline(device) -> dict:
 
 def app_load_chapter_snapshots(device) -> dict:
     return load_snapshots(device=device, name="gan_chapter_snapshots")
+
+
+def app_load_chapter_disc_snapshots(device) -> dict:
+    return load_snapshots(device=device, name="gan_chapter_discriminator_snapshots", net="discriminator")

@@ -39,16 +39,27 @@ JUDGED = 200  # fresh samples the classifier judges at every report: shares to a
 FIXED = 64  # the fixed noise vectors whose digits the tab shows after every report (as the recorded timeline)
 
 
+@dataclass(frozen=True)
+class Start:
+    """Where a fork of the recorded chapter run begins (issue 32 part 3): its G and D as the run kept them after
+    `epoch`. The optimisers start fresh: the recorded run's Adam state is not shipped."""
+
+    epoch: int  # the recorded run's epoch this run continues from
+    G: dict[str, torch.Tensor]  # the generator's float32 state dict then
+    D: dict[str, torch.Tensor]  # the discriminator's (the chapter's D: no spread input, dropout 0)
+
+
 @dataclass
 class Report:
     step: int  # minibatches done (each: d_steps D updates + one G update)
-    epoch: float  # passes over the data so far (468 minibatches of 128 make one)
+    epoch: float  # passes over the data so far (468 minibatches of 128 make one), counted from the fork's epoch
     images_seen: int  # real images D has seen
     seconds: float  # wall time spent training (not judging or drawing)
     samples: torch.Tensor  # (64, 1, 28, 28) in [0, 1]: G's digits for the fixed noise vectors
     shares: np.ndarray  # (10,) share of each digit among JUDGED fresh samples
     kl: float  # KL(shares ‖ uniform) in nats: 0 is every digit equally often, ln 10 ≈ 2.30 is one digit only
     history: dict[str, list[float]]  # per point: step, loss_d, loss_g, d_real, d_fake; kl at kl_step
+    start_epoch: int = 0  # > 0: a fork of the recorded run, begun at this epoch of it
 
 
 @dataclass
@@ -124,10 +135,12 @@ class LiveRun:
         precision="fp32",
         point_every: int | None = None,
         kl_every: int | None = None,
+        start: Start | None = None,
     ):
         """images: (N, 1, 28, 28) training digits, uint8 or float in [0, 1] (kept, not copied); judge: a classifier.
         point_every: close a point of the loss curves every this many steps, with a judged KL point every kl_every
-        steps (a multiple of it; None: at every point); None: a point of every curve at each report."""
+        steps (a multiple of it; None: at every point); None: a point of every curve at each report.
+        start: continue the recorded run from one of its kept epochs instead of from random weights."""
         if images.ndim != 4 or images.shape[1:] != (1, 28, 28) or images.shape[0] < recipe.batch_size:
             raise ValueError(f"need at least one batch of (1, 28, 28) images, got {tuple(images.shape)}")
         self.recipe, self.seed, self.judge = recipe, int(seed), judge
@@ -142,6 +155,10 @@ class LiveRun:
         init = torch.Generator().manual_seed(self.seed)  # the initial weights follow the seed
         seeded_init(G, init)
         seeded_init(D, init)
+        self.start_epoch = 0
+        if start is not None:
+            _load_start(G, D, start)
+            self.start_epoch = int(start.epoch)
         self.drop_gen = torch.Generator().manual_seed(self.seed + 7919)  # D's dropout masks
         for i, m in enumerate(D.net):
             if isinstance(m, torch.nn.Dropout):
@@ -231,7 +248,7 @@ class LiveRun:
 
     @property
     def epoch(self) -> float:
-        return self.step * self.recipe.d_steps * self.recipe.batch_size / self.images.shape[0]
+        return self.start_epoch + self.step * self.recipe.d_steps * self.recipe.batch_size / self.images.shape[0]
 
     @torch.no_grad()
     def samples(self) -> torch.Tensor:
@@ -285,6 +302,7 @@ class LiveRun:
             shares=shares,
             kl=kl,
             history=history,
+            start_epoch=self.start_epoch,
         )
 
     @torch.no_grad()
@@ -330,6 +348,31 @@ class LiveRun:
             d_new_after=new_after,
             real_label=r.real_label,
         )
+
+
+def _load_start(G: torch.nn.Module, D: torch.nn.Module, start: Start) -> None:
+    """The recorded run's weights into this run's networks. G must read as many noise numbers as the recorded one. D
+    may have what the remedy adds: dropout has no weights, and a D that also reads its batch's spread gets one more
+    input in its last layer, whose weight starts at 0 (so D's verdicts are the recorded ones until it learns to use it).
+    """
+    want_z = start.G["net.0.weight"].shape[1]
+    if G.net[0].in_features != want_z:
+        raise ValueError(f"the recorded generator reads {want_z} noise numbers, this run's {G.net[0].in_features}")
+    G.load_state_dict(start.G)
+    own = D.state_dict()
+    state = {}
+    for k, v in start.D.items():
+        if k not in own:
+            raise ValueError(f"the recorded discriminator has {k!r}, this run's has not")
+        if own[k].shape == v.shape:
+            state[k] = v
+        elif own[k].ndim == 2 and own[k].shape[0] == v.shape[0] and own[k].shape[1] == v.shape[1] + 1:
+            state[k] = torch.cat([v, v.new_zeros(v.shape[0], 1)], dim=1)  # the spread's input, weight 0
+        else:
+            raise ValueError(
+                f"the recorded discriminator's {k!r} is {tuple(v.shape)}, this run's {tuple(own[k].shape)}"
+            )
+    D.load_state_dict(state)
 
 
 def app_load_images(device) -> torch.Tensor:

@@ -19,6 +19,7 @@ from gendemo.classifier.model import load_classifier, predict
 from gendemo.core.checkpoints import save_checkpoint
 from gendemo.core.config import apply_overrides
 from gendemo.core.metrics import class_shares, share_table
+from gendemo.core.quantize import quantize_state
 from gendemo.gan.artifacts import TIMELINE_SEED, kept_epochs, save_timeline
 from gendemo.gan.model import CGANConfig, CondDiscriminator, CondGenerator, Discriminator, Generator
 from gendemo.gan.recipes import DEFAULT, RECIPES, artifact, recipe
@@ -205,9 +206,13 @@ class GANTask(_AdversarialTask):
                 metrics["last_generator_without_averaging"] = {
                     k: raw[k] for k in ("kl_to_uniform_nats", "min_share_percent", "frechet_distance")
                 }
+        # Kept epochs are stored in 8 bits (core/quantize.py), and the chapter run's final pair in float16: seven epochs
+        # of its G and D have to fit the repository beside everything else. The remedy's final pair stays float32.
+        chapter = self.recipe_name == "chapter"
+        final = (lambda sd: {k: v.half() for k, v in sd.items()}) if chapter else (lambda sd: sd)
         card = save_checkpoint(
             out,
-            self.shipped.state_dict(),
+            final(self.shipped.state_dict()),
             kind=self.name,
             config=self.cfg,
             training={
@@ -227,7 +232,7 @@ class GANTask(_AdversarialTask):
         # The discriminator is half of the GAN: kept so that a learner can ask it what it thinks of an image.
         save_checkpoint(
             out.with_name(out.stem + "_discriminator.safetensors"),
-            self.D.state_dict(),
+            final(self.D.state_dict()),
             kind=f"{self.name}_discriminator",
             config=self.cfg,
             training={**training, "recipe": self.recipe_name, "real_label": self.recipe.real_label},
@@ -235,16 +240,24 @@ class GANTask(_AdversarialTask):
         save_timeline(
             out.with_name(out.stem + "_timeline.npz"), self.timeline, kind=f"{self.name}_timeline", training=training
         )
-        if self.snapshots:
+        kept = [
+            ("snapshots", "generator", self.snapshots),
+            ("discriminator_snapshots", "discriminator", self.d_snapshots),
+        ]
+        for suffix, net, snaps in kept:
+            if not snaps:
+                continue
+            epochs = sorted({int(k.split(".")[0][5:]) for k in snaps})
             save_checkpoint(
-                out.with_name(out.stem + "_snapshots.safetensors"),
-                self.snapshots,
-                kind=f"{self.name}_snapshots",
+                out.with_name(f"{out.stem}_{suffix}.safetensors"),
+                quantize_state(snaps),
+                kind=f"{self.name}_{suffix}",
                 config=self.cfg,
                 training=training,
                 extra={
-                    "epochs": sorted(int(k.split(".")[0][5:]) for k in self.snapshots if k.endswith("net.0.weight")),
-                    "note": "generator weights (fp16) after these epochs, keys 'epochN.<param>'",
+                    "epochs": epochs,
+                    "note": f"{net} weights after these epochs, keys 'epochN.<param>'; matrices in int8 with a float32 "
+                    "scale per row ('<key>.q8scale'), vectors in float16",
                 },
             )
         return card

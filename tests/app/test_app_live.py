@@ -1,6 +1,7 @@
 """The live GAN trainer through gradio_client: it streams, stops on cancel, trains two learners' runs at once (one
 scheduler, issue 30), refuses bad knobs before training, and the other tabs keep answering while it runs."""
 
+import re
 import time
 from pathlib import Path
 
@@ -183,3 +184,19 @@ def test_the_first_update_is_drawn_on_a_step_axis_from_zero():
         lo, hi = ax.get_xlim()
         assert lo == 0 and hi >= 10, (ax.get_title(), lo, hi)
         assert all(line.get_marker() == "o" for line in ax.get_lines()), ax.get_title()
+
+
+@pytest.mark.train
+def test_a_fork_of_the_recorded_run_streams_beside_it(live):
+    # issue 32 part 3: fork the chapter recipe's recorded run at epoch 10 with the remedy's knobs (real label 0.9)
+    job = live.submit("remedy", 2e-4, 2e-4, 0.5, 128, 10, 0.9, 1, 0, 6, api_name="/gan_live", from_epoch=10)
+    outs = outputs_of(job)
+    status = outs[-1][1]
+    assert "Paused" in status and "Fork of the recorded run at epoch 10" in status
+    assert "Recorded run at epoch 1" in status  # the recorded run at the fork's own epoch (10 or 11)
+    epoch = float(re.search(r"epoch (\d+\.\d+)\)", status).group(1))  # "(step 102, epoch 10.22)"
+    assert 10 < epoch < 12
+    # a fork keeps the recorded generator's ten noise numbers
+    with pytest.raises(Exception) as e:
+        live.predict("chapter", 2e-4, 2e-4, 0.5, 128, 100, 1.0, 1, 0, 3, api_name="/gan_live", from_epoch=60)
+    assert "noise size to 10" in str(e.value)

@@ -72,3 +72,34 @@ def test_start_watch_stop_and_step(browser, app_client, locale):
         assert image_is_not_blank(element_png(step_img))
     finally:
         shot(page, f"live_{locale}")
+
+
+FORK_NEW = {"en-US": "a fork of the recorded run at epoch 60", "zh-CN": "从有记录的训练第 60 轮分叉"}
+FORKED = {"en-US": "Fork of the recorded run at epoch 60", "zh-CN": "从有记录的训练第 60 轮分叉（沿用其 G 和 D"}
+RECORDED_AT = {"en-US": "Recorded run at epoch 6", "zh-CN": "有记录的训练在第 6"}
+
+
+@pytest.mark.parametrize("locale", in_ci("en-US", ["en-US", "zh-CN"]))
+def test_a_lesson_link_forks_the_recorded_run_at_epoch_60(browser, app_client, locale):
+    """#32 part 3: a teacher's link opens the tab on the recorded run at epoch 60 with the remedy's knobs; the page
+    shows the recorded generator's digits there and says what a fork keeps; Start trains the fork, and its status and
+    charts set the recorded run's figures beside it."""
+    need(mnist_present(), "MNIST not prepared (python -m gendemo.data --from ../shared/data/mnist)")
+    url = app_client.base_url + "?tab=live&recipe=remedy&from_epoch=60&budget=5"
+    page = open_page(browser, url, locale=locale, viewport=(1440, 1000))
+    try:
+        status = page.locator("#live-status")
+        status.get_by_text(FORK_NEW[locale]).wait_for(timeout=60_000)
+        img = page.locator("#live-samples img")
+        img.wait_for(state="visible")
+        assert image_is_not_blank(element_png(img))  # the recorded G at epoch 60 draws digits, not grey noise
+        page.locator("#live-start").click()
+        status.get_by_text(PAUSED[locale]).wait_for(timeout=90_000)
+        text = status.inner_text()
+        assert FORKED[locale] in text and RECORDED_AT[locale] in text
+        curves = page.locator("#live-curves img")
+        curves.wait_for(state="visible")
+        assert image_is_not_blank(element_png(curves))
+        assert page.get_by_text("Error", exact=True).count() == 0
+    finally:
+        shot(page, f"live_fork_{locale}")

@@ -13,7 +13,7 @@ from gendemo.app.ui.common import txt
 
 TAB_KEY = "board.tab"
 REFRESH_SECONDS = 10  # an open board looks for new runs this often (a dictionary read)
-AXES = (*class_board.KNOBS, "epochs", "seed")
+AXES = (*class_board.KNOBS, "from_epoch", "epochs", "seed")
 
 STRINGS = {
     "en": {
@@ -68,9 +68,10 @@ STRINGS = {
 def varied(entries) -> str:
     """The knob with the most distinct values among the runs; the epochs trained when no knob varied (the seed is
     never what a class varies on purpose)."""
-    counts = {k: len({getattr(e, k) for e in entries}) for k in class_board.KNOBS}
+    knobs = (*class_board.KNOBS, "from_epoch")  # forks of the recorded run from different epochs vary that
+    counts = {k: len({getattr(e, k) for e in entries}) for k in knobs}
     best = max(counts.values(), default=0)
-    return next((k for k in class_board.KNOBS if counts[k] == best and best > 1), "epochs")
+    return next((k for k in knobs if counts[k] == best and best > 1), "epochs")
 
 
 def view(axis: str, lang: str):
@@ -92,7 +93,7 @@ def view(axis: str, lang: str):
         {
             tr("board.col.number", lang): e.number,
             recipe: names.get(e.recipe, e.recipe),
-            **{k: getattr(e, k) for k in (*class_board.KNOBS, "seed", "epochs")},
+            **{k: getattr(e, k) for k in (*class_board.KNOBS, "seed", "from_epoch", "epochs")},
             "KL": e.kl,
             top: f"{max(range(10), key=lambda d: e.shares[d])} ({max(e.shares):.0f} %)" if e.shares else "",
         }

@@ -30,7 +30,9 @@ from gendemo.app.zerogpu import live_registry
 from gendemo.classifier.fast import judge
 from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
-from gendemo.gan.live import KL_EVERY, POINT_EVERY, LiveRun, Report
+from gendemo.core.metrics import kl_to_uniform
+from gendemo.gan.artifacts import FORK_EPOCHS
+from gendemo.gan.live import KL_EVERY, POINT_EVERY, LiveRun, Report, Start
 from gendemo.gan.recipes import CHAPTER, RECIPES
 from gendemo.gan.scheduler import Busy, Frame, Scheduler, Seat, Superseded
 
@@ -75,6 +77,34 @@ STRINGS = {
             "the discriminator, which also reads how varied each group of four pictures is). Picking one sets the "
             "knobs."
         ),
+        "live.from": "Start from",
+        "live.from_info": (
+            "Random weights, or the recorded run of the chapter's recipe (the one the GAN tab's timeline shows) at one "
+            "of the epochs whose generator and discriminator were kept: your run forks it there and goes on with your "
+            "knobs, and the charts put the recorded run beside yours."
+        ),
+        "live.from_scratch": "random weights (a new run)",
+        "live.from_epoch": "the recorded run at epoch {e}",
+        "live.fork_new": (
+            "**Not trained yet: a fork of the recorded run at epoch {e}.** Above: the digits the recorded generator "
+            "drew then for the 64 fixed noise vectors. Press Start to train on from here with the knobs as they "
+            "are. Your run starts from the recorded G and D (8-bit copies of their weights) but with a fresh Adam "
+            "optimiser: the recorded run's optimiser state was not kept, so even unchanged knobs will not retrace it "
+            "step for step."
+        ),
+        "live.fork_line": (
+            "Fork of the recorded run at epoch {e} (its G and D, fresh Adam state). Recorded run at epoch {re}: KL = "
+            "{rkl:.2f}, most drawn digit **{rtop}** ({rtop_p:.0f} %)."
+        ),
+        "live.fork_end": "Fork of the recorded run at epoch {e}; the recorded run ends at epoch {last}.",
+        "live.err.fork_noise": (
+            "A fork continues the recorded generator, which reads ten noise numbers: set the noise size to 10, or "
+            "start from random weights."
+        ),
+        "live.x_epoch": "epoch",
+        "live.s_yours": "your run",
+        "live.s_recorded": "recorded run",
+        "live.share_fork": "Digit shares: your fork at epoch {e:.1f} vs the recorded run at epoch {re}",
         "live.knobs": "The knobs: learning rates, Adam β1, batch, noise size, real label, discriminator steps",
         "live.lr_g": "Generator learning rate",
         "live.lr_g_info": "How big a step the generator takes after each verdict; too big and it overshoots.",
@@ -189,6 +219,30 @@ STRINGS = {
             "本章配方即书中的原始循环（真 = 1，假 = 0）；改良配方是已发布 GAN 所用的（真 = 0.9，"
             "判别器带 dropout，并且会读取每组四张图片彼此差别有多大）。选择后会设置各项参数。"
         ),
+        "live.from": "起点",
+        "live.from_info": (
+            "随机权重；或者本章配方那次有记录的训练（GAN 标签页的时间线展示的就是它），"
+            "从保存了生成器和判别器的某一轮开始：你的训练在那里分叉，按你的参数继续，图表会把有记录的训练和你的并排画出。"
+        ),
+        "live.from_scratch": "随机权重（新的训练）",
+        "live.from_epoch": "有记录的训练的第 {e} 轮",
+        "live.fork_new": (
+            "**还没有训练：从有记录的训练第 {e} 轮分叉。** 上图是当时记录的生成器为 64 个固定噪声向量画出的数字。"
+            "按“开始”，就用现在的参数从这里接着训练。你的训练从记录下来的 G 和 D 出发（权重的 8 位副本），"
+            "但 Adam 优化器是全新的：原训练的优化器状态没有保存，所以即使参数不变，也不会一步一步重走原来的路。"
+        ),
+        "live.fork_line": (
+            "从有记录的训练第 {e} 轮分叉（沿用其 G 和 D，Adam 状态全新）。有记录的训练在第 {re} 轮：KL = {rkl:.2f}，"
+            "画得最多的数字 **{rtop}**（{rtop_p:.0f} %）。"
+        ),
+        "live.fork_end": "从有记录的训练第 {e} 轮分叉；有记录的训练到第 {last} 轮为止。",
+        "live.err.fork_noise": (
+            "分叉是接着记录下来的生成器训练，它读取十个噪声数：请把噪声维数设为 10，或从随机权重开始。"
+        ),
+        "live.x_epoch": "轮次",
+        "live.s_yours": "你的训练",
+        "live.s_recorded": "有记录的训练",
+        "live.share_fork": "各数字比例：你的分叉在第 {e:.1f} 轮，有记录的训练在第 {re} 轮",
         "live.knobs": "各项参数：学习率、Adam β1、批大小、噪声维数、真实标签、判别器步数",
         "live.lr_g": "生成器学习率",
         "live.lr_g_info": "每次得到判别结果后生成器迈出的步子有多大；太大就会冲过头。",
@@ -278,6 +332,11 @@ STRINGS = {
 }
 
 
+# The browser translates a label by its key alone (no arguments): each epoch of "Start from" gets a key of its own.
+for _table in STRINGS.values():
+    _table.update({f"live.from_{e}": _table["live.from_epoch"].format(e=e) for e in FORK_EPOCHS})
+
+
 def _recipe(recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps):
     """The Recipe the knobs describe (checked against the declaration before anything trains)."""
     return RECIPES[recipe].with_changes(
@@ -291,25 +350,51 @@ def _recipe(recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_step
     )
 
 
-def _new_run(knobs, seed, lang) -> LiveRun:
+def _new_run(knobs, seed, lang, from_epoch: int = 0) -> LiveRun:
     recipe = _recipe(*knobs)
     reg = live_registry()  # the app's models, or CPU copies on ZeroGPU (see gendemo/app/zerogpu.py)
+    start = _fork_point(int(from_epoch), recipe, lang, reg) if from_epoch else None
     images, classifier = model("mnist_train", lang, reg), fast_classifier(lang, reg)
     dev = reg.device
     fast_judge = lambda x: judge(classifier, x)  # batch-norm folded into the convolutions: half the time of predict()
     precision = resolve_precision("auto", dev)
     every = {"point_every": POINT_EVERY, "kl_every": KL_EVERY}
-    return LiveRun(images, fast_judge, recipe, seed=seed, device=dev, precision=precision, **every)
+    return LiveRun(images, fast_judge, recipe, seed=seed, device=dev, precision=precision, start=start, **every)
+
+
+def _fork_point(epoch: int, recipe, lang, reg) -> Start:
+    """The recorded chapter run's G and D after `epoch` (one of FORK_EPOCHS: the kept ones, or the final pair)."""
+    if recipe.noise_dim != CHAPTER.noise_dim:
+        raise gr.Error(tr("live.err.fork_noise", lang))
+    if epoch == FORK_EPOCHS[-1]:
+        G, D = model("gan_chapter", lang, reg), model("gan_chapter_discriminator", lang, reg)
+    else:
+        G = model("gan_chapter_snapshots", lang, reg)[epoch]
+        D = model("gan_chapter_discriminator_snapshots", lang, reg)[epoch]
+    state = lambda net: {k: v.detach().float().cpu().clone() for k, v in net.state_dict().items()}
+    return Start(epoch=epoch, G=state(G), D=state(D))
+
+
+def _recorded(lang) -> tuple[np.ndarray, np.ndarray]:
+    """The recorded chapter run, one row per epoch (row i is after epoch i + 1): shares (E, 10) and KL (E,)."""
+    shares = np.asarray(model("gan_chapter_timeline", lang, live_registry())["shares"], np.float64)
+    return shares, np.array([kl_to_uniform(s) for s in shares])
 
 
 def _curves(rep: Report, lang):
     """One picture with four panels: the shares now, KL over the run, both losses, D's verdicts. Drawn as an image:
     Gradio's native plots lose their lines when a stream updates them (seen with 6.31)."""
-    return figure_image(curves_figure(rep, lang))
+    return figure_image(curves_figure(rep, lang, _recorded(lang) if rep.start_epoch else None))
 
 
-def curves_figure(rep: Report, lang):
-    """The figure _curves draws (its axes can be read: the step axes start at 0)."""
+def _recorded_epoch(rep: Report, last: int) -> int:
+    """The recorded run's epoch to set beside a fork's present one: the nearest kept row (1 … last)."""
+    return int(min(max(round(rep.epoch), 1), last))
+
+
+def curves_figure(rep: Report, lang, recorded: tuple[np.ndarray, np.ndarray] | None = None):
+    """The figure _curves draws (its axes can be read: the step axes start at 0). recorded: the recorded run's
+    (shares, KL) per epoch, for a fork (rep.start_epoch > 0): its shares and KL are drawn beside the fork's."""
     import matplotlib
     from matplotlib.figure import Figure
 
@@ -321,12 +406,34 @@ def curves_figure(rep: Report, lang):
     fig = Figure(figsize=(9.6, 6.0), dpi=80)
     ax = fig.subplots(2, 2)
     (a_share, a_kl), (a_loss, a_d) = ax
-    a_share.bar(range(10), 100 * np.asarray(rep.shares, np.float64), color="#6366f1")
-    a_share.set(xticks=range(10), ylim=(0, 100), xlabel=tr("live.x_digit", lang), ylabel=tr("live.y_share", lang))
-    a_share.set_title(tr("live.share_plot", lang), fontsize=10)
     dots = {"marker": "o", "markersize": 3} if len(x) < 30 else {}  # the first updates: a few points, each seen
-    a_kl.plot(np.asarray(h.get("kl_step", h["step"]), np.float64), h["kl"], color="#6366f1", **dots)
-    a_kl.set(ylim=(0, 2.4), xlabel=tr("live.x_step", lang), ylabel=tr("live.y_kl", lang))
+    kl_x = np.asarray(h.get("kl_step", h["step"]), np.float64)
+    if recorded is None:
+        a_share.bar(range(10), 100 * np.asarray(rep.shares, np.float64), color="#6366f1")
+        a_share.set_title(tr("live.share_plot", lang), fontsize=10)
+        a_kl.plot(kl_x, h["kl"], color="#6366f1", **dots)
+        a_kl.set(xlabel=tr("live.x_step", lang))
+    else:  # a fork: the recorded run beside it, both on the recorded run's epochs
+        shares, kls = recorded
+        last, start = len(kls), rep.start_epoch
+        re = _recorded_epoch(rep, last)
+        digits = np.arange(10)
+        a_share.bar(digits - 0.2, 100 * np.asarray(rep.shares, np.float64), 0.4, color="#6366f1",
+                    label=tr("live.s_yours", lang))  # fmt: skip
+        a_share.bar(digits + 0.2, 100 * shares[re - 1], 0.4, color="#9ca3af", label=tr("live.s_recorded", lang))
+        a_share.legend(fontsize=8, loc="upper right")
+        a_share.set_title(tr("live.share_fork", lang, e=rep.epoch, re=re), fontsize=10)
+        per_step = (rep.epoch - start) / rep.step if rep.step else 0.0  # epochs per minibatch of this run
+        hi = min(last, max(start + 10, int(np.ceil(rep.epoch)) + 2))
+        lo = max(1, min(start, hi) - 5)
+        ep = np.arange(lo, hi + 1)
+        a_kl.plot(ep, kls[ep - 1], color="#9ca3af", marker="o", markersize=2, label=tr("live.s_recorded", lang))
+        a_kl.plot(start + per_step * kl_x, h["kl"], color="#6366f1", label=tr("live.s_yours", lang), **dots)
+        a_kl.axvline(start, color="#6366f1", lw=0.8, ls=":")
+        a_kl.legend(fontsize=8, loc="upper right")
+        a_kl.set(xlabel=tr("live.x_epoch", lang))
+    a_share.set(xticks=range(10), ylim=(0, 100), xlabel=tr("live.x_digit", lang), ylabel=tr("live.y_share", lang))
+    a_kl.set(ylim=(0, 2.4), ylabel=tr("live.y_kl", lang))
     a_kl.set_title(tr("live.kl_plot", lang), fontsize=10)
     a_loss.plot(x, h["loss_d"], label=tr("live.s_loss_d", lang), **dots)
     a_loss.plot(x, h["loss_g"], label=tr("live.s_loss_g", lang), **dots)
@@ -340,7 +447,7 @@ def curves_figure(rep: Report, lang):
         if len(x):
             a.legend(fontsize=8, loc="best")
     # the step axis starts at 0 and reaches the last step: one point alone was drawn on an axis from 4.8 to 5.2
-    for a in (a_kl, a_loss, a_d):
+    for a in (a_loss, a_d) if recorded is not None else (a_kl, a_loss, a_d):
         a.set_xlim(0, 1.05 * max(float(x[-1]) if len(x) else 0.0, 10.0))
     for a in ax.flat:
         a.grid(alpha=0.3)
@@ -362,8 +469,22 @@ def _frame(seat, rep: Report, key: str, lang, left: float = 0.0, curves: bool = 
         kl=rep.kl,
         left=max(0.0, left),
     )
+    if rep.start_epoch:
+        status += "\n\n" + _fork_line(rep, lang)
     # The curves are the costly picture (≈ 0.5 s of matplotlib): drawn on every CURVES_EVERY-th frame and the last.
     return seat, to_pil_grid(rep.samples, nrow=8, scale=3), status, _curves(rep, lang) if curves else gr.skip()
+
+
+def _fork_line(rep: Report, lang) -> str:
+    """What a fork's status adds: where it began, and the recorded run at the fork's present epoch."""
+    shares, kls = _recorded(lang)
+    if rep.epoch > len(kls) + 0.5:
+        return tr("live.fork_end", lang, e=rep.start_epoch, last=len(kls))
+    re = _recorded_epoch(rep, len(kls))
+    p = shares[re - 1]
+    return tr(
+        "live.fork_line", lang, e=rep.start_epoch, re=re, rkl=kls[re - 1], rtop=int(p.argmax()), rtop_p=100 * p.max()
+    )
 
 
 def _share(runs: int, rate: float, lang) -> str:
@@ -445,6 +566,7 @@ async def gan_live(
     d_steps,
     seed,
     budget,
+    from_epoch,
     control,
     request: gr.Request = None,
 ):
@@ -452,10 +574,13 @@ async def gan_live(
     with _running(control):
         yield gr.skip(), gr.skip(), tr("live.preparing", lang), gr.skip()  # at once: what the first seconds are for
         knobs = (recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps)
-        # the same knobs and seed are the same computation: a run going on with them is watched, not trained twice
-        key = (_recipe(*knobs), seed)
+        if from_epoch and int(noise_dim) != CHAPTER.noise_dim:
+            raise gr.Error(tr("live.err.fork_noise", lang))  # before a seat is taken
+        # the same knobs, seed and start are the same computation: a run going on with them is watched, not trained
+        # twice
+        key = (_recipe(*knobs), seed, int(from_epoch))
         sched = live_scheduler()
-        make = lambda: _new_run(knobs, seed, lang)
+        make = lambda: _new_run(knobs, seed, lang, from_epoch)
         try:
             seat = await asyncio.to_thread(sched.start, _session(request), key, make, budget)
         except Busy as e:
@@ -567,17 +692,22 @@ def gan_live_step(
 
 
 @guarded
-def live_opening(recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps, seed, request=None):
-    """What the tab opens with (common.on_open, kept per language): the starting point of a run of the default knobs —
-    the fixed noise through an untrained generator, and the empty charts that training will fill."""
+def live_opening(
+    recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps, seed, from_epoch=0, request=None
+):
+    """What the tab opens with (common.on_open, kept per language), and shows again when "Start from" changes: the
+    starting point of a run of these knobs — the fixed noise through an untrained generator (or the recorded one at
+    the fork's epoch), and the charts that training will fill."""
     lang = lang_of(request)
     knobs = [TRAIN.param(name).check(v, lang) for name, v in zip(
         ("recipe", "lr_g", "lr_d", "beta1", "batch_size", "noise_dim", "real_label", "d_steps"),
         (recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps),
     )]  # fmt: skip
-    run = _new_run(knobs, TRAIN.param("seed").check(seed, lang), lang)
+    from_epoch = TRAIN.param("from_epoch").check(from_epoch, lang)
+    run = _new_run(knobs, TRAIN.param("seed").check(seed, lang), lang, from_epoch)
     rep = run.report()
-    return to_pil_grid(rep.samples, nrow=8, scale=3), tr("live.status_new", lang), _curves(rep, lang)
+    status = tr("live.fork_new", lang, e=from_epoch) if from_epoch else tr("live.status_new", lang)
+    return to_pil_grid(rep.samples, nrow=8, scale=3), status, _curves(rep, lang)
 
 
 def preset(recipe, request: gr.Request = None):
@@ -597,6 +727,8 @@ def build():
         with gr.Column(scale=1, min_width=300):
             recipes = [(txt("gan.r_chapter"), "chapter"), (txt("gan.r_remedy"), "remedy")]
             recipe = TRAIN.widget("recipe", choices=recipes, info=txt("live.recipe_info"), elem_id="live-recipe")
+            starts = [(txt("live.from_scratch"), 0), *[(txt(f"live.from_{e}"), e) for e in FORK_EPOCHS]]
+            from_epoch = TRAIN.widget("from_epoch", choices=starts, info=txt("live.from_info"), elem_id="live-from")
             budget = TRAIN.widget("budget", info=txt("live.budget_info"), elem_id="live-budget")
             with gr.Row():
                 start = gr.Button(txt("live.start"), variant="primary", elem_id="live-start", min_width=80)
@@ -621,7 +753,9 @@ def build():
     outs = [run, samples, status, curves]
     recipe.change(preset, [recipe], knobs[1:], api_visibility="private", queue=False)
     quick = {"queue": False, "api_visibility": "private"}
-    start.click(arm, None, [control], **quick).then(gan_live, [*knobs, seed, budget, control], outs, **TRAIN.event())
+    start.click(arm, None, [control], **quick).then(
+        gan_live, [*knobs, seed, budget, from_epoch, control], outs, **TRAIN.event()
+    )
     # Continue trains the session's run on, in the same lane as Start
     cont.click(arm, None, [control], **quick).then(
         gan_live_continue, [budget, run, control], outs, **TRAIN.event(private=True)
@@ -629,7 +763,11 @@ def build():
     # A cooperative stop, not a cancel: the run keeps its pictures and can be continued (a cancelled stream would leave
     # every output marked as failed). A closed page still cancels the stream (Gradio closes the generator).
     stop.click(request_stop, [control], [status], **quick)
-    on_open(live_opening, [*knobs, seed], [samples, status, curves])
+    on_open(live_opening, [*knobs, seed, from_epoch], [samples, status, curves])
+    # a new starting point is shown at once: the recorded generator's digits at that epoch, and what a fork keeps
+    from_epoch.change(
+        live_opening, [*knobs, seed, from_epoch], [samples, status, curves], api_visibility="private", queue=False
+    )
 
     with gr.Accordion(txt("live.step_h"), open=False, elem_id="live-step-section"):
         gr.Markdown(txt("live.step_intro"))

@@ -81,10 +81,10 @@ STRINGS = {
             "fresh samples were (judged by the classifier). Move the slider and let go to load an epoch, or press "
             "*Play the run*. In the heat map under the charts the epoch axis is logarithmic, so its left half is the "
             "first ten epochs. There both recipes draw almost only one or two kinds of digit; after epoch 1 mostly "
-            "eights (94 % of 1,000 samples for the chapter's recipe, 89 % for the remedy), where the chapter's figure "
+            "eights (99 % of 1,000 samples for the chapter's recipe, 89 % for the remedy), where the chapter's figure "
             "6-4 shows mostly ones. Later the two part ways. The remedy's mix evens out and stays even (KL 0.004 at "
-            "epoch 60, 0.009 at 200). The chapter's recipe evens out until about epoch 20 (KL 0.10) and then "
-            "collapses again, towards ones: after epoch 200 half of its digits are ones (KL 0.85)."
+            "epoch 60, 0.009 at 200). The chapter's recipe evens out until about epoch 20 (KL 0.15; 0.10 at epoch "
+            "17) and then collapses again, towards ones: after epoch 200 half of its digits are ones (KL 0.88)."
         ),
         "gan.epoch": "Epoch",
         "gan.epoch_samples": "The same 64 noise vectors after this epoch",
@@ -181,10 +181,10 @@ STRINGS = {
             "训练过程中，每一轮结束后都保存了同一组 64 个噪声向量生成的数字、判别器对真实数字和生成数字的平均判断、"
             "两个损失，以及 1,000 个新样本各是哪个数字（由分类器判定）。拖动滑块并松开即可载入那一轮，"
             "也可以按“播放整个训练过程”。图表下方热图的轮次轴是对数刻度，左半边就是前十轮。那时两种配方几乎都只画一两种"
-            "数字；第 1 轮之后大多是 8（1,000 个样本中，本章配方 94 %，改良配方 89 %），而本章图 6-4 里大多是 1。"
+            "数字；第 1 轮之后大多是 8（1,000 个样本中，本章配方 99 %，改良配方 89 %），而本章图 6-4 里大多是 1。"
             "之后两者分道扬镳：改良配方的分布逐渐均匀并保持均匀（第 60 轮 KL 0.004，第 200 轮 0.009）；"
-            "本章配方在大约第 20 轮之前逐渐均匀（KL 0.10），随后再次坍塌，偏向 1：第 200 轮之后一半的数字是 1（KL "
-            "0.85）。"
+            "本章配方在大约第 20 轮之前逐渐均匀（KL 0.15；第 17 轮为 0.10），随后再次坍塌，偏向 1："
+            "第 200 轮之后一半的数字是 1（KL 0.88）。"
         ),
         "gan.epoch": "训练轮次",
         "gan.epoch_samples": "这一轮之后，同样 64 个噪声向量生成的数字",

@@ -727,13 +727,14 @@ def build():
         with gr.Column(scale=1, min_width=300):
             recipes = [(txt("gan.r_chapter"), "chapter"), (txt("gan.r_remedy"), "remedy")]
             recipe = TRAIN.widget("recipe", choices=recipes, info=txt("live.recipe_info"), elem_id="live-recipe")
-            starts = [(txt("live.from_scratch"), 0), *[(txt(f"live.from_{e}"), e) for e in FORK_EPOCHS]]
-            from_epoch = TRAIN.widget("from_epoch", choices=starts, info=txt("live.from_info"), elem_id="live-from")
             budget = TRAIN.widget("budget", info=txt("live.budget_info"), elem_id="live-budget")
             with gr.Row():
                 start = gr.Button(txt("live.start"), variant="primary", elem_id="live-start", min_width=80)
                 cont = gr.Button(txt("live.continue"), elem_id="live-continue", min_width=80)
                 stop = gr.Button(txt("live.stop"), variant="stop", elem_id="live-stop", min_width=80)
+            # under the buttons, so that Start and its picture stay on a laptop's first screen (#33)
+            starts = [(txt("live.from_scratch"), 0), *[(txt(f"live.from_{e}"), e) for e in FORK_EPOCHS]]
+            from_epoch = TRAIN.widget("from_epoch", choices=starts, info=txt("live.from_info"), elem_id="live-from")
             with gr.Accordion(txt("live.knobs"), open=False, elem_id="live-knobs"):
                 lr_g = TRAIN.widget("lr_g", info=txt("live.lr_g_info"))
                 lr_d = TRAIN.widget("lr_d", info=txt("live.lr_d_info"))

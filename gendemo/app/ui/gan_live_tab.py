@@ -94,7 +94,8 @@ STRINGS = {
         ),
         "live.fork_line": (
             "Fork of the recorded run at epoch {e} (its G and D, fresh Adam state). Recorded run at epoch {re}: KL = "
-            "{rkl:.2f}, most drawn digit **{rtop}** ({rtop_p:.0f} %)."
+            "{rkl:.2f}, most drawn digit **{rtop}** ({rtop_p:.0f} %). Its figures come from 1,000 digits an epoch, "
+            "yours from 200 at a time, so differences of a few points are chance."
         ),
         "live.fork_end": "Fork of the recorded run at epoch {e}; the recorded run ends at epoch {last}.",
         "live.err.fork_noise": (
@@ -233,7 +234,8 @@ STRINGS = {
         ),
         "live.fork_line": (
             "从有记录的训练第 {e} 轮分叉（沿用其 G 和 D，Adam 状态全新）。有记录的训练在第 {re} 轮：KL = {rkl:.2f}，"
-            "画得最多的数字 **{rtop}**（{rtop_p:.0f} %）。"
+            "画得最多的数字 **{rtop}**（{rtop_p:.0f} %）。它的数字每轮来自 1,000 个样本，你的每次来自 200 个，"
+            "所以几个百分点的差别只是偶然。"
         ),
         "live.fork_end": "从有记录的训练第 {e} 轮分叉；有记录的训练到第 {last} 轮为止。",
         "live.err.fork_noise": (

@@ -142,6 +142,4 @@ def post_run(session: str, run_id: int, run, report) -> None:
         "other",
     )
     knobs = {k: getattr(r, k) for k in KNOBS}
-    board.post(
-        session, run_id, base, knobs, run.seed, report.epoch, report.kl, report.shares, getattr(run, "start_epoch", 0)
-    )
+    board.post(session, run_id, base, knobs, run.seed, report.epoch, report.kl, report.shares, run.start_epoch)

@@ -45,7 +45,3 @@ def dequantize_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         else:
             out[k] = v.float()
     return out
-
-
-def is_quantized(state: dict[str, torch.Tensor]) -> bool:
-    return any(k.endswith(SCALE_SUFFIX) for k in state)

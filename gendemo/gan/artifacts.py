@@ -111,17 +111,14 @@ def load_snapshots(path=None, device="cpu", name: str = "gan_snapshots", net: st
     return {ep: build_checked(make, sub, path, name).to(device).eval() for ep, sub in _per_epoch(state).items()}
 
 
-def load_fork_points(device="cpu") -> dict[int, tuple]:
-    """The chapter run's {epoch: (G, D)} that a learner can fork: the kept epochs and the final pair (FORK_EPOCHS)."""
-    from gendemo.gan.model import load_discriminator, load_gan
-
-    gens = load_snapshots(device=device, name="gan_chapter_snapshots")
-    discs = load_snapshots(device=device, name="gan_chapter_discriminator_snapshots", net="discriminator")
-    final_g, card = load_gan(name="gan_chapter", device=device)
-    final_d, _ = load_discriminator(name="gan_chapter_discriminator", device=device)
-    points = {ep: (gens[ep], discs[ep]) for ep in sorted(set(gens) & set(discs))}
-    points[int(card["training"]["epochs_completed"])] = (final_g, final_d)
-    return points
+def fork_pair(epoch: int, get) -> tuple:
+    """The recorded chapter run's (G, D) after `epoch`, one of FORK_EPOCHS: a kept pair, or the final one. get(name)
+    returns a catalog entry loaded (the app's registry.get, say)."""
+    if epoch not in FORK_EPOCHS:
+        raise ValueError(f"the recorded run kept no networks after epoch {epoch!r} (choose from {FORK_EPOCHS})")
+    if epoch == FORK_EPOCHS[-1]:
+        return get("gan_chapter"), get("gan_chapter_discriminator")
+    return get("gan_chapter_snapshots")[epoch], get("gan_chapter_discriminator_snapshots")[epoch]
 
 
 def app_load_timeline(device) -> dict:

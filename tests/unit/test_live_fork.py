@@ -123,3 +123,18 @@ def test_a_chapter_run_ships_its_kept_pairs_in_8_bits_and_its_final_pair_in_floa
     z = torch.randn(4, 10)
     with torch.no_grad():
         assert torch.allclose(gens[1](z), final_g.eval()(z), atol=0.05)
+
+
+def test_fork_pairs_come_from_the_kept_pairs_or_the_final_one():
+    from gendemo.gan.artifacts import fork_pair
+
+    shelf = {
+        "gan_chapter": "G200",
+        "gan_chapter_discriminator": "D200",
+        "gan_chapter_snapshots": {e: f"G{e}" for e in FORK_EPOCHS[:-1]},
+        "gan_chapter_discriminator_snapshots": {e: f"D{e}" for e in FORK_EPOCHS[:-1]},
+    }
+    assert fork_pair(200, shelf.__getitem__) == ("G200", "D200")
+    assert fork_pair(60, shelf.__getitem__) == ("G60", "D60")
+    with pytest.raises(ValueError, match="epoch 5"):
+        fork_pair(5, shelf.__getitem__)

@@ -31,7 +31,7 @@ from gendemo.classifier.fast import judge
 from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
 from gendemo.core.metrics import kl_to_uniform
-from gendemo.gan.artifacts import FORK_EPOCHS
+from gendemo.gan.artifacts import FORK_EPOCHS, fork_pair
 from gendemo.gan.live import KL_EVERY, POINT_EVERY, LiveRun, Report, Start
 from gendemo.gan.recipes import CHAPTER, RECIPES
 from gendemo.gan.scheduler import Busy, Frame, Scheduler, Seat, Superseded
@@ -364,15 +364,15 @@ def _new_run(knobs, seed, lang, from_epoch: int = 0) -> LiveRun:
     return LiveRun(images, fast_judge, recipe, seed=seed, device=dev, precision=precision, start=start, **every)
 
 
+def _check_fork(from_epoch, noise_dim, lang) -> None:
+    if from_epoch and int(noise_dim) != CHAPTER.noise_dim:
+        raise gr.Error(tr("live.err.fork_noise", lang))
+
+
 def _fork_point(epoch: int, recipe, lang, reg) -> Start:
     """The recorded chapter run's G and D after `epoch` (one of FORK_EPOCHS: the kept ones, or the final pair)."""
-    if recipe.noise_dim != CHAPTER.noise_dim:
-        raise gr.Error(tr("live.err.fork_noise", lang))
-    if epoch == FORK_EPOCHS[-1]:
-        G, D = model("gan_chapter", lang, reg), model("gan_chapter_discriminator", lang, reg)
-    else:
-        G = model("gan_chapter_snapshots", lang, reg)[epoch]
-        D = model("gan_chapter_discriminator_snapshots", lang, reg)[epoch]
+    _check_fork(epoch, recipe.noise_dim, lang)
+    G, D = fork_pair(epoch, lambda name: model(name, lang, reg))
     state = lambda net: {k: v.detach().float().cpu().clone() for k, v in net.state_dict().items()}
     return Start(epoch=epoch, G=state(G), D=state(D))
 
@@ -576,8 +576,7 @@ async def gan_live(
     with _running(control):
         yield gr.skip(), gr.skip(), tr("live.preparing", lang), gr.skip()  # at once: what the first seconds are for
         knobs = (recipe, lr_g, lr_d, beta1, batch_size, noise_dim, real_label, d_steps)
-        if from_epoch and int(noise_dim) != CHAPTER.noise_dim:
-            raise gr.Error(tr("live.err.fork_noise", lang))  # before a seat is taken
+        _check_fork(from_epoch, noise_dim, lang)  # before a seat is taken
         # the same knobs, seed and start are the same computation: a run going on with them is watched, not trained
         # twice
         key = (_recipe(*knobs), seed, int(from_epoch))

@@ -18,12 +18,15 @@ Importing this module imports neither gradio nor torch: the bench and the load t
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from gendemo.core.priority import FOREGROUND, PacedProgress
 
 KINDS = ("int", "float", "seed", "choice", "choices", "text", "prompt", "file", "state")
 # prompt: text for the text encoder, handed over as a Prompt (the text as encoded, the notes for the learner)
@@ -164,6 +167,9 @@ class Lane:
     name: str  # the concurrency id; "default" shares the queue's default limit
     limit: int | Lazy | None = None  # requests of this lane at once (None: the queue's default)
     time_limit: float | Lazy | None = None  # seconds a streamed request may run before Gradio ends it
+    # background work (live training, the heavy demonstrations) gives way to the other lanes' requests while they
+    # compute (gendemo/core/priority.py); a foreground request counts itself while it computes
+    background: bool = False
 
     def event(self) -> dict:
         if self.name == "default":
@@ -258,6 +264,15 @@ class Endpoint:
             raise TypeError(problem)
         sig = self.signature(fn)
         takes = set(inspect.signature(fn).parameters)
+        background = self.lane.background
+
+        def computing():
+            return contextlib.nullcontext() if background else FOREGROUND.request()
+
+        def counted(arguments: dict) -> dict:
+            if background and "progress" in arguments:  # a background demonstration gives way at every step
+                arguments["progress"] = PacedProgress(arguments["progress"])
+            return arguments
 
         def checked_args(args, kwargs) -> dict:
             bound = sig.bind(*args, **kwargs)
@@ -272,7 +287,16 @@ class Endpoint:
 
             @functools.wraps(fn)
             def checked(*args, **kwargs):
-                yield from fn(**checked_args(args, kwargs))
+                stream = fn(**counted(checked_args(args, kwargs)))
+                try:
+                    while True:  # in the foreground while it computes a value, not while the page takes it
+                        with computing():
+                            value = next(stream, _END)
+                        if value is _END:
+                            return
+                        yield value
+                finally:
+                    stream.close()  # a closed request closes the handler's stream too
 
         elif inspect.isasyncgenfunction(fn):  # a stream that waits without holding a thread (the live trainer's)
 
@@ -289,7 +313,8 @@ class Endpoint:
 
             @functools.wraps(fn)
             def checked(*args, **kwargs):
-                return fn(**checked_args(args, kwargs))
+                with computing():
+                    return fn(**counted(checked_args(args, kwargs)))
 
         checked.__signature__ = sig
         checked.gendemo_body = fn
@@ -403,4 +428,5 @@ def _number(text) -> float | None:
     return f if f == f and abs(f) != float("inf") else None
 
 
+_END = object()  # a stream's end, as next() reports it here
 HANDLERS: dict[str, Callable] = {}  # endpoint name → its decorated handler, filled as the tab modules are imported

@@ -31,6 +31,8 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+from gendemo.core.priority import Pacer
+
 log = logging.getLogger("gendemo")
 
 SLICE_SECONDS = 0.1  # training per turn: with N runs each gets a turn every N × 0.1 s (a new run within one round)
@@ -120,9 +122,11 @@ class Scheduler:
         batched: bool | None = None,
         clock=time.monotonic,
         timer=time.perf_counter,
+        pacer: Pacer | None = None,
     ):
         """cap: runs trained at once (more Starts get Busy). thread: False leaves the turns to the caller (turn(); the
-        tests' deterministic mode). batched: train runs of one shape as one computation (None: runs on CUDA)."""
+        tests' deterministic mode). batched: train runs of one shape as one computation (None: runs on CUDA). pacer:
+        how the worker gives way to learners' other requests between its turns (default: the server's foreground)."""
         self.cap = max(1, int(cap))
         self.slice_seconds, self.report_seconds = slice_seconds, report_seconds
         self.frames_per_second, self.abandon_seconds = frames_per_second, abandon_seconds
@@ -137,6 +141,7 @@ class Scheduler:
         self._batched = batched
         self._thread: threading.Thread | None = None
         self._use_thread = thread
+        self.pacer = pacer or Pacer()
         self.closed = False
 
     # ---------------------------------------------------------------- what the learners' handlers call
@@ -346,6 +351,7 @@ class Scheduler:
             with self.cond:
                 if self.closed:
                     return
+            self.pacer.tick()  # live training is background: a learner's click computes first (issue 30)
             job = self.turn()
             if job is None:
                 with self.cond:

@@ -264,3 +264,30 @@ def test_the_worker_thread_streams_and_lets_an_abandoned_run_go_within_seconds()
         assert left.job.run.step == step  # and its run no longer trains
     finally:
         s.close()
+
+
+def test_the_worker_gives_way_to_learners_requests_between_its_turns():
+    """Live training is background work (gendemo/core/priority.py): the worker asks its pacer before every turn, so
+    while a learner's request computes it trains at most a slice between waits."""
+    from gendemo.core.priority import Foreground, Pacer
+
+    fg = Foreground()
+    pacer = Pacer(fg, run_s=0.0, yield_s=0.2)
+    s = Scheduler(batched=False, pacer=pacer, slice_seconds=0.01)
+    try:
+        seat = s.start("w", ("k", 0), lambda: FakeRun(), budget=60)
+        with fg.request():  # a learner's request computes for a second: the worker waits 0.2 s between turns
+            t0 = time.monotonic()
+            turn0 = seat.job.turned
+            while time.monotonic() - t0 < 1.0:
+                s.frames_for(seat)
+                time.sleep(0.05)
+            turns_busy = seat.job.turned - turn0
+        assert pacer.paused >= 0.6 and turns_busy <= 8, (pacer.paused, turns_busy)
+        t0, turn0 = time.monotonic(), seat.job.turned
+        while time.monotonic() - t0 < 0.5:  # nobody in the foreground: it trains without waiting
+            s.frames_for(seat)
+            time.sleep(0.05)
+        assert seat.job.turned - turn0 > 3 * turns_busy
+    finally:
+        s.close()

@@ -1,0 +1,110 @@
+"""Foreground first: a learner's click does not share the cores with background work while it runs (issue 30).
+
+On a two-core server the live trainer (thirty runs in turn) and the heavy diffusion demonstrations (DDPM's 1,000 steps,
+guidance and schedules side by side) run for tens of seconds, and while they ran every quick request beside them took
+two to three times longer: the class benchmark's light actions missed their 2 s and the prompts their 8 s. Such work is
+background: it calls `Pacer.tick()` between its steps, and when a foreground request is running and the background has
+run RUN_S since it last gave way, it waits until the foreground is done, at most YIELD_S. So the foreground has the
+cores to itself most of the time, and the background still gets at least RUN_S / (RUN_S + YIELD_S) of the time
+however busy the foreground is: it is slowed, never starved (a request that never says it ended costs the same bound).
+
+    with FOREGROUND.request():      # a learner's request, around its computation
+        ...
+    pacer = Pacer()                 # one per background job
+    for step in steps:
+        pacer.tick()                # may wait while foreground requests run
+        ...
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+
+RUN_S = 0.1  # background work between two chances to give way (about one slice of the live trainer)
+YIELD_S = 0.3  # the longest one wait: background keeps ≥ 25 % of the time while the foreground is busy throughout
+
+
+class Foreground:
+    """How many foreground requests are computing now."""
+
+    def __init__(self):
+        self._fresh()
+        # a forked process (ZeroGPU runs each GPU call in one) computes none of its parent's requests, and a lock held
+        # by one of the parent's threads at the fork would stay held in the child forever
+        os.register_at_fork(after_in_child=self._fresh)
+
+    def _fresh(self) -> None:
+        self._cond = threading.Condition()
+        self._running = 0
+
+    @contextlib.contextmanager
+    def request(self):
+        with self._cond:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                if self._running == 0:
+                    self._cond.notify_all()
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    def wait_idle(self, timeout: float) -> float:
+        """Wait until no foreground request runs, at most `timeout` seconds; returns the seconds waited."""
+        t0 = time.monotonic()
+        with self._cond:
+            end = t0 + timeout
+            while self._running > 0:
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+        return time.monotonic() - t0
+
+
+FOREGROUND = Foreground()  # the server's: the app's handlers count themselves in it, its background work paces on it
+
+
+class Pacer:
+    """A background job's turns: tick() between steps gives way to the foreground after each RUN_S of work."""
+
+    def __init__(self, foreground: Foreground = FOREGROUND, run_s: float = RUN_S, yield_s: float = YIELD_S):
+        self.foreground, self.run_s, self.yield_s = foreground, run_s, yield_s
+        self.since = time.monotonic()  # when the job last gave way (or started)
+        self.paused = 0.0  # seconds it has waited for the foreground in all
+
+    def tick(self) -> float:
+        """Give way if it is time to and someone is in the foreground; returns the seconds waited now."""
+        now = time.monotonic()
+        if now - self.since < self.run_s:
+            return 0.0
+        waited = self.foreground.wait_idle(self.yield_s) if self.foreground.running else 0.0
+        self.paused += waited
+        self.since = time.monotonic()
+        return waited
+
+
+class PacedProgress:
+    """A request's progress bar (gr.Progress) that also gives way each time it is moved: a background demonstration
+    reports every step, so its steps are where it yields."""
+
+    def __init__(self, progress, pacer: Pacer | None = None):
+        self._progress, self.pacer = progress, pacer or Pacer()
+
+    def __call__(self, *args, **kwargs):
+        self.pacer.tick()
+        return self._progress(*args, **kwargs)
+
+    @property
+    def paused(self) -> float:
+        return self.pacer.paused
+
+    def __getattr__(self, name):
+        return getattr(self._progress, name)

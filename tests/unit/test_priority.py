@@ -1,0 +1,117 @@
+"""Foreground first (gendemo/core/priority.py): background work gives way to learners' requests, bounded, and the app's
+handlers say which they are."""
+
+import threading
+
+import pytest
+
+from gendemo.app.endpoint import Endpoint, Lane, Param
+from gendemo.core.priority import FOREGROUND, Foreground, PacedProgress, Pacer
+
+
+class FakeForeground:
+    """Foreground stand-in: `running` as set, wait_idle records its timeouts and waits for nothing."""
+
+    def __init__(self, running=0):
+        self.running, self.timeouts = running, []
+
+    def wait_idle(self, timeout):
+        self.timeouts.append(timeout)
+        return timeout
+
+
+def test_a_pacer_waits_only_while_a_foreground_request_runs_and_only_after_its_run_time():
+    fg = FakeForeground(running=0)
+    pacer = Pacer(fg, run_s=0.0, yield_s=0.3)
+    assert pacer.tick() == 0.0 and fg.timeouts == []  # nobody in the foreground: no wait
+    fg.running = 2
+    assert pacer.tick() == 0.3 and fg.timeouts == [0.3]  # bounded by yield_s, never longer
+    assert pacer.paused == pytest.approx(0.3)
+    patient = Pacer(fg, run_s=3600.0, yield_s=0.3)  # it has not run its share yet: it does not give way
+    assert patient.tick() == 0.0 and fg.timeouts == [0.3]
+
+
+def test_wait_idle_ends_when_the_last_foreground_request_ends():
+    fg = Foreground()
+    inside, leave = threading.Event(), threading.Event()
+
+    def request():
+        with fg.request():
+            inside.set()
+            leave.wait(5)
+
+    t = threading.Thread(target=request)
+    t.start()
+    inside.wait(5)
+    assert fg.running == 1
+    assert fg.wait_idle(0.05) >= 0.05  # still running: the wait is the whole timeout
+    threading.Timer(0.05, leave.set).start()
+    waited = fg.wait_idle(10.0)
+    t.join(5)
+    assert fg.running == 0 and waited < 5.0  # it returned when the request ended, not after its timeout
+
+
+def test_paced_progress_forwards_every_call_and_counts_the_pauses():
+    calls = []
+
+    def progress(*args, **kwargs):
+        calls.append((args, kwargs))
+
+    progress.track_tqdm = False
+    fg = FakeForeground(running=1)
+    paced = PacedProgress(progress, Pacer(fg, run_s=0.0, yield_s=0.2))
+    paced(0.5, desc="half")
+    paced((3, 4))
+    assert calls == [((0.5,), {"desc": "half"}), (((3, 4),), {})]
+    assert paced.paused == pytest.approx(0.4) and paced.track_tqdm is False
+
+
+def _endpoint(lane: Lane) -> Endpoint:
+    return Endpoint(
+        name="probe",
+        does="test",
+        params=(Param("x", "int", 0, lo=0, hi=10),),
+        returns=(("y", "y"),),
+        lane=lane,
+        gpu=None,
+    )
+
+
+def test_a_foreground_handler_counts_itself_while_it_computes_and_a_background_one_does_not():
+    def probe(x, progress=None):
+        return FOREGROUND.running, type(progress).__name__
+
+    front = _endpoint(Lane("front_probe")).handler(probe)
+    back = _endpoint(Lane("back_probe", background=True)).handler(probe)
+    assert FOREGROUND.running == 0
+    assert front(1, progress=lambda *a, **k: None) == (1, "function")
+    assert back(1, progress=lambda *a, **k: None) == (0, "PacedProgress")  # it gives way at every progress report
+    assert FOREGROUND.running == 0
+
+
+def test_a_foreground_stream_counts_itself_while_it_computes_a_value_not_while_the_page_takes_it():
+    def probe(x):
+        yield FOREGROUND.running
+        yield FOREGROUND.running
+
+    stream = _endpoint(Lane("stream_probe")).handler(probe)(1)
+    assert next(stream) == 1
+    assert FOREGROUND.running == 0  # between two values nothing computes
+    assert next(stream) == 1
+    stream.close()
+    assert FOREGROUND.running == 0
+
+
+def test_a_forked_child_starts_with_no_foreground_request_and_a_free_lock():
+    import os
+
+    fg = Foreground()
+    with fg.request():
+        fg._cond.acquire()  # as if another thread held it at the fork
+        pid = os.fork()
+        if pid == 0:  # the child: it must neither wait for its parent's request nor hang on the lock
+            ok = fg.running == 0 and fg.wait_idle(5.0) < 1.0
+            os._exit(0 if ok else 1)
+        fg._cond.release()
+        _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0

@@ -9,6 +9,8 @@ pace. For the lanes given to `install`, this module replaces that:
 
 - each request that finishes (successfully, and to the end: a run stopped half-way is not its kind's length) is timed
   under its kind: the handler's name, and whether it runs DDPM;
+- a kind's time is its lane time: the run, plus the seconds the lane took to start it after the request before it
+  ended, when it was waiting then (the queue's hand-over, which grows with the load);
 - a queued request is told: what the running requests still need (from their own progress bar when they report one,
   else their kind's typical time less what they have run), plus the typical time of each request ahead of it in the
   lane, plus its own, spread over the lane's places;
@@ -18,19 +20,20 @@ pace. For the lanes given to `install`, this module replaces that:
 - the estimates are sent again every TICK seconds while a request of the lane runs, and as soon as one ends;
 - a request that starts is told its kind's typical time (the page shows "elapsed / typical").
 
-The typical time of a kind is the median of its last RECENT runs; while a running request goes slower than its
-kind's typical time (the cores are shared with other lanes and the live trainer), the requests behind it are expected
-to go as much slower. What is left after both rules is measured against itself: each request remembers the first
-estimate it was told, and when it ends, its real wait over that estimate is kept (the last CHECKED); the estimates
-are then raised by a high quantile of those ratios (never lowered), so a server whose load grows faster than its
-typical times follow stops understating within a few requests. A request the answer cache served when it ran (it
-queued behind an identical one, whose answer was kept meanwhile) is not a run of its kind: it took a moment.
-Measured in the class benchmark before that rule, such moments made 26 of 39 estimates understate, half by more
-than 2.4×."""
+The typical time of a kind is the median of its last RECENT lane times, or the last one when that is longer; while a
+running request goes slower than its kind's typical time (the cores are shared with other lanes and the live trainer),
+the requests behind it are expected to go as much slower. What is left after both rules is measured against itself: each
+request remembers the first estimate it was told, and when it ends, its real wait over that estimate is kept (the last
+CHECKED); the estimates are then raised by a high quantile of those ratios (never lowered), so a server whose load grows
+faster than its typical times follow stops understating within a few requests. A request the answer cache served when it
+ran (it queued behind an identical one, whose answer was kept meanwhile) is not a run of its kind: it took a moment.
+Measured in the class benchmark before that rule, such moments made 26 of 39 estimates understate, half by more than
+2.4×."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import statistics
 import time
 from collections import defaultdict, deque
@@ -43,6 +46,8 @@ TICK = 5.0  # seconds between the estimates sent while a request of the lane run
 CHECKED = 12  # finished requests whose real wait over their first estimate sets the correction
 MIN_CHECKED = 3  # the correction starts with this many
 QUANTILE = 0.8  # the correction covers this share of the recent misses (the median left half of them understated)
+OVERDUE_LOOK = 32  # the most recently told requests looked at for misses under way
+OVERDUE_FORGET = 300.0  # a request told this long ago and never ended was a closed page, not a miss
 MAX_CORRECTION = 4.0  # one outlier (a request held up by a stall) does not make every estimate absurd
 
 
@@ -94,13 +99,27 @@ class LaneClock:
         self.started: dict[str, tuple[float, tuple]] = {}  # event id → (start, kind) of a running request
         self.told: dict[str, tuple[float, float]] = {}  # event id → (when, seconds): its first estimate, uncorrected
         self.misses: deque = deque(maxlen=CHECKED)  # real wait / first estimate of the last requests that ended
+        self.last_end: dict[str, float] = {}  # lane → when its last request ended
+
+    def overdue(self) -> list[float]:
+        """Real-so-far over told of the requests still waiting that have already outlived their first estimate: misses
+        known before they end (when the load grows at once, e.g. thirty live runs starting, the ended requests tell it
+        only after the next ones were told too little)."""
+        now, out = self.clock(), []
+        for when, seconds in itertools.islice(reversed(self.told.values()), OVERDUE_LOOK):
+            ratio = (now - when) / max(seconds, 0.5)
+            if ratio > 1.0 and now - when < OVERDUE_FORGET:
+                out.append(ratio)
+        return out
 
     def correction(self) -> float:
-        """The factor the estimates are raised by: the QUANTILE of the recent real-over-told ratios, 1 to
-        MAX_CORRECTION (1 until MIN_CHECKED requests have been checked)."""
-        if len(self.misses) < MIN_CHECKED:
+        """The factor the estimates are raised by: the QUANTILE of the recent real-over-told ratios, those of the
+        requests that ended and those of the ones still waiting past their estimate, 1 to MAX_CORRECTION (1 until
+        MIN_CHECKED ratios are known)."""
+        ratios = [*self.misses, *self.overdue()]
+        if len(ratios) < MIN_CHECKED:
             return 1.0
-        ranked = sorted(self.misses)
+        ranked = sorted(ratios)
         q = ranked[min(len(ranked) - 1, int(QUANTILE * len(ranked)))]
         return min(max(q, 1.0), MAX_CORRECTION)
 
@@ -119,8 +138,19 @@ class LaneClock:
             self.misses.append((self.clock() - when) / max(seconds, 0.5))
 
     def typical(self, kind) -> float | None:
+        """The median of the kind's last RECENT lane times, or the last one when that is longer: a load that grows
+        shows in the next estimate, while one quick run does not lower them."""
         runs = self.durations.get(kind)
-        return statistics.median(runs) if runs else None
+        return max(statistics.median(runs), runs[-1]) if runs else None
+
+    def handed_over(self, lane: str, joined: float | None, begin: float) -> float:
+        """The seconds the lane took to start a request that was waiting when the one before it ended: the queue's own
+        hand-over (answering the last request, picking the next under load), which a run's duration leaves out. The
+        class benchmark's queued requests waited about 1.5 × the sum of the durations ahead of them without it."""
+        end = self.last_end.get(lane)
+        if end is None or joined is None or joined > end:
+            return 0.0  # the lane was idle when it came: nothing was handed over
+        return max(begin - end, 0.0)
 
     def record(self, kind, seconds: float) -> None:
         self.durations[kind].append(float(seconds))
@@ -212,6 +242,8 @@ def install(queue, lanes) -> LaneClock:
         if fn.concurrency_id not in clock.lanes:
             return await process(events, batch, begin_time, fn)
         kind = kind_of(events[0])
+        joined = (queue.event_analytics.get(events[0]._id) or {}).get("time")
+        handover = clock.handed_over(fn.concurrency_id, joined, begin_time)
         for e in events:
             clock.started[e._id] = (begin_time, kind)
         queue.process_time_per_fn[fn] = _Told(clock.typical(kind))  # what the page is told as the run starts
@@ -234,8 +266,10 @@ def install(queue, lanes) -> LaneClock:
             served = [answer_cache.served(e._id) for e in events]  # each asked once: it forgets as it answers
             hit = any(served)
             whole = status == "success" and (p is None or p >= 0.99)  # not failed, not stopped half-way
-            if whole and not hit:
-                clock.record(kind, clock.clock() - begin_time)
+            end = clock.clock()
+            clock.last_end[fn.concurrency_id] = end
+            if whole and not hit:  # its lane time: its run and the hand-over before it
+                clock.record(kind, end - begin_time + handover)
             for e in events:
                 clock.check(e._id, whole)
             broadcast_estimations(fn.concurrency_id)  # the requests behind it hear at once what it took

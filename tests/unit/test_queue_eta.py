@@ -4,6 +4,7 @@ Here the estimator is run on stand-ins for Gradio's queue objects, with a clock 
 
 from types import SimpleNamespace
 
+import pytest
 from support import run_async
 
 from gendemo.app.queue_eta import LaneClock, install, kind_of, progress_of
@@ -82,10 +83,23 @@ def test_an_unmeasured_kind_gives_no_time_rather_than_a_guess():
     lane.started["0"] = (clock.now - 10, kind_of(first))
     assert lane.estimates([first], [_event("1"), _event("2", sampler="ddim")], limit=1) == [70.0, 71.0]
     del lane.started["0"]
-    # the typical time is the median of the last runs, so one stopped or unusual run does not swing it
-    for s in (30, 31, 90, 29, 32):
+    # the typical time is the median of the last runs, so one unusual run does not swing it …
+    for s in (30, 31, 90, 29, 28):
         lane.record(("diffusion_generate", True), s)
-    assert lane.typical(("diffusion_generate", True)) == 31
+    assert lane.typical(("diffusion_generate", True)) == 30
+    # … unless the last run is longer than that: a load that grows is told at once
+    lane.record(("diffusion_generate", True), 45)
+    assert lane.typical(("diffusion_generate", True)) == 45
+
+
+def test_the_lanes_hand_over_counts_in_the_time_of_the_request_that_was_waiting():
+    """In the class benchmark queued requests waited about 1.5 × the durations ahead of them: between one request's
+    end and the next one's start the busy server takes its time, and that is part of each queued request's wait."""
+    lane = LaneClock(["diffusion"], clock=Clock())
+    assert lane.handed_over("diffusion", joined=100.0, begin=101.0) == 0.0  # nothing ended yet
+    lane.last_end["diffusion"] = 200.0
+    assert lane.handed_over("diffusion", joined=150.0, begin=200.8) == pytest.approx(0.8)  # it waited: 0.8 s
+    assert lane.handed_over("diffusion", joined=250.0, begin=250.1) == 0.0  # it came to an idle lane
 
 
 def test_installed_on_a_queue():
@@ -115,6 +129,7 @@ def test_installed_on_a_queue():
     run = _event("1")
     run_async(queue.process_events([run], False, clock.clock() - 42.0, run.fn))
     assert clock.typical(("diffusion_generate", True)) == 42.0
+    assert clock.last_end["diffusion"] == clock.clock()
     assert queue.process_time_per_fn[run.fn].avg_time is None  # the first DDPM run: nothing to tell yet
     stopped = _event("2", progress=0.3)  # Stop pressed at 30 %: not a DDPM run's length
     run_async(queue.process_events([stopped], False, clock.clock() - 12.0, stopped.fn))
@@ -166,3 +181,23 @@ def test_estimates_are_raised_by_how_much_the_last_ones_understated():
         clock.now += 100.0
         lane.check(f"t{i}", ok=True)
     assert lane.correction() == MAX_CORRECTION
+
+
+def test_requests_still_waiting_past_their_estimate_raise_the_next_estimates_before_they_end():
+    """When the load jumps (thirty live runs starting) the requests that ended tell it too late: the ones still waiting
+    past what they were told are misses already, and count as such."""
+    clock = Clock()
+    lane = LaneClock(["diffusion"], clock=clock)
+    lane.record(("diffusion_generate", False), 10.0)
+    queued = [_event("q", sampler="ddim")]
+    lane.remember("old", 1.0)  # a closed page told long ago: not a miss
+    clock.now += 1000.0
+    for i in range(3):
+        lane.remember(f"w{i}", 10.0)
+    lane.remember("fresh", 100.0)  # still within its estimate: says nothing yet
+    clock.now += 30.0
+    assert sorted(lane.overdue()) == [3.0, 3.0, 3.0]
+    assert lane.correction() == 3.0 and lane.estimates([], queued, limit=1) == [30.0]
+    for i in range(3):  # they end: their misses are kept as ended ones
+        lane.check(f"w{i}", ok=True)
+    assert lane.overdue() == [] and lane.correction() == 3.0

@@ -42,6 +42,8 @@ class Stack:
 
     def __init__(self, runs: list[LiveRun]):
         self.runs = runs
+        for r in runs:
+            r.unpark()  # a run resumed after it was parked (gendemo/core/parking.py) gets its tensors back first
         dev = runs[0].device
         self.g_layers = [_linears(r.G) for r in runs]
         self.d_layers = [_linears(r.D) for r in runs]

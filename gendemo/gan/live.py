@@ -20,6 +20,7 @@ at step s is the same whenever and however often the run was reported before.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from gendemo.classifier.model import predict
 from gendemo.core.data import load_mnist_bytes, minibatches
 from gendemo.core.device import autocast as autocast_for
 from gendemo.core.metrics import class_shares, kl_to_uniform
+from gendemo.core.parking import Parked
 from gendemo.gan.model import Discriminator, Generator
 from gendemo.gan.recipes import Recipe
 from gendemo.gan.step import discriminator_step, generator_step, scores
@@ -178,6 +180,38 @@ class LiveRun:
         self._n = 0
         self._epoch: list[torch.Tensor] = []  # index batches of the current epoch (core.data.minibatches, as the CLI)
         self._pos = 0  # the next of them
+        self._parked: Parked | None = None  # while parked (a stopped run waiting): its networks and Adam, in a file
+
+    # ---- parking: a stopped run's tensors in a file until it is used again ----
+
+    def _slots(self):
+        """(name, tensor, put) for every tensor of the run's state: G's and D's weights and buffers, Adam's moments."""
+        for tag, net, opt in (("G", self.G, self.opt_g), ("D", self.D, self.opt_d)):
+            for name, p in net.named_parameters():
+                yield f"{tag}.{name}", p.data, functools.partial(setattr, p, "data")
+            for prefix, m in net.named_modules():
+                for name, b in m._buffers.items():
+                    if b is not None:
+                        yield f"{tag}.{prefix}.{name}", b, functools.partial(m._buffers.__setitem__, name)
+            for i, p in enumerate(q for group in opt.param_groups for q in group["params"]):
+                for name, v in opt.state.get(p, {}).items():
+                    if torch.is_tensor(v):
+                        yield f"{tag}.adam.{i}.{name}", v, functools.partial(opt.state[p].__setitem__, name)
+
+    def park(self, folder) -> None:
+        """Move the run's tensors to a file in `folder` and free their memory; the next use of the run brings them
+        back exactly. Called (as every use) by one thread at a time: the scheduler holds the job's lock."""
+        if self._parked is None:
+            self._parked = Parked(self._slots(), folder)
+
+    def unpark(self) -> None:
+        if self._parked is not None:
+            self._parked.restore()
+            self._parked = None
+
+    @property
+    def parked(self) -> bool:
+        return self._parked is not None
 
     # ---- the loop ----
 
@@ -200,6 +234,7 @@ class LiveRun:
 
     def train(self, steps: int) -> None:
         """`steps` minibatches of the chapter's loop, each with d_steps discriminator updates then one G update."""
+        self.unpark()
         r = self.recipe
         self.G.train()
         self.D.train()
@@ -225,6 +260,7 @@ class LiveRun:
     def fork(self) -> LiveRun:
         """An independent copy of the run at this point: trained on, it follows the same steps as the original would.
         The training digits and the judge are shared (read only)."""
+        self.unpark()
         twin = copy.copy(self)
         twin.G, twin.D = copy.deepcopy(self.G), copy.deepcopy(self.D)
         twin.gen = torch.Generator().set_state(self.gen.get_state())
@@ -252,6 +288,7 @@ class LiveRun:
 
     @torch.no_grad()
     def samples(self) -> torch.Tensor:
+        self.unpark()
         self.G.eval()
         x = (self.G(self.fixed_z.to(self.device)).float() + 1) / 2
         self.G.train()
@@ -260,6 +297,7 @@ class LiveRun:
     @torch.no_grad()
     def _judge(self, step: int) -> tuple[np.ndarray, float]:
         """The digit shares and KL of JUDGED fresh samples, from noise seeded by the step (the same at each step)."""
+        self.unpark()
         self.G.eval()
         z = torch.randn(JUDGED, self.recipe.noise_dim, generator=torch.Generator().manual_seed(10_000 + step))
         fresh = (self.G(z.to(self.device)).float() + 1) / 2
@@ -308,6 +346,7 @@ class LiveRun:
     @torch.no_grad()
     def _verdict(self, x: torch.Tensor) -> float:
         """D's mean probability "real" for x, without dropout noise (what the step view shows)."""
+        self.unpark()
         self.D.eval()
         v = scores(self.D(x)).mean().item()
         self.D.train()
@@ -316,6 +355,7 @@ class LiveRun:
     def step_in_detail(self, show: int = 8) -> StepDetail:
         """One minibatch (one D update, one G update), the chapter's steps made visible: D's verdicts before and after
         its own update, and before and after G's. Counts as a step of the run."""
+        self.unpark()
         r = self.recipe
         self.G.train()
         self.D.train()

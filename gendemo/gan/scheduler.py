@@ -26,8 +26,11 @@ from __future__ import annotations
 
 import itertools
 import logging
+import shutil
+import tempfile
 import threading
 import time
+import weakref
 from collections import deque
 from dataclasses import dataclass
 
@@ -42,6 +45,7 @@ FRAME_SHARE = 0.1  # … nor more of the worker's time than this (a frame judges
 REPLAY = 8  # frames a learner who joins an identical run is shown from before it joined (≈ 0.2 MB each)
 ABANDON_SECONDS = 10.0  # a seat whose stream has not looked for frames this long has gone (a closed tab): not trained
 MAX_STEPS = 2000  # steps in one slice at most (a tiny run measured as free)
+PARK_SECONDS = 20.0  # a run stopped this long with nobody watching puts its tensors in a file until it is used again
 
 
 class Superseded(Exception):
@@ -118,6 +122,7 @@ class Scheduler:
         frames_per_second: float = FRAMES_PER_SECOND,
         frame_share: float = FRAME_SHARE,
         abandon_seconds: float = ABANDON_SECONDS,
+        park_seconds: float = PARK_SECONDS,
         thread: bool = True,
         batched: bool | None = None,
         clock=time.monotonic,
@@ -142,6 +147,11 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         self._use_thread = thread
         self.pacer = pacer or Pacer()
+        # stopped runs (kept in their sessions for Continue): job id → (the job, weakly, when it stopped)
+        self.park_seconds = park_seconds
+        self._resting: dict[int, tuple[weakref.ref, float]] = {}
+        self._park_dir: str | None = None
+        self._parks_checked = 0.0
         self.closed = False
 
     # ---------------------------------------------------------------- what the learners' handlers call
@@ -185,9 +195,9 @@ class Scheduler:
                     raise Busy(self.cap)
                 job = Job(run, key)
                 self._add_frame(job, first, now, runs=len(self.jobs) + 1)
-                self.jobs.append(job)
+                self._activate(job)
             elif job not in self.jobs:
-                self.jobs.append(job)
+                self._activate(job)
             self._let_go_of(session)
             seat = Seat(session, job, now + budget, job.made - len(job.frames), now)
             job.seats.add(seat)
@@ -207,7 +217,7 @@ class Scheduler:
             if job not in self.jobs:
                 if len(self.jobs) >= self.cap:
                     raise Busy(self.cap)
-                self.jobs.append(job)
+                self._activate(job)
             seat.generation += 1
             seat.active, seat.deadline, seat.last_look = True, now + budget, now
             seat.cursor = job.made  # only new frames: the stream shows the state it starts from itself
@@ -352,11 +362,45 @@ class Scheduler:
                 if self.closed:
                     return
             self.pacer.tick()  # live training is background: a learner's click computes first (issue 30)
+            if self.clock() - self._parks_checked >= 1.0:
+                self._parks_checked = self.clock()
+                self.park_resting()
             job = self.turn()
             if job is None:
                 with self.cond:
                     if not self.closed:
                         self.cond.wait(0.05 if self.jobs else 1.0)
+
+    def park_resting(self) -> int:
+        """Park the runs stopped for park_seconds with nobody watching (gendemo/core/parking.py): a session keeps its
+        stopped run for Continue and One step, and thirty of them held 1 GB for as long as their sessions lived.
+        Returns how many were parked."""
+        now = self.clock()
+        with self.cond:
+            due = [jid for jid, (_, since) in self._resting.items() if now - since >= self.park_seconds]
+            refs = [self._resting.pop(jid)[0] for jid in due]
+        parked = 0
+        for ref in refs:
+            job = ref()
+            if job is None or not hasattr(job.run, "park"):
+                continue
+            if not job.lock.acquire(blocking=False):  # a learner is using it right now: it is not resting
+                continue
+            try:
+                with self.cond:
+                    resting = job not in self.jobs
+                if resting:
+                    job.run.park(self._parking_folder())
+                    parked += 1
+            finally:
+                job.lock.release()
+        return parked
+
+    def _parking_folder(self) -> str:
+        if self._park_dir is None:
+            self._park_dir = tempfile.mkdtemp(prefix="gendemo-parked-")
+            weakref.finalize(self, shutil.rmtree, self._park_dir, ignore_errors=True)
+        return self._park_dir
 
     def _ensure_thread(self) -> None:
         if not self._use_thread:
@@ -387,6 +431,10 @@ class Scheduler:
             old.generation += 1  # its stream ends at its next look
             self._deactivate(old)
 
+    def _activate(self, job: Job) -> None:
+        self.jobs.append(job)
+        self._resting.pop(job.id, None)
+
     def _forget(self, job: Job) -> None:
         if job in self.jobs:
             self.jobs.remove(job)
@@ -397,6 +445,7 @@ class Scheduler:
         if not job.watching() and job in self.jobs:
             self.jobs.remove(job)
             job.frames.clear()  # nobody can join a run that is not training: its replay would only hold memory
+            self._resting[job.id] = (weakref.ref(job), self.clock())  # parked if it is not used again soon
         if self.sessions.get(seat.session) is seat:
             del self.sessions[seat.session]
 

@@ -91,6 +91,12 @@ class Pacer:
         return waited
 
 
+def give_way(foreground: Foreground = FOREGROUND, yield_s: float = YIELD_S) -> float:
+    """Before a piece of background work that is not a loop (a live run's charts, ≈ 0.5 s of matplotlib): wait while a
+    foreground request runs, at most yield_s. Returns the seconds waited."""
+    return foreground.wait_idle(yield_s) if foreground.running else 0.0
+
+
 class PacedProgress:
     """A request's progress bar (gr.Progress) that also gives way each time it is moved: a background demonstration
     reports every step, so its steps are where it yields."""

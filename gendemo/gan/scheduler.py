@@ -45,7 +45,7 @@ FRAME_SHARE = 0.1  # … nor more of the worker's time than this (a frame judges
 REPLAY = 8  # frames a learner who joins an identical run is shown from before it joined (≈ 0.2 MB each)
 ABANDON_SECONDS = 10.0  # a seat whose stream has not looked for frames this long has gone (a closed tab): not trained
 MAX_STEPS = 2000  # steps in one slice at most (a tiny run measured as free)
-PARK_SECONDS = 20.0  # a run stopped this long with nobody watching puts its tensors in a file until it is used again
+PARK_SECONDS = 5.0  # a run stopped this long with nobody watching puts its tensors in a file until it is used again
 
 
 class Superseded(Exception):

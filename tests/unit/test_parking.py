@@ -11,7 +11,7 @@ from test_live_scheduler import Clock, same
 
 from gendemo.core.parking import Parked
 from gendemo.gan.live import LiveRun
-from gendemo.gan.scheduler import Scheduler
+from gendemo.gan.scheduler import PARK_SECONDS, Scheduler
 
 
 def test_parked_tensors_come_back_bit_for_bit_and_the_file_goes(tmp_path):
@@ -59,12 +59,12 @@ def test_a_run_parked_half_way_trains_on_exactly_as_one_never_parked(tmp_path):
 def test_the_scheduler_parks_a_stopped_run_and_continue_brings_it_back(tmp_path):
     data, j = tiny_data(), judge()
     clock = Clock()
-    s = Scheduler(thread=False, batched=False, clock=clock, park_seconds=20.0)
+    s = Scheduler(thread=False, batched=False, clock=clock)
     seat = s.start("A", ("k", 0), lambda: LiveRun(data, j, small("chapter"), seed=1, point_every=2), budget=600)
     s.turn()
     s.pause(seat)
     assert s.park_resting() == 0  # stopped just now: Continue is likely soon
-    clock.t += 21.0
+    clock.t += PARK_SECONDS + 1
     assert s.park_resting() == 1 and seat.job.run.parked
     assert s.park_resting() == 0  # once
     step = seat.job.run.step
@@ -72,5 +72,5 @@ def test_the_scheduler_parks_a_stopped_run_and_continue_brings_it_back(tmp_path)
     assert s.turn() is seat.job and seat.job.run.step > step and not seat.job.run.parked
     s.pause(seat)
     s.resume(seat, 600)  # used again before it was parked: it stays in memory
-    clock.t += 21.0
+    clock.t += PARK_SECONDS + 1
     assert s.park_resting() == 0 and not seat.job.run.parked

@@ -115,3 +115,11 @@ def test_a_forked_child_starts_with_no_foreground_request_and_a_free_lock():
         fg._cond.release()
         _, status = os.waitpid(pid, 0)
     assert os.WEXITSTATUS(status) == 0
+
+
+def test_give_way_waits_only_while_someone_is_in_the_foreground():
+    from gendemo.core.priority import give_way
+
+    assert give_way(FakeForeground(running=0), 0.3) == 0.0
+    busy = FakeForeground(running=1)
+    assert give_way(busy, 0.3) == 0.3 and busy.timeouts == [0.3]

@@ -31,6 +31,7 @@ from gendemo.classifier.fast import judge
 from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
 from gendemo.core.metrics import kl_to_uniform
+from gendemo.core.priority import give_way
 from gendemo.gan.artifacts import FORK_EPOCHS, fork_pair
 from gendemo.gan.live import KL_EVERY, POINT_EVERY, LiveRun, Report, Start
 from gendemo.gan.recipes import CHAPTER, RECIPES
@@ -473,7 +474,10 @@ def _frame(seat, rep: Report, key: str, lang, left: float = 0.0, curves: bool = 
     )
     if rep.start_epoch:
         status += "\n\n" + _fork_line(rep, lang)
-    # The curves are the costly picture (≈ 0.5 s of matplotlib): drawn on every CURVES_EVERY-th frame and the last.
+    # The curves are the costly picture (≈ 0.5 s of matplotlib): drawn on every CURVES_EVERY-th frame and the last,
+    # as background work (thirty runs' charts slowed every other learner's request when the class's live runs began)
+    if curves:
+        give_way()
     return seat, to_pil_grid(rep.samples, nrow=8, scale=3), status, _curves(rep, lang) if curves else gr.skip()
 
 

@@ -20,6 +20,10 @@ changer gets a copy of its own (LiveRun.fork), so nobody can stop or change anot
 
 Where CUDA is present the worker trains all the runs of one shape in a single batched computation
 (gendemo/gan/batched.py) instead of one after the other.
+
+Live training is background work: before each turn the worker gives way while a learner's other request computes
+(gendemo/core/priority.py; at most 0.3 s a wait, so the runs are slowed, never stopped). A run stopped PARK_SECONDS
+with nobody watching moves its tensors to a file until Continue, One step or a fork uses it (gendemo/core/parking.py).
 """
 
 from __future__ import annotations

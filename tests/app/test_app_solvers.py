@@ -116,3 +116,27 @@ def test_ddpm_against_the_few_step_solvers(app_client):
     seconds = [float(m.group(3)) for m in caps]
     assert seconds[0] > 5 * max(seconds[1:]), seconds
     assert "DDPM's 1,000 steps" in text and re.search(r"\d+(\.\d)?× faster", text), text
+
+
+def test_ddpms_pauses_for_other_learners_are_left_out_of_its_time_and_said(app_client):
+    """In the heavy lane the comparison gives way to other learners' requests at each progress step (issue 30); the
+    time it waited is not DDPM's, and the sentence says how long it paused."""
+    from gendemo.app.endpoint import HANDLERS
+    from gendemo.app.endpoints import ENDPOINTS
+    from gendemo.core.priority import PacedProgress, Pacer
+
+    class Busy:  # someone is always in the foreground; each wait "lasts" its whole timeout without sleeping
+        running = 1
+
+        def wait_idle(self, timeout):
+            return timeout
+
+    ep = ENDPOINTS["solver_comparison"]
+    progress = PacedProgress(lambda *a, **k: None, Pacer(Busy(), run_s=0.0, yield_s=0.01))
+    args = {p.name: p.check(v, "en") for p, v in zip(ep.params, ("a red seven", ["ddpm", "ddim"], 10, 0, 1))}
+    *_, (gallery, _table, text) = HANDLERS["solver_comparison"].gendemo_body(**args, progress=progress)
+    paused = progress.paused  # 0.01 s per report: DDPM reports every 5th of its 1,000 steps
+    assert paused == pytest.approx(2.0, abs=0.05)
+    assert f"DDPM paused for {paused:.1f} s in all" in text, text
+    ddpm = CAPTION.match(gallery[0][1])
+    assert ddpm.group(1) == "DDPM"

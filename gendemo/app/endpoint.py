@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gendemo.core.priority import FOREGROUND, PacedProgress
+from gendemo.core.priority import FOREGROUND, LEVELS, PacedProgress, Pacer
 
 KINDS = ("int", "float", "seed", "choice", "choices", "text", "prompt", "file", "state")
 # prompt: text for the text encoder, handed over as a Prompt (the text as encoded, the notes for the learner)
@@ -167,9 +167,13 @@ class Lane:
     name: str  # the concurrency id; "default" shares the queue's default limit
     limit: int | Lazy | None = None  # requests of this lane at once (None: the queue's default)
     time_limit: float | Lazy | None = None  # seconds a streamed request may run before Gradio ends it
-    # background work (live training, the heavy demonstrations) gives way to the other lanes' requests while they
-    # compute (gendemo/core/priority.py); a foreground request counts itself while it computes
-    background: bool = False
+    # who gives way to whom while computing (gendemo/core/priority.py): 0 quick requests never wait; 1 long ones give
+    # way to quick ones between their steps; 2 background work (the heavy demonstrations) gives way to every request
+    priority: int = 0
+
+    @property
+    def background(self) -> bool:
+        return self.priority >= LEVELS
 
     def event(self) -> dict:
         if self.name == "default":
@@ -264,14 +268,14 @@ class Endpoint:
             raise TypeError(problem)
         sig = self.signature(fn)
         takes = set(inspect.signature(fn).parameters)
-        background = self.lane.background
+        level = self.lane.priority
 
         def computing():
-            return contextlib.nullcontext() if background else FOREGROUND.request()
+            return contextlib.nullcontext() if level >= LEVELS else FOREGROUND.request(level)
 
         def counted(arguments: dict) -> dict:
-            if background and "progress" in arguments:  # a background demonstration gives way at every step
-                arguments["progress"] = PacedProgress(arguments["progress"])
+            if level > 0 and "progress" in arguments:  # long and background work give way at every step they report
+                arguments["progress"] = PacedProgress(arguments["progress"], Pacer(level=level))
             return arguments
 
         def checked_args(args, kwargs) -> dict:

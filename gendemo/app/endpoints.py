@@ -14,16 +14,16 @@ from gendemo.app.endpoint import Endpoint, Example, Lane, Lazy, Param
 from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, GUIDANCE_SIDE_BY_SIDE
 
 # ---------------------------------------------------------------- lanes: who may wait for whom
-DIFFUSION = Lane("diffusion", limit=1)  # the diffusion views, one at a time, so the quick tabs stay quick
+DIFFUSION = Lane("diffusion", limit=1, priority=1)  # the diffusion views, one at a time; quick requests go first
 # The heavy demonstrations (DDPM's 1,000 steps beside the fast solvers, guidance side by side, the schedule twins) take
 # tens of seconds: in the diffusion lane one learner's comparison held every other learner's prompt behind it (issue
 # 30). So they have their own lane, one at a time, and they are background work: between steps they give way to the
 # other lanes' requests (gendemo/core/priority.py), so a prompt beside them has the cores. Paced so, a DDPM comparison
 # takes two minutes in a busy class, and a request behind it in this lane is told so (gendemo/app/queue_eta.py).
-HEAVY = Lane("diffusion_heavy", limit=1, background=True)
+HEAVY = Lane("diffusion_heavy", limit=1, priority=2)
 # Mode collapse draws and judges thousands of digits (seconds under load): in the default lane's two places, two
 # learners' surveys held every quick GAN request behind them (class benchmark: its p95 12 s). A lane of its own.
-SURVEY = Lane("survey", limit=1)
+SURVEY = Lane("survey", limit=1, priority=1)
 CLASSIFY = Lane("classify", limit=1)  # readings run in the order they were asked (a click and an upload may race)
 # Live training: Start, Continue and One step never wait for another learner's run (issue 30). One scheduler in the
 # server (gendemo/gan/scheduler.py) trains up to GENDEMO_LIVE_RUNS runs in turn; the lane only has to let their streams

@@ -25,10 +25,12 @@ import time
 
 RUN_S = 0.1  # background work between two chances to give way (about one slice of the live trainer)
 YIELD_S = 0.3  # the longest one wait: background keeps ≥ 25 % of the time while the foreground is busy throughout
+LEVELS = 2  # foreground levels; background work is level LEVELS: it gives way to every foreground request
 
 
 class Foreground:
-    """How many foreground requests are computing now."""
+    """How many foreground requests are computing now, by level: 0 quick (a GAN sample, the classifier), 1 long (a
+    diffusion prompt, mode collapse), which itself gives way to the quick ones between its steps."""
 
     def __init__(self):
         self._fresh()
@@ -38,30 +40,36 @@ class Foreground:
 
     def _fresh(self) -> None:
         self._cond = threading.Condition()
-        self._running = 0
+        self._running = [0] * LEVELS
 
     @contextlib.contextmanager
-    def request(self):
+    def request(self, level: int = 0):
+        if not 0 <= level < LEVELS:
+            raise ValueError(f"unknown foreground level {level!r}")
         with self._cond:
-            self._running += 1
+            self._running[level] += 1
         try:
             yield
         finally:
             with self._cond:
-                self._running -= 1
-                if self._running == 0:
-                    self._cond.notify_all()
+                self._running[level] -= 1
+                self._cond.notify_all()
 
     @property
     def running(self) -> int:
-        return self._running
+        return sum(self._running)
 
-    def wait_idle(self, timeout: float) -> float:
-        """Wait until no foreground request runs, at most `timeout` seconds; returns the seconds waited."""
+    def above(self, level: int) -> int:
+        """Requests running that work of this level gives way to (those of a lower level number)."""
+        return sum(self._running[:level])
+
+    def wait_idle(self, timeout: float, level: int = LEVELS) -> float:
+        """Wait until no request above `level` runs (default: none at all), at most `timeout` seconds; returns the
+        seconds waited."""
         t0 = time.monotonic()
         with self._cond:
             end = t0 + timeout
-            while self._running > 0:
+            while self.above(level) > 0:
                 left = end - time.monotonic()
                 if left <= 0:
                     break
@@ -75,8 +83,10 @@ FOREGROUND = Foreground()  # the server's: the app's handlers count themselves i
 class Pacer:
     """A background job's turns: tick() between steps gives way to the foreground after each RUN_S of work."""
 
-    def __init__(self, foreground: Foreground = FOREGROUND, run_s: float = RUN_S, yield_s: float = YIELD_S):
-        self.foreground, self.run_s, self.yield_s = foreground, run_s, yield_s
+    def __init__(
+        self, foreground: Foreground = FOREGROUND, run_s: float = RUN_S, yield_s: float = YIELD_S, level: int = LEVELS
+    ):
+        self.foreground, self.run_s, self.yield_s, self.level = foreground, run_s, yield_s, level
         self.since = time.monotonic()  # when the job last gave way (or started)
         self.paused = 0.0  # seconds it has waited for the foreground in all
 
@@ -85,7 +95,7 @@ class Pacer:
         now = time.monotonic()
         if now - self.since < self.run_s:
             return 0.0
-        waited = self.foreground.wait_idle(self.yield_s) if self.foreground.running else 0.0
+        waited = self.foreground.wait_idle(self.yield_s, self.level) if self.foreground.above(self.level) else 0.0
         self.paused += waited
         self.since = time.monotonic()
         return waited

@@ -15,7 +15,10 @@ class FakeForeground:
     def __init__(self, running=0):
         self.running, self.timeouts = running, []
 
-    def wait_idle(self, timeout):
+    def above(self, level):
+        return self.running
+
+    def wait_idle(self, timeout, level=2):
         self.timeouts.append(timeout)
         return timeout
 
@@ -82,7 +85,7 @@ def test_a_foreground_handler_counts_itself_while_it_computes_and_a_background_o
         return FOREGROUND.running, type(progress).__name__
 
     front = _endpoint(Lane("front_probe")).handler(probe)
-    back = _endpoint(Lane("back_probe", background=True)).handler(probe)
+    back = _endpoint(Lane("back_probe", priority=2)).handler(probe)
     assert FOREGROUND.running == 0
     assert front(1, progress=lambda *a, **k: None) == (1, "function")
     assert back(1, progress=lambda *a, **k: None) == (0, "PacedProgress")  # it gives way at every progress report
@@ -123,3 +126,24 @@ def test_give_way_waits_only_while_someone_is_in_the_foreground():
     assert give_way(FakeForeground(running=0), 0.3) == 0.0
     busy = FakeForeground(running=1)
     assert give_way(busy, 0.3) == 0.3 and busy.timeouts == [0.3]
+
+
+def test_long_requests_give_way_to_quick_ones_and_background_work_to_both():
+    fg = Foreground()
+    long_pacer, background = Pacer(fg, run_s=0.0, yield_s=0.05, level=1), Pacer(fg, run_s=0.0, yield_s=0.05)
+    with fg.request(1):  # a diffusion prompt computing: the background waits, another long request does not
+        assert long_pacer.tick() == 0.0 and background.tick() >= 0.05
+    with fg.request(0):  # a GAN sample computing: both wait
+        assert long_pacer.tick() >= 0.05 and background.tick() >= 0.05
+    assert fg.running == 0 and long_pacer.tick() == 0.0
+    with pytest.raises(ValueError):
+        with fg.request(5):
+            pass
+
+
+def test_a_long_handler_counts_itself_at_its_level_and_gives_way_at_its_steps():
+    def probe(x, progress=None):
+        return FOREGROUND.above(1), FOREGROUND.above(2), progress.pacer.level
+
+    long = _endpoint(Lane("long_probe", priority=1)).handler(probe)
+    assert long(1, progress=lambda *a, **k: None) == (0, 1, 1)  # it is no quick request, but the background sees it

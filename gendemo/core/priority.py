@@ -1,18 +1,20 @@
-"""Foreground first: a learner's click does not share the cores with background work while it runs (issue 30).
+"""Who computes first on a small server: the request a learner is waiting for (issue 30).
 
 On a two-core server the live trainer (thirty runs in turn) and the heavy diffusion demonstrations (DDPM's 1,000 steps,
 guidance and schedules side by side) run for tens of seconds, and while they ran every quick request beside them took
-two to three times longer: the class benchmark's light actions missed their 2 s and the prompts their 8 s. Such work is
-background: it calls `Pacer.tick()` between its steps, and when a foreground request is running and the background has
-run RUN_S since it last gave way, it waits until the foreground is done, at most YIELD_S. So the foreground has the
-cores to itself most of the time, and the background still gets at least RUN_S / (RUN_S + YIELD_S) of the time
-however busy the foreground is: it is slowed, never starved (a request that never says it ended costs the same bound).
+two to three times longer: the class benchmark's light actions missed their 2 s and the prompts their 8 s. So work has
+a level: 0 quick requests (a GAN sample, the classifier), 1 long ones (a diffusion prompt, mode collapse), 2
+background work. Work of level k calls `Pacer.tick()` between its steps; when a request of a lower level is running
+and the work has run RUN_S since it last gave way, it waits until that request is done, at most YIELD_S. So quick
+requests have the cores to themselves most of the time, and the rest still gets at least RUN_S / (RUN_S + YIELD_S) of
+the time however busy the server is: it is slowed, never starved (a request that never says it ended costs the same
+bound).
 
-    with FOREGROUND.request():      # a learner's request, around its computation
+    with FOREGROUND.request(level):  # a learner's request, around its computation
         ...
-    pacer = Pacer()                 # one per background job
+    pacer = Pacer(level=2)           # one per job of a level above 0
     for step in steps:
-        pacer.tick()                # may wait while foreground requests run
+        pacer.tick()                 # may wait while requests of a lower level run
         ...
 """
 

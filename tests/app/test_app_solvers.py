@@ -128,7 +128,10 @@ def test_ddpms_pauses_for_other_learners_are_left_out_of_its_time_and_said(app_c
     class Busy:  # someone is always in the foreground; each wait "lasts" its whole timeout without sleeping
         running = 1
 
-        def wait_idle(self, timeout):
+        def above(self, level):
+            return 1
+
+        def wait_idle(self, timeout, level=2):
             return timeout
 
     ep = ENDPOINTS["solver_comparison"]

@@ -271,9 +271,9 @@ class Endpoint:
         level = self.lane.priority
 
         def computing():
-            return contextlib.nullcontext() if level >= LEVELS else FOREGROUND.request(level)
+            return contextlib.nullcontext() if self.lane.background else FOREGROUND.request(level)
 
-        def counted(arguments: dict) -> dict:
+        def paced(arguments: dict) -> dict:
             if level > 0 and "progress" in arguments:  # long and background work give way at every step they report
                 arguments["progress"] = PacedProgress(arguments["progress"], Pacer(level=level))
             return arguments
@@ -291,7 +291,7 @@ class Endpoint:
 
             @functools.wraps(fn)
             def checked(*args, **kwargs):
-                stream = fn(**counted(checked_args(args, kwargs)))
+                stream = fn(**paced(checked_args(args, kwargs)))
                 try:
                     while True:  # in the foreground while it computes a value, not while the page takes it
                         with computing():
@@ -318,7 +318,7 @@ class Endpoint:
             @functools.wraps(fn)
             def checked(*args, **kwargs):
                 with computing():
-                    return fn(**counted(checked_args(args, kwargs)))
+                    return fn(**paced(checked_args(args, kwargs)))
 
         checked.__signature__ = sig
         checked.gendemo_body = fn

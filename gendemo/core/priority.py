@@ -59,7 +59,7 @@ class Foreground:
 
     @property
     def running(self) -> int:
-        return sum(self._running)
+        return self.above(LEVELS)
 
     def above(self, level: int) -> int:
         """Requests running that work of this level gives way to (those of a lower level number)."""

@@ -151,9 +151,10 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         self._use_thread = thread
         self.pacer = pacer or Pacer()
-        # stopped runs (kept in their sessions for Continue): job id → (the job, weakly, when it stopped)
+        # stopped runs (kept in their sessions for Continue): job id → (the job, weakly; since when it rests; whether
+        # park_resting parked it)
         self.park_seconds = park_seconds
-        self._resting: dict[int, tuple[weakref.ref, float]] = {}
+        self._resting: dict[int, tuple[weakref.ref, float, bool]] = {}
         self._park_dir: str | None = None
         self._parks_checked = 0.0
         self.closed = False
@@ -278,6 +279,8 @@ class Scheduler:
         seat = Seat(session, job, now, 0, now)
         seat.active = False
         job.seats.add(seat)
+        with self.cond:
+            self._resting[job.id] = (weakref.ref(job), now, False)
         return seat
 
     def close(self) -> None:
@@ -377,25 +380,35 @@ class Scheduler:
 
     def park_resting(self) -> int:
         """Park the runs stopped for park_seconds with nobody watching (gendemo/core/parking.py): a session keeps its
-        stopped run for Continue and One step, and thirty of them held 1 GB for as long as their sessions lived.
-        Returns how many were parked."""
+        stopped run for Continue and One step, 36 MB each for as long as the session lives. A parked run that a learner
+        uses again (One step, a report) is back in memory: it rests anew, and is parked again park_seconds later.
+        Returns how many were parked now."""
         now = self.clock()
         with self.cond:
-            due = [jid for jid, (_, since) in self._resting.items() if now - since >= self.park_seconds]
-            refs = [self._resting.pop(jid)[0] for jid in due]
+            resting = [(jid, *entry) for jid, entry in self._resting.items()]
         parked = 0
-        for ref in refs:
+        for jid, ref, since, was_parked in resting:
             job = ref()
             if job is None or not hasattr(job.run, "park"):
+                with self.cond:
+                    self._resting.pop(jid, None)
                 continue
-            if not job.lock.acquire(blocking=False):  # a learner is using it right now: it is not resting
+            if job.run.parked:
+                continue
+            if was_parked or not job.lock.acquire(blocking=False):  # used since it was parked, or in use right now
+                with self.cond:
+                    if jid in self._resting:
+                        self._resting[jid] = (ref, now, False)
                 continue
             try:
                 with self.cond:
-                    resting = job not in self.jobs
-                if resting:
+                    due = jid in self._resting and job not in self.jobs and now - since >= self.park_seconds
+                if due:
                     job.run.park(self._parking_folder())
                     parked += 1
+                    with self.cond:
+                        if jid in self._resting:
+                            self._resting[jid] = (ref, since, True)
             finally:
                 job.lock.release()
         return parked
@@ -449,7 +462,7 @@ class Scheduler:
         if not job.watching() and job in self.jobs:
             self.jobs.remove(job)
             job.frames.clear()  # nobody can join a run that is not training: its replay would only hold memory
-            self._resting[job.id] = (weakref.ref(job), self.clock())  # parked if it is not used again soon
+            self._resting[job.id] = (weakref.ref(job), self.clock(), False)  # parked if it is not used again soon
         if self.sessions.get(seat.session) is seat:
             del self.sessions[seat.session]
 
@@ -475,3 +488,4 @@ class Scheduler:
         with self.cond:
             twin.seats.add(seat)
             seat.job = twin
+            self._resting[twin.id] = (weakref.ref(twin), self.clock(), False)  # until Continue trains it

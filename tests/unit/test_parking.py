@@ -74,3 +74,24 @@ def test_the_scheduler_parks_a_stopped_run_and_continue_brings_it_back(tmp_path)
     s.resume(seat, 600)  # used again before it was parked: it stays in memory
     clock.t += PARK_SECONDS + 1
     assert s.park_resting() == 0 and not seat.job.run.parked
+
+
+@pytest.mark.train
+def test_a_parked_run_used_again_rests_anew_and_is_parked_again():
+    data, j = tiny_data(), judge()
+    clock = Clock()
+    s = Scheduler(thread=False, batched=False, clock=clock)
+    seat = s.start("A", ("k", 0), lambda: LiveRun(data, j, small("chapter"), seed=2, point_every=2), budget=600)
+    s.turn()
+    s.pause(seat)
+    clock.t += PARK_SECONDS + 1
+    assert s.park_resting() == 1 and seat.job.run.parked
+    s.step_in_detail(seat)  # One step on the stopped run: its tensors come back
+    assert not seat.job.run.parked
+    assert s.park_resting() == 0  # just used: it rests anew
+    clock.t += PARK_SECONDS + 1
+    assert s.park_resting() == 1 and seat.job.run.parked
+    adopted = s.adopt("B", LiveRun(data, j, small("chapter"), seed=3, point_every=2))  # One step before any Start
+    s.step_in_detail(adopted)
+    clock.t += PARK_SECONDS + 1
+    assert s.park_resting() == 1 and adopted.job.run.parked

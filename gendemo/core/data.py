@@ -1,4 +1,4 @@
-"""MNIST through torchvision, held as one tensor on the training device.
+"""MNIST, held as one tensor on the training device.
 
 Online, torchvision downloads the data. Offline, put the IDX files in place once:
     python -m gendemo.data --from ../shared/data/mnist
@@ -8,8 +8,10 @@ Online, torchvision downloads the data. Offline, put the IDX files in place once
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import shutil
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,33 +48,50 @@ class Digits:
         return Digits(self.images.to(device), self.labels.to(device))
 
 
-def _mnist(split: str, root, download: bool):
-    """torchvision's MNIST split (its .data is uint8 (N, 28, 28), .targets the labels), found or fetched."""
+def read_idx(path: Path) -> torch.Tensor:
+    """One IDX file, the format MNIST ships in: two zero bytes, a type byte (0x08: unsigned bytes), the number of
+    dimensions, each dimension as a big-endian int32, then the values."""
+    data = Path(path).read_bytes()
+    if len(data) < 4 or data[:2] != b"\0\0" or data[2] != 0x08:
+        raise DataMissingError(f"{path} is not an IDX file of unsigned bytes")
+    ndim = data[3]
+    shape = struct.unpack(f">{ndim}i", data[4 : 4 + 4 * ndim])
+    values = torch.frombuffer(bytearray(data[4 + 4 * ndim :]), dtype=torch.uint8)
+    if values.numel() != math.prod(shape):
+        raise DataMissingError(f"{path} is cut short: {values.numel()} values for a shape of {shape}")
+    return values.reshape(shape)
+
+
+def _mnist(split: str, root, download: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """One split's images (N, 28, 28) uint8 and labels (N,) int64, read from ROOT/MNIST/raw (where torchvision keeps
+    them), downloaded through torchvision first when they are not there. Reading the files ourselves keeps torchvision
+    out of a server: importing it loads torch.compile's machinery (about 160 MB resident)."""
     if split not in ("train", "test"):
         raise ValueError(f"unknown split {split!r}")
-    from torchvision.datasets import MNIST
-
     root = data_root(root)
-    try:
-        return MNIST(str(root), train=split == "train", download=False)
-    except RuntimeError:
+    raw = root / "MNIST" / "raw"
+    prefix = "train" if split == "train" else "t10k"
+    images, labels = raw / f"{prefix}-images-idx3-ubyte", raw / f"{prefix}-labels-idx1-ubyte"
+    if not (images.is_file() and labels.is_file()):
         if not download:
-            raise DataMissingError(f"MNIST not found under {root}/MNIST/raw. Prepare it with: {PREPARE_HINT}") from None
+            raise DataMissingError(f"MNIST not found under {raw}. Prepare it with: {PREPARE_HINT}")
+        from torchvision.datasets import MNIST
+
         try:
-            return MNIST(str(root), train=split == "train", download=True)
+            MNIST(str(root), train=split == "train", download=True)
         except Exception as e:  # offline, blocked, disk full: say how to fix it instead of a urllib trace
             raise DataMissingError(
-                f"MNIST not found under {root}/MNIST/raw and the download failed ({type(e).__name__}). "
+                f"MNIST not found under {raw} and the download failed ({type(e).__name__}). "
                 f"Prepare it with: {PREPARE_HINT}"
             ) from None
+    return read_idx(images), read_idx(labels).long()
 
 
 def load_mnist(
     split: str = "train", root=None, device="cpu", download: bool = True, limit: int | None = None
 ) -> Digits:
     """The whole split as one tensor: training slices minibatches from it instead of a per-sample DataLoader."""
-    ds = _mnist(split, root, download)
-    images, labels = ds.data, ds.targets
+    images, labels = _mnist(split, root, download)
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
     x = images.to(device=device, dtype=torch.float32).div_(255.0).unsqueeze(1)
@@ -82,8 +101,8 @@ def load_mnist(
 def load_mnist_bytes(split: str = "train", root=None, download: bool = True) -> Digits:
     """The whole split as the file stores it: (N, 1, 28, 28) uint8 on the CPU, 47 MB for the training digits. A server
     that holds the digits for a long time keeps these, not float32's 188 MB (and never makes that copy on the way)."""
-    ds = _mnist(split, root, download)
-    return Digits(ds.data.unsqueeze(1), ds.targets.to(torch.long))
+    images, labels = _mnist(split, root, download)
+    return Digits(images.unsqueeze(1), labels)
 
 
 def find_idx(src: Path, name: str) -> Path | None:

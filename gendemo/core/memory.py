@@ -13,6 +13,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import sys
+import warnings
 
 M_ARENA_MAX = -8  # mallopt parameter numbers (glibc's malloc.h)
 ARENAS = max(0, int(os.environ.get("GENDEMO_MALLOC_ARENAS", "2")))  # 0: glibc's own rule (8 per core)
@@ -56,3 +58,45 @@ def start_trimmer(every_s: float = 10.0):
     t = threading.Thread(target=run, name="gendemo-malloc-trim", daemon=True)
     t.start()
     return t
+
+
+def skip_compiler_imports() -> bool:
+    """Keep torch.compile's machinery (dynamo, inductor, triton: about 150 MB resident on this CUDA build) out of
+    a server that never compiles.
+
+    torch loads it for marks that do nothing outside compilation. Functions marked "never compile" (the optimisers'
+    methods, the reference ops that meta tensors run through) import dynamo on their first call to make the mark; here
+    each such function gets itself as its mark. Adam's step places a graph break between switching gradients off and
+    updating; here it runs its own body under no_grad, which is what its decorator does when the optimiser is not
+    `differentiable` (this project never makes one that is). The arithmetic is torch's own, unchanged.
+
+    Call it before the first optimiser is made and the first model built. Returns False, changing nothing, where torch's
+    internals are not as expected (another torch version)."""
+    import gc
+    import types
+
+    import torch
+    from torch import _compile
+
+    if "torch._dynamo" in sys.modules:
+        return False
+    import torch._decomp  # noqa: F401 — the reference ops meta tensors run through (loaded lazily, so load them
+    import torch._refs  # noqa: F401 — now, to find their marks)
+
+    mark_code = _compile._disable_dynamo(lambda: None).__code__  # the closure every marked function is
+    with warnings.catch_warnings():  # the walk touches deprecated aliases
+        warnings.simplefilter("ignore")
+        functions = [f for f in gc.get_objects() if type(f) is types.FunctionType and f.__code__ is mark_code]
+    if not functions or "fn" not in mark_code.co_freevars:
+        return False
+    marked = [f.__closure__[mark_code.co_freevars.index("fn")].cell_contents for f in functions]  # what each marks
+    # Adam's step, and AdamW's where it has its own (in torch 2.14 AdamW inherits Adam's)
+    steps = {cls: cls.__dict__["step"] for cls in (torch.optim.Adam, torch.optim.AdamW) if "step" in cls.__dict__}
+    expected = [getattr(getattr(s, "__code__", None), "co_name", "") == "_use_grad" for s in steps.values()]
+    if not steps or not all(expected) or not all(hasattr(s, "__wrapped__") for s in steps.values()):
+        return False
+    for fn in marked:
+        fn.__dynamo_disable = fn  # what the mark caches after its first call, minus the import
+    for cls, step in steps.items():
+        cls.step = torch.no_grad()(step.__wrapped__)
+    return True

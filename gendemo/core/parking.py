@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import shutil
+import tempfile
 import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,6 +30,30 @@ _numbers = itertools.count()
 def _unlink(path: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
+
+
+PREFIX = "gendemo-parked-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def make_folder() -> str:
+    """A new folder for this process's parked runs, named with its pid; first the folders of processes that have ended
+    are removed (a server stopped by SIGTERM runs no finalizers, so its parked files stay behind)."""
+    tmp = Path(tempfile.gettempdir())
+    for old in tmp.glob(f"{PREFIX}*-*"):
+        pid = old.name[len(PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-")
 
 
 class Parked:

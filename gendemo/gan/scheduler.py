@@ -31,13 +31,13 @@ from __future__ import annotations
 import itertools
 import logging
 import shutil
-import tempfile
 import threading
 import time
 import weakref
 from collections import deque
 from dataclasses import dataclass
 
+from gendemo.core import parking
 from gendemo.core.priority import Pacer
 
 log = logging.getLogger("gendemo")
@@ -415,7 +415,7 @@ class Scheduler:
 
     def _parking_folder(self) -> str:
         if self._park_dir is None:
-            self._park_dir = tempfile.mkdtemp(prefix="gendemo-parked-")
+            self._park_dir = parking.make_folder()
             weakref.finalize(self, shutil.rmtree, self._park_dir, ignore_errors=True)
         return self._park_dir
 

@@ -1,3 +1,4 @@
+import pytest
 import torch
 from support import write_idx
 
@@ -72,3 +73,28 @@ def test_the_bytes_are_the_float_digits_as_stored(tiny_mnist):
     b, f = load_mnist_bytes("test", tiny_mnist), load_mnist("test", tiny_mnist)
     assert b.images.dtype == torch.uint8 and b.images.shape == f.images.shape and b.images.shape[1:] == (1, 28, 28)
     assert torch.equal(b.images.float() / 255, f.images) and torch.equal(b.labels, f.labels)
+
+
+def test_reading_the_files_leaves_torchvision_unloaded(tiny_mnist):
+    # torchvision's import loads torch.compile's machinery (~160 MB in a server); the files are read directly
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from gendemo.core.data import load_mnist_bytes; d = load_mnist_bytes(root=sys.argv[1]); "
+        "print(len(d), 'torchvision' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tiny_mnist)], capture_output=True, text=True, check=True)
+    n, loaded = out.stdout.split()
+    assert int(n) > 0 and loaded == "False"
+
+
+def test_a_cut_short_idx_file_is_named(tiny_mnist):
+    from gendemo.core.data import read_idx
+
+    path = tiny_mnist / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    full = read_idx(path)
+    assert full.dtype == torch.uint8 and full.dim() == 3 and full.shape[1:] == (28, 28)
+    path.write_bytes(path.read_bytes()[:-5])
+    with pytest.raises(DataMissingError, match="cut short"):
+        read_idx(path)

@@ -95,3 +95,22 @@ def test_a_parked_run_used_again_rests_anew_and_is_parked_again():
     s.step_in_detail(adopted)
     clock.t += PARK_SECONDS + 1
     assert s.park_resting() == 1 and adopted.job.run.parked
+
+
+def test_a_new_folder_sweeps_those_of_ended_processes(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    import tempfile
+
+    from gendemo.core import parking
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f"{parking.PREFIX}{int(ended.stdout)}-abc"  # a server killed before its finalizers ran
+    living = tmp_path / f"{parking.PREFIX}1-abc"  # pid 1 is alive
+    for folder in (dead, living):
+        folder.mkdir()
+        (folder / "run-0.safetensors").write_bytes(b"x")
+    mine = parking.make_folder()
+    assert not dead.exists() and living.exists()
+    assert mine.startswith(str(tmp_path / f"{parking.PREFIX}{os.getpid()}-"))

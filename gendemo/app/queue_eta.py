@@ -14,6 +14,8 @@ pace. For the lanes given to `install`, this module replaces that:
 - a queued request is told: what the running requests still need (from their own progress bar when they report one,
   else their kind's typical time less what they have run), plus the typical time of each request ahead of it in the
   lane, plus its own, spread over the lane's places;
+- a request queued behind an identical one (same endpoint, language and inputs; no file or session state among them)
+  is counted as the moment a cache hit takes (HIT_S): the answer cache serves it the answer made ahead of it;
 - a kind never measured yet is given the length a running request of that kind is heading for (its time so far over
   its share of the progress bar); without that either, the request is told no time at all (the page then shows its
   place in the queue and no time) rather than a guess;
@@ -34,11 +36,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import statistics
 import time
 from collections import defaultdict, deque
 
 from gendemo.app import answer_cache
+from gendemo.app.i18n import lang_of
 
 RECENT = 5  # runs of a kind the typical time is the median of
 MIN_PROGRESS = 0.05  # below this share of its progress bar a running request's own pace says little yet
@@ -49,6 +53,7 @@ QUANTILE = 0.8  # the correction covers this share of the recent misses (the med
 OVERDUE_LOOK = 32  # the most recently told requests looked at for misses under way
 OVERDUE_FORGET = 300.0  # a request told this long ago and never ended was a closed page, not a miss
 MAX_CORRECTION = 4.0  # one outlier (a request held up by a stall) does not make every estimate absurd
+HIT_S = 0.5  # what a request takes in the lane when an identical one ahead of it made its answer (a cache hit)
 
 
 def _has_ddpm(value) -> bool:
@@ -65,6 +70,28 @@ def kind_of(event) -> tuple[str, bool]:
     name = getattr(fn, "name", None) or getattr(getattr(fn, "fn", None), "__name__", "?")
     data = getattr(getattr(event, "data", None), "data", None) or []
     return name, _has_ddpm(list(data))
+
+
+def same_as(event) -> tuple | None:
+    """What makes two requests one computation for the answer cache (gendemo/app/answer_cache.py): the endpoint, the
+    page's language and the inputs as sent. None where a request behind an identical one would still compute: an
+    endpoint the cache does not serve, a session's state among its inputs (the same data may stand for two sessions'
+    states), a picture or file among them (kept per session, or not the same bytes)."""
+    fn = event.fn
+    if getattr(getattr(fn, "fn", None), "cache", None) is None:
+        return None
+    if any(type(c).__name__ == "State" for c in getattr(fn, "inputs", None) or ()):
+        return None
+    data = getattr(getattr(event, "data", None), "data", None)
+    if data is None:
+        return None
+    try:
+        text = json.dumps(data, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+    if "{" in text:  # a dict among the inputs: a file or a drawing
+        return None
+    return kind_of(event)[0], lang_of(getattr(event, "request", None)), text
 
 
 def progress_of(event) -> float | None:
@@ -197,19 +224,24 @@ class LaneClock:
                 typical = self.typical(kind)
                 if typical:
                     slower = max(slower, whole / typical)
+        # a request behind an identical one is answered from the cache when its turn comes (half a class asks with the
+        # default seed: in the class benchmark such requests were told 10 times their wait, as if each computed)
+        ahead = {same_as(e) for e in running}
         out = []
         for event in queued:
-            kind = kind_of(event)
+            kind, same = kind_of(event), same_as(event)
             typical = self.typical(kind)
             typical = heading.get(kind) if typical is None else typical
-            if typical is None or any(p is None for p in places):
+            hit = same is not None and same in ahead
+            ahead.add(same)
+            if (typical is None and not hit) or any(p is None for p in places):
                 places = [None]  # everything behind an unknown is unknown too
                 out.append(None)
                 continue
             places.sort()
             # the cores are shared with the other lanes: when the running request goes slower than usual, so will the
             # ones behind it (the class benchmark: typical times from a quieter minute told a third of the wait)
-            end = places.pop(0) + typical * slower
+            end = places.pop(0) + (HIT_S if hit else typical * slower)
             places.append(end)
             out.append(end)
         return out

@@ -201,3 +201,35 @@ def test_requests_still_waiting_past_their_estimate_raise_the_next_estimates_bef
     for i in range(3):  # they end: their misses are kept as ended ones
         lane.check(f"w{i}", ok=True)
     assert lane.overdue() == [] and lane.correction() == 3.0
+
+
+def test_a_request_behind_an_identical_one_is_counted_as_a_cache_hit():
+    """Half a class asks with the default seed: a request queued behind an identical one is answered from the cache
+    when its turn comes (class benchmark: such requests were told up to 10 × their wait, as if each computed). Not so
+    where the cache would not answer it: an endpoint without the cache, another language, a file among the inputs, a
+    session's state among them."""
+    from gendemo.app.queue_eta import HIT_S, same_as
+
+    def event(id_, data, cached=True, lang="en", inputs=()):
+        handler = SimpleNamespace(cache=object()) if cached else SimpleNamespace()
+        fn = SimpleNamespace(name="diffusion_generate", concurrency_id="diffusion", fn=handler, inputs=inputs)
+        request = SimpleNamespace(headers={"accept-language": "zh-CN,zh" if lang == "zh" else "en-US"})
+        return SimpleNamespace(
+            _id=id_, fn=fn, concurrency_id="diffusion", data=SimpleNamespace(data=data), progress=None, request=request
+        )
+
+    seven, three = ["a red seven", "ddim", 25, 3.0, 0], ["a blue three", "ddim", 25, 3.0, 0]
+    assert same_as(event("a", seven)) == same_as(event("b", list(seven)))
+    assert same_as(event("a", seven)) != same_as(event("b", seven, lang="zh"))
+    assert same_as(event("a", seven, cached=False)) is None
+    assert same_as(event("a", [{"path": "/tmp/x.png"}, 0.5])) is None
+    assert same_as(event("a", seven, inputs=[type("State", (), {})()])) is None
+
+    clock = Clock()
+    lane = LaneClock(["diffusion"], clock=clock)
+    lane.record(("diffusion_generate", False), 4.0)
+    running = event("r", seven)
+    lane.started["r"] = (clock.now - 1, ("diffusion_generate", False))
+    queued = [event("1", seven), event("2", three), event("3", three), event("4", seven, cached=False)]
+    # running: 3 s left; "1" is its twin; "2" computes; "3" is the twin of "2"; "4" computes (no cache)
+    assert lane.plain([running], queued, limit=1) == [3 + HIT_S, 7 + HIT_S, 7 + 2 * HIT_S, 11 + 2 * HIT_S]

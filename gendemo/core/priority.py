@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import time
 
 RUN_S = 0.1  # background work between two chances to give way (about one slice of the live trainer)
 YIELD_S = 0.3  # the longest one wait: background keeps ≥ 25 % of the time while the foreground is busy throughout
 LEVELS = 2  # foreground levels; background work is level LEVELS: it gives way to every foreground request
+BACKGROUND_NICE = 10  # how much nicer than the server a background thread is made (CFS: a ~1 % share against nice 0)
 
 
 class Foreground:
@@ -101,6 +103,22 @@ class Pacer:
         self.paused += waited
         self.since = time.monotonic()
         return waited
+
+
+def lower_this_thread(nice: int = BACKGROUND_NICE) -> bool:
+    """Make the calling thread (and the compute threads it starts from now on: OpenMP's team inherits it) `nice` steps
+    nicer for the kernel's scheduler. Pacing leaves the cores idle while background work waits for a request that does
+    not fill them (Python, PNG, a one-thread op); a nice thread instead runs in every gap and gets almost nothing while
+    a learner's request wants the core. Linux only (there a thread has its own nice value; elsewhere the call would
+    renice the whole server). Returns whether it took."""
+    if not sys.platform.startswith("linux") or nice <= 0:
+        return False
+    tid = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError:
+        return False
+    return True
 
 
 def give_way(foreground: Foreground = FOREGROUND, yield_s: float = YIELD_S) -> float:

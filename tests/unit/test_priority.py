@@ -1,6 +1,7 @@
 """Foreground first (gendemo/core/priority.py): background work gives way to learners' requests, bounded, and the app's
 handlers say which they are."""
 
+import sys
 import threading
 
 import pytest
@@ -147,3 +148,26 @@ def test_a_long_handler_counts_itself_at_its_level_and_gives_way_at_its_steps():
 
     long = _endpoint(Lane("long_probe", priority=1)).handler(probe)
     assert long(1, progress=lambda *a, **k: None) == (0, 1, 1)  # it is no quick request, but the background sees it
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice value is Linux's")
+def test_a_background_thread_is_made_nicer_and_only_it():
+    import os
+    import threading
+
+    from gendemo.core.priority import lower_this_thread
+
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen = {}
+
+    def background():
+        tid = threading.get_native_id()
+        seen["took"] = lower_this_thread(5)
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, tid)
+
+    t = threading.Thread(target=background)
+    t.start()
+    t.join()
+    assert seen["took"] and seen["nice"] == min(19, mine + 5)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # the caller's thread is untouched
+    assert not lower_this_thread(0)

@@ -47,6 +47,7 @@ DIFFUSION_LANES = {  # requests whose queue estimate is compared with their real
     *HEAVY,
 }
 POLL_S = 0.1  # how often a waiting request's status is read
+CLIENT_NICE = 10  # the learners' clients' nice value over the benchmark's (the server keeps its own)
 
 
 @dataclass
@@ -252,6 +253,12 @@ def _call(client, step: Step, k: int, t_lesson: float, end_at: float, watch_eta:
 def _learner(k: int, plan: Plan, url: str, t_lesson: float, out: list, lock: threading.Lock, folder: str):
     from gradio_client import Client
 
+    from gendemo.core.priority import lower_this_thread
+
+    # A class's browsers run on the learners' own machines; these clients share the server's cores (about half a core
+    # for thirty). Made nicer (this thread and the client's threads it starts), they take the cores' spare time rather
+    # than the server's.
+    lower_this_thread(CLIENT_NICE)
     rng = random.Random(k)
     time.sleep(plan.ramp_s * k / max(1, plan.learners))
     end_at = t_lesson + plan.lesson_s
@@ -390,7 +397,8 @@ def report_lines(s: dict) -> list[str]:
     lines += [
         "",
         f"Failures: {len(s['failures'])}. Peak server RSS: {m['peak_rss_mb']:.0f} MB. CPU over the run: the server "
-        f"{m['server_cores']:.2f} cores, the learners' clients {m['client_cores']:.2f}, everything else on the "
+        f"{m['server_cores']:.2f} cores, the learners' clients {m['client_cores']:.2f} (at nice {CLIENT_NICE}), "
+        f"everything else on the "
         f"machine {m['other_cores']:.2f} (1-minute load before the start: {m['load_before']:.2f}).",
     ]
     lines += [f"- {f}" for f in s["failures"][:10]]

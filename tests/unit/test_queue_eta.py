@@ -146,7 +146,7 @@ def test_installed_on_a_queue():
 def test_estimates_are_raised_by_how_much_the_last_ones_understated():
     """What the rules above still miss (a class arriving: the load grows faster than typical times follow) is measured
     on the requests themselves: each remembers its first estimate, and the real waits over those raise the next."""
-    from gendemo.app.queue_eta import MAX_CORRECTION, MIN_CHECKED
+    from gendemo.app.queue_eta import MAX_CORRECTION, MIN_CHECKED, SLACK
 
     clock = Clock()
     lane = LaneClock(["diffusion"], clock=clock)
@@ -157,7 +157,7 @@ def test_estimates_are_raised_by_how_much_the_last_ones_understated():
     for i, r in enumerate(ratios):
         lane.remember(f"r{i}", 10.0)
         lane.remember(f"r{i}", 99.0)  # only the first estimate counts
-        clock.now += 10.0 * r
+        clock.now += (10.0 + SLACK) * r - SLACK  # a miss is (real + SLACK) / (told + SLACK): r
         lane.check(f"r{i}", ok=True)
         if i + 1 < MIN_CHECKED:
             assert lane.correction() == 1.0  # too few to say
@@ -181,6 +181,12 @@ def test_estimates_are_raised_by_how_much_the_last_ones_understated():
         clock.now += 100.0
         lane.check(f"t{i}", ok=True)
     assert lane.correction() == MAX_CORRECTION
+    # seconds are not misses: twelve requests told 0.5 s that took 3 s (cache hits' moments) raise nothing to 6×
+    for i in range(12):
+        lane.remember(f"h{i}", 0.5)
+        clock.now += 3.0
+        lane.check(f"h{i}", ok=True)
+    assert lane.correction() == (3.0 + SLACK) / (0.5 + SLACK)
 
 
 def test_requests_still_waiting_past_their_estimate_raise_the_next_estimates_before_they_end():
@@ -195,7 +201,7 @@ def test_requests_still_waiting_past_their_estimate_raise_the_next_estimates_bef
     for i in range(3):
         lane.remember(f"w{i}", 10.0)
     lane.remember("fresh", 100.0)  # still within its estimate: says nothing yet
-    clock.now += 30.0
+    clock.now += 36.0  # (36 + SLACK) / (10 + SLACK) = 3
     assert sorted(lane.overdue()) == [3.0, 3.0, 3.0]
     assert lane.correction() == 3.0 and lane.estimates([], queued, limit=1) == [30.0]
     for i in range(3):  # they end: their misses are kept as ended ones

@@ -42,8 +42,9 @@ def trim() -> bool:
     return bool(libc and libc.malloc_trim(0))
 
 
-TRIM_EVERY_S = 2.0  # when a class's thirty live streams began, the heap's freed pages grew by 400 MB between two
-# trims ten seconds apart (the server's peak RSS); a trim of a warm server's fragmented heap takes 2-25 ms, without the GIL
+# When a class's thirty live streams began, the heap's freed pages grew by 400 MB between two trims ten seconds apart
+# (the server's peak RSS). A trim of a warm server's fragmented heap takes 2-25 ms, without the GIL.
+TRIM_EVERY_S = 2.0
 
 
 def start_trimmer(every_s: float = TRIM_EVERY_S):

@@ -22,11 +22,12 @@ import contextlib
 import functools
 import importlib
 import inspect
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gendemo.core.priority import FOREGROUND, LEVELS, PacedProgress, Pacer
+from gendemo.core.priority import FOREGROUND, LEVELS, NICE, NiceThreads, PacedProgress, Pacer, nice_threads_work
 
 KINDS = ("int", "float", "seed", "choice", "choices", "text", "prompt", "file", "state")
 # prompt: text for the text encoder, handed over as a Prompt (the text as encoded, the notes for the learner)
@@ -186,6 +187,17 @@ class Lane:
 
 DEFAULT_LANE = Lane("default")
 
+_NICE_THREADS: dict[str, NiceThreads] = {}
+_nice_lock = threading.Lock()
+
+
+def _nice_threads(lane: Lane) -> NiceThreads:
+    """The lane's own threads for its long requests (made at its first request): as many as its places."""
+    with _nice_lock:
+        if lane.name not in _NICE_THREADS:
+            _NICE_THREADS[lane.name] = NiceThreads(NICE[lane.priority], _now(lane.limit) or 1, f"gendemo-{lane.name}")
+        return _NICE_THREADS[lane.name]
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -269,12 +281,21 @@ class Endpoint:
         sig = self.signature(fn)
         takes = set(inspect.signature(fn).parameters)
         level = self.lane.priority
+        lane = self.lane
+        # Long requests compute in threads of their lane's own, made nicer (core/priority.py, NICE): the kernel gives a
+        # quick request the cores first, and the long one the gaps it leaves. Background work (the heavy lane) also
+        # pauses at each step it reports while a learner's request computes (the solver comparison leaves those
+        # pauses out of DDPM's time); elsewhere than Linux, long requests pause so too.
+        nice = level in NICE and nice_threads_work()
 
         def computing():
             return contextlib.nullcontext() if self.lane.background else FOREGROUND.request(level)
 
+        def compute(f, /, *args, **kwargs):
+            return _nice_threads(lane).run(f, *args, **kwargs) if nice else f(*args, **kwargs)
+
         def paced(arguments: dict) -> dict:
-            if level > 0 and "progress" in arguments:  # long and background work give way at every step they report
+            if (lane.background or (level > 0 and not nice)) and "progress" in arguments:
                 arguments["progress"] = PacedProgress(arguments["progress"], Pacer(level=level))
             return arguments
 
@@ -295,7 +316,7 @@ class Endpoint:
                 try:
                     while True:  # in the foreground while it computes a value, not while the page takes it
                         with computing():
-                            value = next(stream, _END)
+                            value = compute(next, stream, _END)
                         if value is _END:
                             return
                         yield value
@@ -318,7 +339,7 @@ class Endpoint:
             @functools.wraps(fn)
             def checked(*args, **kwargs):
                 with computing():
-                    return fn(**paced(checked_args(args, kwargs)))
+                    return compute(fn, **paced(checked_args(args, kwargs)))
 
         checked.__signature__ = sig
         checked.gendemo_body = fn

@@ -121,6 +121,39 @@ def lower_this_thread(nice: int = BACKGROUND_NICE) -> bool:
     return True
 
 
+# The nice value of the threads that compute each level's requests (level 0 computes in Gradio's own threads, nice 0).
+# With niceness the kernel, not a pause, puts a learner's quick request first: a long request runs in every gap the
+# quick ones leave (Python, PNG, a one-thread op), where a pause left the core idle (the class benchmark's server used
+# 1.1 of its 2 cores while prompts waited 20 s).
+NICE = {1: 5, 2: BACKGROUND_NICE}
+
+
+class NiceThreads:
+    """Threads of their own, at a nice value, that compute one lane's requests: `run(fn, ...)` calls fn in one of them
+    (with the caller's context: Gradio's request, event and progress) and returns what it returns, or raises what it
+    raises. The calling thread waits without computing. One per lane, as many threads as the lane's places."""
+
+    def __init__(self, nice: int, threads: int = 1, name: str = "gendemo-nice"):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.nice = nice
+        self.pool = ThreadPoolExecutor(
+            max_workers=max(1, int(threads)), thread_name_prefix=name, initializer=lower_this_thread, initargs=(nice,)
+        )
+
+    def run(self, fn, /, *args, **kwargs):
+        import contextvars
+
+        return self.pool.submit(contextvars.copy_context().run, fn, *args, **kwargs).result()
+
+
+def nice_threads_work() -> bool:
+    """Whether a thread's nice value is its own here (Linux), and requests are computed in this process (not on
+    ZeroGPU, which forks a process for each GPU call)."""
+    zero_gpu = os.environ.get("SPACES_ZERO_GPU", "").strip().lower() in ("1", "t", "true")
+    return sys.platform.startswith("linux") and not zero_gpu and os.environ.get("GENDEMO_NICE_LANES", "1") != "0"
+
+
 def give_way(foreground: Foreground = FOREGROUND, yield_s: float = YIELD_S) -> float:
     """Before a piece of background work that is not a loop (a live run's charts, ≈ 0.5 s of matplotlib): wait while a
     foreground request runs, at most yield_s. Returns the seconds waited."""

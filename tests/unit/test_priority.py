@@ -142,12 +142,43 @@ def test_long_requests_give_way_to_quick_ones_and_background_work_to_both():
             pass
 
 
-def test_a_long_handler_counts_itself_at_its_level_and_gives_way_at_its_steps():
-    def probe(x, progress=None):
-        return FOREGROUND.above(1), FOREGROUND.above(2), progress.pacer.level
+def test_a_long_handler_counts_itself_at_its_level_and_computes_in_a_nicer_thread():
+    """Long requests (level 1) count themselves at their level; they compute in a thread of their lane's own, made
+    nicer, so the kernel gives quick requests the cores first (where that works: Linux, not ZeroGPU) — else they pause
+    at each step they report. Background work (level 2) does both. A stream computes every value in that thread."""
+    import os
 
-    long = _endpoint(Lane("long_probe", priority=1)).handler(probe)
-    assert long(1, progress=lambda *a, **k: None) == (0, 1, 1)  # it is no quick request, but the background sees it
+    from gendemo.core.priority import NICE, nice_threads_work
+
+    me = threading.get_native_id()
+    mine = os.getpriority(os.PRIO_PROCESS, me)
+
+    def where():
+        tid = threading.get_native_id()
+        return tid, os.getpriority(os.PRIO_PROCESS, tid)
+
+    def probe(x, progress=None):
+        return FOREGROUND.above(1), FOREGROUND.above(2), *where(), type(progress).__name__
+
+    def stream(x, progress=None):
+        for _ in range(3):
+            yield where()
+
+    stream.__name__ = "probe"  # an endpoint's handler is named as the endpoint
+
+    quiet = lambda *a, **k: None  # noqa: E731
+    above1, above2, tid, nice, progress = _endpoint(Lane("long_probe", priority=1)).handler(probe)(1, progress=quiet)
+    assert (above1, above2) == (0, 1)  # it is no quick request, but the background sees it
+    *_, tid2, nice2, progress2 = _endpoint(Lane("heavy_probe", priority=2)).handler(probe)(1, progress=quiet)
+    assert progress2 == "PacedProgress"  # background work also pauses for learners' requests
+    steps = list(_endpoint(Lane("long_stream", priority=1)).handler(stream)(1, progress=quiet))
+    if nice_threads_work():
+        assert tid != me and nice == min(19, mine + NICE[1]) and progress != "PacedProgress"
+        assert tid2 != me and nice2 == min(19, mine + NICE[2])
+        assert steps == [steps[0]] * 3 and steps[0][0] != me  # the lane's one thread computed every value of the stream
+        assert steps[0][1] == nice
+    else:
+        assert (tid, nice, progress) == (me, mine, "PacedProgress")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice value is Linux's")

@@ -42,14 +42,10 @@ def trim() -> bool:
     return bool(libc and libc.malloc_trim(0))
 
 
-# When a class's thirty live streams began, the heap's freed pages grew by 400 MB between two trims ten seconds apart
-# (the server's peak RSS). A trim of a warm server's fragmented heap takes 2-25 ms, without the GIL.
-TRIM_EVERY_S = 2.0
-
-
-def start_trimmer(every_s: float = TRIM_EVERY_S):
-    """A daemon thread that trims the heap every `every_s` seconds. Returns the thread, or None where there is no
-    glibc."""
+def start_trimmer(every_s: float = 10.0):
+    """A daemon thread that trims the heap every `every_s` seconds (on a warm server's fragmented heap a trim takes
+    2-25 ms, without the GIL; trimming every 2 s did not lower the class benchmark's peak, which is memory in use:
+    sixteen live runs training at once). Returns the thread, or None where there is no glibc."""
     import threading
 
     if _libc() is None or not ARENAS:

@@ -206,29 +206,13 @@ def test_a_fork_of_the_recorded_run_streams_beside_it(live):
 def test_charts_are_drawn_two_at_a_time(monkeypatch):
     """Matplotlib holds the GIL: thirty streams drawing at once took as long as one after another and held thirty
     figures together. However many streams ask, at most two charts are drawn at once."""
-    import threading
-    import time as _time
+    from support import AtOnce, all_at_once
 
     from gendemo.app.ui import gan_live_tab
 
-    drawing, most = [0], [0]
-    guard = threading.Lock()
-
-    def figure(rep, lang, recorded=None):
-        with guard:
-            drawing[0] += 1
-            most[0] = max(most[0], drawing[0])
-        _time.sleep(0.02)
-        with guard:
-            drawing[0] -= 1
-        return "figure"
-
+    figure = AtOnce("figure")
     monkeypatch.setattr(gan_live_tab, "curves_figure", figure)
     monkeypatch.setattr(gan_live_tab, "figure_image", lambda fig: fig)
     rep = SimpleNamespace(start_epoch=0)
-    threads = [threading.Thread(target=gan_live_tab._curves, args=(rep, "en")) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert most[0] == 2
+    all_at_once([lambda: gan_live_tab._curves(rep, "en")] * 8)
+    assert figure.most == 2

@@ -6,6 +6,8 @@ import gzip
 import os
 import socket
 import struct
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -67,3 +69,31 @@ def run_async(coroutine):
     # a thread of its own: in a full run, Playwright's sync API leaves an event loop running in this one
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+class AtOnce:
+    """Counts how many calls of a stand-in run at once: `AtOnce(answer)` is a function that takes any arguments, stays
+    in for `seconds` and returns answer; `.most` is the most calls that were in together."""
+
+    def __init__(self, answer=None, seconds: float = 0.02):
+        self.answer, self.seconds = answer, seconds
+        self.now = self.most = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, *args, **kwargs):
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        time.sleep(self.seconds)
+        with self._lock:
+            self.now -= 1
+        return self.answer() if callable(self.answer) else self.answer
+
+
+def all_at_once(targets, timeout: float = 10.0) -> None:
+    """Calls every target (no arguments) in a thread of its own, all started together, and waits for them."""
+    threads = [threading.Thread(target=t) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)

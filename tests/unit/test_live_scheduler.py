@@ -296,28 +296,10 @@ def test_the_worker_gives_way_to_learners_requests_between_its_turns():
 def test_runs_are_built_one_at_a_time():
     """Building is Python (the GIL): many at once took as long as one after another and held all their temporaries
     together. Starts from many sessions at once build one run at a time, and each gets its run."""
-    import threading
-    import time as _time
+    from support import AtOnce, all_at_once
 
     s = manual()
-    building, most = [0], [0]
-    guard = threading.Lock()
-
-    def build():
-        with guard:
-            building[0] += 1
-            most[0] = max(most[0], building[0])
-        _time.sleep(0.01)
-        with guard:
-            building[0] -= 1
-        return FakeRun()
-
+    build = AtOnce(FakeRun, seconds=0.01)
     seats = []
-    threads = [
-        threading.Thread(target=lambda i=i: seats.append(s.start(f"s{i}", ("k", i), build, 60))) for i in range(8)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert most[0] == 1 and len(seats) == 8 and s.active_runs() == 8
+    all_at_once([lambda i=i: seats.append(s.start(f"s{i}", ("k", i), build, 60)) for i in range(8)])
+    assert build.most == 1 and len(seats) == 8 and s.active_runs() == 8

@@ -160,7 +160,7 @@ def main(argv=None):
     from gendemo.core import memory
 
     memory.bound_arenas()  # before the server's threads exist: two malloc arenas, not eight per core (issue 30)
-    memory.skip_compiler_imports()  # before the first optimiser: torch.compile's 160 MB stay unloaded (issue 30)
+    memory.skip_compiler_imports()  # before the first optimiser: torch.compile's ~150 MB stay unloaded (issue 30)
     memory.start_trimmer()  # and freed temporaries go back to the system
     queue(demo)
     demo.launch(

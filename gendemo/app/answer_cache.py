@@ -131,10 +131,10 @@ def _unpacked(value):
 
 
 def enabled() -> bool:
-    """On unless GENDEMO_ANSWER_CACHE=0, or on ZeroGPU (SPACES_ZERO_GPU, read as zerogpu.active() reads it: importing
-    zerogpu here would close an import cycle through the endpoint table)."""
-    zero_gpu = os.environ.get("SPACES_ZERO_GPU", "").strip().lower() in ("1", "t", "true")
-    return os.environ.get("GENDEMO_ANSWER_CACHE", "1") != "0" and not zero_gpu
+    """On unless GENDEMO_ANSWER_CACHE=0, or on ZeroGPU."""
+    from gendemo.core.device import on_zero_gpu
+
+    return os.environ.get("GENDEMO_ANSWER_CACHE", "1") != "0" and not on_zero_gpu()
 
 
 def _file_digest(value):

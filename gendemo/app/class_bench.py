@@ -398,8 +398,8 @@ def report_lines(s: dict) -> list[str]:
         "",
         f"Failures: {len(s['failures'])}. Peak server RSS: {m['peak_rss_mb']:.0f} MB. CPU over the run: the server "
         f"{m['server_cores']:.2f} cores, the learners' clients {m['client_cores']:.2f} (at nice {CLIENT_NICE}), "
-        f"everything else on the "
-        f"machine {m['other_cores']:.2f} (1-minute load before the start: {m['load_before']:.2f}).",
+        f"everything else on the machine {m['other_cores']:.2f} (1-minute load before the start: "
+        f"{m['load_before']:.2f}).",
     ]
     lines += [f"- {f}" for f in s["failures"][:10]]
     return lines

@@ -169,7 +169,7 @@ class Lane:
     limit: int | Lazy | None = None  # requests of this lane at once (None: the queue's default)
     time_limit: float | Lazy | None = None  # seconds a streamed request may run before Gradio ends it
     # who gives way to whom while computing (gendemo/core/priority.py): 0 quick requests never wait; 1 long ones give
-    # way to quick ones between their steps; 2 background work (the heavy demonstrations) gives way to every request
+    # way to quick ones (in a nicer thread); 2 background work (the heavy demonstrations) gives way to every request
     priority: int = 0
 
     @property
@@ -289,7 +289,7 @@ class Endpoint:
         nice = level in NICE and nice_threads_work()
 
         def computing():
-            return contextlib.nullcontext() if self.lane.background else FOREGROUND.request(level)
+            return contextlib.nullcontext() if lane.background else FOREGROUND.request(level)
 
         def compute(f, /, *args, **kwargs):
             return _nice_threads(lane).run(f, *args, **kwargs) if nice else f(*args, **kwargs)

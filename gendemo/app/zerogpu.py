@@ -18,7 +18,6 @@ Everywhere else nothing here runs and `spaces` is never imported.
 from __future__ import annotations
 
 import logging
-import os
 
 import gradio as gr
 import torch
@@ -27,6 +26,7 @@ from gradio.helpers import Examples  # the class; gr.Examples is a function that
 from gendemo.app.endpoints import ENDPOINTS, QUICK
 from gendemo.app.registry import REGISTRY, Registry
 from gendemo.catalog import names_with
+from gendemo.core.device import on_zero_gpu
 
 log = logging.getLogger("gendemo")
 
@@ -87,8 +87,8 @@ LIVE_MODELS = ("classifier", "mnist_train")
 
 
 def active() -> bool:
-    """On a ZeroGPU Space (the platform sets SPACES_ZERO_GPU; `spaces` reads it the same way)."""
-    return os.environ.get("SPACES_ZERO_GPU", "").strip().lower() in ("1", "t", "true")
+    """On a ZeroGPU Space."""
+    return on_zero_gpu()
 
 
 def live_registry() -> Registry:

@@ -65,7 +65,7 @@ def read_idx(path: Path) -> torch.Tensor:
 def _mnist(split: str, root, download: bool) -> tuple[torch.Tensor, torch.Tensor]:
     """One split's images (N, 28, 28) uint8 and labels (N,) int64, read from ROOT/MNIST/raw (where torchvision keeps
     them), downloaded through torchvision first when they are not there. Reading the files ourselves keeps torchvision
-    out of a server: importing it loads torch.compile's machinery (about 160 MB resident)."""
+    out of a server: importing it loads torch.compile's machinery (about 150 MB resident)."""
     if split not in ("train", "test"):
         raise ValueError(f"unknown split {split!r}")
     root = data_root(root)

@@ -8,6 +8,11 @@ import os
 import torch
 
 
+def on_zero_gpu() -> bool:
+    """On a ZeroGPU Space (the platform sets SPACES_ZERO_GPU; `spaces` reads it the same way)."""
+    return os.environ.get("SPACES_ZERO_GPU", "").strip().lower() in ("1", "t", "true")
+
+
 def resolve_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")

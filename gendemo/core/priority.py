@@ -4,11 +4,15 @@ On a two-core server the live trainer (thirty runs in turn) and the heavy diffus
 guidance and schedules side by side) run for tens of seconds, and while they ran every quick request beside them took
 two to three times longer: the class benchmark's light actions missed their 2 s and the prompts their 8 s. So work has
 a level: 0 quick requests (a GAN sample, the classifier), 1 long ones (a diffusion prompt, mode collapse), 2
-background work. Work of level k calls `Pacer.tick()` between its steps; when a request of a lower level is running
-and the work has run RUN_S since it last gave way, it waits until that request is done, at most YIELD_S. So quick
-requests have the cores to themselves most of the time, and the rest still gets at least RUN_S / (RUN_S + YIELD_S) of
-the time however busy the server is: it is slowed, never starved (a request that never says it ended costs the same
-bound).
+background work (the live trainer, the heavy demonstrations). Two ways to give way:
+
+- nice values (Linux): work of level 1 and 2 computes in threads made nicer (NICE, `lower_this_thread`), so the kernel
+  gives the cores to quick requests first and the rest every gap they leave;
+- pauses: work of level k calls `Pacer.tick()` between its steps; when a request of a lower level is running and the
+  work has run RUN_S since it last gave way, it waits until that request is done, at most YIELD_S. It still gets at
+  least RUN_S / (RUN_S + YIELD_S) of the time however busy the server is: slowed, never starved (a request that never
+  says it ended costs the same bound). Background work pauses as well as being nicer; long requests pause only where
+  nice values do not work (gendemo/app/endpoint.py).
 
     with FOREGROUND.request(level):  # a learner's request, around its computation
         ...
@@ -136,7 +140,6 @@ class NiceThreads:
     def __init__(self, nice: int, threads: int = 1, name: str = "gendemo-nice"):
         from concurrent.futures import ThreadPoolExecutor
 
-        self.nice = nice
         self.pool = ThreadPoolExecutor(
             max_workers=max(1, int(threads)), thread_name_prefix=name, initializer=lower_this_thread, initargs=(nice,)
         )
@@ -150,8 +153,9 @@ class NiceThreads:
 def nice_threads_work() -> bool:
     """Whether a thread's nice value is its own here (Linux), and requests are computed in this process (not on
     ZeroGPU, which forks a process for each GPU call)."""
-    zero_gpu = os.environ.get("SPACES_ZERO_GPU", "").strip().lower() in ("1", "t", "true")
-    return sys.platform.startswith("linux") and not zero_gpu and os.environ.get("GENDEMO_NICE_LANES", "1") != "0"
+    from gendemo.core.device import on_zero_gpu
+
+    return sys.platform.startswith("linux") and not on_zero_gpu() and os.environ.get("GENDEMO_NICE_LANES", "1") != "0"
 
 
 def give_way(foreground: Foreground = FOREGROUND, yield_s: float = YIELD_S) -> float:

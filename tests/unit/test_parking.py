@@ -55,14 +55,22 @@ def test_a_run_parked_half_way_trains_on_exactly_as_one_never_parked(tmp_path):
     assert same(twin.report(), parked.report())
 
 
-@pytest.mark.train
-def test_the_scheduler_parks_a_stopped_run_and_continue_brings_it_back(tmp_path):
+def _stopped(seed: int):
+    """A scheduler on a test clock with one run that trained a turn and was stopped: (scheduler, clock, seat, a
+    function that makes another such run)."""
     data, j = tiny_data(), judge()
     clock = Clock()
     s = Scheduler(thread=False, batched=False, clock=clock)
-    seat = s.start("A", ("k", 0), lambda: LiveRun(data, j, small("chapter"), seed=1, point_every=2), budget=600)
+    make = lambda seed: LiveRun(data, j, small("chapter"), seed=seed, point_every=2)  # noqa: E731
+    seat = s.start("A", ("k", 0), lambda: make(seed), budget=600)
     s.turn()
     s.pause(seat)
+    return s, clock, seat, make
+
+
+@pytest.mark.train
+def test_the_scheduler_parks_a_stopped_run_and_continue_brings_it_back(tmp_path):
+    s, clock, seat, _ = _stopped(seed=1)
     assert s.park_resting() == 0  # stopped just now: Continue is likely soon
     clock.t += PARK_SECONDS + 1
     assert s.park_resting() == 1 and seat.job.run.parked
@@ -78,12 +86,7 @@ def test_the_scheduler_parks_a_stopped_run_and_continue_brings_it_back(tmp_path)
 
 @pytest.mark.train
 def test_a_parked_run_used_again_rests_anew_and_is_parked_again():
-    data, j = tiny_data(), judge()
-    clock = Clock()
-    s = Scheduler(thread=False, batched=False, clock=clock)
-    seat = s.start("A", ("k", 0), lambda: LiveRun(data, j, small("chapter"), seed=2, point_every=2), budget=600)
-    s.turn()
-    s.pause(seat)
+    s, clock, seat, make = _stopped(seed=2)
     clock.t += PARK_SECONDS + 1
     assert s.park_resting() == 1 and seat.job.run.parked
     s.step_in_detail(seat)  # One step on the stopped run: its tensors come back
@@ -91,7 +94,7 @@ def test_a_parked_run_used_again_rests_anew_and_is_parked_again():
     assert s.park_resting() == 0  # just used: it rests anew
     clock.t += PARK_SECONDS + 1
     assert s.park_resting() == 1 and seat.job.run.parked
-    adopted = s.adopt("B", LiveRun(data, j, small("chapter"), seed=3, point_every=2))  # One step before any Start
+    adopted = s.adopt("B", make(3))  # One step before any Start
     s.step_in_detail(adopted)
     clock.t += PARK_SECONDS + 1
     assert s.park_resting() == 1 and adopted.job.run.parked

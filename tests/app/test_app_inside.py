@@ -38,6 +38,20 @@ def test_noise_prediction_shows_the_pieces_and_the_curve(app_client):
     assert len(panels) == 5 and "unconditionally" in summary
 
 
+def test_the_loss_curve_is_made_ahead(app_client, monkeypatch):
+    from gendemo.app.ui import common, inside_tab
+
+    assert inside_tab.loss_curve_ahead in common.AHEAD  # the server's warm-up (warm_openers) makes it
+    inside_tab.loss_curve_ahead()
+
+    def again(*models):
+        raise AssertionError("the loss curve was computed again in a request")
+
+    monkeypatch.setattr(inside_tab, "average_loss_curve", again)
+    panels, summary, _ = app_client.predict("test", 3, None, "a blue two", 321, 5, 1.0, api_name="/noise_prediction")
+    assert len(panels) == 5 and "t = 321" in summary
+
+
 def test_training_step_takes_step_6_on_a_copy(app_client):
     """Step 6 for real: a small learning rate lowers this digit's loss, a large one overshoots; the app's own network
     is not changed by either (the noise prediction before and after is the same); the rate must be one offered."""

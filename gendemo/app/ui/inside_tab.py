@@ -11,7 +11,7 @@ from gendemo.app.endpoints import DIFFUSION, ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
 from gendemo.app.registry import REGISTRY
 from gendemo.app.ui import diffusion_common as dc
-from gendemo.app.ui.common import ImageInput, guarded, markdown, model, pictures, txt
+from gendemo.app.ui.common import ImageInput, ahead, guarded, markdown, model, pictures, txt
 from gendemo.core.images import to_pil_grid
 from gendemo.core.paths import EXAMPLES
 from gendemo.diffusion.captions import DIGIT_WORDS, PALETTE, PALETTE_NAMES, colourize
@@ -352,6 +352,12 @@ def average_loss_curve(dm, enc, test) -> dict[str, list[float]]:
     emb, _ = embed_prompts(dm.net, enc, captions, translate=False)
     x0 = colourize(gray, colours).to(dm.device)
     return loss_curve(dm.net, dm.schedule, x0, emb, guidance=CURVE_GUIDANCE)
+
+
+@ahead
+def loss_curve_ahead() -> dict[str, list[float]]:
+    """The loss curve made before the first learner asks (the server's warm-up)."""
+    return REGISTRY.derived(CURVE_MODELS, "ins.loss_curve", average_loss_curve)
 
 
 def _curve_plot(curve, lang, t: int):

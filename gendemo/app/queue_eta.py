@@ -27,10 +27,10 @@ running request goes slower than its kind's typical time (the cores are shared w
 the requests behind it are expected to go as much slower. What is left after both rules is measured against itself: each
 request remembers the first estimate it was told, and when it ends, its real wait over that estimate is kept (the last
 CHECKED); the estimates are then raised by a high quantile of those ratios (never lowered), so a server whose load grows
-faster than its typical times follow stops understating within a few requests. A request the answer cache served when it
-ran (it queued behind an identical one, whose answer was kept meanwhile) is not a run of its kind: it took a moment.
-Measured in the class benchmark before that rule, such moments made 26 of 39 estimates understate, half by more than
-2.4×."""
+faster than its typical times follow stops understating within a few requests; until three have ended they are doubled.
+A request the answer cache served when it ran (it queued behind an identical one, whose answer was kept meanwhile) is
+not a run of its kind: it took a moment. Measured in the class benchmark before that rule, such moments made 26 of 39
+estimates understate, half by more than 2.4×."""
 
 from __future__ import annotations
 
@@ -48,8 +48,11 @@ RECENT = 5  # runs of a kind the typical time is the median of
 MIN_PROGRESS = 0.05  # below this share of its progress bar a running request's own pace says little yet
 TICK = 5.0  # seconds between the estimates sent while a request of the lane runs
 CHECKED = 12  # finished requests whose real wait over their first estimate sets the correction
-MIN_CHECKED = 3  # the correction starts with this many
-QUANTILE = 0.8  # the correction covers this share of the recent misses (the median left half of them understated)
+MIN_CHECKED = 3  # the correction is measured from this many; before that it is COLD
+# Before three requests have ended, nothing says how much slower than its typical time the lane goes now: a class's
+# first prompts (told from lane times of a quieter moment) took 1.3–1.9× what they were told in the class benchmark.
+COLD = 2.0
+QUANTILE = 0.9  # the correction covers this share of the recent misses (at 0.8, 16–19 of 47–81 still understated)
 OVERDUE_LOOK = 32  # the most recently told requests looked at for misses under way
 OVERDUE_FORGET = 300.0  # a request told this long ago and never ended was a closed page, not a miss
 MAX_CORRECTION = 4.0  # one outlier (a request held up by a stall) does not make every estimate absurd
@@ -146,11 +149,11 @@ class LaneClock:
 
     def correction(self) -> float:
         """The factor the estimates are raised by: the QUANTILE of the recent real-over-told ratios, those of the
-        requests that ended and those of the ones still waiting past their estimate, 1 to MAX_CORRECTION (1 until
+        requests that ended and those of the ones still waiting past their estimate, 1 to MAX_CORRECTION (COLD until
         MIN_CHECKED ratios are known)."""
         ratios = [*self.misses, *self.overdue()]
         if len(ratios) < MIN_CHECKED:
-            return 1.0
+            return COLD
         ranked = sorted(ratios)
         q = ranked[min(len(ranked) - 1, int(QUANTILE * len(ranked)))]
         return min(max(q, 1.0), MAX_CORRECTION)

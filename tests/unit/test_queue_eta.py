@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from support import run_async
 
-from gendemo.app.queue_eta import LaneClock, install, kind_of, progress_of
+from gendemo.app.queue_eta import COLD, LaneClock, install, kind_of, progress_of
 
 
 class Fn:  # a BlockFunction: hashable, named after its handler, in a lane
@@ -47,13 +47,13 @@ def test_three_ddpm_runs_queued():
     lane.record(("diffusion_generate", False), 1.0)
     first = _event("1", progress=1 / 3)
     lane.started["1"] = (clock.now - 10, kind_of(first))
-    etas = lane.estimates([first], [_event("2"), _event("3"), _event("4", sampler="ddim")], limit=1)
+    etas = lane.plain([first], [_event("2"), _event("3"), _event("4", sampler="ddim")], limit=1)
     assert [round(e, 6) for e in etas] == [50.0, 80.0, 81.0]
     # before its progress bar moves, the running one is given its kind's typical time less what it has run
     first.progress = None
-    assert lane.estimates([first], [_event("2")], limit=1) == [50.0]
+    assert lane.plain([first], [_event("2")], limit=1) == [50.0]
     clock.now += 40  # it overran its typical time: it is about to end, not owed negative time
-    assert lane.estimates([first], [_event("2")], limit=1) == [30.0]
+    assert lane.plain([first], [_event("2")], limit=1) == [30.0]
 
 
 def test_a_running_request_going_slower_than_usual_slows_the_estimates_behind_it():
@@ -66,22 +66,22 @@ def test_a_running_request_going_slower_than_usual_slows_the_estimates_behind_it
     lane.record(("diffusion_generate", False), 1.0)
     first = _event("1", progress=1 / 3)
     lane.started["1"] = (clock.now - 20, kind_of(first))
-    etas = lane.estimates([first], [_event("2"), _event("3", sampler="ddim")], limit=1)
+    etas = lane.plain([first], [_event("2"), _event("3", sampler="ddim")], limit=1)
     assert [round(e, 6) for e in etas] == [100.0, 102.0]  # 40 s left, then 2 × 30 s, then 2 × 1 s
     lane.started["1"] = (clock.now - 5, kind_of(first))  # faster than usual: the others keep their typical times
-    assert [round(e, 6) for e in lane.estimates([first], [_event("2")], limit=1)] == [40.0]
+    assert [round(e, 6) for e in lane.plain([first], [_event("2")], limit=1)] == [40.0]
 
 
 def test_an_unmeasured_kind_gives_no_time_rather_than_a_guess():
     clock = Clock()
     lane = LaneClock(["diffusion"], clock=clock)
     lane.record(("diffusion_generate", False), 1.0)
-    etas = lane.estimates([], [_event("1", sampler="ddim"), _event("2"), _event("3", sampler="ddim")], limit=1)
+    etas = lane.plain([], [_event("1", sampler="ddim"), _event("2"), _event("3", sampler="ddim")], limit=1)
     assert etas == [1.0, None, None]  # DDPM never measured: it, and everything behind it, unknown
     # a first DDPM run under way, a quarter done after 10 s: it is heading for 40 s, and so is the one behind it
     first = _event("0", progress=0.25)
     lane.started["0"] = (clock.now - 10, kind_of(first))
-    assert lane.estimates([first], [_event("1"), _event("2", sampler="ddim")], limit=1) == [70.0, 71.0]
+    assert lane.plain([first], [_event("1"), _event("2", sampler="ddim")], limit=1) == [70.0, 71.0]
     del lane.started["0"]
     # the typical time is the median of the last runs, so one unusual run does not swing it …
     for s in (30, 31, 90, 29, 28):
@@ -137,7 +137,8 @@ def test_installed_on_a_queue():
 
     lane.queue = [_event("3"), _event("4")]
     queue.broadcast_estimations("diffusion")
-    assert sent == [("3", 0, 42.0), ("4", 1, 84.0)]
+    # the plain figures, doubled: no request has ended with an estimate yet (COLD)
+    assert sent == [("3", 0, 42.0 * COLD), ("4", 1, 84.0 * COLD)]
     third = _event("5")
     run_async(queue.process_events([third], False, clock.clock(), third.fn))
     assert queue.process_time_per_fn[third.fn].avg_time == 42.0
@@ -152,7 +153,7 @@ def test_estimates_are_raised_by_how_much_the_last_ones_understated():
     lane = LaneClock(["diffusion"], clock=clock)
     lane.record(("diffusion_generate", False), 10.0)
     queued = [_event("q", sampler="ddim")]
-    assert lane.estimates([], queued, limit=1) == [10.0] and lane.correction() == 1.0
+    assert lane.estimates([], queued, limit=1) == [10.0 * COLD] and lane.correction() == COLD  # nothing measured yet
     ratios = [2.0, 1.5, 3.0, 1.0, 2.5]
     for i, r in enumerate(ratios):
         lane.remember(f"r{i}", 10.0)
@@ -160,8 +161,8 @@ def test_estimates_are_raised_by_how_much_the_last_ones_understated():
         clock.now += (10.0 + SLACK) * r - SLACK  # a miss is (real + SLACK) / (told + SLACK): r
         lane.check(f"r{i}", ok=True)
         if i + 1 < MIN_CHECKED:
-            assert lane.correction() == 1.0  # too few to say
-    # the 80th percentile of [1, 1.5, 2, 2.5, 3] → 3.0: the next request is told 30 s, not 10
+            assert lane.correction() == COLD  # too few to say
+    # the 90th percentile of [1, 1.5, 2, 2.5, 3] → 3.0: the next request is told 30 s, not 10
     assert lane.correction() == 3.0 and lane.estimates([], queued, limit=1) == [30.0]
     assert lane.plain([], queued, limit=1) == [10.0]
     # a failed or stopped request says nothing about the estimate; an unknown one is ignored

@@ -157,12 +157,11 @@ def main(argv=None):
 
         board = class_board.enable()
         print(f"Class board on: the Board tab collects finished live runs; the teacher clears it with {board.token}")
-    from gendemo.core import memory, priority
+    from gendemo.core import memory
 
     memory.bound_arenas()  # before the server's threads exist: two malloc arenas, not eight per core (issue 30)
     memory.skip_compiler_imports()  # before the first optimiser: torch.compile's ~150 MB stay unloaded (issue 30)
     memory.start_trimmer()  # and freed temporaries go back to the system
-    priority.share_the_gil()  # a thread between two tensor ops waits 1 ms for the GIL, not 5 (issue 30)
     queue(demo)
     demo.launch(
         server_name=a.host,

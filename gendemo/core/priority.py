@@ -150,23 +150,6 @@ class NiceThreads:
         return self.pool.submit(contextvars.copy_context().run, fn, *args, **kwargs).result()
 
 
-# Python hands its GIL from a thread that runs Python to one that asks for it after at most the switch interval (5 ms by
-# default). A thread computing tensor ops gives the GIL back at every op and asks for it again when the op ends, so
-# beside a thread that runs Python (Gradio's loop, a handler, the live trainer's loop) each op may wait that long: 25
-# sampling steps of 8 digits (the U-Net as one graph, the sampler's dozen ops a step from Python) took 1.6–4.6 s beside
-# one busy Python thread, 0.9–1.9 s at 1 ms, 0.34 s alone (AMD EPYC, 2 cores, 2026-12-07). Nice values cannot help
-# there: the GIL does not know them, so a nice thread that holds it delays a less nice one.
-SWITCH_S = 0.001
-
-
-def share_the_gil(interval: float = SWITCH_S) -> float:
-    """Make the GIL change hands every `interval` seconds at most (for a server whose threads mix Python and tensor
-    ops). Returns the interval it had."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(interval)
-    return before
-
-
 def nice_threads_work() -> bool:
     """Whether a thread's nice value is its own here (Linux), and requests are computed in this process (not on
     ZeroGPU, which forks a process for each GPU call)."""

@@ -14,18 +14,11 @@ tests/unit/test_fast_unet.py):
 - The conditioning vector: the text half is computed once per sampling run (cached by tensor identity), the time half
   once per step for the whole batch (every image is at the same t), and the fifteen FiLM layers run as one matrix
   product.
-- The body runs as a TorchScript graph traced from it (the same function bit for bit, at any batch size): the graph
-  runs its couple of hundred operations in C++ without Python's GIL. Run one by one from Python, each operation gives
-  the GIL back and must take it again, and in a busy server another thread (Gradio's loop, a handler, the live
-  trainer) keeps it up to 5 ms (sys.getswitchinterval()) each time. Beside one busy Python thread, 25 steps of 8
-  images took 17–29 s op by op and 1.2–1.6 s through the graph (0.35 s alone; AMD EPYC, 2 cores, 2026-12-07).
 The textbook module (unet.UNet) stays the reference: training uses it, and the tests hold this path to it.
 """
 
 from __future__ import annotations
 
-import threading
-import warnings
 import weakref
 
 import torch
@@ -144,8 +137,6 @@ class FastUNet:
         self._text_cache = None
         self._time_cache: dict[int, torch.Tensor] = {}  # at most T entries of cond_dim floats
         self._guidance_cache: dict[float, torch.Tensor] = {}  # the few scales a session asks for
-        self._graph = None  # body() traced (see the module's docstring), made at the first call
-        self._tracing = threading.Lock()
 
     # ---- conditioning: silu(time_mlp(emb(t)) + text_mlp(text·scale)), as UNet.forward
 
@@ -200,15 +191,6 @@ class FastUNet:
         h = F.silu(self.out_norm(h), inplace=True)
         return self.out(h).float().contiguous()  # fp32, NCHW: the sampler's arithmetic stays fp32
 
-    def run(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        """body(x, cond) through its traced graph, which holds no GIL while it runs."""
-        if self._graph is None:
-            with self._tracing:  # two sessions' first prompts at once trace it once
-                if self._graph is None:
-                    self._graph = trace(self.body, x, cond)
-        with torch.jit.optimized_execution(False):  # the ops as traced: no fusion, no re-specialising per shape
-            return self._graph(x, cond)
-
     @torch.no_grad()  # inference only: its bf16 weights are copies that no gradient reaches
     def __call__(
         self, x: torch.Tensor, t: torch.Tensor, text: torch.Tensor, guidance: torch.Tensor | None = None
@@ -219,7 +201,7 @@ class FastUNet:
         cond = self.time_mlp(timestep_embedding(t, self.cfg.cond_dim)) + self.text_features(text)
         if guidance is not None:
             cond = cond + guidance_features(self.guidance_mlp, guidance.float(), self.cfg.cond_dim)
-        return self.run(x, F.silu(cond))
+        return self.body(x, F.silu(cond))
 
     @torch.no_grad()
     def eps(self, x: torch.Tensor, t: int, text: torch.Tensor, null: torch.Tensor, guidance: float) -> torch.Tensor:
@@ -229,31 +211,11 @@ class FastUNet:
         if self.guidance_mlp is not None:
             w = self._guidance_features(float(guidance))  # (1, cd)
             cond = F.silu(self._time_features(int(t)) + self._cached_text_features(text, text) + w)  # (B, cd)
-            return self.run(x, cond)
+            return self.body(x, cond)
         cond = F.silu(self._time_features(int(t)) + self._cached_text_features(text, null))  # (2B, cd)
-        out = self.run(torch.cat([x, x]), cond)
+        out = self.body(torch.cat([x, x]), cond)
         c, u = out[:b], out[b:]
         return u + guidance * (c - u)
-
-
-class _Body(nn.Module):
-    def __init__(self, body):
-        super().__init__()
-        self.body = body
-
-    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-        return self.body(x, cond)
-
-
-@torch.no_grad()
-def trace(body, x: torch.Tensor, cond: torch.Tensor) -> torch.jit.ScriptModule:
-    """body as a TorchScript graph, recorded on example inputs (its sizes are read from its inputs at each call; the
-    weights are the copies body holds)."""
-    with warnings.catch_warnings():
-        # TorchScript is marked deprecated in favour of torch.compile, which needs a C++ compiler at run time and
-        # ~150 MB more memory (gendemo/core/memory.py); tracing is all this needs, and it works
-        warnings.simplefilter("ignore", FutureWarning)
-        return torch.jit.trace(_Body(body), (x, cond), check_trace=False)
 
 
 def _stamp(net: nn.Module) -> tuple:

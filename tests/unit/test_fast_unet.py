@@ -6,7 +6,6 @@ textbook module under bf16 autocast does (the path sampling used before), with a
 
 import pytest
 import torch
-from support import all_at_once
 from support.unets import tiny_net
 
 from gendemo.diffusion import fast_unet
@@ -164,34 +163,3 @@ def test_the_fp32_copy_is_the_unet_within_float_rounding(name):
         assert torch.allclose(guided, predict_eps(m, x, 300, text, null, 4.0, "fp32", fast=False), atol=1e-4)
         assert fast_unet.for_net(m, "fp32") is not fast_unet.for_net(m, "bf16")  # one copy per precision, kept
         assert fast_unet.for_net(m, "fp32") is fast_unet.for_net(m, "fp32")
-
-
-@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
-def test_the_traced_graph_is_the_body_bit_for_bit_at_any_batch(dtype):
-    cfg = CONFIGS["tiny"]
-    fast = FastUNet(tiny_net(cfg), dtype)
-    g = torch.Generator().manual_seed(1)
-    first = None
-    for b in (3, 1, 16):  # traced at the first batch size, run at the others
-        x = torch.randn(b, cfg.in_channels, 28, 28, generator=g)
-        cond = torch.randn(b, cfg.cond_dim, generator=g)
-        with torch.no_grad():
-            assert torch.equal(fast.run(x, cond), fast.body(x, cond)), b
-        first = fast._graph if first is None else first
-        assert fast._graph is first  # traced once, reused
-
-
-def test_concurrent_first_calls_trace_once(monkeypatch):
-    cfg = CONFIGS["tiny"]
-    fast = FastUNet(tiny_net(cfg))
-    traced = []
-    real = fast_unet.trace
-
-    def counting(*args):
-        traced.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(fast_unet, "trace", counting)
-    x, cond = torch.randn(2, cfg.in_channels, 28, 28), torch.randn(2, cfg.cond_dim)
-    all_at_once([lambda: fast.run(x, cond)] * 8)
-    assert len(traced) == 1

@@ -202,15 +202,3 @@ def test_a_background_thread_is_made_nicer_and_only_it():
     assert seen["took"] and seen["nice"] == min(19, mine + 5)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # the caller's thread is untouched
     assert not lower_this_thread(0)
-
-
-def test_the_gil_changes_hands_sooner():
-    import sys
-
-    from gendemo.core.priority import SWITCH_S, share_the_gil
-
-    before = share_the_gil()
-    try:
-        assert sys.getswitchinterval() == pytest.approx(SWITCH_S) and before > SWITCH_S
-    finally:
-        sys.setswitchinterval(before)

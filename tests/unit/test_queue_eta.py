@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from support import run_async
 
-from gendemo.app.queue_eta import COLD, LaneClock, install, kind_of, progress_of
+from gendemo.app.queue_eta import COLD, MARGIN_S, LaneClock, install, kind_of, progress_of
 
 
 class Fn:  # a BlockFunction: hashable, named after its handler, in a lane
@@ -137,8 +137,8 @@ def test_installed_on_a_queue():
 
     lane.queue = [_event("3"), _event("4")]
     queue.broadcast_estimations("diffusion")
-    # the plain figures, doubled: no request has ended with an estimate yet (COLD)
-    assert sent == [("3", 0, 42.0 * COLD), ("4", 1, 84.0 * COLD)]
+    # the plain figures, doubled (no request has ended with an estimate yet: COLD), plus the margin
+    assert sent == [("3", 0, 42.0 * COLD + MARGIN_S), ("4", 1, 84.0 * COLD + MARGIN_S)]
     third = _event("5")
     run_async(queue.process_events([third], False, clock.clock(), third.fn))
     assert queue.process_time_per_fn[third.fn].avg_time == 42.0
@@ -153,7 +153,8 @@ def test_estimates_are_raised_by_how_much_the_last_ones_understated():
     lane = LaneClock(["diffusion"], clock=clock)
     lane.record(("diffusion_generate", False), 10.0)
     queued = [_event("q", sampler="ddim")]
-    assert lane.estimates([], queued, limit=1) == [10.0 * COLD] and lane.correction() == COLD  # nothing measured yet
+    # nothing measured yet: COLD
+    assert lane.estimates([], queued, limit=1) == [10.0 * COLD + MARGIN_S] and lane.correction() == COLD
     ratios = [2.0, 1.5, 3.0, 1.0, 2.5]
     for i, r in enumerate(ratios):
         lane.remember(f"r{i}", 10.0)
@@ -163,7 +164,7 @@ def test_estimates_are_raised_by_how_much_the_last_ones_understated():
         if i + 1 < MIN_CHECKED:
             assert lane.correction() == COLD  # too few to say
     # the 90th percentile of [1, 1.5, 2, 2.5, 3] → 3.0: the next request is told 30 s, not 10
-    assert lane.correction() == 3.0 and lane.estimates([], queued, limit=1) == [30.0]
+    assert lane.correction() == 3.0 and lane.estimates([], queued, limit=1) == [30.0 + MARGIN_S]
     assert lane.plain([], queued, limit=1) == [10.0]
     # a failed or stopped request says nothing about the estimate; an unknown one is ignored
     lane.remember("x", 10.0)
@@ -204,7 +205,7 @@ def test_requests_still_waiting_past_their_estimate_raise_the_next_estimates_bef
     lane.remember("fresh", 100.0)  # still within its estimate: says nothing yet
     clock.now += 36.0  # (36 + SLACK) / (10 + SLACK) = 3
     assert sorted(lane.overdue()) == [3.0, 3.0, 3.0]
-    assert lane.correction() == 3.0 and lane.estimates([], queued, limit=1) == [30.0]
+    assert lane.correction() == 3.0 and lane.estimates([], queued, limit=1) == [30.0 + MARGIN_S]
     for i in range(3):  # they end: their misses are kept as ended ones
         lane.check(f"w{i}", ok=True)
     assert lane.overdue() == [] and lane.correction() == 3.0

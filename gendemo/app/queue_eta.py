@@ -51,9 +51,9 @@ TICK = 5.0  # seconds between the estimates sent while a request of the lane run
 CHECKED = 12  # finished requests whose real wait over their first estimate sets the correction
 MIN_CHECKED = 3  # the correction is measured from this many; before that it is COLD
 # Before three requests have ended, nothing says how much slower than its typical time the lane goes now: a class's
-# first prompts (told from lane times of a quieter moment) took 1.3–1.9× what they were told in the class benchmark.
+# first prompts (told from lane times of a quieter moment) took 1.2–2.0× what they were told in a class benchmark run.
 COLD = 2.0
-QUANTILE = 0.9  # the correction covers this share of the recent misses (at 0.8, 16–19 of 47–81 still understated)
+QUANTILE = 0.9  # the correction covers this share of the recent misses (at 0.8, 16–21 of 47–81 still understated)
 OVERDUE_LOOK = 32  # the most recently told requests looked at for misses under way
 OVERDUE_FORGET = 300.0  # a request told this long ago and never ended was a closed page, not a miss
 MAX_CORRECTION = 4.0  # one outlier (a request held up by a stall) does not make every estimate absurd

@@ -340,6 +340,7 @@ def _digit(source: str, index: int, image, text: str, lang: str) -> torch.Tensor
 
 
 CURVE_MODELS = ("diffusion", "text_encoder", "mnist_test")  # what average_loss_curve is made from, by registry name
+CURVE_KEY = "ins.loss_curve"  # its entry among the registry's derived values: the warm-up and the handler share it
 
 
 def average_loss_curve(dm, enc, test) -> dict[str, list[float]]:
@@ -357,7 +358,7 @@ def average_loss_curve(dm, enc, test) -> dict[str, list[float]]:
 @ahead
 def loss_curve_ahead() -> dict[str, list[float]]:
     """The loss curve made before the first learner asks (the server's warm-up)."""
-    return REGISTRY.derived(CURVE_MODELS, "ins.loss_curve", average_loss_curve)
+    return REGISTRY.derived(CURVE_MODELS, CURVE_KEY, average_loss_curve)
 
 
 def _curve_plot(curve, lang, t: int):
@@ -405,7 +406,7 @@ def noise_prediction(
         progress(None, desc=tr("ins.curve_wait", lang, n=CURVE_DIGITS))
         return average_loss_curve(*models)
 
-    curve = REGISTRY.derived(CURVE_MODELS, "ins.loss_curve", first_curve)
+    curve = REGISTRY.derived(CURVE_MODELS, CURVE_KEY, first_curve)
     at = lambda k: float(np.interp(t, curve["t"], curve[k]))
     summary = tr(
         "ins.learn_summary",

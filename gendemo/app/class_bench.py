@@ -10,8 +10,8 @@ and half pick a seed of their own, so some requests repeat and some do not.
 
 It reports per action p50/p95/max and failures, the wait for the first live frame, the live runs that had no frame or
 had not finished when the lesson ended, the server's peak RSS, how busy the rest of the machine was, and for every
-diffusion-lane request that waited the queue estimate the page was told against the real time it took (issue 33: an
-estimate must not understate).
+request of a long lane (diffusion, surveys) that waited the queue estimate the page was told against the real time it
+took (issue 33: an estimate must not understate). A click sends what the page sends with its controls untouched.
 
     python -m gendemo.bench --only class --learners 30      # the issue's class
     python -m gendemo.bench --only class --short            # ≈ 6 learners, under a minute (CI's variant)
@@ -31,21 +31,16 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 
-from gendemo.app.endpoints import ENDPOINTS
+from gendemo.app.endpoint import Example
+from gendemo.app.endpoints import ENDPOINTS, TOLD_LANES
 from gendemo.core.paths import ROOT
 from gendemo.core.procstat import cpu_seconds, machine_busy_seconds, peak_rss_mb, rss_mb, wait_until_idle
 from gendemo.core.timing import pct
 
 PROMPTS = ("a red seven", "a blue three", "a green one", "a thick yellow eight")
 HEAVY = ("solver_comparison", "diffusion_guidance", "schedule_twins")  # the demonstrations issue 30 names
-DIFFUSION_LANES = {  # requests whose queue estimate is compared with their real wait
-    "diffusion_generate",
-    "noise_prediction",
-    "reverse_step",
-    "prompt_experiment",
-    "img2img",
-    *HEAVY,
-}
+# requests whose queue estimate is compared with their real wait: those of the lanes whose waits the app estimates
+TOLD = frozenset(name for name, ep in ENDPOINTS.items() if ep.lane in TOLD_LANES)
 POLL_S = 0.1  # how often a waiting request's status is read
 CLIENT_NICE = 10  # the learners' clients' nice value over the benchmark's (the server keeps its own)
 
@@ -54,7 +49,7 @@ CLIENT_NICE = 10  # the learners' clients' nice value over the benchmark's (the 
 class Step:
     label: str  # the action as the report names it
     api: str  # endpoint name, without the slash
-    values: dict = field(default_factory=dict)  # parameters other than the endpoint's canonical call
+    values: dict = field(default_factory=dict)  # parameters other than the page's defaults
 
 
 @dataclass
@@ -114,10 +109,18 @@ def lesson(k: int, plan: Plan) -> list[Step]:
 
 
 def _arguments(step: Step) -> dict:
-    """Every API parameter by name: the canonical call's value unless the step says otherwise."""
+    """Every API parameter by name, as the page sends it when a learner clicks without touching a control (the declared
+    default: the diffusion prompt's guidance-distilled network, say, not the API example's full one), a picture as the
+    canonical call's example file (the digit the learner draws), and the step's own values over both."""
     ep = ENDPOINTS[step.api]
-    names = [p.name for p in ep.api_params]
-    values = dict(zip(names, ep.canonical_call()))
+    canonical = dict(zip([p.name for p in ep.api_params], ep.canonical_call()))
+    values = {}
+    for p in ep.api_params:
+        page = p.start()
+        if isinstance(ep.call.get(p.name), Example):
+            values[p.name] = canonical[p.name]
+        else:
+            values[p.name] = list(page) if isinstance(page, tuple) else page
     values.update(step.values)
     return values
 
@@ -275,7 +278,7 @@ def _learner(k: int, plan: Plan, url: str, t_lesson: float, out: list, lock: thr
             rec = Record(k, step.label, step.api, time.perf_counter() - t_lesson, cut_off=True)
         else:
             try:
-                rec = _call(client, step, k, t_lesson, end_at, step.api in DIFFUSION_LANES)
+                rec = _call(client, step, k, t_lesson, end_at, step.api in TOLD)
             except Exception as e:  # noqa: BLE001
                 rec = Record(k, step.label, step.api, time.perf_counter() - t_lesson, error=repr(e)[:300])
         with lock:
@@ -388,12 +391,12 @@ def report_lines(s: dict) -> list[str]:
     if q["told"]:
         lines += [
             "",
-            f"Queue estimates (diffusion lanes): {q['told']} waiting requests were told an estimate; the real time "
+            f"Queue estimates (long lanes): {q['told']} waiting requests were told an estimate; the real time "
             f"after it over the estimate was p50 ×{q['real_over_told_p50']:.2f}, max ×{q['real_over_told_max']:.2f}; "
             f"{q['understated']} took more than 1.2 × what they were told.",
         ]
     else:
-        lines += ["", "Queue estimates (diffusion lanes): no request waited with an estimate shown."]
+        lines += ["", "Queue estimates (long lanes): no request waited with an estimate shown."]
     lines += [
         "",
         f"Failures: {len(s['failures'])}. Peak server RSS: {m['peak_rss_mb']:.0f} MB. CPU over the run: the server "

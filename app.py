@@ -13,7 +13,7 @@ import gradio as gr
 
 from gendemo.app import limits, queue_eta, zerogpu
 from gendemo.app.api_docs import DocumentedBlocks, document
-from gendemo.app.endpoints import DIFFUSION, HEAVY
+from gendemo.app.endpoints import TOLD_LANES
 from gendemo.app.i18n import gradio_i18n
 from gendemo.app.tabs import tab_modules
 from gendemo.app.ui import chapter_map, class_board_tab, lesson_links
@@ -129,8 +129,8 @@ def launch_kwargs(mcp: bool | None = None) -> dict:
 
 def queue(demo: gr.Blocks) -> None:
     limits.bound_queue(demo, max_size=QUEUE_SIZE, concurrency=CONCURRENCY)
-    # the diffusion lane's waits, told from each kind's measured length (a DDPM run takes ~40× a DDIM one)
-    queue_eta.install(demo._queue, [DIFFUSION.name, HEAVY.name])
+    # the long lanes' waits, told from each kind's measured length (a DDPM run takes ~40× a DDIM one)
+    queue_eta.install(demo._queue, [lane.name for lane in TOLD_LANES])
 
 
 def main(argv=None):

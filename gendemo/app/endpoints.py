@@ -21,9 +21,17 @@ DIFFUSION = Lane("diffusion", limit=1, priority=1)  # the diffusion views, one a
 # other lanes' requests (gendemo/core/priority.py), so a prompt beside them has the cores. Paced so, a DDPM comparison
 # takes two minutes in a busy class, and a request behind it in this lane is told so (gendemo/app/queue_eta.py).
 HEAVY = Lane("diffusion_heavy", limit=1, priority=2)
-# Mode collapse draws and judges thousands of digits (seconds under load): in the default lane's two places, two
-# learners' surveys held every quick GAN request behind them (class benchmark: its p95 12 s). A lane of its own.
+# Noise prediction and the reverse step are a network pass or a short walk of them (hundredths of a second alone):
+# behind a class's prompts in the diffusion lane they waited 9-17 s (class benchmark, p95). A lane of their own.
+DIFFUSION_STEP = Lane("diffusion_step", limit=1, priority=1)
+# Surveys: mode collapse draws and judges thousands of digits; the prompt experiment draws one digit per variant of a
+# prompt with the guided model. Seconds each under load: in the default lane's two places, two learners' mode collapse
+# held every quick GAN request behind them (class benchmark: its p95 12 s), and in the diffusion lane the experiments
+# (≈ 1.9 s each) held the prompts. A lane of their own, one at a time; a class meets them at different times.
 SURVEY = Lane("survey", limit=1, priority=1)
+# The lanes of long requests, one at a time: their waits are estimated from what their requests take under load, not
+# by Gradio's average (gendemo/app/queue_eta.py).
+TOLD_LANES = (DIFFUSION, DIFFUSION_STEP, SURVEY, HEAVY)
 CLASSIFY = Lane("classify", limit=1)  # readings run in the order they were asked (a click and an upload may race)
 # Live training: Start, Continue and One step never wait for another learner's run (issue 30). One scheduler in the
 # server (gendemo/gan/scheduler.py) trains up to GENDEMO_LIVE_RUNS runs in turn; the lane only has to let their streams
@@ -990,7 +998,7 @@ _ROWS = (
             ),
         ),
         gpu=30,
-        lane=DIFFUSION,
+        lane=DIFFUSION_STEP,
         call={"t": 500},
         cache=True,
     ),
@@ -1080,7 +1088,7 @@ _ROWS = (
             ("next_t", "the next step to take (t − 1; after the last step 1000 again)"),
         ),
         gpu=60,
-        lane=DIFFUSION,
+        lane=DIFFUSION_STEP,
         call={"guidance": 3.0},
         cache=True,
     ),
@@ -1133,7 +1141,7 @@ _ROWS = (
             ("table", "Markdown: the variants, their similarities and the judge's readings, and how many match"),
         ),
         gpu=_experiment_seconds,
-        lane=DIFFUSION,
+        lane=SURVEY,
         call={"prompt": "ornate green seven", "mode": "colour", "guidance": 3.0},
         cache=True,
     ),

@@ -34,9 +34,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 # Per endpoint: the shared cache holds at most ENTRIES answers and SHARED_MB of them (Gradio's size estimate: the PNG
-# bytes of pictures, bytes of arrays); the uploads' per-session cache, over all sessions together, ENTRIES and
-# SESSION_MB. With 21 endpoints that bounds the whole at 21 × 6 MB; the 400 one-request sessions of issue 30 filled
-# seven endpoints' caches with ~30 KB answers.
+# bytes of pictures, bytes of arrays), or the endpoint's own cache_mb; the uploads' per-session cache, over all sessions
+# together, ENTRIES and SESSION_MB. With 21 endpoints that bounds the whole at 21 × 6 MB plus what the cache_mb add;
+# the 400 one-request sessions of issue 30 filled seven endpoints' caches with ~30 KB answers.
 ENTRIES = max(1, int(os.environ.get("GENDEMO_ANSWER_CACHE_ENTRIES", "64")))
 SHARED_MB = max(1, int(os.environ.get("GENDEMO_ANSWER_CACHE_MB", "4")))
 SESSION_MB = max(1, SHARED_MB // 2)
@@ -248,7 +248,7 @@ def cached(endpoint, fn: Callable) -> Callable:
 
     inner.__signature__ = inner_sig
     inner.__name__ = f"{endpoint.name}_computed"
-    shared = gr.cache(inner, key=key, max_size=ENTRIES, max_memory=SHARED_MB * 1024 * 1024)
+    shared = gr.cache(inner, key=key, max_size=ENTRIES, max_memory=(endpoint.cache_mb or SHARED_MB) * 1024 * 1024)
     own = gr.cache(inner, key=key, max_size=ENTRIES, max_memory=SESSION_MB * 1024 * 1024, per_session=True)
 
     def pick(args, kwargs):

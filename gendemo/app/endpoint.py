@@ -212,6 +212,7 @@ class Endpoint:
     load: bool = True  # the bench and the load test call it (a live run trains for as long as it is asked: no)
     deterministic: bool = True  # the answer is a function of the inputs (seeded), so it may be cached and shared
     cache: bool = False  # answer a repeated request from the cache, without queueing (gendemo/app/answer_cache.py)
+    cache_mb: int | None = None  # the bytes its shared cache may hold, in MB (None: answer_cache.SHARED_MB)
 
     def param(self, name: str) -> Param:
         for p in self.params:

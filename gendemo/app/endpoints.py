@@ -880,6 +880,7 @@ _ROWS = (
         lane=DIFFUSION,
         call={"guidance": 3.0, "n": 16, "network": "diffusion"},
         cache=True,
+        cache_mb=16,  # ~1.2 MB an answer (its run keeps every step for the replay): a class's dozen distinct prompts
     ),
     Endpoint(
         "diffusion_guidance",

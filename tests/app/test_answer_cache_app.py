@@ -40,6 +40,17 @@ def test_an_upload_is_kept_for_its_session_only(app_client, tmp_path):
     assert len(shared) == before_shared and len(own) == before_own + 2
 
 
+def test_a_class_s_prompts_fit_in_the_prompt_cache(app_client):
+    """A kept prompt answer holds its run (every step, for the replay slider) once, not once per streamed frame: at
+    3.2 MB an answer the cache held one prompt, and a class's repeated prompts were all computed again."""
+    store = HANDLERS["diffusion_generate"].cache
+    before = dict(store._entry_sizes)
+    app_client.predict("a red seven", "ddim", 25, 4.0, 4242, 8, "diffusion_distilled", api_name="/diffusion_generate")
+    (size,) = [v for k, v in store._entry_sizes.items() if k not in before]
+    assert size < 1.5 * 2**20  # 26 kept steps of 8 digits (0.98 MB) and the pictures
+    assert store._max_memory // size >= 10  # a class's dozen distinct prompts stay
+
+
 @pytest.mark.heavy  # a few seconds: a diffusion run, then its replay
 def test_a_stream_is_replayed_frame_by_frame(app_client):
     args = {"prompt": "a green two", "sampler": "ddim", "steps": 10, "guidance": 3.0, "seed": 777, "n": 1}

@@ -253,7 +253,8 @@ def test_stop_and_replay_handlers_keep_a_bounded_run():
     stream = d.diffusion_generate.__wrapped__("a red seven", "ddpm", 25, 3.0, 0, 2, request=Req("zh-CN"))
     outs = [next(stream) for _ in range(4)]  # the run itself, then the pure noise and the frames at steps 50 and 100
     assert outs[0][2] == "从纯噪声（t = 1000）出发 · DDPM，共 1000 步……" and outs[1][2].startswith("第 0 / 1000 步")
-    run = outs[-1][4]
+    run = outs[0][4]  # the session holds the run from the first answer on; the frames do not send it again
+    assert all(out[4] == {"__type__": "update"} for out in outs[1:])
     assert run["state"] == "running" and [f[0] for f in run["frames"]] == list(range(0, 101, 10))  # every 10th kept
     result, judged, status, slider, hint = d.diffusion_stopped(run, request=Req("zh-CN"))
     assert "已在第 100 / 1000 步" in status and result.size[0] > 0 and slider["visible"] and slider["maximum"] == 11

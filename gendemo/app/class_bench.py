@@ -42,6 +42,11 @@ HEAVY = ("solver_comparison", "diffusion_guidance", "schedule_twins")  # the dem
 # requests whose queue estimate is compared with their real wait: those of the lanes whose waits the app estimates
 TOLD = frozenset(name for name, ep in ENDPOINTS.items() if ep.lane in TOLD_LANES)
 POLL_S = 0.1  # how often a waiting request's status is read
+# A browser shows an answer once its last message and the pictures in it have come, loading those pictures a few at a
+# time (HTTP/1.1: six connections to one server). gradio_client would instead download every file of every streamed
+# frame, one after another, before it reads the next message: that made a prompt take 1.4-1.8 s alone instead of
+# 0.8-0.9 s, and 13 s in a class (run AG in docs/BENCHMARKS.md), most of it the learner's own downloads.
+BROWSER_FETCHES = 6
 CLIENT_NICE = 10  # the learners' clients' nice value over the benchmark's (the server keeps its own)
 
 
@@ -137,6 +142,7 @@ class Record:
     cut_off: bool = False  # still queued or running when the lesson ended
     eta_told: float | None = None  # the first queue estimate the request was told (seconds until its answer)
     eta_at: float | None = None  # when it was told, seconds after submit
+    started: float | None = None  # submit → the client heard the server begin it (its wait in the queue)
 
 
 class Server:
@@ -201,7 +207,12 @@ class Monitor(threading.Thread):
         self.load0 = os.getloadavg()[0]
 
     def run(self):
-        while not self.done.wait(0.5):
+        self.lags = []  # how late each half-second wake-up came: the learners' clients' delay (one process, one GIL)
+        while True:
+            t = time.perf_counter()
+            if self.done.wait(0.5):
+                return
+            self.lags.append(time.perf_counter() - t - 0.5)
             try:
                 self.peak = max(self.peak, rss_mb(self.pid))
             except OSError:
@@ -220,10 +231,28 @@ class Monitor(threading.Thread):
             "client_cores": clients / wall,
             "other_cores": max(0.0, busy - server - clients) / wall,
             "load_before": self.load0,
+            "client_lag_p95": pct(self.lags, 95) if self.lags else 0.0,
+            "client_lag_max": max(self.lags, default=0.0),
         }
 
 
-def _call(client, step: Step, k: int, t_lesson: float, end_at: float, watch_eta: bool) -> Record:
+def _urls(value) -> list[str]:
+    """The files an answer names (Gradio's file data, a dict with a url), wherever they are inside it."""
+    if isinstance(value, dict):
+        if isinstance(value.get("url"), str) and "path" in value:
+            return [value["url"]]
+        return [u for v in value.values() for u in _urls(v)]
+    if isinstance(value, (list, tuple)):
+        return [u for v in value for u in _urls(v)]
+    return []
+
+
+def _fetch(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=120) as r:
+        return len(r.read())
+
+
+def _call(client, step: Step, k: int, t_lesson: float, end_at: float, watch_eta: bool, fetch=None) -> Record:
     from gradio_client.utils import Status
 
     rec = Record(k, step.label, step.api, time.perf_counter() - t_lesson)
@@ -233,17 +262,20 @@ def _call(client, step: Step, k: int, t_lesson: float, end_at: float, watch_eta:
         now = time.perf_counter()
         if rec.first_output is None and job.outputs():
             rec.first_output = now - t0
-        if watch_eta and rec.eta_told is None:
-            st = job.status()
-            if st.code == Status.IN_QUEUE and st.eta is not None:
-                rec.eta_told, rec.eta_at = float(st.eta), now - t0
+        st = job.status()
+        if watch_eta and rec.eta_told is None and st.code == Status.IN_QUEUE and st.eta is not None:
+            rec.eta_told, rec.eta_at = float(st.eta), now - t0
+        if rec.started is None and st.code in (Status.PROCESSING, Status.ITERATING, Status.PROGRESS, Status.FINISHED):
+            rec.started = now - t0
         if now > end_at:
             rec.cut_off = True
             job.cancel()
             return rec
         time.sleep(POLL_S)
     try:
-        job.result()
+        answer = job.result()
+        if fetch is not None:  # the answer's pictures, as the page loads them
+            list(fetch.map(_fetch, _urls(answer)))
     except Exception as e:  # noqa: BLE001 — a failure is a result of the benchmark
         rec.error = f"{type(e).__name__}: {e}"[:300]
         return rec
@@ -253,7 +285,9 @@ def _call(client, step: Step, k: int, t_lesson: float, end_at: float, watch_eta:
     return rec
 
 
-def _learner(k: int, plan: Plan, url: str, t_lesson: float, out: list, lock: threading.Lock, folder: str):
+def _learner(k: int, plan: Plan, url: str, t_lesson: float, out: list, lock: threading.Lock):
+    from concurrent.futures import ThreadPoolExecutor
+
     from gradio_client import Client
 
     from gendemo.core.priority import lower_this_thread
@@ -266,7 +300,8 @@ def _learner(k: int, plan: Plan, url: str, t_lesson: float, out: list, lock: thr
     time.sleep(plan.ramp_s * k / max(1, plan.learners))
     end_at = t_lesson + plan.lesson_s
     try:
-        client = Client(url, verbose=False, download_files=os.path.join(folder, f"learner{k}"))
+        client = Client(url, verbose=False, download_files=False)  # the page loads what it shows (BROWSER_FETCHES)
+        fetch = ThreadPoolExecutor(BROWSER_FETCHES, thread_name_prefix=f"learner{k}-fetch")
     except Exception as e:  # noqa: BLE001
         with lock:
             out.append(Record(k, "open the page", "", time.perf_counter() - t_lesson, error=repr(e)[:300]))
@@ -278,11 +313,12 @@ def _learner(k: int, plan: Plan, url: str, t_lesson: float, out: list, lock: thr
             rec = Record(k, step.label, step.api, time.perf_counter() - t_lesson, cut_off=True)
         else:
             try:
-                rec = _call(client, step, k, t_lesson, end_at, step.api in TOLD)
+                rec = _call(client, step, k, t_lesson, end_at, step.api in TOLD, fetch)
             except Exception as e:  # noqa: BLE001
                 rec = Record(k, step.label, step.api, time.perf_counter() - t_lesson, error=repr(e)[:300])
         with lock:
             out.append(rec)
+    fetch.shutdown()
     try:
         client.close()
     except Exception:  # noqa: BLE001
@@ -296,19 +332,18 @@ def run_class(plan: Plan, log=print) -> dict:
     records: list[Record] = []
     lock = threading.Lock()
     try:
-        with tempfile.TemporaryDirectory(prefix="gendemo-class-") as folder:
-            monitor = Monitor(server.proc.pid)
-            monitor.start()
-            t_lesson = time.perf_counter()
-            threads = [
-                threading.Thread(target=_learner, args=(k, plan, server.url, t_lesson, records, lock, folder))
-                for k in range(plan.learners)
-            ]
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join(plan.lesson_s + plan.ramp_s + 120)
-            machine = monitor.finish()
+        monitor = Monitor(server.proc.pid)
+        monitor.start()
+        t_lesson = time.perf_counter()
+        threads = [
+            threading.Thread(target=_learner, args=(k, plan, server.url, t_lesson, records, lock))
+            for k in range(plan.learners)
+        ]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(plan.lesson_s + plan.ramp_s + 120)
+        machine = monitor.finish()
         if server.proc.poll() is not None:
             records.append(Record(-1, "server", "", 0.0, error="the server died:\n" + server.tail()))
     finally:
@@ -321,12 +356,14 @@ def summarise(records: list[Record], plan: Plan, machine: dict, server: Server) 
     for label in dict.fromkeys(r.label for r in records):
         rs = [r for r in records if r.label == label]
         ok = [r.seconds for r in rs if r.seconds is not None]
+        queued = [r.started for r in rs if r.seconds is not None and r.started is not None]
         actions[label] = {
             "n": len(rs),
             "ok": len(ok),
             "failed": sum(bool(r.error) for r in rs),
             "cut_off": sum(r.cut_off for r in rs),
             **({"p50": pct(ok, 50), "p95": pct(ok, 95), "max": max(ok)} if ok else {}),
+            **({"queued_p50": pct(queued, 50), "queued_p95": pct(queued, 95)} if queued else {}),
         }
     live = [r for r in records if r.api == "gan_live"]
     firsts = [r.first_output for r in live if r.first_output is not None]
@@ -369,12 +406,13 @@ def report_lines(s: dict) -> list[str]:
         f"lesson cut off after {s['lesson_s']:.0f} s; the whole run took {m['wall_s']:.0f} s. The app served after "
         f"{s['app_start_s']:.1f} s and warmed up for {s['app_warm_s']:.1f} s before the first learner came.",
         "",
-        "| action | n | p50 | p95 | max | failed | cut off |",
-        "|---|---|---|---|---|---|---|",
+        "| action | n | p50 | p95 | max | of which queued, p50 / p95 | failed | cut off |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for label, a in s["actions"].items():
         times = [f"{a[q]:.2f} s" if q in a else "–" for q in ("p50", "p95", "max")]
-        lines.append(f"| {label} | {a['n']} | {' | '.join(times)} | {a['failed']} | {a['cut_off']} |")
+        queued = f"{a['queued_p50']:.2f} / {a['queued_p95']:.2f} s" if "queued_p50" in a else "–"
+        lines.append(f"| {label} | {a['n']} | {' | '.join(times)} | {queued} | {a['failed']} | {a['cut_off']} |")
     lv = s["live"]
     if lv["runs"]:
         first = (
@@ -402,7 +440,8 @@ def report_lines(s: dict) -> list[str]:
         f"Failures: {len(s['failures'])}. Peak server RSS: {m['peak_rss_mb']:.0f} MB. CPU over the run: the server "
         f"{m['server_cores']:.2f} cores, the learners' clients {m['client_cores']:.2f} (at nice {CLIENT_NICE}), "
         f"everything else on the machine {m['other_cores']:.2f} (1-minute load before the start: "
-        f"{m['load_before']:.2f}).",
+        f"{m['load_before']:.2f}). The clients' process woke up late by p95 {m.get('client_lag_p95', 0):.2f} s, "
+        f"at most {m.get('client_lag_max', 0):.2f} s (a waiting learner notices an answer that much late).",
     ]
     lines += [f"- {f}" for f in s["failures"][:10]]
     return lines

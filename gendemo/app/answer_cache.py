@@ -284,4 +284,25 @@ def cached(endpoint, fn: Callable) -> Callable:
     answer.__signature__ = sig
     answer.cache = shared.cache  # Gradio probes a handler that has this attribute
     answer.caches = (shared.cache, own.cache)
+    answer.key = key
     return answer
+
+
+def key_hash(handler, kw: dict) -> str:
+    """What the cache keeps the answer to these arguments under (by name, as the page sent them, with the request)."""
+    from gradio.caching import cache_hash
+
+    return cache_hash(handler.key(kw))
+
+
+def kept(handler, kw: dict) -> bool:
+    """Whether the shared cache holds an answer for these arguments (by name, as the page sent them, with the request
+    they came with)."""
+    return handler.cache.get(key_hash(handler, kw)) is not None
+
+
+def keep(handler, kw: dict, yields: list) -> None:
+    """Keep a stream made elsewhere (a prompt drawn in another's batch) as the answer to these arguments, as though
+    `handler` had streamed it: a request for them is then answered from the cache, in the queue or before it. Each
+    value must be a copy as it was when it would have been sent (a run's record grows)."""
+    handler.cache.put(key_hash(handler, kw), yields=[_packed(v) for v in yields])

@@ -272,6 +272,8 @@ def _call(client, step: Step, k: int, t_lesson: float, end_at: float, watch_eta:
             job.cancel()
             return rec
         time.sleep(POLL_S)
+    if rec.started is None:  # done before it was seen running: it waited at most this long
+        rec.started = time.perf_counter() - t0
     try:
         answer = job.result()
         if fetch is not None:  # the answer's pictures, as the page loads them

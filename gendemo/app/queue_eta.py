@@ -266,11 +266,22 @@ class LaneClock:
         return out
 
 
+_QUEUE = None  # the app's Gradio queue, once installed
+
+
+def queued(lane: str) -> list:
+    """The requests waiting in `lane` now, first first (none before the queue is installed)."""
+    group = getattr(_QUEUE, "event_queue_per_concurrency_id", {}).get(lane)
+    return list(group.queue) if group is not None else []
+
+
 def install(queue, lanes) -> LaneClock:
     """Gives the Gradio queue `queue` (demo._queue, after demo.queue()) honest estimates for the concurrency ids
     `lanes`; other lanes keep Gradio's."""
     from gradio.server_messages import EstimationMessage
 
+    global _QUEUE
+    _QUEUE = queue
     clock = LaneClock(lanes)
     broadcast, process = queue.broadcast_estimations, queue.process_events
 

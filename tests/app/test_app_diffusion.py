@@ -33,6 +33,51 @@ def test_generate_streams_and_is_reproducible(app_client):
     assert len(job.outputs()) >= 2  # intermediate frames were streamed before the final one
 
 
+def test_prompts_waiting_in_the_lane_are_drawn_with_the_running_one_and_get_their_own_digits(
+    app_client, monkeypatch, tmp_path
+):
+    """Issue 30: the prompts queued behind the running one that ask the same of the network (sampler, steps,
+    guidance, network, digits) are drawn in its batch and their answers kept; when their turn comes, each gets what it
+    gets alone, to the byte: its digits, its status, its judged gallery."""
+    from gradio_client import Client
+
+    from gendemo.app import batch_ahead
+    from gendemo.app.endpoint import HANDLERS
+    from gendemo.app.ui import diffusion_common as dc
+    from gendemo.core.device import resolve_precision
+    from gendemo.diffusion.batching import rows_stand_alone
+
+    drawn, real = [], batch_ahead.mates
+
+    def spy(*a, **k):
+        found = real(*a, **k)
+        drawn.extend(found)
+        return found
+
+    monkeypatch.setattr(batch_ahead, "mates", spy)
+    clients = [Client(app_client.base_url, verbose=False, download_files=str(tmp_path / f"c{k}")) for k in range(4)]
+    args = {"prompt": "a blue six", "sampler": "ddim", "steps": 25, "guidance": 4.0, "n": 8}
+    holder = clients[0].submit(
+        **{**args, "steps": 100}, seed=5099, network="diffusion_distilled", api_name="/diffusion_generate"
+    )
+    jobs = [
+        c.submit(**args, seed=5100 + k, network="diffusion_distilled", api_name="/diffusion_generate")
+        for k, c in enumerate(clients[1:])
+    ]
+    holder.result()
+    answers = [j.result() for j in jobs]
+    dm = dc.distilled_model("en")
+    stands_alone = rows_stand_alone(dm, resolve_precision("auto", dm.device), 4.0, 8)
+    assert bool(drawn) == stands_alone and all(m.args["seed"] in (5101, 5102) for m in drawn)
+    HANDLERS["diffusion_generate"].cache.clear()
+    for k, c in enumerate(clients[1:]):  # each alone now, nothing waiting
+        _, result, status, judged = c.predict(
+            **args, seed=5100 + k, network="diffusion_distilled", api_name="/diffusion_generate"
+        )
+        assert _bytes(result) == _bytes(answers[k][1]) and status == answers[k][2], k
+        assert [_bytes(i["image"]) for i in judged] == [_bytes(i["image"]) for i in answers[k][3]]
+
+
 def test_the_distilled_network_generates_in_the_diffusion_tab(app_client):
     """The Network choice: the guidance-distilled copy draws the prompt, the status says which network ran and why it
     is faster, the judge reads its digits, and its seed decides its result as the model's does."""

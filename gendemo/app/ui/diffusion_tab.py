@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 
 import gradio as gr
@@ -10,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from gendemo.app import zerogpu
+from gendemo.app import answer_cache, batch_ahead, zerogpu
 from gendemo.app.answer_cache import partial
 from gendemo.app.endpoints import ENDPOINTS
 from gendemo.app.i18n import lang_of, tr
@@ -18,6 +19,7 @@ from gendemo.app.ui import diffusion_common as dc
 from gendemo.app.ui import diffusion_solvers, predict
 from gendemo.app.ui.common import (
     Slider,
+    ahead,
     example_caching,
     guarded,
     markdown,
@@ -26,7 +28,9 @@ from gendemo.app.ui.common import (
     pictures,
     txt,
 )
+from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
+from gendemo.diffusion.batching import BATCHABLE, Job, generate_together, rows_stand_alone, slots
 from gendemo.diffusion.handover import HANDOVER_T
 from gendemo.diffusion.judging import load_failures
 from gendemo.diffusion.sampling import DEFAULT_GUIDANCE, GUIDANCE_SIDE_BY_SIDE, generate, generate_stream
@@ -310,51 +314,127 @@ def _cadence(sampler: str) -> tuple[int, int]:
     return (10, 50) if sampler == "ddpm" else (1, 5)
 
 
+def _network(network: str, lang: str):
+    """(the model, what the status says of it first) for the Network choice."""
+    if network == "diffusion_distilled":
+        return dc.distilled_model(lang), [tr("gen.status_net", lang)]
+    if network == "handover":
+        return dc.handover_model(lang), [tr("gen.status_mix", lang, t=HANDOVER_T)]
+    return dc.diffusion_model(lang), []
+
+
+class _Run:
+    """One prompt's run as its page sees it: its record (the kept frames for the replay slider, its state for Stop)
+    and the answers its stream sends, in its learner's language."""
+
+    def __init__(self, args: dict, lang: str, T: int):
+        sampler = args["sampler"]
+        self.args, self.lang = args, lang
+        self.text, notes = args["prompt"]
+        self.notes = [*_network(args["network"], lang)[1], *notes]  # which network ran, before the prompt's notes
+        self.name = dc.sampler_name(sampler, lang)
+        self.show = _cadence(sampler)[1]
+        self.k = T if sampler == "ddpm" else args["steps"]
+        self.run = {"state": "running", "sampler": sampler, "k": self.k, "text": self.text, "frames": []}
+        self.starting = tr("gen.status_start", lang, t=T, k=self.k, sampler=self.name)
+
+    def first(self) -> tuple:
+        return gr.skip(), None, self.starting, None, self.run
+
+    def where(self, f) -> str:
+        return tr("gen.status_run", self.lang, i=f.step, k=f.steps, t=f.t, sampler=self.name)
+
+    def frame(self, f) -> tuple | None:
+        """Keeps a frame that is not the last for the replay; the answer the page is sent for it, or None. The pure
+        noise first, then every few steps. The run itself is not sent again: the session holds it since the first
+        answer (the same object, growing), and a kept answer would otherwise keep a copy of it per frame (3.2 MB for
+        8 digits at 25 steps: the cache held one prompt)."""
+        _keep(self.run, f)
+        if f.step % self.show:
+            return None
+        return process_picture(f.x_t, f.x0), None, self.where(f), None, gr.skip()
+
+    def last(self, f) -> tuple:
+        _keep(self.run, f)
+        self.run["state"] = "done"
+        judged, summary = dc.judged_gallery(f.x0, self.text, self.lang)
+        a = self.args
+        said = {"n": a["n"], "k": self.k, "sampler": self.name, "g": a["guidance"], "seed": a["seed"]}
+        done = tr("gen.status_done", self.lang, prompt=self.text or "∅", **said)
+        return process_picture(f.x_t, f.x0), _grid(f.x0), " ".join([done, *self.notes, summary]), judged, self.run
+
+
+# What a prompt drawn with others must share with them: one batch, one sampler and schedule of steps, one guidance
+# scale, one network, and as many digits (gendemo/diffusion/batching.py: then each is its own to the bit)
+ALIKE = ("sampler", "steps", "guidance", "network", "n")
+
+
+def _mates(dm, mine: dict, lang: str) -> list:
+    """The prompts waiting in the lane that this run can draw in its batch, each with its own _Run (issue 30)."""
+    if getattr(diffusion_generate, "cache", None) is None or mine["network"] == "handover":
+        return []  # no answer cache to leave their answers in (ZeroGPU); two networks on one path: not batched
+    if mine["sampler"] not in BATCHABLE:
+        return []
+    found = batch_ahead.mates(GENERATE, diffusion_generate, mine, lang, ALIKE, slots(mine["n"]) - 1)
+    if not found or not rows_stand_alone(dm, resolve_precision("auto", dm.device), mine["guidance"], mine["n"]):
+        return []
+    return [(m, _Run(m.args, m.lang, dm.schedule.T)) for m in found]
+
+
+@ahead
+def batch_probe_ahead() -> bool:
+    """Whether the default prompt's digits stand alone in a batch (the check's ~0.5 s, before a class needs it)."""
+    dm = dc.distilled_model("en")
+    n, g = GENERATE.param("n").start(), GENERATE.param("guidance").start()
+    return rows_stand_alone(dm, resolve_precision("auto", dm.device), g, n)
+
+
 @GENERATE.handler
 def diffusion_generate(
     prompt, sampler, steps, guidance, seed, n, network, request: gr.Request = None, progress=gr.Progress()
 ):
     """Streams (process picture, result, status, judged, run): run is the session's record of this run (its frames
-    for the replay slider, its state for Stop), never shown in the API."""
+    for the replay slider, its state for Stop), never shown in the API. The prompts waiting behind it that ask the
+    same of the network are drawn in its batch, and their answers kept for their turn (gendemo/app/batch_ahead.py)."""
     lang = lang_of(request)
-    text, notes = prompt
-    if network == "diffusion_distilled":  # the status says which network ran, before the prompt's own notes
-        dm, notes = dc.distilled_model(lang), [tr("gen.status_net", lang), *notes]
-    elif network == "handover":
-        dm, notes = dc.handover_model(lang), [tr("gen.status_mix", lang, t=HANDOVER_T), *notes]
-    else:
-        dm = dc.diffusion_model(lang)
-    enc = dc.encoder(lang)
-    name = dc.sampler_name(sampler, lang)
-    keep, show = _cadence(sampler)
-    k = dm.schedule.T if sampler == "ddpm" else steps
-    run = {"state": "running", "sampler": sampler, "k": k, "text": text, "frames": []}
+    mine = {"prompt": prompt, "sampler": sampler, "steps": steps, "guidance": guidance, "seed": seed, "n": n}
+    mine["network"] = network
+    dm, enc = _network(network, lang)[0], dc.encoder(lang)
+    me = _Run(mine, lang, dm.schedule.T)
     # at once, before the first step: the session holds this run from now on, so Stop finds it whenever it is pressed
-    starting = tr("gen.status_start", lang, t=dm.schedule.T, k=k, sampler=name)
-    yield gr.skip(), None, starting, None, run
-    progress(0, desc=starting)
-    for f in generate_stream(
-        dm, enc, [text], n=n, steps=steps, guidance=guidance, seed=seed, sampler=sampler, every=keep, start=True
-    ):
-        if run["state"] == "stopped":  # Stop was pressed: the stream ends with the stopped run's answer, last
-            result, judged, status = _stopped(run, lang)
-            yield partial((gr.skip(), result, status, judged, run))  # passed on, not kept as the inputs' answer
+    yield me.first()
+    progress(0, desc=me.starting)
+    others = _mates(dm, mine, lang)
+    kept = [[copy.deepcopy(them.first())] for _, them in others]  # each answer a copy as it is sent (a run grows)
+    keep, _ = _cadence(sampler)
+    if others:
+        jobs = [Job(me.text, n, seed), *(Job(them.text, n, them.args["seed"]) for _, them in others)]
+        same = {"steps": steps, "guidance": guidance, "sampler": sampler, "every": keep, "start": True}
+        frames = generate_together(dm, enc, jobs, **same)
+    else:
+        stream = generate_stream(
+            dm, enc, [me.text], n=n, steps=steps, guidance=guidance, seed=seed, sampler=sampler, every=keep, start=True
+        )
+        frames = ([f] for f in stream)
+    for f, *theirs in frames:
+        if me.run["state"] == "stopped":  # Stop was pressed: the stream ends with the stopped run's answer, last
+            result, judged, status = _stopped(me.run, lang)
+            yield partial((gr.skip(), result, status, judged, me.run))  # passed on, not kept as the inputs' answer
             return
-        _keep(run, f)
-        where = tr("gen.status_run", lang, i=f.step, k=f.steps, t=f.t, sampler=name)
+        for (mate, them), answers, g in zip(others, kept, theirs):
+            answer = them.last(g) if g.done else them.frame(g)
+            if answer is not None:
+                answers.append(copy.deepcopy(answer))
+            if g.done:  # kept before this run's own answer: the next in the lane finds it when it starts
+                answer_cache.keep(diffusion_generate, mate.kw, answers)
         if f.step:
-            progress(f.step / f.steps, desc=where)
+            progress(f.step / f.steps, desc=me.where(f))
         if not f.done:
-            # the pure noise first, then every few steps. The run itself is not sent again: the session holds it since
-            # the first answer (the same object, growing), and a kept answer would otherwise keep a copy of it per
-            # frame (3.2 MB for 8 digits at 25 steps: the cache held one prompt)
-            if f.step % show == 0:
-                yield process_picture(f.x_t, f.x0), None, where, None, gr.skip()
+            answer = me.frame(f)
+            if answer is not None:
+                yield answer
             continue
-        run["state"] = "done"
-        judged, summary = dc.judged_gallery(f.x0, text, lang)
-        done = tr("gen.status_done", lang, n=n, k=k, sampler=name, g=guidance, seed=seed, prompt=text or "∅")
-        yield process_picture(f.x_t, f.x0), _grid(f.x0), " ".join([done, *notes, summary]), judged, run
+        yield me.last(f)
 
 
 def _grid(x0: torch.Tensor) -> Image.Image:

@@ -21,15 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
-from gendemo.core.device import resolve_precision
-from gendemo.diffusion.sampling import (
-    Frame,
-    ddim_timesteps,
-    embed_prompts,
-    predict_eps,
-    reverse_process,
-    to_unit_range,
-)
+from gendemo.diffusion.sampling import Frame, embed_prompts, predict_eps, stream_from
 
 BATCHABLE = ("ddim", "dpmpp2m")  # samplers whose only randomness is x_T (DDPM draws fresh noise at every step)
 MAX_DIGITS = 40  # digits in one batch: five prompts of eight
@@ -112,19 +104,7 @@ def generate_together(
         g = torch.Generator().manual_seed(int(job.seed))
         xs.append(torch.randn((job.n, net.cfg.in_channels, 28, 28), generator=g).to(dev))
     x, emb, sizes = torch.cat(xs), torch.cat(embs), [job.n for job in jobs]  # x: (Σn, C, 28, 28)
-    if start:
-        T = model.schedule.T
-        yield _split(Frame(0, len(ddim_timesteps(T, steps)), T, to_unit_range(x), torch.full_like(x, 0.5)), sizes)
-    for f in reverse_process(
-        net,
-        model.schedule,
-        x,
-        emb,
-        sampler=sampler,
-        steps=steps,
-        guidance=guidance,
-        generator=torch.Generator(),  # never drawn from: DDIM and DPM-Solver++ add no noise
-        precision=resolve_precision(precision, dev),
-        every=every,
-    ):
+    same = {"sampler": sampler, "steps": steps, "guidance": guidance, "precision": precision, "every": every}
+    # the generator is never drawn from: DDIM and DPM-Solver++ add no noise after x_T
+    for f in stream_from(model, x, emb, torch.Generator(), start=start, **same):
         yield _split(f, sizes)

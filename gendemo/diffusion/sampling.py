@@ -389,20 +389,44 @@ def generate_stream(
     emb = emb.repeat_interleave(n, 0)
     g = torch.Generator().manual_seed(int(seed))
     x = torch.randn((emb.shape[0], net.cfg.in_channels, 28, 28), generator=g).to(dev)  # x_T: pure noise
+    yield from stream_from(
+        model, x, emb, g, sampler=sampler, steps=steps, guidance=guidance, precision=precision, every=every,
+        clip=clip, fast=fast, start=start,
+    )  # fmt: skip
+
+
+@torch.no_grad()
+def stream_from(
+    model: Diffusion,
+    x: torch.Tensor,
+    emb: torch.Tensor,
+    generator: torch.Generator,
+    *,
+    sampler: str,
+    steps: int,
+    guidance: float,
+    precision: str = "auto",
+    every: int = 5,
+    clip: str = "late",
+    fast: bool = True,
+    start: bool = False,
+) -> Iterator[Frame]:
+    """generate_stream from x_T = x (N, C, 28, 28) and the rows' conditioning emb (N, 384), with `generator` for the
+    noise DDPM adds at each step; start: first the Frame of x_T itself."""
     if start:
         T = model.schedule.T
         k = T if sampler == "ddpm" else len(ddim_timesteps(T, steps))
         yield Frame(0, k, T, to_unit_range(x), torch.full_like(x, 0.5))
     yield from reverse_process(
-        net,
+        model.net,
         model.schedule,
         x,
         emb,
         sampler=sampler,
         steps=steps,
         guidance=guidance,
-        generator=g,
-        precision=resolve_precision(precision, dev),
+        generator=generator,
+        precision=resolve_precision(precision, model.device),
         every=every,
         clip=clip,
         fast=fast,

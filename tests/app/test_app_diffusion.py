@@ -68,7 +68,8 @@ def test_prompts_waiting_in_the_lane_are_drawn_with_the_running_one_and_get_thei
     answers = [j.result() for j in jobs]
     dm = dc.distilled_model("en")
     stands_alone = rows_stand_alone(dm, resolve_precision("auto", dm.device), 4.0, 8)
-    assert bool(drawn) == stands_alone and all(m.args["seed"] in (5101, 5102) for m in drawn)
+    seeds = [m.args["seed"] for m in drawn]  # whichever of the three started first drew the others waiting then
+    assert bool(drawn) == stands_alone and len(set(seeds)) == len(seeds) and set(seeds) < {5100, 5101, 5102}
     HANDLERS["diffusion_generate"].cache.clear()
     for k, c in enumerate(clients[1:]):  # each alone now, nothing waiting
         _, result, status, judged = c.predict(

@@ -256,8 +256,9 @@ def _call(client, step: Step, k: int, t_lesson: float, end_at: float, watch_eta:
     from gradio_client.utils import Status
 
     rec = Record(k, step.label, step.api, time.perf_counter() - t_lesson)
+    args = _arguments(step)  # before the clock: a page has its values at hand
     t0 = time.perf_counter()
-    job = client.submit(api_name=f"/{step.api}", **_arguments(step))
+    job = client.submit(api_name=f"/{step.api}", **args)
     while not job.done():
         now = time.perf_counter()
         if rec.first_output is None and job.outputs():
@@ -334,6 +335,9 @@ def run_class(plan: Plan, log=print) -> dict:
     records: list[Record] = []
     lock = threading.Lock()
     try:
+        for k in range(plan.learners):  # a lazy default's first read imports its tab (with it gradio: 3-4 s) here,
+            for step in lesson(k, plan):  # not in a learner's clock while the others wait for the GIL
+                _arguments(step)
         monitor = Monitor(server.proc.pid)
         monitor.start()
         t_lesson = time.perf_counter()

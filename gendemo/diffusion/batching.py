@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import torch
 
-from gendemo.diffusion.sampling import Frame, embed_prompts, predict_eps, stream_from
+from gendemo.core.device import resolve_precision
+from gendemo.diffusion.sampling import Frame, embed_prompts, predict_eps, pure_noise, stream_from
 
 BATCHABLE = ("ddim", "dpmpp2m")  # samplers whose only randomness is x_T (DDPM draws fresh noise at every step)
 MAX_DIGITS = 40  # digits in one batch: five prompts of eight
@@ -45,13 +46,13 @@ def slots(n: int) -> int:
 
 
 @torch.no_grad()
-def rows_stand_alone(model, precision: str, guidance: float, n: int) -> bool:
+def rows_stand_alone(model, guidance: float, n: int, precision: str = "auto") -> bool:
     """Whether the network gives n rows the same noise estimate, bit for bit, alone and in each place of a batch of
-    2 … slots(n) prompts of n digits (at PROBE_STEPS). It does not everywhere: in bf16 on 2 cores, 8 digits drawn with
-    others were their own to the bit, 3 digits were not (their solo batch takes other kernels; 0.06 apart after 25
-    steps). Checked once per network, precision, guidance (a guided two-pass network doubles its batch) and n;
-    ≈ 0.5 s on 2 cores."""
-    net = model.net
+    2 … slots(n) prompts of n digits (at PROBE_STEPS). It does not everywhere: on 2 cores, 8 digits drawn with others
+    were their own to the bit, 3 digits were not (their solo batch takes other kernels; up to 0.06 apart within 25
+    steps). Checked once per network, precision ("auto": the device's), guidance (a guided two-pass network doubles
+    its batch) and n; ≈ 0.8 s on 2 cores."""
+    net, precision = model.net, resolve_precision(precision, model.device)
     key = (id(net), precision, float(guidance), int(n))
     with _checked_lock:
         if key in _checked:
@@ -97,12 +98,10 @@ def generate_together(
     (job by job, as generate_stream(model, encoder, [job.text], n=job.n, seed=job.seed, …) would give it)."""
     if sampler not in BATCHABLE:
         raise ValueError(f"sampler {sampler!r} cannot be batched (choose from {', '.join(BATCHABLE)})")
-    net, dev = model.net, model.device
     xs, embs = [], []
     for job in jobs:  # each as generate_stream makes it: its own embedding, its own generator for x_T
-        embs.append(embed_prompts(net, encoder, [job.text])[0].repeat_interleave(job.n, 0))
-        g = torch.Generator().manual_seed(int(job.seed))
-        xs.append(torch.randn((job.n, net.cfg.in_channels, 28, 28), generator=g).to(dev))
+        embs.append(embed_prompts(model.net, encoder, [job.text])[0].repeat_interleave(job.n, 0))
+        xs.append(pure_noise(model, job.n, job.seed)[0])
     x, emb, sizes = torch.cat(xs), torch.cat(embs), [job.n for job in jobs]  # x: (Σn, C, 28, 28)
     same = {"sampler": sampler, "steps": steps, "guidance": guidance, "precision": precision, "every": every}
     # the generator is never drawn from: DDIM and DPM-Solver++ add no noise after x_T

@@ -387,12 +387,18 @@ def generate_stream(
     net, dev = model.net, model.device
     emb = text_emb.to(dev, torch.float32) if text_emb is not None else embed_prompts(net, encoder, prompts)[0]
     emb = emb.repeat_interleave(n, 0)
-    g = torch.Generator().manual_seed(int(seed))
-    x = torch.randn((emb.shape[0], net.cfg.in_channels, 28, 28), generator=g).to(dev)  # x_T: pure noise
+    x, g = pure_noise(model, emb.shape[0], seed)
     yield from stream_from(
         model, x, emb, g, sampler=sampler, steps=steps, guidance=guidance, precision=precision, every=every,
         clip=clip, fast=fast, start=start,
     )  # fmt: skip
+
+
+def pure_noise(model: Diffusion, rows: int, seed: int) -> tuple[torch.Tensor, torch.Generator]:
+    """x_T (rows, C, 28, 28) on the model's device, drawn from a CPU generator seeded with `seed`, and that generator
+    (DDPM draws its later noise from it): one seed gives the same x_T on every device and in every batch."""
+    g = torch.Generator().manual_seed(int(seed))
+    return torch.randn((rows, model.net.cfg.in_channels, 28, 28), generator=g).to(model.device), g
 
 
 @torch.no_grad()

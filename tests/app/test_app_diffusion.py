@@ -44,7 +44,6 @@ def test_prompts_waiting_in_the_lane_are_drawn_with_the_running_one_and_get_thei
     from gendemo.app import batch_ahead
     from gendemo.app.endpoint import HANDLERS
     from gendemo.app.ui import diffusion_common as dc
-    from gendemo.core.device import resolve_precision
     from gendemo.diffusion.batching import rows_stand_alone
 
     drawn, real = [], batch_ahead.mates
@@ -67,7 +66,7 @@ def test_prompts_waiting_in_the_lane_are_drawn_with_the_running_one_and_get_thei
     holder.result()
     answers = [j.result() for j in jobs]
     dm = dc.distilled_model("en")
-    stands_alone = rows_stand_alone(dm, resolve_precision("auto", dm.device), 4.0, 8)
+    stands_alone = rows_stand_alone(dm, 4.0, 8)
     seeds = [m.args["seed"] for m in drawn]  # whichever of the three started first drew the others waiting then
     assert bool(drawn) == stands_alone and len(set(seeds)) == len(seeds) and set(seeds) < {5100, 5101, 5102}
     HANDLERS["diffusion_generate"].cache.clear()

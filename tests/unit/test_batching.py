@@ -16,7 +16,7 @@ def test_each_prompt_of_a_batch_gets_the_digits_it_draws_alone():
     m = tiny_model()
     jobs = [Job("a red seven", 4, 1), Job("a blue three", 4, 2), Job("", 4, 3)]
     together = list(generate_together(m, ENC, jobs, steps=10, guidance=3.0, every=2, start=True))
-    own = rows_stand_alone(m, "fp32", 3.0, 4)
+    own = rows_stand_alone(m, 3.0, 4, "fp32")
     for i, job in enumerate(jobs):
         alone = generate_stream(m, ENC, [job.text], n=4, steps=10, guidance=3.0, seed=job.seed, every=2, start=True)
         alone = list(alone)
@@ -50,8 +50,8 @@ class _BatchSensitive(torch.nn.Module):
 
 def test_the_check_finds_rows_that_do_not_stand_alone():
     m = Diffusion(_BatchSensitive(), make_schedule("cosine", 1000))
-    assert not rows_stand_alone(m, "fp32", 3.0, 4)
-    assert slots(8) == 5 and slots(40) == 1 and not rows_stand_alone(m, "fp32", 3.0, 40)  # one prompt: no batch
+    assert not rows_stand_alone(m, 3.0, 4, "fp32")
+    assert slots(8) == 5 and slots(40) == 1 and not rows_stand_alone(m, 3.0, 40, "fp32")  # one prompt: no batch
 
 
 def test_ddpm_is_not_batched():

@@ -28,7 +28,6 @@ from gendemo.app.ui.common import (
     pictures,
     txt,
 )
-from gendemo.core.device import resolve_precision
 from gendemo.core.images import to_pil_grid
 from gendemo.diffusion.batching import BATCHABLE, Job, generate_together, rows_stand_alone, slots
 from gendemo.diffusion.handover import HANDOVER_T
@@ -315,12 +314,17 @@ def _cadence(sampler: str) -> tuple[int, int]:
 
 
 def _network(network: str, lang: str):
-    """(the model, what the status says of it first) for the Network choice."""
+    """The model of the Network choice."""
     if network == "diffusion_distilled":
-        return dc.distilled_model(lang), [tr("gen.status_net", lang)]
-    if network == "handover":
-        return dc.handover_model(lang), [tr("gen.status_mix", lang, t=HANDOVER_T)]
-    return dc.diffusion_model(lang), []
+        return dc.distilled_model(lang)
+    return dc.handover_model(lang) if network == "handover" else dc.diffusion_model(lang)
+
+
+def _network_notes(network: str, lang: str) -> list[str]:
+    """What the status says first of the network that ran."""
+    if network == "diffusion_distilled":
+        return [tr("gen.status_net", lang)]
+    return [tr("gen.status_mix", lang, t=HANDOVER_T)] if network == "handover" else []
 
 
 class _Run:
@@ -331,7 +335,7 @@ class _Run:
         sampler = args["sampler"]
         self.args, self.lang = args, lang
         self.text, notes = args["prompt"]
-        self.notes = [*_network(args["network"], lang)[1], *notes]  # which network ran, before the prompt's notes
+        self.notes = [*_network_notes(args["network"], lang), *notes]  # which network ran, before the prompt's notes
         self.name = dc.sampler_name(sampler, lang)
         self.show = _cadence(sampler)[1]
         self.k = T if sampler == "ddpm" else args["steps"]
@@ -376,7 +380,7 @@ def _mates(dm, mine: dict, lang: str) -> list:
     if mine["sampler"] not in BATCHABLE:
         return []
     found = batch_ahead.mates(GENERATE, diffusion_generate, mine, lang, ALIKE, slots(mine["n"]) - 1)
-    if not found or not rows_stand_alone(dm, resolve_precision("auto", dm.device), mine["guidance"], mine["n"]):
+    if not found or not rows_stand_alone(dm, mine["guidance"], mine["n"]):
         return []
     return [(m, _Run(m.args, m.lang, dm.schedule.T)) for m in found]
 
@@ -384,9 +388,7 @@ def _mates(dm, mine: dict, lang: str) -> list:
 @ahead
 def batch_probe_ahead() -> bool:
     """Whether the default prompt's digits stand alone in a batch (the check's ~0.5 s, before a class needs it)."""
-    dm = dc.distilled_model("en")
-    n, g = GENERATE.param("n").start(), GENERATE.param("guidance").start()
-    return rows_stand_alone(dm, resolve_precision("auto", dm.device), g, n)
+    return rows_stand_alone(dc.distilled_model("en"), GENERATE.param("guidance").start(), GENERATE.param("n").start())
 
 
 @GENERATE.handler
@@ -397,9 +399,11 @@ def diffusion_generate(
     for the replay slider, its state for Stop), never shown in the API. The prompts waiting behind it that ask the
     same of the network are drawn in its batch, and their answers kept for their turn (gendemo/app/batch_ahead.py)."""
     lang = lang_of(request)
-    mine = {"prompt": prompt, "sampler": sampler, "steps": steps, "guidance": guidance, "seed": seed, "n": n}
-    mine["network"] = network
-    dm, enc = _network(network, lang)[0], dc.encoder(lang)
+    mine = {
+        "prompt": prompt, "sampler": sampler, "steps": steps, "guidance": guidance, "seed": seed, "n": n,
+        "network": network,
+    }  # fmt: skip
+    dm, enc = _network(network, lang), dc.encoder(lang)
     me = _Run(mine, lang, dm.schedule.T)
     # at once, before the first step: the session holds this run from now on, so Stop finds it whenever it is pressed
     yield me.first()

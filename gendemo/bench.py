@@ -64,8 +64,12 @@ def machine() -> str:
     from gendemo.core.device import cpu_has_bf16
 
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    # kernels held below what the CPU has (ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA): a stand-in for an older host
+    isa = torch.backends.cpu.get_cpu_capability()
+    held = [f"{k}={os.environ[k]}" for k in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA") if os.environ.get(k)]
     return (
-        f"{cpu}, {os.cpu_count()} cores{mem}, {gpu}; native CPU bf16: {cpu_has_bf16()}; "
+        f"{cpu}, {os.cpu_count()} cores{mem}, {gpu}; native CPU bf16: {cpu_has_bf16()}; ATen kernels {isa}"
+        f"{' (' + ', '.join(held) + ')' if held else ''}; "
         f"Python {platform.python_version()}, torch {torch.__version__}, {platform.system()} {platform.release()}"
     )
 

@@ -208,15 +208,17 @@ class Monitor(threading.Thread):
 
     def run(self):
         self.lags = []  # how late each half-second wake-up came: the learners' clients' delay (one process, one GIL)
+        self.trace = []  # (seconds since the lesson began, RSS MB): where in the lesson memory peaks
         while True:
             t = time.perf_counter()
             if self.done.wait(0.5):
                 return
             self.lags.append(time.perf_counter() - t - 0.5)
             try:
-                self.peak = max(self.peak, rss_mb(self.pid))
+                self.trace.append((time.perf_counter() - self.t0, rss_mb(self.pid)))
             except OSError:
                 return
+            self.peak = max(self.peak, self.trace[-1][1])
 
     def finish(self) -> dict:
         self.done.set()
@@ -233,6 +235,12 @@ class Monitor(threading.Thread):
             "load_before": self.load0,
             "client_lag_p95": pct(self.lags, 95) if self.lags else 0.0,
             "client_lag_max": max(self.lags, default=0.0),
+            # the RSS every 10 s (the most sampled in each), and when the sampled peak came
+            "rss_every_10s": [
+                round(max((mb for t, mb in self.trace if k <= t / 10 < k + 1), default=0.0))
+                for k in range(int(wall // 10) + 1)
+            ],
+            "rss_peak_at_s": max(self.trace, key=lambda s: s[1])[0] if self.trace else None,
         }
 
 
@@ -401,7 +409,28 @@ def summarise(records: list[Record], plan: Plan, machine: dict, server: Server) 
         },
         "failures": failures,
         "machine": machine,
+        "in_flight_at_rss_peak": _in_flight(records, machine.get("rss_peak_at_s")),
     }
+
+
+def _peak_when(s: dict) -> str:
+    """When the sampled RSS peaked, and what the learners were waiting for then."""
+    at, busy = s["machine"].get("rss_peak_at_s"), s.get("in_flight_at_rss_peak") or {}
+    if at is None:
+        return ""
+    waiting = ", ".join(f"{n} {label}" for label, n in sorted(busy.items(), key=lambda kv: -kv[1]))
+    return f" (sampled peak {at:.0f} s into the lesson; in flight then: {waiting or 'nothing'})"
+
+
+def _in_flight(records: list[Record], at: float | None) -> dict[str, int]:
+    """How many requests of each action were submitted and not yet answered at second `at` of the lesson."""
+    if at is None:
+        return {}
+    out: dict[str, int] = {}
+    for r in records:
+        if r.start <= at and (r.seconds is None or at <= r.start + r.seconds):
+            out[r.label] = out.get(r.label, 0) + 1
+    return out
 
 
 def report_lines(s: dict) -> list[str]:
@@ -443,7 +472,8 @@ def report_lines(s: dict) -> list[str]:
         lines += ["", "Queue estimates (long lanes): no request waited with an estimate shown."]
     lines += [
         "",
-        f"Failures: {len(s['failures'])}. Peak server RSS: {m['peak_rss_mb']:.0f} MB. CPU over the run: the server "
+        f"Failures: {len(s['failures'])}. Peak server RSS: {m['peak_rss_mb']:.0f} MB{_peak_when(s)}. "
+        f"CPU over the run: the server "
         f"{m['server_cores']:.2f} cores, the learners' clients {m['client_cores']:.2f} (at nice {CLIENT_NICE}), "
         f"everything else on the machine {m['other_cores']:.2f} (1-minute load before the start: "
         f"{m['load_before']:.2f}). The clients' process woke up late by p95 {m.get('client_lag_p95', 0):.2f} s, "

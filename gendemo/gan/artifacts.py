@@ -8,7 +8,10 @@ that rebuilds it, so it switches off only the tabs that need it.
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -93,22 +96,57 @@ def load_timeline(path=None, name: str = "gan_timeline") -> dict:
 
 
 def _per_epoch(state: dict) -> dict[int, dict]:
-    """{'epochN.<param>': tensor} (float16, or int8 with per-row scales) → {N: float32 state dict}."""
+    """{'epochN.<param>': tensor} → {N: {'<param>': tensor}}, as stored (float16, or int8 with per-row scales)."""
     out: dict[int, dict] = {}
     for k, v in state.items():
         head, rest = k.split(".", 1)
         out.setdefault(int(head[5:]), {})[rest] = v
-    return {ep: dequantize_state(sub) for ep, sub in sorted(out.items())}
+    return dict(sorted(out.items()))
 
 
-def load_snapshots(path=None, device="cpu", name: str = "gan_snapshots", net: str = "generator") -> dict:
+class KeptNetworks(Mapping):
+    """{epoch: network} of a snapshots file, each network built in float32 when it is asked for, from its weights as
+    stored (int8 rows with their scales, float16); the last `keep` asked for stay built (a request uses one epoch).
+    Holding every epoch's float32 network instead cost a server four times the memory (the chapter run's six
+    generators and six discriminators: about 67 MB, against 17 MB as stored; issue 30, part 6). A network comes out
+    the same whenever it is built."""
+
+    def __init__(self, stored: dict[int, dict], build: Callable[[dict], torch.nn.Module], keep: int = 1):
+        self._stored, self._build, self.keep = stored, build, keep
+        self._built: OrderedDict[int, torch.nn.Module] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getitem__(self, epoch: int) -> torch.nn.Module:
+        with self._lock:
+            if epoch in self._built:
+                self._built.move_to_end(epoch)
+                return self._built[epoch]
+        net = self._build(dequantize_state(self._stored[epoch]))  # KeyError for an epoch the run did not keep
+        with self._lock:
+            net = self._built.setdefault(epoch, net)  # a twin built meanwhile by another thread wins
+            self._built.move_to_end(epoch)
+            while len(self._built) > self.keep:
+                self._built.popitem(last=False)
+        return net
+
+    def __iter__(self):
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+
+def load_snapshots(path=None, device="cpu", name: str = "gan_snapshots", net: str = "generator") -> KeptNetworks:
     """gan_snapshots.safetensors (or gan_chapter_snapshots, or with net="discriminator" the chapter run's
-    gan_chapter_discriminator_snapshots) → {epoch: network} in float32."""
+    gan_chapter_discriminator_snapshots) → {epoch: network} in float32, each built when first asked for."""
     path = path or CHECKPOINT_DIR / f"{name}.safetensors"
     state, card = load_checkpoint(path, name)
     cfg = config_from_card(GANConfig, card["config"])
     make = {"generator": lambda: Generator(cfg), "discriminator": lambda: Discriminator(cfg)}[net]
-    return {ep: build_checked(make, sub, path, name).to(device).eval() for ep, sub in _per_epoch(state).items()}
+    stored = _per_epoch(state)
+    for sub in stored.values():  # every epoch's weights checked against the config now, not at a learner's request
+        build_checked(make, dequantize_state(sub), path, name)
+    return KeptNetworks(stored, lambda sub: build_checked(make, sub, path, name).to(device).eval())
 
 
 def fork_pair(epoch: int, get) -> tuple:

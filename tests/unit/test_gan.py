@@ -218,3 +218,27 @@ def test_one_pass_of_the_loop_moves_only_its_network_and_keeps_no_gradients():
     assert all(torch.equal(a, b) for a, b in zip(d1, D.parameters()))
     assert not any(torch.equal(a, b) for a, b in zip(g0, G.parameters()))
     assert all(p.grad is None for p in [*G.parameters(), *D.parameters()])
+
+
+def test_kept_networks_are_built_when_asked_for_and_come_out_the_same(tmp_path):
+    from gendemo.core.quantize import quantize_state
+    from gendemo.gan.artifacts import load_snapshots
+
+    torch.manual_seed(2)
+    gens = {e: Generator() for e in (1, 10, 60)}
+    state = quantize_state({f"epoch{e}.{k}": v for e, g in gens.items() for k, v in g.state_dict().items()})
+    save_checkpoint(tmp_path / "gan_snapshots.safetensors", state, kind="gan_snapshots", config=GANConfig())
+    snaps = load_snapshots(tmp_path / "gan_snapshots.safetensors")
+    assert len(snaps) == 3 and 60 in snaps and 2 not in snaps
+    first = {k: v.clone() for k, v in snaps[10].state_dict().items()}
+    assert snaps[10] is snaps[10]  # the last one asked for stays built
+    snaps[1], snaps[60]  # noqa: B018 — others asked for: epoch 10's network is let go …
+    assert len(snaps._built) == snaps.keep == 1
+    again = snaps[10].state_dict()  # … and built again from the stored weights: the same numbers
+    assert all(torch.equal(again[k], v) for k, v in first.items())
+    assert all(p.dtype == torch.float32 for p in snaps[10].parameters()) and not snaps[10].training
+    stored = sum(v.numel() * v.element_size() for sub in snaps._stored.values() for v in sub.values())
+    built = sum(p.numel() * 4 for p in snaps[10].parameters())
+    assert stored < 0.35 * 3 * built  # held as stored (int8 and float16), not as three float32 networks
+    with pytest.raises(KeyError):
+        snaps[2]

@@ -201,7 +201,7 @@ class Monitor(threading.Thread):
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
-        self.pid, self.peak, self.done = pid, 0.0, threading.Event()
+        self.pid, self.done = pid, threading.Event()
         self.t0 = time.perf_counter()
         self.cpu0 = (machine_busy_seconds(), cpu_seconds(pid), cpu_seconds(os.getpid()))
         self.load0 = os.getloadavg()[0]
@@ -218,7 +218,6 @@ class Monitor(threading.Thread):
                 self.trace.append((time.perf_counter() - self.t0, rss_mb(self.pid)))
             except OSError:
                 return
-            self.peak = max(self.peak, self.trace[-1][1])
 
     def finish(self) -> dict:
         self.done.set()
@@ -228,7 +227,7 @@ class Monitor(threading.Thread):
         )
         return {
             "wall_s": wall,
-            "peak_rss_mb": max(self.peak, peak_rss_mb(self.pid)),
+            "peak_rss_mb": max(max((mb for _, mb in self.trace), default=0.0), peak_rss_mb(self.pid)),
             "server_cores": server / wall,
             "client_cores": clients / wall,
             "other_cores": max(0.0, busy - server - clients) / wall,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import json
+import math
 import os
 import struct
 import sys
@@ -128,10 +129,7 @@ def map_safetensors(path: str | Path, names: list[str]) -> dict:
         dtype = getattr(torch, _DTYPES[entry["dtype"]])
         begin, end = (8 + n + o for o in entry["data_offsets"])
         size = dtype.itemsize
-        numel = 1
-        for d in entry["shape"]:
-            numel *= d
-        if begin % size or end - begin != numel * size:
+        if begin % size or end - begin != math.prod(entry["shape"]) * size:
             raise ValueError(f"{name!r} in {path.name} is not laid out as an aligned {entry['dtype']} array")
         out[name] = torch.empty(0, dtype=dtype).set_(storage, begin // size, entry["shape"])
     return out

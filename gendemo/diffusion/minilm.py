@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file
+from safetensors import safe_open
 from torch import nn
 
 from gendemo.core import memory
@@ -87,10 +87,13 @@ class MiniLM(nn.Module):
         return F.normalize(mean, dim=-1)
 
 
+WORD_TABLE = "embeddings.word_embeddings.weight"  # (vocab, hidden): the one tensor read in place
+
+
 def _state_from_bert(bert: dict[str, torch.Tensor], c: MiniLMConfig) -> dict[str, torch.Tensor]:
     # The Hugging Face BertModel names → this file's; q, k and v are stacked into one matrix (one matmul a layer).
     s = {
-        "tok.weight": bert["embeddings.word_embeddings.weight"],
+        "tok.weight": bert[WORD_TABLE],
         "pos.weight": bert["embeddings.position_embeddings.weight"],
         "segment.weight": bert["embeddings.token_type_embeddings.weight"],
         "ln.weight": bert["embeddings.LayerNorm.weight"],
@@ -121,15 +124,17 @@ class MiniLMEncoder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(self.config.max_seq_length)
         self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id("[PAD]"), pad_token="[PAD]")
-        self.net = MiniLM(self.config)
-        self.net.load_state_dict(_state_from_bert(load_file(folder / "model.safetensors"), self.config))
+        # The word-embedding table (45 MB) is read in place from the file: on the CPU only the rows of words in use
+        # stay resident in a long-running server (issue 30, part 6); the same numbers. The rest is loaded, and the
+        # network is built on the meta device and given these tensors, so no weight is allocated twice.
+        weights = folder / "model.safetensors"
+        with safe_open(weights, "pt") as f:
+            bert = {k: f.get_tensor(k) for k in f.keys() if k != WORD_TABLE}  # noqa: SIM118 — not iterable
+        bert |= memory.map_safetensors(weights, [WORD_TABLE])
+        with torch.device("meta"):
+            self.net = MiniLM(self.config)
+        self.net.load_state_dict(_state_from_bert(bert, self.config), assign=True)
         self.net.eval().requires_grad_(False).to(device)
-        if self.net.tok.weight.device.type == "cpu":
-            # the word-embedding table (45 MB) read in place from the file: only the rows of words in use stay resident
-            # in a long-running server (issue 30, part 6); the same numbers
-            name = "embeddings.word_embeddings.weight"
-            table = memory.map_safetensors(folder / "model.safetensors", [name])[name]
-            self.net.tok.weight = nn.Parameter(table, requires_grad=False)
 
     @torch.no_grad()
     def encode(self, texts: list[str], batch_size: int = 256) -> torch.Tensor:
